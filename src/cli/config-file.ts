@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { GatehouseOptions } from '../config/options.js';
+
+/**
+ * Reads the CLI configuration: JSON, JS/MJS (default export) or TS (on Node versions that strip types,
+ * or through the `typescript` package when it is installed). Environment variables override the file:
+ * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT.
+ */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatehouseOptions> {
+  const file = resolve(path);
+  let options: GatehouseOptions;
+  const extension = extname(file);
+  if (extension === '.json') {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new Error(`cannot read the config file ${file}`);
+    }
+    try {
+      options = JSON.parse(text) as GatehouseOptions;
+    } catch (error) {
+      throw new Error(`the config file ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (extension === '.js' || extension === '.mjs' || extension === '.ts' || extension === '.mts') {
+    options = await importModule(file);
+  } else {
+    throw new Error(`the config file must be .json, .js, .mjs or .ts (got ${file})`);
+  }
+  return applyEnvironment(options, env);
+}
+
+export function applyEnvironment(options: GatehouseOptions, env: NodeJS.ProcessEnv): GatehouseOptions {
+  const merged = { ...options };
+  if (env.GATEHOUSE_ISSUER) merged.issuer = env.GATEHOUSE_ISSUER;
+  if (env.GATEHOUSE_SECRET) merged.secret = env.GATEHOUSE_SECRET;
+  if (env.GATEHOUSE_DATABASE_URL) merged.database = env.GATEHOUSE_DATABASE_URL;
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
+    merged.port = port;
+  }
+  return merged;
+}
+
+async function importModule(file: string): Promise<GatehouseOptions> {
+  try {
+    const module = (await import(pathToFileURL(file).href)) as { default?: GatehouseOptions };
+    return module.default ?? (module as GatehouseOptions);
+  } catch (error) {
+    if (!file.endsWith('ts') || (error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  // Node 20 cannot strip types: transpile with the typescript package if the project has it.
+  let ts: typeof import('typescript');
+  try {
+    ts = (await import('typescript')).default;
+  } catch {
+    throw new Error('a .ts config file needs Node >= 22.18, or the typescript package installed');
+  }
+  const source = await readFile(file, 'utf8');
+  const output = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const url = `data:text/javascript;base64,${Buffer.from(output).toString('base64')}`;
+  const module = (await import(url)) as { default?: GatehouseOptions };
+  return module.default ?? (module as GatehouseOptions);
+}

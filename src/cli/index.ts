@@ -1,0 +1,143 @@
+import { Command, Option } from 'commander';
+import { createPreregisteredClient } from '../admin/clients.js';
+import { ConfigError } from '../config/resolve.js';
+import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { createUser } from '../users.js';
+import { loadConfigFile } from './config-file.js';
+import { runDemo } from './demo.js';
+import { serve } from './serve.js';
+
+/**
+ * The `gatehouse` command. Contract (DESIGN §5): serve, demo, migrate, users create, clients create,
+ * keys rotate; `--help` on each; every command that touches data takes `--config FILE`.
+ */
+
+async function open(configPath: string, options: { migrate?: boolean } = {}): Promise<Gatehouse> {
+  const config = await loadConfigFile(configPath);
+  return createGatehouse({ ...config, logger: false, migrate: options.migrate ?? true });
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(): Command {
+  const program = new Command('gatehouse')
+    .description('An OAuth 2.1 authorization server for MCP servers and the apps you own')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the authorization server')
+    .requiredOption('-c, --config <file>', 'configuration file (.json, .js or .ts)')
+    .option('-w, --workers <n>', 'worker processes (node:cluster)', (v) => Number.parseInt(v, 10), 1)
+    .action(async (opts: { config: string; workers: number }) => {
+      await serve(await loadConfigFile(opts.config), opts.workers);
+    });
+
+  program
+    .command('demo')
+    .description('run Gatehouse and the sample Todo MCP server on loopback, with SQLite under .gatehouse/')
+    .option('--port <port>', 'Gatehouse port', (v) => Number.parseInt(v, 10), 4000)
+    .action(async (opts: { port: number }) => {
+      await runDemo(opts);
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .action(async (opts: { config: string }) => {
+      const gh = await open(opts.config);
+      await gh.close();
+      console.log('Migrations applied.');
+    });
+
+  const users = program.command('users').description('manage users');
+  users
+    .command('create')
+    .description('create a user')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .requiredOption('--email <email>', 'e-mail address')
+    .requiredOption('--password <password>', 'password (at least 8 characters)')
+    .option('--admin', 'make the user an administrator', false)
+    .action(async (opts: { config: string; email: string; password: string; admin: boolean }) => {
+      const gh = await open(opts.config);
+      try {
+        const user = await createUser(gh.store, opts, gh.config.clock());
+        await gh.context.audit({ type: 'user.created', userId: user.id, actor: 'cli', detail: { admin: user.admin } });
+        console.log(JSON.stringify({ id: user.id, email: user.email, admin: user.admin }));
+      } finally {
+        await gh.close();
+      }
+    });
+
+  const clients = program.command('clients').description('manage clients');
+  clients
+    .command('create')
+    .description('register a preregistered client; a confidential client secret is printed once')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('--client-id <id>', 'client_id (generated when omitted)')
+    .option('--name <name>', 'client_name shown on the consent page')
+    .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
+    .option('--confidential', 'generate a client secret (client_secret_basic)', false)
+    .addOption(new Option('--auth-method <method>', 'token endpoint auth method').choices(['none', 'client_secret_basic', 'client_secret_post']))
+    .option('--grant-type <type>', 'grant type (repeatable)', collect)
+    .addOption(new Option('--application-type <type>').choices(['web', 'native']))
+    .option('--scope <scope>', 'space-separated scopes the client may request')
+    .option('--first-party', 'trusted first-party app: skips consent', false)
+    .action(async (opts: Record<string, unknown>) => {
+      const gh = await open(String(opts.config));
+      try {
+        const input: Parameters<typeof createPreregisteredClient>[1] = { confidential: Boolean(opts.confidential) };
+        if (opts.clientId) input.client_id = String(opts.clientId);
+        if (opts.name) input.client_name = String(opts.name);
+        if (opts.redirectUri) input.redirect_uris = opts.redirectUri as string[];
+        if (opts.postLogoutRedirectUri) input.post_logout_redirect_uris = opts.postLogoutRedirectUri as string[];
+        if (opts.authMethod) input.token_endpoint_auth_method = opts.authMethod as never;
+        if (opts.grantType) input.grant_types = opts.grantType as never;
+        if (opts.applicationType) input.application_type = opts.applicationType as never;
+        if (opts.scope) input.scope = String(opts.scope);
+        if (opts.firstParty) input.first_party = true;
+        const { client, client_secret } = await createPreregisteredClient(gh.context, input, 'cli');
+        const out: Record<string, unknown> = {
+          client_id: client.client_id,
+          token_endpoint_auth_method: client.token_endpoint_auth_method,
+          grant_types: client.grant_types,
+          redirect_uris: client.redirect_uris,
+        };
+        if (client_secret) out.client_secret = client_secret;
+        console.log(JSON.stringify(out, null, 2));
+        if (client_secret) console.error('Store the client_secret now: it is not shown again.');
+      } finally {
+        await gh.close();
+      }
+    });
+
+  const keys = program.command('keys').description('manage signing keys');
+  keys
+    .command('rotate')
+    .description('promote the pre-published next key, retire the active one after its tokens expire')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .action(async (opts: { config: string }) => {
+      const gh = await open(opts.config);
+      try {
+        const after = await gh.keys.rotate((gh.config.tokens.accessTokenTtl + 300) * 1000);
+        await gh.context.audit({ type: 'keys.rotated', actor: 'cli' });
+        console.log(JSON.stringify(after.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state })), null, 2));
+      } finally {
+        await gh.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    console.error(`gatehouse: ${message}`);
+    process.exit(1);
+  }
+}

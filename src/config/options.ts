@@ -1,0 +1,139 @@
+import type { Logger } from 'pino';
+import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+
+/** Which client lanes may obtain tokens for a resource. */
+export interface LaneOptions {
+  /** @default true */
+  preregistered?: boolean;
+  /** @default true (when CIMD is enabled) */
+  cimd?: boolean;
+  /** @default true (when DCR is enabled) */
+  dcr?: boolean;
+}
+
+/** A protected resource (an MCP server or API) tokens can be issued for. @see RFC 8707 */
+export interface ResourceOptions {
+  /** The resource identifier, used verbatim as the JWT `aud`: absolute URI, no fragment. */
+  resource: string;
+  /** Human-readable name shown on the consent page. */
+  name?: string;
+  /** Scopes the resource understands. */
+  scopes?: string[];
+  /** Scopes granted when a client asks for none. @default every scope in `scopes` */
+  default_scopes?: string[];
+  /** Lanes allowed to obtain tokens for this resource. */
+  lanes?: LaneOptions;
+}
+
+/** A preregistered client (lane 1). Field names follow RFC 7591 client metadata. */
+export interface ClientOptions {
+  client_id: string;
+  client_name?: string;
+  /** Confidential clients only; at least 32 characters. Only its SHA-256 is stored. */
+  client_secret?: string;
+  /** @default "client_secret_basic" with a secret, else "none" */
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  /** @default ["authorization_code","refresh_token"] with redirect URIs, ["client_credentials"] without */
+  grant_types?: GrantType[];
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  /** @default "web" */
+  application_type?: ApplicationType;
+  /** Space-separated scopes the client may request. @default any scope of the resource */
+  scope?: string;
+  /** Resources the client may request. @default every configured resource */
+  resources?: string[];
+  /** Resources whose tokens the client may introspect (RFC 7662); "*" for all. @default none */
+  introspect?: string[];
+  /** Trusted first-party app: skips the consent page. @default false */
+  first_party?: boolean;
+}
+
+export interface UserSeed {
+  email: string;
+  password: string;
+  admin?: boolean;
+}
+
+export interface CimdOptions {
+  /** @default false */
+  enabled?: boolean;
+  /** Hosts whose documents are accepted; empty means any public host. */
+  trustedHosts?: string[];
+  /** Development only: let the fetcher reach loopback addresses. @default false */
+  allowLoopback?: boolean;
+}
+
+export interface DcrOptions {
+  /** @default false */
+  enabled?: boolean;
+  /** @default 25 */
+  maxRegistrationsPerWindow?: number;
+}
+
+export interface TokenOptions {
+  /** Access-token lifetime. @default 3600 */
+  accessTokenTtl?: number;
+  /** Refresh tokens expire after this much inactivity (seconds). @default 1209600 (14 days) */
+  refreshTokenIdleTtl?: number;
+  /** A rotated refresh token may be presented again for this long (concurrent refreshes). @default 10 */
+  refreshTokenGracePeriod?: number;
+  /** Authorization-code lifetime (seconds). @default 60 */
+  authorizationCodeTtl?: number;
+}
+
+export interface SessionOptions {
+  /** Browser sign-in session lifetime (seconds). @default 604800 (7 days) */
+  ttl?: number;
+}
+
+export interface LoginThrottleOptions {
+  /** Failed sign-ins per account per window before refusing. @default 10 */
+  maxFailuresPerAccount?: number;
+  /** Sign-in attempts per client IP per window. @default 100 */
+  maxAttemptsPerIp?: number;
+  /** @default 900 (15 minutes) */
+  windowSeconds?: number;
+}
+
+export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
+
+/**
+ * Everything `createGatehouse` accepts. The JSON config file of the CLI has the same shape.
+ * @see docs/configuration.md
+ */
+export interface GatehouseOptions {
+  /** The issuer identifier, used byte for byte: https (http only on loopback), no query or fragment. */
+  issuer: string;
+  /** Interface the CLI's `serve` binds. @default "127.0.0.1" */
+  host?: string;
+  /** Port the CLI's `serve` binds. @default the issuer's port */
+  port?: number;
+  /** "sqlite:<path>", "sqlite::memory:" or "postgres://…". @default "sqlite:.gatehouse/gatehouse.db" */
+  database?: string;
+  /** At least 32 characters: derives the key that encrypts signing keys and signs interaction state. */
+  secret: string;
+  /** Whether the hosted pages offer sign-up. @default false */
+  signup?: boolean;
+  resources?: ResourceOptions[];
+  /** The audience when a request names no resource. @default the only resource, if there is one */
+  defaultResource?: string;
+  clients?: ClientOptions[];
+  /** Development seeding: created if missing, never updated. */
+  users?: UserSeed[];
+  cimd?: CimdOptions;
+  dcr?: DcrOptions;
+  tokens?: TokenOptions;
+  sessions?: SessionOptions;
+  loginThrottle?: LoginThrottleOptions;
+  /** @default "ES256" */
+  signingAlgorithm?: SigningAlgorithm;
+  /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
+  trustedProxies?: string[];
+  /** A pino logger, a level name, or false to silence. @default "info" */
+  logger?: Logger | string | false;
+  /** Milliseconds since the epoch; replace in tests. @default Date.now */
+  clock?: () => number;
+  /** Run migrations when the instance starts. @default true */
+  migrate?: boolean;
+}

@@ -1,0 +1,221 @@
+import pino, { type Logger } from 'pino';
+import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import type { ClientOptions, GatehouseOptions, SigningAlgorithm } from './options.js';
+import { describeIssues, optionsSchema } from './schema.js';
+
+export interface ResolvedResource {
+  /** The configured string, used verbatim as `aud`. */
+  resource: string;
+  name: string;
+  scopes: string[];
+  defaultScopes: string[];
+  lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
+}
+
+export interface ResolvedClientSeed {
+  client_id: string;
+  client_name: string | null;
+  client_secret: string | null;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: GrantType[];
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  application_type: ApplicationType;
+  scope: string | null;
+  resources: string[];
+  introspect: string[];
+  first_party: boolean;
+}
+
+/** The fully-defaulted configuration: handlers read it and never write `?? default`. */
+export interface ResolvedConfig {
+  issuer: string;
+  /** The issuer's path with no trailing slash ('' at the root); endpoints live under it. */
+  issuerPath: string;
+  /** scheme://host[:port] of the issuer. */
+  origin: string;
+  /** Whether cookies get Secure and the __Host- prefix (an https issuer). */
+  secureCookies: boolean;
+  host: string;
+  port: number;
+  database: string;
+  secret: string;
+  signup: boolean;
+  resources: ResolvedResource[];
+  defaultResource: string | null;
+  clients: ResolvedClientSeed[];
+  users: { email: string; password: string; admin: boolean }[];
+  cimd: { enabled: boolean; trustedHosts: string[]; allowLoopback: boolean };
+  dcr: { enabled: boolean; maxRegistrationsPerWindow: number };
+  tokens: {
+    accessTokenTtl: number;
+    refreshTokenIdleTtl: number;
+    refreshTokenGracePeriod: number;
+    authorizationCodeTtl: number;
+  };
+  sessions: { ttl: number };
+  loginThrottle: { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number };
+  signingAlgorithm: SigningAlgorithm;
+  trustedProxies: string[];
+  logger: Logger;
+  clock: () => number;
+  migrate: boolean;
+  endpoints: {
+    authorization: string;
+    token: string;
+    revocation: string;
+    introspection: string;
+    jwks: string;
+    endSession: string;
+    registration: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Redaction paths for pino: any credential that could end up in a log line is censored. */
+export const REDACT_PATHS = [
+  'password',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'token',
+  'secret',
+  '*.password',
+  '*.client_secret',
+  '*.code',
+  '*.code_verifier',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token',
+  '*.secret',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+];
+
+function makeLogger(option: GatehouseOptions['logger']): Logger {
+  if (option === false) return pino({ level: 'silent' });
+  if (option && typeof option === 'object') return option;
+  return pino({
+    level: typeof option === 'string' ? option : 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: 'gatehouse' },
+  });
+}
+
+/** Fills a client's defaults (shared by config seeding and the admin operations). */
+export function resolveClientSeed(client: ClientOptions): ResolvedClientSeed {
+  const method = client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
+  const redirectUris = client.redirect_uris ?? [];
+  return {
+    client_id: client.client_id,
+    client_name: client.client_name ?? null,
+    client_secret: client.client_secret ?? null,
+    token_endpoint_auth_method: method,
+    grant_types: client.grant_types ?? (redirectUris.length ? ['authorization_code', 'refresh_token'] : []),
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: client.post_logout_redirect_uris ?? [],
+    application_type: client.application_type ?? 'web',
+    scope: client.scope ?? null,
+    resources: client.resources ?? [],
+    introspect: client.introspect ?? [],
+    first_party: client.first_party ?? false,
+  };
+}
+
+/** Validates options and fills every default. Throws ConfigError naming each bad field. */
+export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new ConfigError(`Invalid Gatehouse configuration: ${describeIssues(parsed.error)}`);
+  const o = parsed.data;
+  const url = new URL(o.issuer);
+  const issuerPath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+  const resources: ResolvedResource[] = (o.resources ?? []).map((r) => ({
+    resource: r.resource,
+    name: r.name ?? r.resource,
+    scopes: r.scopes ?? [],
+    defaultScopes: r.default_scopes ?? r.scopes ?? [],
+    lanes: { preregistered: r.lanes?.preregistered ?? true, cimd: r.lanes?.cimd ?? true, dcr: r.lanes?.dcr ?? true },
+  }));
+  const problems: string[] = [];
+  const seenResources = new Set<string>();
+  resources.forEach((r, i) => {
+    if (seenResources.has(r.resource)) problems.push(`resources[${i}].resource: duplicate "${r.resource}"`);
+    seenResources.add(r.resource);
+    r.defaultScopes.forEach((s, j) => {
+      if (!r.scopes.includes(s)) problems.push(`resources[${i}].default_scopes[${j}]: "${s}" is not in scopes`);
+    });
+  });
+  const defaultResource = o.defaultResource ?? (resources.length === 1 ? resources[0]!.resource : null);
+  if (o.defaultResource && !seenResources.has(o.defaultResource)) {
+    problems.push('defaultResource: must be one of resources[].resource');
+  }
+  const clients = (o.clients ?? []).map((c) => resolveClientSeed(c as ClientOptions));
+  const seenClients = new Set<string>();
+  clients.forEach((c, i) => {
+    if (seenClients.has(c.client_id)) problems.push(`clients[${i}].client_id: duplicate "${c.client_id}"`);
+    seenClients.add(c.client_id);
+    c.resources.forEach((r, j) => {
+      if (!seenResources.has(r)) problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
+    });
+  });
+  if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
+
+  const base = `${o.issuer}`;
+  return {
+    issuer: o.issuer,
+    issuerPath,
+    origin: url.origin,
+    secureCookies: url.protocol === 'https:',
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80),
+    database: o.database ?? 'sqlite:.gatehouse/gatehouse.db',
+    secret: o.secret,
+    signup: o.signup ?? false,
+    resources,
+    defaultResource,
+    clients,
+    users: (o.users ?? []).map((u) => ({ email: u.email, password: u.password, admin: u.admin ?? false })),
+    cimd: {
+      enabled: o.cimd?.enabled ?? false,
+      trustedHosts: o.cimd?.trustedHosts ?? [],
+      allowLoopback: o.cimd?.allowLoopback ?? false,
+    },
+    dcr: { enabled: o.dcr?.enabled ?? false, maxRegistrationsPerWindow: o.dcr?.maxRegistrationsPerWindow ?? 25 },
+    tokens: {
+      accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,
+      refreshTokenIdleTtl: o.tokens?.refreshTokenIdleTtl ?? 14 * 86400,
+      refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 10,
+      authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
+    },
+    sessions: { ttl: o.sessions?.ttl ?? 7 * 86400 },
+    loginThrottle: {
+      maxFailuresPerAccount: o.loginThrottle?.maxFailuresPerAccount ?? 10,
+      maxAttemptsPerIp: o.loginThrottle?.maxAttemptsPerIp ?? 100,
+      windowSeconds: o.loginThrottle?.windowSeconds ?? 900,
+    },
+    signingAlgorithm: o.signingAlgorithm ?? 'ES256',
+    trustedProxies: o.trustedProxies ?? [],
+    logger: makeLogger(options.logger),
+    clock: typeof options.clock === 'function' ? options.clock : Date.now,
+    migrate: o.migrate ?? true,
+    endpoints: {
+      authorization: `${base}/authorize`,
+      token: `${base}/token`,
+      revocation: `${base}/revoke`,
+      introspection: `${base}/introspect`,
+      jwks: `${base}/jwks.json`,
+      endSession: `${base}/logout`,
+      registration: `${base}/register`,
+    },
+  };
+}

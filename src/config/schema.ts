@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { checkRedirectUri } from '../lanes/redirect-uri.js';
+
+/**
+ * The configuration schema. Every rule here fails at start-up with a message naming the field, so a
+ * running server never meets an impossible configuration.
+ */
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+const issuer = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+    return;
+  }
+  // RFC 8414 §2: https, no query, no fragment. http is accepted on loopback for development.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    ctx.addIssue({ code: 'custom', message: 'must use https (http is allowed only on loopback)' });
+  }
+  if (url.search || value.includes('?')) ctx.addIssue({ code: 'custom', message: 'must not have a query' });
+  if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a fragment' });
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain userinfo' });
+  if (value.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'must not end with "/"' });
+  if (!value.startsWith(url.protocol)) ctx.addIssue({ code: 'custom', message: 'must use a lower-case scheme' });
+});
+
+const scopeToken = z.string().regex(SCOPE_TOKEN, 'must be a scope token (RFC 6749 §3.3)');
+const scopeString = z
+  .string()
+  .refine((s) => s.split(' ').every((t) => SCOPE_TOKEN.test(t)), 'must be space-separated scope tokens');
+
+const resourceUri = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI (RFC 8707 §2)' });
+    return;
+  }
+  if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment (RFC 8707 §2)' });
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    ctx.addIssue({ code: 'custom', message: 'must use https (http is allowed only on loopback)' });
+  }
+});
+
+const redirectUri = (allowCustomSchemes: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = checkRedirectUri(value, { allowCustomSchemes });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post']);
+
+export const resourceSchema = z.strictObject({
+  resource: resourceUri,
+  name: z.string().min(1).optional(),
+  scopes: z.array(scopeToken).optional(),
+  default_scopes: z.array(scopeToken).optional(),
+  lanes: z
+    .strictObject({ preregistered: z.boolean().optional(), cimd: z.boolean().optional(), dcr: z.boolean().optional() })
+    .optional(),
+});
+
+export const clientSchema = z
+  .strictObject({
+    client_id: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters')
+      .refine((id) => !/^https?:/i.test(id), 'must not be a URL (URL client_ids are CIMD documents)'),
+    client_name: z.string().min(1).max(200).optional(),
+    client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    token_endpoint_auth_method: authMethod.optional(),
+    grant_types: z.array(grantType).min(1).optional(),
+    redirect_uris: z.array(redirectUri(true)).optional(),
+    post_logout_redirect_uris: z.array(redirectUri(true)).optional(),
+    application_type: z.enum(['web', 'native']).optional(),
+    scope: scopeString.optional(),
+    resources: z.array(resourceUri).optional(),
+    introspect: z.array(z.string()).optional(),
+    first_party: z.boolean().optional(),
+  })
+  .superRefine((client, ctx) => {
+    const method = client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
+    const grants = client.grant_types ?? (client.redirect_uris?.length ? ['authorization_code', 'refresh_token'] : []);
+    if (grants.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message: 'is required when there are no redirect_uris',
+      });
+    }
+    if (method === 'none' && client.client_secret) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a public client' });
+    }
+    if (method !== 'none' && !client.client_secret) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required with ${method}` });
+    }
+    if (grants.includes('authorization_code') && !client.redirect_uris?.length) {
+      // OAuth 2.1 §2.3.1: complete redirect URIs must be registered.
+      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'is required for authorization_code' });
+    }
+    if (grants.includes('client_credentials') && method === 'none') {
+      // OAuth 2.1 §4.2: client_credentials is for confidential clients only.
+      ctx.addIssue({ code: 'custom', path: ['grant_types'], message: 'client_credentials needs a client_secret' });
+    }
+    if (client.application_type === 'native' && client.client_secret) {
+      // RFC 8252 §8.4: native apps are public clients.
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a native app' });
+    }
+  });
+
+export const optionsSchema = z.strictObject({
+  issuer,
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  database: z
+    .string()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
+    .optional(),
+  secret: z.string().min(32, 'must be at least 32 characters'),
+  signup: z.boolean().optional(),
+  resources: z.array(resourceSchema).optional(),
+  defaultResource: resourceUri.optional(),
+  clients: z.array(clientSchema).optional(),
+  users: z
+    .array(z.strictObject({ email: z.email(), password: z.string().min(8), admin: z.boolean().optional() }))
+    .optional(),
+  cimd: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      trustedHosts: z.array(z.string()).optional(),
+      allowLoopback: z.boolean().optional(),
+    })
+    .optional(),
+  dcr: z
+    .strictObject({ enabled: z.boolean().optional(), maxRegistrationsPerWindow: z.number().int().positive().optional() })
+    .optional(),
+  tokens: z
+    .strictObject({
+      accessTokenTtl: z.number().int().min(30).max(86400).optional(),
+      refreshTokenIdleTtl: z.number().int().min(60).optional(),
+      refreshTokenGracePeriod: z.number().int().min(0).max(120).optional(),
+      authorizationCodeTtl: z.number().int().min(10).max(600).optional(),
+    })
+    .optional(),
+  sessions: z.strictObject({ ttl: z.number().int().min(60).optional() }).optional(),
+  loginThrottle: z
+    .strictObject({
+      maxFailuresPerAccount: z.number().int().positive().optional(),
+      maxAttemptsPerIp: z.number().int().positive().optional(),
+      windowSeconds: z.number().int().positive().optional(),
+    })
+    .optional(),
+  signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
+  trustedProxies: z.array(z.string()).optional(),
+  logger: z.any().optional(),
+  clock: z.any().optional(),
+  migrate: z.boolean().optional(),
+});
+
+/** Turns zod issues into one line per problem, each naming the field: `clients[1].redirect_uris[0]: …`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+        .join('');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from './config/resolve.js';
+import type { CookieNames } from './http/cookies.js';
+import type { AuditEventInput, Store } from './store/types.js';
+import type { KeyRing } from './tokens/keys.js';
+
+/** Everything a handler needs, built once per Gatehouse instance. Handlers never read globals. */
+export interface Context {
+  config: ResolvedConfig;
+  store: Store;
+  keys: KeyRing;
+  log: Logger;
+  /** Keys derived from the configured secret, one per purpose. */
+  secrets: { state: Buffer; csrf: Buffer; keyEncryption: Buffer };
+  cookies: CookieNames;
+  now(): number;
+  audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
+}
+
+/** What a handler knows about the HTTP request it serves. */
+export interface RequestInfo {
+  request: Request;
+  url: URL;
+  /** The client address: the socket peer, or X-Forwarded-For when the peer is a trusted proxy. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type Handler = (ctx: Context, req: RequestInfo) => Promise<Response>;

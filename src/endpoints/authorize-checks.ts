@@ -1,0 +1,194 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { resolveResource, resolveScopes } from '../grants/audience.js';
+import type { Params } from '../http/params.js';
+import { resolveClient } from '../lanes/index.js';
+import { matchRedirectUri } from '../lanes/redirect-uri.js';
+import type { ClientRecord } from '../store/types.js';
+import { isValidS256Challenge } from '../tokens/pkce.js';
+import type { AuthorizationRequest } from './authorization-request.js';
+
+/**
+ * The authorization endpoint's checks, in order. Until `checkRedirectUri` has verified where to send
+ * the user, every error is shown as a page (OAuth 2.1 §4.1.2.1: never redirect to an unverified URI);
+ * after it, errors are redirected with `state` and `iss`.
+ */
+
+interface Draft {
+  ctx: Context;
+  params: Params;
+  client?: ClientRecord;
+  out: Partial<AuthorizationRequest>;
+}
+
+type Check = (draft: Draft) => void | Promise<void>;
+
+/** A page error: shown to the user, never redirected. */
+const page = (description: string, detail?: string) => new OAuthError('invalid_request', description, { detail });
+/** A redirectable error, once the redirect URI is verified. */
+const back = (error: ConstructorParameters<typeof OAuthError>[0], description: string) =>
+  new OAuthError(error, description, { redirectable: true });
+
+/** OAuth 2.1 §3.1: client_id and redirect_uri must not repeat; a polluted pair is never redirected. */
+const checkClientIdentityNotRepeated: Check = ({ params }) => {
+  for (const name of ['client_id', 'redirect_uri']) {
+    if (params.all(name).length > 1) throw page(`The "${name}" parameter was sent more than once.`);
+  }
+};
+
+/** OAuth 2.1 §4.1.2.1: a missing or unknown client is an error shown to the user. */
+const checkClient: Check = async (draft) => {
+  const clientId = draft.params.get('client_id');
+  if (!clientId) throw page('The request does not say which application is asking (client_id is missing).');
+  const resolution = await resolveClient(draft.ctx, clientId);
+  if (!resolution.ok) {
+    throw new OAuthError(resolution.reason === 'unknown' ? 'invalid_request' : 'unauthorized_client', resolution.message, {
+      detail: `client_id ${clientId}: ${resolution.reason}`,
+    });
+  }
+  draft.client = resolution.client;
+  draft.out.client_id = clientId;
+};
+
+/**
+ * OAuth 2.1 §4.1.1, §2.3.2: exact match against a registered URI (any port for loopback, RFC 8252 §7.3);
+ * may be omitted only when exactly one URI is registered.
+ */
+const checkRedirectUri: Check = ({ params, client, out }) => {
+  const registered = client!.redirect_uris;
+  const requested = params.get('redirect_uri');
+  if (requested === undefined) {
+    if (registered.length !== 1) {
+      throw page('The request must say where to return (redirect_uri), because this application registered several.');
+    }
+    out.redirect_uri = registered[0]!;
+    out.redirect_uri_explicit = false;
+    return;
+  }
+  if (!matchRedirectUri(registered, requested)) {
+    throw page('The address this request wants to return to is not registered for this application.', `redirect_uri ${requested}`);
+  }
+  out.redirect_uri = requested;
+  out.redirect_uri_explicit = true;
+};
+
+/** From here on the response can go back to the client: record state first so every error carries it. */
+const checkState: Check = ({ params, out }) => {
+  const states = params.all('state');
+  if (states.length === 1) out.state = states[0]!;
+  if (states.length > 1) throw back('invalid_request', '"state" must not be repeated');
+  if (out.state !== undefined && out.state.length > 2048) {
+    out.state = undefined;
+    throw back('invalid_request', '"state" is too long');
+  }
+};
+
+/** OAuth 2.1 §3.1: no parameter may repeat, except `resource` (RFC 8707 §2). */
+const checkNoRepeatedParameters: Check = ({ params }) => {
+  const repeated = params.repeated().filter((name) => name !== 'resource');
+  if (repeated.length) throw back('invalid_request', `"${repeated[0]}" must not be repeated`);
+};
+
+/** OAuth 2.1 §4.1.1: only the authorization code flow. */
+const checkResponseType: Check = ({ params }) => {
+  const responseType = params.get('response_type');
+  if (!responseType) throw back('invalid_request', '"response_type" is required');
+  if (responseType !== 'code') throw back('unsupported_response_type', 'only response_type=code is supported');
+};
+
+const checkClientMayUseCodeFlow: Check = ({ client }) => {
+  if (!client!.grant_types.includes('authorization_code')) {
+    throw back('unauthorized_client', 'this client is not allowed to use the authorization code flow');
+  }
+};
+
+/**
+ * OAuth 2.1 §4.1.2.1, §7.5.1; RFC 7636 §4.4.1: public clients must send an S256 challenge. The method
+ * defaults to `plain` when absent, and plain is refused, so S256 is never assumed.
+ */
+const checkPkce: Check = ({ params, client, out }) => {
+  const challenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw back('invalid_request', '"code_challenge_method" was sent without "code_challenge"');
+    if (client!.token_endpoint_auth_method === 'none') {
+      throw back('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
+    }
+    return;
+  }
+  if (method !== 'S256') throw back('invalid_request', 'code_challenge_method must be S256');
+  if (!isValidS256Challenge(challenge)) throw back('invalid_request', '"code_challenge" is not a valid S256 challenge');
+  out.code_challenge = challenge;
+  out.code_challenge_method = 'S256';
+};
+
+/** RFC 8707 §2: the resource must be one this server issues tokens for. */
+const checkResource: Check = ({ ctx, params, client, out }) => {
+  out.resource = resolveResource(ctx.config, client!, params.all('resource'), true).resource;
+};
+
+/** RFC 6749 §3.3: unknown scopes are refused; scopes the client may not have are dropped; none means the defaults. */
+const checkScope: Check = ({ ctx, params, client, out }) => {
+  const resource = ctx.config.resources.find((r) => r.resource === out.resource)!;
+  out.scope = resolveScopes(resource, client!, params.get('scope'), { redirectable: true, identityScopes: true });
+};
+
+/** OIDC Core §3.1.2.1 prompt: none, login, consent; `none` cannot be combined. */
+const checkPrompt: Check = ({ params, out }) => {
+  const values = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
+  for (const value of values) {
+    if (value !== 'none' && value !== 'login' && value !== 'consent') {
+      throw back('invalid_request', `prompt=${value} is not supported`);
+    }
+  }
+  if (values.includes('none') && values.length > 1) throw back('invalid_request', 'prompt=none cannot be combined');
+  out.prompt = values as AuthorizationRequest['prompt'];
+};
+
+const checkNonce: Check = ({ params, out }) => {
+  const nonce = params.get('nonce');
+  if (nonce !== undefined) {
+    if (nonce.length > 512) throw back('invalid_request', '"nonce" is too long');
+    out.nonce = nonce;
+  }
+};
+
+const CHECKS: Check[] = [
+  checkClientIdentityNotRepeated,
+  checkClient,
+  checkRedirectUri,
+  checkState,
+  checkNoRepeatedParameters,
+  checkResponseType,
+  checkClientMayUseCodeFlow,
+  checkPkce,
+  checkResource,
+  checkScope,
+  checkPrompt,
+  checkNonce,
+];
+
+export interface ValidationFailure {
+  error: OAuthError;
+  /** Set once the redirect URI was verified: where a redirectable error may go. */
+  redirect?: Pick<AuthorizationRequest, 'redirect_uri' | 'state'>;
+}
+
+export async function validateAuthorizationRequest(
+  ctx: Context,
+  params: Params,
+): Promise<{ ok: true; request: AuthorizationRequest; client: ClientRecord } | ({ ok: false } & ValidationFailure)> {
+  const draft: Draft = { ctx, params, out: {} };
+  for (const check of CHECKS) {
+    try {
+      await check(draft);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      if (error.redirectable && draft.out.redirect_uri !== undefined) {
+        return { ok: false, error, redirect: { redirect_uri: draft.out.redirect_uri, state: draft.out.state } };
+      }
+      return { ok: false, error };
+    }
+  }
+  return { ok: true, request: draft.out as AuthorizationRequest, client: draft.client! };
+}

@@ -1,0 +1,185 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { issueAuthorizationCode } from '../grants/authorization-code.js';
+import { findResource } from '../grants/audience.js';
+import { type Params, formParams, queryParams } from '../http/params.js';
+import { html, redirect } from '../http/respond.js';
+import { resolveClient } from '../lanes/index.js';
+import { matchRedirectUri } from '../lanes/redirect-uri.js';
+import { renderConsent } from '../pages/consent.js';
+import type { ClientRecord } from '../store/types.js';
+import {
+  type AuthorizationRequest,
+  buildRedirect,
+  errorRedirectLocation,
+  type InteractionOptions,
+  openInteraction,
+  sealInteraction,
+} from './authorization-request.js';
+import { validateAuthorizationRequest } from './authorize-checks.js';
+import { type ActiveSession, readSession, sessionCsrf } from './browser-session.js';
+import { errorPage } from './pages-common.js';
+
+/**
+ * The authorization endpoint (OAuth 2.1 §4.1.1). GET and POST. Validation is an ordered list of checks
+ * (authorize-checks.ts); then the user signs in, consents if needed, and the code is redirected back
+ * with `state` and `iss` (RFC 9207). No CORS here (OAuth 2.1 §3.1).
+ */
+export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<Response> {
+  let params: Params;
+  try {
+    params = req.request.method === 'POST' ? await formParams(req.request) : queryParams(req.url);
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error);
+    throw error;
+  }
+  const result = await validateAuthorizationRequest(ctx, params);
+  if (!result.ok) {
+    await ctx.audit({ type: 'authorize.rejected', clientId: params.all('client_id')[0] ?? null, detail: { error: result.error.error, reason: result.error.description } }, req);
+    if (result.redirect) {
+      // OAuth 2.1 §7.12.2 / RFC 9700 §4.11.2: the user authenticates before any error redirect, so an
+      // attacker cannot use the endpoint as an open redirector without a victim signing in.
+      const active = await readSession(ctx, req);
+      if (!active) {
+        return redirectToLogin(ctx, result.redirect, { pendingError: result.error });
+      }
+      return redirect(errorRedirectLocation(ctx, result.redirect, result.error));
+    }
+    return errorPage(ctx, result.error);
+  }
+  const loginAfter = result.request.prompt.includes('login') ? ctx.now() : undefined;
+  return proceed(ctx, req, result.request, result.client, { loginAfter, method: 302 });
+}
+
+/** GET /authorize/resume: back from the sign-in page with the sealed request. */
+export async function handleResume(ctx: Context, req: RequestInfo): Promise<Response> {
+  try {
+    const { request, loginAfter, pendingError } = openInteraction(ctx, req.url.searchParams.get('interaction') ?? undefined);
+    if (pendingError) {
+      // The redirect URI was verified before the error was sealed; the user has now signed in.
+      if (!(await readSession(ctx, req))) return redirectToLogin(ctx, request, { pendingError: new OAuthError(pendingError.error as never, pendingError.description) });
+      return redirect(buildRedirect(request.redirect_uri, { error: pendingError.error, error_description: pendingError.description, state: request.state, iss: ctx.config.issuer }));
+    }
+    const client = await reverify(ctx, request);
+    return await proceed(ctx, req, request, client, { loginAfter, method: 302, resumed: true });
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error);
+    throw error;
+  }
+}
+
+/**
+ * The client may have been disabled, or its redirect URIs changed, while the user was signing in:
+ * check again before redirecting anywhere.
+ */
+export async function reverify(ctx: Context, request: AuthorizationRequest): Promise<ClientRecord> {
+  const resolution = await resolveClient(ctx, request.client_id);
+  if (!resolution.ok) throw new OAuthError('unauthorized_client', resolution.message);
+  if (!matchRedirectUri(resolution.client.redirect_uris, request.redirect_uri)) {
+    throw new OAuthError('invalid_request', 'The address this request wants to return to is no longer registered.');
+  }
+  return resolution.client;
+}
+
+interface ProceedOptions {
+  loginAfter: number | undefined;
+  method: 302 | 303;
+  resumed?: boolean;
+}
+
+async function proceed(
+  ctx: Context,
+  req: RequestInfo,
+  request: AuthorizationRequest,
+  client: ClientRecord,
+  options: ProceedOptions,
+): Promise<Response> {
+  const active = await readSession(ctx, req);
+  const needsLogin = !active || (options.loginAfter !== undefined && active.session.authTime < options.loginAfter);
+  if (needsLogin) {
+    // OIDC Core §3.1.2.6: prompt=none must not show any page.
+    if (request.prompt.includes('none')) {
+      return redirect(errorRedirectLocation(ctx, request, new OAuthError('login_required', 'the user is not signed in')), options.method);
+    }
+    return redirectToLogin(ctx, request, { loginAfter: options.loginAfter });
+  }
+  if (await needsConsent(ctx, request, client, active)) {
+    if (request.prompt.includes('none')) {
+      return redirect(errorRedirectLocation(ctx, request, new OAuthError('consent_required', 'the user has not approved this client')), options.method);
+    }
+    return consentPage(ctx, request, client, active);
+  }
+  const location = await issueAuthorizationCode(ctx, request, active);
+  await ctx.audit({ type: 'authorize.approved', clientId: client.client_id, userId: active.user.id, detail: { scope: request.scope.join(' '), resource: request.resource, consent: 'remembered' } }, req);
+  return redirect(location, options.method);
+}
+
+function redirectToLogin(
+  ctx: Context,
+  request: AuthorizationRequest | Pick<AuthorizationRequest, 'redirect_uri' | 'state'>,
+  options: InteractionOptions,
+): Response {
+  const full: AuthorizationRequest =
+    'client_id' in request
+      ? request
+      : { ...request, client_id: '', redirect_uri_explicit: true, scope: [], resource: '', prompt: [] };
+  const sealed = sealInteraction(ctx, full, options);
+  return redirect(`${ctx.config.issuerPath}/login?interaction=${encodeURIComponent(sealed)}`);
+}
+
+/**
+ * Consent is asked unless the client is first-party, or the user already approved at least these
+ * scopes for this client, resource and exact redirect URI (so a public client on a new loopback port is
+ * asked again: OAuth 2.1 §7.3.1, RFC 8252 §8.6). prompt=consent always asks.
+ */
+async function needsConsent(
+  ctx: Context,
+  request: AuthorizationRequest,
+  client: ClientRecord,
+  active: ActiveSession,
+): Promise<boolean> {
+  if (request.prompt.includes('consent')) return true;
+  if (client.first_party) return false;
+  if (client.source === 'dcr') return true;
+  const consent = await ctx.store.getConsent(active.user.id, client.client_id, request.resource);
+  if (!consent || consent.redirectUri !== request.redirect_uri) return true;
+  const approved = new Set(consent.scope.split(' '));
+  return !request.scope.every((s) => approved.has(s));
+}
+
+function consentPage(ctx: Context, request: AuthorizationRequest, client: ClientRecord, active: ActiveSession): Response {
+  const resource = findResource(ctx, request.resource);
+  const redirectHost = hostOf(request.redirect_uri);
+  const warnings: string[] = [];
+  if (client.source !== 'preregistered') {
+    warnings.push('This application registered itself. Gatehouse has not verified who runs it.');
+  }
+  if (/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)[:/]/.test(request.redirect_uri)) {
+    warnings.push('This application runs on your own computer (it returns to a local address).');
+  }
+  const body = renderConsent({
+    basePath: ctx.config.issuerPath,
+    action: `${ctx.config.issuerPath}/consent`,
+    csrf: sessionCsrf(ctx, active.session),
+    interaction: sealInteraction(ctx, request),
+    clientName: client.client_name ?? client.client_id,
+    clientHost: client.source === 'cimd' ? hostOf(client.client_id) : undefined,
+    clientBadge: client.source === 'dcr' ? 'unverified' : client.first_party ? 'first-party' : undefined,
+    redirectHost,
+    scopes: request.scope.map((name) => ({ name })),
+    resourceName: resource?.name ?? request.resource,
+    resource: request.resource,
+    userEmail: active.user.email,
+    warnings,
+  });
+  return html(body);
+}
+
+function hostOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host || url.protocol;
+  } catch {
+    return uri;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { Params } from '../http/params.js';
+import { resolveClient } from '../lanes/index.js';
+import type { ClientRecord } from '../store/types.js';
+import { verifySecret } from '../tokens/crypto.js';
+
+/**
+ * Client authentication at the token, revocation and introspection endpoints (OAuth 2.1 §2.4, §3.2.1):
+ * client_secret_basic, client_secret_post, or none (public clients name themselves with client_id).
+ * Exactly one method per request (§2.4); a failure after Basic is 401 with WWW-Authenticate (§3.2.4).
+ */
+
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: ClientRecord['token_endpoint_auth_method'];
+}
+
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' };
+
+function parseBasic(header: string): { id: string; secret: string } | undefined {
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function authenticateClient(
+  ctx: Context,
+  request: Request,
+  params: Params,
+  options: { allowPublic: boolean },
+): Promise<AuthenticatedClient> {
+  const authorization = request.headers.get('authorization');
+  const bodyId = params.get('client_id');
+  const bodySecret = params.get('client_secret');
+  const usesBasic = authorization !== null && /^basic /i.test(authorization);
+  if (usesBasic && bodySecret !== undefined) {
+    throw new OAuthError('invalid_request', 'use one client authentication method, not both Basic and client_secret');
+  }
+  const fail = (description: string, basic: boolean, detail?: string) =>
+    new OAuthError('invalid_client', description, {
+      status: 401,
+      headers: basic ? BASIC_CHALLENGE : {},
+      detail,
+    });
+
+  if (usesBasic) {
+    const credentials = parseBasic(authorization!);
+    if (!credentials) throw fail('malformed Basic credentials', true);
+    if (bodyId !== undefined && bodyId !== credentials.id) {
+      throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
+    }
+    const client = await lookup(ctx, credentials.id);
+    if (!client || client.token_endpoint_auth_method !== 'client_secret_basic' || client.secretHash === null) {
+      throw fail('client authentication failed', true, `basic auth for ${credentials.id}`);
+    }
+    if (!verifySecret(credentials.secret, client.secretHash)) throw fail('client authentication failed', true);
+    return { client, method: 'client_secret_basic' };
+  }
+  if (!bodyId) throw fail('client authentication failed: no client_id', false);
+  const client = await lookup(ctx, bodyId);
+  if (!client) throw fail('client authentication failed', false, `unknown client ${bodyId}`);
+  if (bodySecret !== undefined) {
+    if (client.token_endpoint_auth_method !== 'client_secret_post' || client.secretHash === null) {
+      throw fail('client authentication failed', false, `client_secret_post not allowed for ${bodyId}`);
+    }
+    if (!verifySecret(bodySecret, client.secretHash)) throw fail('client authentication failed', false);
+    return { client, method: 'client_secret_post' };
+  }
+  if (client.token_endpoint_auth_method !== 'none') {
+    // OAuth 2.1 §3.2.1: a confidential client must authenticate.
+    throw fail('client authentication is required for this client', false);
+  }
+  if (!options.allowPublic) throw fail('this endpoint requires client authentication', false);
+  return { client, method: 'none' };
+}
+
+async function lookup(ctx: Context, clientId: string): Promise<ClientRecord | undefined> {
+  const resolution = await resolveClient(ctx, clientId);
+  return resolution.ok ? resolution.client : undefined;
+}

@@ -1,0 +1,56 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { type InspectedToken, inspectToken } from '../grants/inspect.js';
+import { formParams } from '../http/params.js';
+import { jsonNoStore } from '../http/respond.js';
+import type { ClientRecord } from '../store/types.js';
+import { authenticateClient } from './client-auth.js';
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * Token introspection (RFC 7662). Only authenticated confidential clients may ask (§2.1), and they see
+ * only tokens issued to them or for a resource they are allowed to introspect; anything else, like any
+ * expired, revoked or unknown token, is exactly {"active":false} (§2.2).
+ */
+export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<Response> {
+  const params = await formParams(req.request);
+  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: false });
+  const token = params.get('token');
+  if (!token) throw new OAuthError('invalid_request', '"token" is required');
+  const found = await inspectToken(ctx, token);
+  if (!found || !found.active || !mayIntrospect(client, found)) return jsonNoStore(INACTIVE);
+  if (found.kind === 'access_token') {
+    const c = found.claims;
+    return jsonNoStore({
+      active: true,
+      token_type: 'Bearer',
+      iss: c.iss,
+      sub: c.sub,
+      aud: c.aud,
+      client_id: c.client_id,
+      scope: c.scope,
+      iat: c.iat,
+      exp: c.exp,
+      jti: c.jti,
+    });
+  }
+  const { record, grant } = found;
+  return jsonNoStore({
+    active: true,
+    token_type: 'refresh_token',
+    iss: ctx.config.issuer,
+    sub: grant!.userId,
+    aud: record.resource,
+    client_id: record.clientId,
+    scope: record.scope,
+    iat: Math.floor(record.createdAt / 1000),
+    exp: Math.floor(record.expiresAt / 1000),
+  });
+}
+
+function mayIntrospect(caller: ClientRecord, token: InspectedToken): boolean {
+  const owner = token.kind === 'access_token' ? token.claims.client_id : token.record.clientId;
+  const audience = token.kind === 'access_token' ? token.claims.aud : token.record.resource;
+  return owner === caller.client_id || caller.introspect.includes('*') || caller.introspect.includes(audience);
+}

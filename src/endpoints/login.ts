@@ -1,0 +1,156 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { formParams } from '../http/params.js';
+import { html, redirect } from '../http/respond.js';
+import { renderLogin } from '../pages/login.js';
+import { renderSignup } from '../pages/signup.js';
+import { UniqueViolation } from '../store/types.js';
+import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
+import { openInteraction } from './authorization-request.js';
+import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
+import { errorPage } from './pages-common.js';
+
+/**
+ * The hosted sign-in and sign-up pages. Forms are CSRF-protected (double-submit token plus an Origin
+ * check); a successful POST answers 303 (never 307: OAuth 2.1 §7.5.3) back to /authorize/resume.
+ * Sign-in attempts are throttled per account and per client IP, with the counters in the database so
+ * they hold across instances.
+ */
+
+function continueUrl(ctx: Context, interaction: string | undefined): string {
+  return interaction
+    ? `${ctx.config.issuerPath}/authorize/resume?interaction=${encodeURIComponent(interaction)}`
+    : `${ctx.config.issuerPath}/signed-in`;
+}
+
+async function clientNameOf(ctx: Context, interaction: string | undefined): Promise<string | undefined> {
+  if (!interaction) return undefined;
+  try {
+    const { request } = openInteraction(ctx, interaction);
+    if (!request.client_id) return undefined;
+    const client = await ctx.store.getClient(request.client_id);
+    return client?.client_name ?? client?.client_id;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<Response> {
+  const interaction = req.url.searchParams.get('interaction') ?? undefined;
+  return loginPage(ctx, req, { interaction, clientName: await clientNameOf(ctx, interaction) });
+}
+
+function loginPage(
+  ctx: Context,
+  req: RequestInfo,
+  m: { interaction?: string; email?: string; error?: string; clientName?: string; status?: number; headers?: Record<string, string> },
+): Response {
+  const csrf = preSessionCsrf(ctx, req);
+  const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
+  const response = html(
+    renderLogin({
+      basePath: ctx.config.issuerPath,
+      action: `${ctx.config.issuerPath}/login`,
+      csrf: csrf.token,
+      interaction: m.interaction,
+      email: m.email,
+      error: m.error,
+      clientName: m.clientName,
+      signupHref: ctx.config.signup ? `${ctx.config.issuerPath}/signup${query}` : undefined,
+    }),
+    { status: m.status ?? 200, headers: m.headers },
+  );
+  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
+  return response;
+}
+
+export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
+  assertSameOrigin(ctx, req);
+  const params = await formParams(req.request);
+  assertPreSessionCsrf(ctx, req, params.get('csrf'));
+  const interaction = params.get('interaction');
+  const email = normaliseEmail(params.get('email') ?? '');
+  const password = params.get('password') ?? '';
+  const throttle = ctx.config.loginThrottle;
+  const windowMs = throttle.windowSeconds * 1000;
+  const at = ctx.now();
+
+  const perIp = await ctx.store.hitRateLimit(`login:ip:${req.ip ?? 'unknown'}`, throttle.maxAttemptsPerIp, windowMs, at);
+  const perAccount = email
+    ? await ctx.store.hitRateLimit(`login:account:${email}`, throttle.maxFailuresPerAccount, windowMs, at)
+    : { allowed: true, retryAfter: 0 };
+  if (!perIp.allowed || !perAccount.allowed) {
+    const retryAfter = Math.max(perIp.retryAfter, perAccount.retryAfter);
+    await ctx.audit({ type: 'login.throttled', detail: { account: !perAccount.allowed, ip: !perIp.allowed } }, req);
+    return loginPage(ctx, req, {
+      interaction,
+      email,
+      error: 'Too many sign-in attempts. Wait a few minutes and try again.',
+      status: 429,
+      headers: { 'retry-after': String(retryAfter) },
+    });
+  }
+  const user = email && password ? await verifyCredentials(ctx.store, email, password) : undefined;
+  if (!user) {
+    await ctx.audit({ type: 'login.failed', detail: {} }, req);
+    return loginPage(ctx, req, { interaction, email, error: 'The email or password is not correct.', status: 401 });
+  }
+  await ctx.store.resetRateLimit(`login:account:${email}`);
+  const { cookie } = await startSession(ctx, user);
+  await ctx.audit({ type: 'login.succeeded', userId: user.id }, req);
+  return redirect(continueUrl(ctx, interaction), 303, { 'set-cookie': cookie });
+}
+
+export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<Response> {
+  if (!ctx.config.signup) return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
+  return signupPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
+}
+
+function signupPage(
+  ctx: Context,
+  req: RequestInfo,
+  m: { interaction?: string; email?: string; error?: string; status?: number },
+): Response {
+  const csrf = preSessionCsrf(ctx, req);
+  const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
+  const response = html(
+    renderSignup({
+      basePath: ctx.config.issuerPath,
+      action: `${ctx.config.issuerPath}/signup`,
+      csrf: csrf.token,
+      interaction: m.interaction,
+      email: m.email,
+      error: m.error,
+      loginHref: `${ctx.config.issuerPath}/login${query}`,
+    }),
+    { status: m.status ?? 200 },
+  );
+  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
+  return response;
+}
+
+export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
+  if (!ctx.config.signup) return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
+  assertSameOrigin(ctx, req);
+  const params = await formParams(req.request);
+  assertPreSessionCsrf(ctx, req, params.get('csrf'));
+  const interaction = params.get('interaction');
+  const email = normaliseEmail(params.get('email') ?? '');
+  const password = params.get('password') ?? '';
+  const limit = await ctx.store.hitRateLimit(`signup:ip:${req.ip ?? 'unknown'}`, 20, 3600_000, ctx.now());
+  if (!limit.allowed) {
+    return signupPage(ctx, req, { interaction, email, error: 'Too many accounts were created from here. Try again later.', status: 429 });
+  }
+  const problem = checkNewCredentials(email, password);
+  if (problem) return signupPage(ctx, req, { interaction, email, error: problem, status: 400 });
+  let user: Awaited<ReturnType<typeof createUser>>;
+  try {
+    user = await createUser(ctx.store, { email, password }, ctx.now());
+  } catch (error) {
+    if (!(error instanceof UniqueViolation)) throw error;
+    return signupPage(ctx, req, { interaction, email, error: 'An account with this email already exists. Sign in instead.', status: 409 });
+  }
+  const { cookie } = await startSession(ctx, user);
+  await ctx.audit({ type: 'user.signed_up', userId: user.id }, req);
+  return redirect(continueUrl(ctx, interaction), 303, { 'set-cookie': cookie });
+}

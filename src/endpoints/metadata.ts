@@ -1,0 +1,43 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import { IDENTITY_SCOPES } from '../grants/audience.js';
+
+/**
+ * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
+ * `issuer` is the configured string byte for byte (§3.3); arrays with no elements are omitted (§3.2);
+ * every URL comes from configuration, never from Host or X-Forwarded-* (RFC 9700 §4.13).
+ */
+export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
+  const e = config.endpoints;
+  const scopes = [...new Set([...config.resources.flatMap((r) => r.scopes), ...IDENTITY_SCOPES])];
+  const metadata: Record<string, unknown> = {
+    issuer: config.issuer,
+    authorization_endpoint: e.authorization,
+    token_endpoint: e.token,
+    jwks_uri: e.jwks,
+    revocation_endpoint: e.revocation,
+    introspection_endpoint: e.introspection,
+    end_session_endpoint: e.endSession,
+    scopes_supported: scopes,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // OAuth 2.1 §4.1.1 / RFC 9700 §2.1.1: S256 only; plain is refused.
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207 §3: every authorization response carries iss.
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent'],
+    // OpenID Connect Discovery §3 required members (ID tokens are issued for the openid scope).
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [config.signingAlgorithm],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email'],
+  };
+  if (config.dcr.enabled) metadata.registration_endpoint = e.registration;
+  if (config.cimd.enabled) metadata.client_id_metadata_document_supported = true;
+  for (const [key, value] of Object.entries(metadata)) {
+    if (Array.isArray(value) && value.length === 0) delete metadata[key];
+  }
+  return metadata;
+}

@@ -1,0 +1,39 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
+import { exchangeClientCredentials } from '../grants/client-credentials.js';
+import { exchangeRefreshToken } from '../grants/refresh-token.js';
+import { formParams } from '../http/params.js';
+import { jsonNoStore } from '../http/respond.js';
+import type { GrantType } from '../store/types.js';
+import { authenticateClient } from './client-auth.js';
+
+const GRANTS = new Set<string>(['authorization_code', 'refresh_token', 'client_credentials']);
+
+/**
+ * The token endpoint (OAuth 2.1 §3.2): POST, form-encoded, one client authentication, then the grant.
+ * Responses carry Cache-Control: no-store (§3.2.3); errors use the exact codes of §3.2.4 and RFC 8707.
+ */
+export async function handleToken(ctx: Context, req: RequestInfo): Promise<Response> {
+  const params = await formParams(req.request);
+  const grantType = params.get('grant_type');
+  if (!grantType) throw new OAuthError('invalid_request', '"grant_type" is required');
+  const repeated = params.repeated().filter((name) => name !== 'resource');
+  if (repeated.length) throw new OAuthError('invalid_request', `"${repeated[0]}" must not be repeated`);
+  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true });
+  if (!GRANTS.has(grantType)) {
+    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  }
+  if (!client.grant_types.includes(grantType as GrantType)) {
+    throw new OAuthError('unauthorized_client', `this client may not use grant_type ${grantType}`);
+  }
+  void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
+  switch (grantType as GrantType) {
+    case 'authorization_code':
+      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req));
+    case 'refresh_token':
+      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req));
+    case 'client_credentials':
+      return jsonNoStore(exchangeClientCredentials(ctx, client, params));
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The one error type of Gatehouse. `error` is the RFC error code verbatim so callers can `switch` on it;
+ * `description` is safe to show to clients; `detail` is for logs only and never leaves the server.
+ *
+ * @see RFC 6749 §4.1.2.1, §5.2; OAuth 2.1 §4.1.2.1, §3.2.4; RFC 8707 §2; RFC 7009 §2.2.1; RFC 7591 §3.2.2
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'unsupported_token_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'rate_limited'
+  | 'forbidden';
+
+export interface OAuthErrorOptions {
+  /** Private detail, logged and never sent. */
+  detail?: string;
+  /**
+   * Whether the error may be sent to the client's redirect_uri. Only true once the client and the
+   * redirect URI have been verified (OAuth 2.1 §4.1.2.1: never redirect to an unverified URI).
+   */
+  redirectable?: boolean;
+  /** HTTP status; defaults from the code. */
+  status?: number;
+  /** Extra response headers (e.g. WWW-Authenticate, Retry-After). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
+  invalid_client: 401,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  forbidden: 403,
+  access_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  rate_limited: 429,
+  server_error: 500,
+  temporarily_unavailable: 503,
+};
+
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode;
+  readonly description: string;
+  readonly detail: string | undefined;
+  readonly redirectable: boolean;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    super(`${error}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OAuthError';
+    this.error = error;
+    this.description = description;
+    this.detail = options.detail;
+    this.redirectable = options.redirectable ?? false;
+    this.status = options.status ?? defaultStatus[error] ?? 400;
+    this.headers = options.headers ?? {};
+  }
+
+  /** A copy that may be redirected to the (now verified) redirect URI. */
+  asRedirectable(): OAuthError {
+    return new OAuthError(this.error, this.description, {
+      detail: this.detail,
+      redirectable: true,
+      status: this.status,
+      headers: this.headers,
+    });
+  }
+}
+
+export function isOAuthError(value: unknown): value is OAuthError {
+  return value instanceof OAuthError;
+}

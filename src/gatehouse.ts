@@ -1,0 +1,106 @@
+import type { GatehouseOptions } from './config/options.js';
+import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import type { Context, RequestInfo } from './context.js';
+import { cookieNames } from './http/cookies.js';
+import { clientIp } from './http/client-ip.js';
+import { seedClients } from './lanes/preregistered.js';
+import { buildRoutes, dispatch, type Routes } from './router.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/types.js';
+import { deriveKey } from './tokens/crypto.js';
+import { KeyRing } from './tokens/keys.js';
+import { seedUsers } from './users.js';
+
+/** Network facts a web-standard Request cannot carry; adapters pass them. */
+export interface ConnectionInfo {
+  /** The socket peer address. */
+  remoteAddress?: string | null;
+}
+
+export interface Gatehouse {
+  /** The web-standard handler: every route of the authorization server. */
+  fetch(request: Request, connection?: ConnectionInfo): Promise<Response>;
+  /** Whether `pathname` is one of Gatehouse's routes (adapters pass everything else on). */
+  handles(pathname: string): boolean;
+  readonly config: ResolvedConfig;
+  readonly store: Store;
+  readonly keys: KeyRing;
+  /** Internal context, for the CLI and the admin API. */
+  readonly context: Context;
+  /** Stops timers and closes the database. */
+  close(): Promise<void>;
+}
+
+const HOUSEKEEPING_MS = 10 * 60 * 1000;
+
+/**
+ * Creates an authorization server: validates the configuration (throws ConfigError naming the field),
+ * opens the database, migrates it, seeds configured clients and users, and loads signing keys.
+ */
+export async function createGatehouse(options: GatehouseOptions, injected?: { store?: Store }): Promise<Gatehouse> {
+  const config = resolveConfig(options);
+  const store = injected?.store ?? (await openStore(config.database));
+  try {
+    if (config.migrate) await store.migrate();
+    const at = config.clock();
+    await seedClients(store, config.clients, at);
+    await seedUsers(store, config.users, at);
+    const secrets = {
+      state: deriveKey(config.secret, 'interaction-state'),
+      csrf: deriveKey(config.secret, 'csrf'),
+      keyEncryption: deriveKey(config.secret, 'signing-key-encryption'),
+    };
+    const keys = new KeyRing(store, secrets.keyEncryption, config.signingAlgorithm, config.clock);
+    await keys.init();
+    const log = config.logger;
+    const ctx: Context = {
+      config,
+      store,
+      keys,
+      log,
+      secrets,
+      cookies: cookieNames(config.secureCookies),
+      now: config.clock,
+      async audit(event, req) {
+        try {
+          await store.recordAuditEvent(
+            { ...event, ip: event.ip ?? req?.ip ?? null, userAgent: event.userAgent ?? req?.userAgent ?? null },
+            config.clock(),
+          );
+        } catch (error) {
+          log.error({ err: error, type: event.type }, 'audit event not recorded');
+        }
+      },
+    };
+    const routes: Routes = buildRoutes(ctx);
+    const housekeeping = setInterval(() => {
+      store.purgeExpired(config.clock()).catch((error) => log.error({ err: error }, 'housekeeping failed'));
+    }, HOUSEKEEPING_MS);
+    housekeeping.unref();
+
+    return {
+      config,
+      store,
+      keys,
+      context: ctx,
+      handles: (pathname) => routes.has(pathname),
+      async fetch(request, connection) {
+        const url = new URL(request.url);
+        const req: RequestInfo = {
+          request,
+          url,
+          ip: clientIp(connection?.remoteAddress ?? null, request.headers.get('x-forwarded-for'), config.trustedProxies),
+          userAgent: request.headers.get('user-agent'),
+        };
+        return dispatch(ctx, routes, req);
+      },
+      async close() {
+        clearInterval(housekeeping);
+        await store.close();
+      },
+    };
+  } catch (error) {
+    if (!injected?.store) await store.close().catch(() => {});
+    throw error;
+  }
+}

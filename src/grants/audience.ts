@@ -1,0 +1,95 @@
+import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { ClientRecord } from '../store/types.js';
+
+/**
+ * Resource indicators (RFC 8707) and scopes: which audience a token is for and what it may do.
+ * One resource per grant: several `resource` values are refused with invalid_target (a documented
+ * single-audience policy, RFC 8707 §2.1), so every token has exactly one `aud`.
+ */
+
+/** Scopes about the user's identity, granted by the authorization server itself (OIDC Core §5.4). */
+export const IDENTITY_SCOPES = ['openid', 'email'] as const;
+
+/** Canonical form for comparison: lower-case scheme and host; an origin-only URI compares with or without "/". */
+export function canonicalResource(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  const rest = uri.slice(uri.indexOf('//') + 2);
+  const pathStart = rest.search(/[/?]/);
+  const tail = pathStart === -1 ? '' : rest.slice(pathStart);
+  return `${url.protocol}//${url.host}${tail === '/' ? '' : tail}`;
+}
+
+/**
+ * The configured resource that `requested` names (RFC 8707 §2: absolute URI, no fragment), checked
+ * against the client's allowed resources and the resource's allowed lanes.
+ */
+export function resolveResource(
+  config: ResolvedConfig,
+  client: ClientRecord,
+  requested: readonly string[],
+  redirectable: boolean,
+): ResolvedResource {
+  const fail = (description: string) => new OAuthError('invalid_target', description, { redirectable });
+  if (requested.length > 1) throw fail('only one resource may be requested per authorization');
+  const value = requested[0] ?? config.defaultResource;
+  if (value === undefined || value === null) throw fail('the "resource" parameter is required');
+  if (value.includes('#')) throw fail('"resource" must not contain a fragment');
+  const canonical = canonicalResource(value);
+  if (!canonical) throw fail('"resource" must be an absolute URI');
+  const resource = config.resources.find((r) => canonicalResource(r.resource) === canonical);
+  if (!resource) throw fail('the requested resource is not known to this server');
+  if (client.resources.length && !client.resources.includes(resource.resource)) {
+    throw fail('this client may not request tokens for the requested resource');
+  }
+  if (!resource.lanes[client.source]) throw fail(`the resource does not accept ${client.source} clients`);
+  return resource;
+}
+
+export function splitScope(scope: string | undefined | null): string[] {
+  if (!scope) return [];
+  return [...new Set(scope.split(' ').filter(Boolean))];
+}
+
+/**
+ * The scopes to grant (RFC 6749 §3.3): a scope unknown to the resource is invalid_scope; a known scope
+ * the client may not have is dropped (narrowed); nothing requested means the resource's defaults.
+ */
+export function resolveScopes(
+  resource: ResolvedResource,
+  client: ClientRecord,
+  requested: string | undefined,
+  options: { redirectable: boolean; identityScopes: boolean },
+): string[] {
+  const identity: readonly string[] = options.identityScopes ? IDENTITY_SCOPES : [];
+  const allowedForClient = client.scope === null ? null : new Set(splitScope(client.scope));
+  const permitted = (s: string) => identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
+  const asked = splitScope(requested);
+  if (asked.length === 0) {
+    const defaults = resource.defaultScopes.filter(permitted);
+    return defaults;
+  }
+  const unknown = asked.filter((s) => !resource.scopes.includes(s) && !identity.includes(s));
+  if (unknown.length) {
+    throw new OAuthError('invalid_scope', `unknown scope: ${unknown.join(' ')}`, {
+      redirectable: options.redirectable,
+    });
+  }
+  const granted = asked.filter(permitted);
+  if (granted.length === 0) {
+    throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client', {
+      redirectable: options.redirectable,
+    });
+  }
+  return granted;
+}
+
+export function findResource(ctx: Context, resource: string): ResolvedResource | undefined {
+  return ctx.config.resources.find((r) => r.resource === resource);
+}

@@ -1,0 +1,148 @@
+import type { Context, RequestInfo } from '../context.js';
+import type { ActiveSession } from '../endpoints/browser-session.js';
+import { type AuthorizationRequest, buildRedirect } from '../endpoints/authorization-request.js';
+import { OAuthError } from '../errors.js';
+import type { Params } from '../http/params.js';
+import type { ClientRecord } from '../store/types.js';
+import { randomToken } from '../tokens/crypto.js';
+import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
+import { isValidCodeVerifier, verifyS256 } from '../tokens/pkce.js';
+import { canonicalResource } from './audience.js';
+import { issueAccessToken, issueIdToken, mintRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
+
+/**
+ * The authorization code: minted at /authorize, bound to client_id, redirect_uri, the PKCE challenge,
+ * scope and resource (OAuth 2.1 §4.1.2), redeemed once at /token (§4.1.3).
+ */
+
+export function newGrantId(): string {
+  return `grt_${randomToken(16)}`;
+}
+
+/** Stores a new code and returns the redirect location carrying code, state and iss (RFC 9207 §2). */
+export async function issueAuthorizationCode(
+  ctx: Context,
+  request: AuthorizationRequest,
+  active: ActiveSession,
+): Promise<string> {
+  const credential = mintOpaque('ghc');
+  const at = ctx.now();
+  await ctx.store.createAuthorizationCode({
+    id: credential.id,
+    secretHash: credential.secretHash,
+    clientId: request.client_id,
+    userId: active.user.id,
+    grantId: newGrantId(),
+    redirectUri: request.redirect_uri,
+    redirectUriExplicit: request.redirect_uri_explicit,
+    codeChallenge: request.code_challenge ?? null,
+    codeChallengeMethod: request.code_challenge_method ?? null,
+    scope: request.scope.join(' '),
+    resource: request.resource,
+    nonce: request.nonce ?? null,
+    sessionId: active.session.id,
+    authTime: active.session.authTime,
+    createdAt: at,
+    expiresAt: at + ctx.config.tokens.authorizationCodeTtl * 1000,
+    consumedAt: null,
+  });
+  return buildRedirect(request.redirect_uri, { code: credential.value, state: request.state, iss: ctx.config.issuer });
+}
+
+const invalidGrant = (description: string, detail?: string) => new OAuthError('invalid_grant', description, { detail });
+
+/** grant_type=authorization_code (OAuth 2.1 §4.1.3). */
+export async function exchangeAuthorizationCode(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+  req: RequestInfo,
+): Promise<TokenResponse> {
+  const presented = params.get('code');
+  if (!presented) throw new OAuthError('invalid_request', '"code" is required');
+  const verifier = params.get('code_verifier');
+  const redirectUri = params.get('redirect_uri');
+  const resources = params.all('resource');
+
+  const parsed = parseOpaque('ghc', presented);
+  const code = parsed ? await ctx.store.getAuthorizationCode(parsed.id) : undefined;
+  // Codes this server did not issue, altered codes and unknown ones look the same: invalid_grant.
+  if (!parsed || !code || !matchesSecret(parsed, code.secretHash)) throw invalidGrant('the authorization code is invalid');
+  if (code.clientId !== client.client_id) {
+    throw invalidGrant('the authorization code was issued to another client', `code of ${code.clientId}`);
+  }
+  if (code.expiresAt <= ctx.now()) throw invalidGrant('the authorization code has expired');
+  // RFC 6749 §4.1.3: required when the authorization request had it, and then identical.
+  if (redirectUri !== undefined ? redirectUri !== code.redirectUri : code.redirectUriExplicit) {
+    throw invalidGrant('"redirect_uri" does not match the authorization request');
+  }
+  if (code.codeChallenge === null) {
+    // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
+    if (verifier !== undefined) throw new OAuthError('invalid_request', '"code_verifier" was sent but no code_challenge was');
+  } else {
+    if (verifier === undefined) throw new OAuthError('invalid_request', '"code_verifier" is required');
+    if (!isValidCodeVerifier(verifier)) {
+      throw new OAuthError('invalid_request', '"code_verifier" must be 43-128 unreserved characters (RFC 7636 §4.1)');
+    }
+    if (!verifyS256(verifier, code.codeChallenge)) throw invalidGrant('"code_verifier" does not match the code_challenge');
+  }
+  // RFC 8707 §2.2: the resource, if named again, must be the one authorized.
+  if (resources.length > 1 || (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(code.resource))) {
+    throw new OAuthError('invalid_target', 'the requested resource was not part of this authorization');
+  }
+
+  // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2).
+  const at = ctx.now();
+  const consumed = await ctx.store.consumeAuthorizationCode(code.id, at);
+  if (consumed.status === 'already_consumed') {
+    // A second valid redemption: someone else holds this code. Revoke what the first one issued.
+    await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');
+    await ctx.audit({ type: 'token.code_replayed', clientId: client.client_id, userId: code.userId, detail: { grantId: code.grantId } }, req);
+    throw invalidGrant('the authorization code has already been used');
+  }
+  if (consumed.status === 'missing') throw invalidGrant('the authorization code is invalid');
+
+  const user = await ctx.store.getUserById(code.userId);
+  if (!user || user.disabledAt !== null) throw invalidGrant('the user account is no longer active');
+
+  const scope = code.scope.split(' ').filter(Boolean);
+  const refresh = client.grant_types.includes('refresh_token')
+    ? mintRefreshToken(ctx, { grantId: code.grantId, clientId: client.client_id, scope: code.scope, resource: code.resource })
+    : undefined;
+  await ctx.store.createGrant(
+    {
+      id: code.grantId,
+      userId: code.userId,
+      clientId: client.client_id,
+      scope: code.scope,
+      resource: code.resource,
+      sessionId: code.sessionId,
+      authTime: code.authTime,
+      createdAt: at,
+      revokedAt: null,
+      revokedReason: null,
+    },
+    refresh?.record,
+  );
+  const access = issueAccessToken(ctx, {
+    sub: code.userId,
+    clientId: client.client_id,
+    resource: code.resource,
+    scope,
+    grantId: code.grantId,
+    authTime: code.authTime,
+  });
+  const extra: Partial<TokenResponse> = {};
+  if (refresh) extra.refresh_token = refresh.value;
+  if (scope.includes('openid')) {
+    extra.id_token = issueIdToken(ctx, {
+      sub: code.userId,
+      clientId: client.client_id,
+      nonce: code.nonce ?? undefined,
+      authTime: code.authTime,
+      email: scope.includes('email') ? user.email : undefined,
+    });
+  }
+  await ctx.audit({ type: 'token.issued', clientId: client.client_id, userId: code.userId, detail: { grant_type: 'authorization_code', grantId: code.grantId } }, req);
+  return tokenResponse(access, scope, extra);
+}

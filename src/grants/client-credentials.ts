@@ -1,0 +1,21 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { Params } from '../http/params.js';
+import type { ClientRecord } from '../store/types.js';
+import { resolveResource, resolveScopes } from './audience.js';
+import { issueAccessToken, type TokenResponse, tokenResponse } from './issue.js';
+
+/**
+ * grant_type=client_credentials (OAuth 2.1 §4.2): confidential clients only, no refresh token
+ * (RFC 6749 §4.4.3). The subject is the client itself, so `sub` is the client_id: generated and
+ * configured client_ids can never take the `usr_` form of user subjects (RFC 9068 §2.2; RFC 9700 §4.15).
+ */
+export function exchangeClientCredentials(ctx: Context, client: ClientRecord, params: Params): TokenResponse {
+  if (client.token_endpoint_auth_method === 'none' || client.secretHash === null) {
+    throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
+  }
+  const resource = resolveResource(ctx.config, client, params.all('resource'), false);
+  const scope = resolveScopes(resource, client, params.get('scope'), { redirectable: false, identityScopes: false });
+  const access = issueAccessToken(ctx, { sub: client.client_id, clientId: client.client_id, resource: resource.resource, scope });
+  return tokenResponse(access, scope);
+}

@@ -1,0 +1,52 @@
+import type { Context } from '../context.js';
+import type { GrantRecord, RefreshTokenRecord } from '../store/types.js';
+import { verifyJwt } from '../tokens/jwt.js';
+import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
+
+/**
+ * What a presented token is, and whether it is still good: shared by revocation (RFC 7009) and
+ * introspection (RFC 7662). The hint is only an optimisation: every type is tried (RFC 7009 §2.1).
+ */
+export type InspectedToken =
+  | { kind: 'refresh_token'; active: boolean; record: RefreshTokenRecord; grant: GrantRecord | undefined }
+  | { kind: 'access_token'; active: boolean; claims: AccessTokenClaims };
+
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  client_id: string;
+  scope?: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  gid?: string;
+}
+
+export async function inspectToken(ctx: Context, token: string): Promise<InspectedToken | undefined> {
+  const refresh = parseOpaque('ghr', token);
+  if (refresh) {
+    const record = await ctx.store.getRefreshToken(refresh.id);
+    if (!record || !matchesSecret(refresh, record.secretHash)) return undefined;
+    const grant = await ctx.store.getGrant(record.grantId);
+    const active =
+      record.revokedAt === null &&
+      record.rotatedAt === null &&
+      record.expiresAt > ctx.now() &&
+      grant !== undefined &&
+      grant.revokedAt === null;
+    return { kind: 'refresh_token', active, record, grant };
+  }
+  const decoded = verifyJwt(token, (kid) => ctx.keys.findKey(kid));
+  if (!decoded || decoded.header.typ !== 'at+jwt') return undefined;
+  const claims = decoded.payload as unknown as AccessTokenClaims;
+  if (claims.iss !== ctx.config.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') {
+    return undefined;
+  }
+  let active = claims.exp * 1000 > ctx.now() && !(await ctx.store.isAccessTokenRevoked(claims.jti));
+  if (active && claims.gid) {
+    const grant = await ctx.store.getGrant(claims.gid);
+    active = grant !== undefined && grant.revokedAt === null;
+  }
+  return { kind: 'access_token', active, claims };
+}

@@ -1,0 +1,104 @@
+import type { Context } from '../context.js';
+import type { RefreshTokenRecord } from '../store/types.js';
+import { randomToken } from '../tokens/crypto.js';
+import { signJwt } from '../tokens/jwt.js';
+import { mintOpaque } from '../tokens/opaque.js';
+
+/**
+ * Token issuance shared by every grant. Access tokens are RFC 9068 JWTs: `typ: at+jwt`, and the claims
+ * iss, sub, aud (the one resource of the grant: RFC 8707 §2, RFC 9068 §3), client_id, scope, iat, exp,
+ * jti; `gid` names the grant so introspection can see its revocation.
+ */
+
+export interface AccessTokenInput {
+  sub: string;
+  clientId: string;
+  resource: string;
+  scope: string[];
+  grantId?: string;
+  authTime?: number;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresIn: number;
+  jti: string;
+}
+
+export function issueAccessToken(ctx: Context, input: AccessTokenInput): IssuedAccessToken {
+  const iat = Math.floor(ctx.now() / 1000);
+  const expiresIn = ctx.config.tokens.accessTokenTtl;
+  const jti = randomToken(16);
+  const claims: Record<string, unknown> = {
+    iss: ctx.config.issuer,
+    sub: input.sub,
+    aud: input.resource,
+    client_id: input.clientId,
+    iat,
+    exp: iat + expiresIn,
+    jti,
+  };
+  if (input.scope.length) claims.scope = input.scope.join(' ');
+  if (input.grantId) claims.gid = input.grantId;
+  if (input.authTime !== undefined) claims.auth_time = Math.floor(input.authTime / 1000);
+  return { token: signJwt(ctx.keys.signingKey(), 'at+jwt', claims), expiresIn, jti };
+}
+
+/** An OIDC ID token for `openid` requests (OIDC Core §2, §3.1.3.6). */
+export function issueIdToken(
+  ctx: Context,
+  input: { sub: string; clientId: string; nonce?: string; authTime: number; email?: string },
+): string {
+  const iat = Math.floor(ctx.now() / 1000);
+  const claims: Record<string, unknown> = {
+    iss: ctx.config.issuer,
+    sub: input.sub,
+    aud: input.clientId,
+    iat,
+    exp: iat + ctx.config.tokens.accessTokenTtl,
+    auth_time: Math.floor(input.authTime / 1000),
+  };
+  if (input.nonce !== undefined) claims.nonce = input.nonce;
+  if (input.email !== undefined) claims.email = input.email;
+  return signJwt(ctx.keys.signingKey(), 'JWT', claims);
+}
+
+/** A new refresh token for a grant; the value goes to the client, the record (hash only) to the store. */
+export function mintRefreshToken(
+  ctx: Context,
+  input: { grantId: string; clientId: string; scope: string; resource: string },
+): { value: string; record: RefreshTokenRecord } {
+  const credential = mintOpaque('ghr');
+  const at = ctx.now();
+  return {
+    value: credential.value,
+    record: {
+      id: credential.id,
+      secretHash: credential.secretHash,
+      grantId: input.grantId,
+      clientId: input.clientId,
+      scope: input.scope,
+      resource: input.resource,
+      createdAt: at,
+      expiresAt: at + ctx.config.tokens.refreshTokenIdleTtl * 1000,
+      rotatedAt: null,
+      revokedAt: null,
+    },
+  };
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export function tokenResponse(access: IssuedAccessToken, scope: string[], extra: Partial<TokenResponse> = {}): TokenResponse {
+  const body: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn };
+  // OAuth 2.1 §3.2.3: scope is returned so the client sees what was granted.
+  if (scope.length) body.scope = scope.join(' ');
+  return { ...body, ...extra };
+}

@@ -1,0 +1,76 @@
+import { OAuthError } from '../errors.js';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Request parameters with the OAuth 2.1 rules applied at the boundary (§3.1, §3.2): a parameter sent
+ * without a value is treated as omitted, and a parameter may not be repeated (except where an extension
+ * allows it, like RFC 8707 `resource`).
+ */
+export class Params {
+  constructor(private readonly source: URLSearchParams) {}
+
+  /** The single value of `name`, or undefined. Throws invalid_request when it is repeated. */
+  get(name: string): string | undefined {
+    const values = this.source.getAll(name).filter((v) => v !== '');
+    if (values.length > 1) {
+      throw new OAuthError('invalid_request', `"${name}" must not be repeated`);
+    }
+    return values[0];
+  }
+
+  /** Every non-empty value of a parameter that may repeat. */
+  all(name: string): string[] {
+    return this.source.getAll(name).filter((v) => v !== '');
+  }
+
+  /** The names that are sent more than once with a value. */
+  repeated(): string[] {
+    const counts = new Map<string, number>();
+    for (const [key, value] of this.source) {
+      if (value !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+  }
+
+  entries(): [string, string][] {
+    return [...this.source];
+  }
+}
+
+export function queryParams(url: URL): Params {
+  return new Params(url.searchParams);
+}
+
+/** Reads at most `limit` bytes of the body, refusing more (never buffering an unbounded body). */
+export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Parses an application/x-www-form-urlencoded body; any other content type is invalid_request
+ * (OAuth 2.1 §3.2: token requests are form-encoded).
+ */
+export async function formParams(request: Request): Promise<Params> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+  }
+  return new Params(new URLSearchParams(await readBody(request)));
+}

@@ -1,0 +1,53 @@
+import type { OAuthError } from '../errors.js';
+
+/** Headers for every HTML page: no framing (OAuth 2.1 §7.10; RFC 9700 §4.16), no referrer leaks (§4.2.4). */
+export const PAGE_SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status: init.status ?? 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers },
+  });
+}
+
+/** JSON with `Cache-Control: no-store` (OAuth 2.1 §3.2.3; RFC 7662 §2.2 responses carry credentials). */
+export function jsonNoStore(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return json(body, { status: init.status, headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers } });
+}
+
+/** The OAuth error response body: `error` and `error_description` (OAuth 2.1 §3.2.4). */
+export function oauthErrorJson(error: OAuthError, extraHeaders: Record<string, string> = {}): Response {
+  return jsonNoStore(
+    { error: error.error, error_description: error.description },
+    { status: error.status, headers: { ...error.headers, ...extraHeaders } },
+  );
+}
+
+export function html(body: string, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return new Response(body, {
+    status: init.status ?? 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', ...PAGE_SECURITY_HEADERS, ...init.headers },
+  });
+}
+
+/** A redirect. After a POST it is 303 (never 307, which would replay the credentials: OAuth 2.1 §7.5.3). */
+export function redirect(location: string, status: 302 | 303 = 302, headers: Record<string, string> = {}): Response {
+  return new Response(null, {
+    status,
+    headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...headers },
+  });
+}
+
+/** Adds headers to a response (cookies use append so several can be set). */
+export function withHeaders(response: Response, headers: [string, string][]): Response {
+  for (const [name, value] of headers) response.headers.append(name, value);
+  return response;
+}

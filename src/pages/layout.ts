@@ -1,0 +1,77 @@
+/**
+ * Server-rendered pages. Every page is a function of a view model: pages never touch the store.
+ * Everything interpolated goes through `escapeHtml`; nothing is loaded from a third party
+ * (RFC 9700 §4.2.4), and the one stylesheet is served from Gatehouse's own origin.
+ */
+
+export function escapeHtml(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+/** Tagged template that escapes every interpolation unless it is already `Html`. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Part = string | number | Html | undefined | null | false | Part[];
+
+function render(part: Part): string {
+  if (part === undefined || part === null || part === false) return '';
+  if (Array.isArray(part)) return part.map(render).join('');
+  if (part instanceof Html) return part.value;
+  return escapeHtml(String(part));
+}
+
+export function html(strings: TemplateStringsArray, ...parts: Part[]): Html {
+  let out = strings[0] ?? '';
+  parts.forEach((part, i) => {
+    out += render(part) + (strings[i + 1] ?? '');
+  });
+  return new Html(out);
+}
+
+export interface LayoutModel {
+  title: string;
+  /** Path prefix of the issuer, for the stylesheet URL. */
+  basePath: string;
+}
+
+export function layout(model: LayoutModel, body: Html): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${model.title} · Gatehouse</title>
+<link rel="stylesheet" href="${model.basePath}/assets/gatehouse.css">
+</head>
+<body>
+<main class="card" aria-labelledby="page-title">
+${body}
+</main>
+</body>
+</html>`.value;
+}
+
+/** Hidden form fields. */
+export function hidden(fields: Record<string, string | undefined>): Html {
+  return new Html(
+    Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v!)}">`)
+      .join(''),
+  );
+}
+
+export function errorList(message: string | undefined): Html {
+  return message ? html`<p class="alert" role="alert">${message}</p>` : html``;
+}

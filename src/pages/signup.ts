@@ -1,0 +1,31 @@
+import { errorList, hidden, html, layout } from './layout.js';
+
+export interface SignupModel {
+  basePath: string;
+  action: string;
+  csrf: string;
+  interaction?: string;
+  email?: string;
+  error?: string;
+  loginHref: string;
+}
+
+/** Sign-up form. Contract (DESIGN §5): fields Email and Password, submit button "Create account". */
+export function renderSignup(m: SignupModel): string {
+  return layout(
+    { title: 'Create account', basePath: m.basePath },
+    html`<h1 id="page-title">Create account</h1>
+${errorList(m.error)}
+<form method="post" action="${m.action}" novalidate>
+${hidden({ csrf: m.csrf, interaction: m.interaction })}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}" autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required
+  aria-describedby="password-hint">
+<p id="password-hint" class="muted">At least 8 characters.</p>
+<div class="actions stack"><button type="submit" class="primary">Create account</button></div>
+</form>
+<p class="muted">Already have an account? <a href="${m.loginHref}">Sign in</a></p>`,
+  );
+}

@@ -1,0 +1,128 @@
+import type { Context, Handler, RequestInfo } from './context.js';
+import { handleAuthorize, handleResume } from './endpoints/authorize.js';
+import { handleConsentSubmit } from './endpoints/consent.js';
+import { handleIntrospect } from './endpoints/introspect.js';
+import { handleLoginPage, handleLoginSubmit, handleSignupPage, handleSignupSubmit } from './endpoints/login.js';
+import { handleLogout } from './endpoints/logout.js';
+import { buildMetadata } from './endpoints/metadata.js';
+import { errorPage } from './endpoints/pages-common.js';
+import { handleRevoke } from './endpoints/revoke.js';
+import { handleToken } from './endpoints/token.js';
+import { OAuthError } from './errors.js';
+import { preflight, withCors } from './http/cors.js';
+import { html, json, oauthErrorJson } from './http/respond.js';
+import { renderMessage } from './pages/error.js';
+import { STYLESHEET } from './pages/styles.js';
+
+/**
+ * Routes by exact path. Each route says how its errors are rendered: `api` routes answer OAuth JSON
+ * errors (with CORS where browsers call them), `page` routes answer an HTML error page.
+ */
+type Kind = 'api' | 'page';
+
+interface Route {
+  kind: Kind;
+  methods: Record<string, Handler>;
+  /** Methods allowed cross-origin (adds CORS headers and answers OPTIONS). */
+  cors?: string;
+}
+
+export type Routes = Map<string, Route>;
+
+export function buildRoutes(ctx: Context): Routes {
+  const p = ctx.config.issuerPath;
+  const routes: Routes = new Map();
+  const metadataBody = JSON.stringify(buildMetadata(ctx.config));
+  const metadata: Handler = async () =>
+    new Response(metadataBody, {
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+    });
+  const metadataRoute: Route = { kind: 'api', methods: { GET: metadata }, cors: 'GET' };
+  // RFC 8414 §3.1: the well-known suffix is inserted before the issuer's path.
+  routes.set(`/.well-known/oauth-authorization-server${p}`, metadataRoute);
+  // OpenID Connect Discovery §4: appended to the issuer; path insertion too, as RFC 8414 §5 suggests.
+  routes.set(`${p}/.well-known/openid-configuration`, metadataRoute);
+  routes.set(`/.well-known/openid-configuration${p}`, metadataRoute);
+  routes.set(`${p}/jwks.json`, {
+    kind: 'api',
+    cors: 'GET',
+    methods: {
+      GET: async (c) =>
+        new Response(c.keys.jwks(), {
+          headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
+        }),
+    },
+  });
+  routes.set(`${p}/authorize`, { kind: 'page', methods: { GET: handleAuthorize, POST: handleAuthorize } });
+  routes.set(`${p}/authorize/resume`, { kind: 'page', methods: { GET: handleResume } });
+  routes.set(`${p}/token`, { kind: 'api', cors: 'POST', methods: { POST: handleToken } });
+  routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', methods: { POST: handleRevoke } });
+  routes.set(`${p}/introspect`, { kind: 'api', cors: 'POST', methods: { POST: handleIntrospect } });
+  routes.set(`${p}/login`, { kind: 'page', methods: { GET: handleLoginPage, POST: handleLoginSubmit } });
+  routes.set(`${p}/signup`, { kind: 'page', methods: { GET: handleSignupPage, POST: handleSignupSubmit } });
+  routes.set(`${p}/consent`, { kind: 'page', methods: { POST: handleConsentSubmit } });
+  routes.set(`${p}/logout`, { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } });
+  routes.set(`${p}/signed-in`, {
+    kind: 'page',
+    methods: {
+      GET: async (c) =>
+        html(renderMessage({ basePath: c.config.issuerPath, title: 'Signed in', message: 'You are signed in. You can close this window.' })),
+    },
+  });
+  routes.set(`${p}/assets/gatehouse.css`, {
+    kind: 'page',
+    methods: {
+      GET: async () =>
+        new Response(STYLESHEET, { headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' } }),
+    },
+  });
+  routes.set(`${p}/health/live`, { kind: 'api', methods: { GET: async () => json({ status: 'ok' }) } });
+  routes.set(`${p}/health/ready`, {
+    kind: 'api',
+    methods: {
+      GET: async (c) => {
+        try {
+          await c.store.ping();
+          return json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
+        } catch {
+          return json({ status: 'unavailable' }, { status: 503, headers: { 'cache-control': 'no-store' } });
+        }
+      },
+    },
+  });
+  return routes;
+}
+
+/** Dispatches one request; the error boundary turns OAuthError into its response and anything else into a 500. */
+export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): Promise<Response> {
+  const route = routes.get(req.url.pathname);
+  if (!route) {
+    return json({ error: 'not_found', error_description: 'no such endpoint' }, { status: 404 });
+  }
+  const method = req.request.method === 'HEAD' ? 'GET' : req.request.method;
+  if (method === 'OPTIONS' && route.cors) return preflight(route.cors);
+  const handler = route.methods[method];
+  let response: Response;
+  try {
+    if (!handler) {
+      throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`, {
+        headers: { allow: Object.keys(route.methods).join(', ') },
+      });
+    }
+    response = await handler(ctx, req);
+  } catch (error) {
+    response = renderError(ctx, route.kind, error, req);
+  }
+  return route.cors ? withCors(response, route.cors) : response;
+}
+
+function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo): Response {
+  if (error instanceof OAuthError) {
+    if (error.detail) ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
+    return kind === 'api' ? oauthErrorJson(error) : errorPage(ctx, error);
+  }
+  // A server fault: logged with its stack, answered with nothing secret.
+  ctx.log.error({ err: error, path: req.url.pathname, method: req.request.method }, 'unhandled error');
+  const fault = new OAuthError('server_error', 'The server could not complete this request.');
+  return kind === 'api' ? oauthErrorJson(fault) : errorPage(ctx, fault);
+}

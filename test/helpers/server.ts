@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { gatehouse as expressGatehouse } from '../../src/adapters/express.js';
+import { toNodeListener } from '../../src/adapters/node.js';
+import type { GatehouseOptions } from '../../src/config/options.js';
+import { createGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+
+export type AdapterName = 'node' | 'express';
+
+export interface TestServer {
+  gh: Gatehouse;
+  issuer: string;
+  origin: string;
+  close(): Promise<void>;
+}
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+/**
+ * Starts Gatehouse on an ephemeral loopback port through a real adapter. The port is bound first so
+ * the issuer (which must be known at creation) can name it.
+ */
+export async function startServer(
+  options: Partial<GatehouseOptions> & { issuerPath?: string } = {},
+  adapter: AdapterName = 'node',
+): Promise<TestServer> {
+  let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server: Server = createServer((req, res) => listener!(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const { issuerPath = '', ...rest } = options;
+  const issuer = `${origin}${issuerPath}`;
+  const gh = await createGatehouse({
+    issuer,
+    secret: TEST_SECRET,
+    database: 'sqlite::memory:',
+    logger: false,
+    ...rest,
+  });
+  if (adapter === 'express') {
+    const app = express();
+    app.use(expressGatehouse(gh));
+    app.use((_req, res) => {
+      res.status(404).send('not gatehouse');
+    });
+    listener = app as unknown as typeof listener;
+  } else {
+    listener = toNodeListener(gh);
+  }
+  return {
+    gh,
+    issuer,
+    origin,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gh.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Browser and server tests bind ephemeral loopback ports; two workers fit a 2-core machine.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
