@@ -5,6 +5,7 @@ import { gatehouse as expressGatehouse } from '../../src/adapters/express.js';
 import { toNodeListener } from '../../src/adapters/node.js';
 import type { GatehouseOptions } from '../../src/config/options.js';
 import { createGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+import { postgresBackend } from '../store/backends.js';
 
 export type AdapterName = 'node' | 'express';
 
@@ -32,10 +33,13 @@ export async function startServer(
   const origin = `http://127.0.0.1:${port}`;
   const { issuerPath = '', ...rest } = options;
   const issuer = `${origin}${issuerPath}`;
+  // GATEHOUSE_TEST_DATABASE=postgres runs the HTTP suites on a fresh PostgreSQL database per server
+  // (CI does so under Node 24, where the SQLite addon built for Node 20 cannot load).
+  const backend = process.env['GATEHOUSE_TEST_DATABASE'] === 'postgres' ? postgresBackend() : undefined;
   const gh = await createGatehouse({
     issuer,
     secret: TEST_SECRET,
-    database: 'sqlite::memory:',
+    database: backend ? await backend.freshUrl() : 'sqlite::memory:',
     logger: false,
     ...rest,
   });
@@ -57,6 +61,7 @@ export async function startServer(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gh.close();
+      await backend?.cleanup();
     },
   };
 }
