@@ -92,7 +92,16 @@ export async function createGatehouse(options: GatehouseOptions, injected?: { st
           ip: clientIp(connection?.remoteAddress ?? null, request.headers.get('x-forwarded-for'), config.trustedProxies),
           userAgent: request.headers.get('user-agent'),
         };
-        return dispatch(ctx, routes, req);
+        const started = performance.now();
+        const response = await dispatch(ctx, routes, req);
+        // The path only: query strings carry codes and state, and headers carry credentials.
+        if (log.isLevelEnabled('debug')) {
+          log.debug(
+            { method: request.method, path: url.pathname, status: response.status, ms: Math.round(performance.now() - started) },
+            'request',
+          );
+        }
+        return response;
       },
       async close() {
         clearInterval(housekeeping);

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 
 /** Which client lanes may obtain tokens for a resource. */
@@ -130,8 +130,11 @@ export interface GatehouseOptions {
   signingAlgorithm?: SigningAlgorithm;
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
   trustedProxies?: string[];
-  /** A pino logger, a level name, or false to silence. @default "info" */
-  logger?: Logger | string | false;
+  /**
+   * A pino logger, a level name, `{ level, destination }` (JSON lines to that stream), or false to
+   * silence. Gatehouse's own loggers censor credential-bearing fields. @default "info" to stdout
+   */
+  logger?: Logger | string | false | { level?: string; destination: DestinationStream };
   /** Milliseconds since the epoch; replace in tests. @default Date.now */
   clock?: () => number;
   /** Run migrations when the instance starts. @default true */

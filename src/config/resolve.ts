@@ -104,12 +104,13 @@ export const REDACT_PATHS = [
 
 function makeLogger(option: GatehouseOptions['logger']): Logger {
   if (option === false) return pino({ level: 'silent' });
-  if (option && typeof option === 'object') return option;
-  return pino({
-    level: typeof option === 'string' ? option : 'info',
+  if (option && typeof option === 'object' && 'child' in option) return option;
+  const settings = {
+    level: typeof option === 'string' ? option : (option?.level ?? 'info'),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'gatehouse' },
-  });
+  };
+  return option && typeof option === 'object' ? pino(settings, option.destination) : pino(settings);
 }
 
 /** Fills a client's defaults (shared by config seeding and the admin operations). */

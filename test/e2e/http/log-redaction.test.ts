@@ -1,0 +1,134 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import * as oauth from 'oauth4webapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/cli.js';
+import { CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER, baseOptions } from '../../helpers/fixtures.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
+import { UserAgent } from '../../helpers/user-agent.js';
+
+/**
+ * MCP security considerations ("Token Theft"); checklist §1.17.3: credentials are never logged and never
+ * stored in plaintext. A full session (sign-in, consent, code exchange, refresh, replay, revocation,
+ * introspection, failures, logout) runs with trace-level logs captured and the database on disk;
+ * then every credential it issued or received is searched for in both.
+ */
+describe('credentials never reach the logs or the database in plaintext', () => {
+  let srv: TestServer;
+  let dir: string;
+  const lines: string[] = [];
+  const credentials = new Set<string>([USER.password, CONFIDENTIAL_SECRET, MACHINE_SECRET]);
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    srv = await startServer({
+      ...baseOptions(),
+      database: `sqlite:${join(dir, 'gatehouse.db')}`,
+      logger: { level: 'trace', destination },
+    });
+  });
+  afterAll(async () => {
+    await srv.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('after a full session, no issued secret, code, token, cookie or password appears anywhere', async () => {
+    const issuer = new URL(srv.issuer);
+    const opts = { [oauth.allowInsecureRequests]: true };
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...opts }));
+    const client = { client_id: 'native-app' };
+    const redirectUri = 'http://127.0.0.1:5555/callback';
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'todos.read',
+      state: 'state-1',
+      resource: RESOURCE,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    })) {
+      url.searchParams.set(k, v);
+    }
+    const agent = new UserAgent(srv.origin);
+    // One failed sign-in first, so the failure path is logged too.
+    const loginPage = await agent.request(url.href).then((r) => agent.request(r.headers.get('location')!));
+    await agent.submit(await loginPage.text(), { email: USER.email, password: 'wrong-password-123' });
+    credentials.add('wrong-password-123');
+    const { location } = await agent.authorize(url.href, USER);
+    for (const value of agent.cookies.values()) credentials.add(value);
+    const params = oauth.validateAuthResponse(as, client, new URL(location!), 'state-1');
+    credentials.add(params.get('code')!);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, opts),
+    );
+    credentials.add(tokens.access_token);
+    credentials.add(tokens.refresh_token!);
+    // Replay the code (refused, audited), refresh, reuse the old refresh token (refused, audited).
+    await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, opts);
+    const refreshed = (await (
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, opts)
+    ).json()) as { access_token?: string; refresh_token?: string; error?: string };
+    // The code replay revoked the grant, so the refresh is refused; either way nothing may be logged.
+    if (refreshed.access_token) credentials.add(refreshed.access_token);
+    if (refreshed.refresh_token) credentials.add(refreshed.refresh_token);
+
+    const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const cc = (await (
+      await fetch(as.token_endpoint!, {
+        method: 'POST',
+        headers: { ...form, authorization: basic('machine', MACHINE_SECRET) },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      })
+    ).json()) as { access_token: string };
+    credentials.add(cc.access_token);
+    await fetch(as.token_endpoint!, {
+      method: 'POST',
+      headers: { ...form, authorization: basic('machine', 'not-the-secret-not-the-secret-000') },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    credentials.add('not-the-secret-not-the-secret-000');
+    await fetch(as.introspection_endpoint!, {
+      method: 'POST',
+      headers: { ...form, authorization: basic('machine', MACHINE_SECRET) },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    });
+    await fetch(as.revocation_endpoint!, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ client_id: 'native-app', token: tokens.refresh_token! }),
+    });
+    const logout = await agent.request(`${srv.issuer}/logout`);
+    await agent.submit(await logout.text(), {});
+    await srv.gh.store.purgeExpired(Date.now());
+
+    expect(lines.length).toBeGreaterThan(10);
+    const logs = lines.join('');
+    const database = (
+      await Promise.all(
+        (await readdir(dir)).filter((f) => f.startsWith('gatehouse.db')).map((f) => readFile(join(dir, f), 'latin1')),
+      )
+    ).join('');
+    expect(database.length).toBeGreaterThan(0);
+    for (const credential of credentials) {
+      // The secret part of id.secret credentials is what must never appear; check the whole value and the secret.
+      const secretPart = credential.includes('.') ? credential.slice(credential.lastIndexOf('.') + 1) : credential;
+      for (const needle of new Set([credential, secretPart])) {
+        expect(logs.includes(needle), `log contains ${needle.slice(0, 12)}…`).toBe(false);
+        expect(database.includes(needle), `database contains ${needle.slice(0, 12)}…`).toBe(false);
+      }
+    }
+  });
+});
