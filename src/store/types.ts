@@ -275,7 +275,7 @@ export interface Store {
   getGrant(id: string): Promise<GrantRecord | undefined>;
   /** Revokes the grant and every refresh token of it. Idempotent; returns false if it did not exist. */
   revokeGrant(id: string, at: number, reason: string): Promise<boolean>;
-  /** Revokes every grant matching the filter (and their refresh tokens); returns how many grants. */
+  /** Revokes every grant matching the filter (and their refresh tokens); returns how many. An empty filter throws. */
   revokeGrants(filter: { userId?: string; clientId?: string }, at: number, reason: string): Promise<number>;
   listGrants(filter: { userId?: string; clientId?: string; activeOnly?: boolean }): Promise<GrantRecord[]>;
 
@@ -283,12 +283,19 @@ export interface Store {
   /**
    * Exchanges refresh token `id` for `successor` (same grant). Compare-and-swap on `rotatedAt`:
    * - not yet rotated: exactly one concurrent caller gets `rotated`, and its successor is stored;
-   * - rotated at most `graceMs` ago: `rotated_in_grace`, the successor is stored as a sibling in the
-   *   same grant (concurrent refreshes by one client all succeed; never a second grant);
-   * - rotated earlier: `reused`, and the whole grant is revoked (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2);
-   * - missing, revoked, expired (`expiresAt <= at`) or grant revoked: `invalid`, nothing written.
+   * - rotated less than `graceMs` ago (never, when graceMs is 0): `rotated_in_grace`, the successor is
+   *   stored as a sibling in the same grant (concurrent refreshes by one client all succeed);
+   * - rotated earlier: `reused`, and the whole grant is revoked (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2) —
+   *   even if the grant was revoked already, so every replay is reported as a replay;
+   * - missing, revoked without rotation, expired (`expiresAt <= at`) or grant revoked: `invalid`.
+   * A successor of another grant or client is refused (throws): a family never splits into two grants.
    */
-  rotateRefreshToken(id: string, successor: RefreshTokenRecord, at: number, graceMs: number): Promise<RotateRefreshResult>;
+  rotateRefreshToken(
+    id: string,
+    successor: RefreshTokenRecord,
+    at: number,
+    graceMs: number,
+  ): Promise<RotateRefreshResult>;
   /** Revokes one refresh token only. */
   revokeRefreshToken(id: string, at: number): Promise<void>;
 

@@ -1,0 +1,46 @@
+/** Opens the Store named by a database URL. */
+import { openPostgresStore } from './postgres.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+export { KyselyStore } from './kysely-store.js';
+export type { SqlDialect } from './migrations.js';
+export { openPostgresStore } from './postgres.js';
+export { openSqliteStore } from './sqlite.js';
+export * from './types.js';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL pool size (default 10); ignored for SQLite. */
+  poolSize?: number;
+}
+
+/**
+ * Accepts `sqlite:<path>` (relative to process.cwd()), `sqlite::memory:`, and `postgres://…` or
+ * `postgresql://…`. Does not migrate: call `store.migrate()`.
+ */
+export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    return openPostgresStore(
+      databaseUrl,
+      options.poolSize === undefined ? {} : { poolSize: options.poolSize },
+    );
+  }
+  if (databaseUrl.toLowerCase().startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    if (path === '')
+      throw new Error('database URL "sqlite:" names no file; use sqlite:<path> or sqlite::memory:');
+    // sqlite://x is ambiguous (host? path?) across tools; insist on the unambiguous form.
+    if (path.startsWith('//')) {
+      throw new Error(
+        `database URL "${databaseUrl}" is not supported; use sqlite:<path> (e.g. sqlite:./data/gatehouse.db or sqlite:/var/lib/gatehouse.db)`,
+      );
+    }
+    return openSqliteStore(path);
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
+  throw new Error(
+    scheme
+      ? `unsupported database URL scheme "${scheme}:"; expected sqlite:, postgres:// or postgresql://`
+      : 'database URL must start with sqlite:, postgres:// or postgresql://',
+  );
+}

@@ -1,0 +1,289 @@
+/** Authorization codes, grants, refresh tokens and the access-token denylist. */
+import {
+  codeFromRow,
+  codeToRow,
+  grantFromRow,
+  grantToRow,
+  refreshFromRow,
+  refreshToRow,
+} from '../mappers.js';
+import type {
+  AuthorizationCodeRecord,
+  ConsumeCodeResult,
+  GrantRecord,
+  RefreshTokenRecord,
+  RotateRefreshResult,
+} from '../types.js';
+import { affected, insertUnique, type StoreContext, type Tx, writeTx } from './context.js';
+
+/** Recorded on the grant when a rotated refresh token is presented again outside the grace window. */
+export const REUSE_REVOKE_REASON = 'refresh_token_reuse';
+
+export async function createAuthorizationCode(
+  ctx: StoreContext,
+  code: AuthorizationCodeRecord,
+): Promise<void> {
+  await insertUnique('authorization code', () =>
+    ctx.db.insertInto('gatehouse_authorization_codes').values(codeToRow(code)).execute(),
+  );
+}
+
+export async function getAuthorizationCode(
+  ctx: StoreContext,
+  id: string,
+): Promise<AuthorizationCodeRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom('gatehouse_authorization_codes')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? codeFromRow(row) : undefined;
+}
+
+export async function consumeAuthorizationCode(
+  ctx: StoreContext,
+  id: string,
+  at: number,
+): Promise<ConsumeCodeResult> {
+  // One conditional UPDATE is the whole compare-and-swap: both databases apply it to the row under a
+  // row lock, so exactly one caller sees consumed_at still NULL.
+  const row = await ctx.db
+    .updateTable('gatehouse_authorization_codes')
+    .set({ consumed_at: at })
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return { status: 'consumed', code: codeFromRow(row) };
+  const existing = await getAuthorizationCode(ctx, id);
+  return existing ? { status: 'already_consumed', code: existing } : { status: 'missing' };
+}
+
+export async function createGrant(
+  ctx: StoreContext,
+  grant: GrantRecord,
+  refreshToken?: RefreshTokenRecord,
+): Promise<void> {
+  if (refreshToken && refreshToken.grantId !== grant.id) {
+    throw new Error('createGrant: the refresh token must belong to the grant being created');
+  }
+  await writeTx(ctx, async (tx) => {
+    // The primary key is what makes a code's grant creatable only once.
+    await insertUnique(`grant ${grant.id}`, () =>
+      tx.insertInto('gatehouse_grants').values(grantToRow(grant)).execute(),
+    );
+    if (refreshToken) {
+      await insertUnique('refresh token', () =>
+        tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(refreshToken)).execute(),
+      );
+    }
+  });
+}
+
+export async function getGrant(ctx: StoreContext, id: string): Promise<GrantRecord | undefined> {
+  const row = await ctx.db.selectFrom('gatehouse_grants').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? grantFromRow(row) : undefined;
+}
+
+/** Revokes a grant and its refresh tokens inside an open transaction; true if this call revoked it. */
+async function revokeGrantIn(tx: Tx, id: string, at: number, reason: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('gatehouse_grants')
+    .set({ revoked_at: at, revoked_reason: reason })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  await tx
+    .updateTable('gatehouse_refresh_tokens')
+    .set({ revoked_at: at })
+    .where('grant_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return affected(result) > 0;
+}
+
+export async function revokeGrant(
+  ctx: StoreContext,
+  id: string,
+  at: number,
+  reason: string,
+): Promise<boolean> {
+  return writeTx(ctx, async (tx) => {
+    if (await revokeGrantIn(tx, id, at, reason)) return true;
+    // Already revoked is still success (idempotent); only a missing grant is false.
+    const row = await tx.selectFrom('gatehouse_grants').select('id').where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  });
+}
+
+export async function revokeGrants(
+  ctx: StoreContext,
+  filter: { userId?: string; clientId?: string },
+  at: number,
+  reason: string,
+): Promise<number> {
+  // An empty filter would sign every user out of every client; refuse rather than guess.
+  if (filter.userId === undefined && filter.clientId === undefined) {
+    throw new Error('revokeGrants needs a userId or a clientId');
+  }
+  return writeTx(ctx, async (tx) => {
+    let grants = tx
+      .updateTable('gatehouse_grants')
+      .set({ revoked_at: at, revoked_reason: reason })
+      .where('revoked_at', 'is', null);
+    let ids = tx.selectFrom('gatehouse_grants').select('id');
+    if (filter.userId !== undefined) {
+      grants = grants.where('user_id', '=', filter.userId);
+      ids = ids.where('user_id', '=', filter.userId);
+    }
+    if (filter.clientId !== undefined) {
+      grants = grants.where('client_id', '=', filter.clientId);
+      ids = ids.where('client_id', '=', filter.clientId);
+    }
+    const result = await grants.executeTakeFirst();
+    await tx
+      .updateTable('gatehouse_refresh_tokens')
+      .set({ revoked_at: at })
+      .where('revoked_at', 'is', null)
+      .where('grant_id', 'in', ids)
+      .execute();
+    return affected(result);
+  });
+}
+
+export async function listGrants(
+  ctx: StoreContext,
+  filter: { userId?: string; clientId?: string; activeOnly?: boolean },
+): Promise<GrantRecord[]> {
+  let q = ctx.db.selectFrom('gatehouse_grants').selectAll();
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+  if (filter.clientId !== undefined) q = q.where('client_id', '=', filter.clientId);
+  if (filter.activeOnly) q = q.where('revoked_at', 'is', null);
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id').execute();
+  return rows.map(grantFromRow);
+}
+
+export async function getRefreshToken(
+  ctx: StoreContext,
+  id: string,
+): Promise<RefreshTokenRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom('gatehouse_refresh_tokens')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? refreshFromRow(row) : undefined;
+}
+
+const INVALID: RotateRefreshResult = { status: 'invalid' };
+
+export async function rotateRefreshToken(
+  ctx: StoreContext,
+  id: string,
+  successor: RefreshTokenRecord,
+  at: number,
+  graceMs: number,
+): Promise<RotateRefreshResult> {
+  return writeTx(ctx, async (tx) => {
+    const family = await tx
+      .selectFrom('gatehouse_refresh_tokens')
+      .select(['grant_id', 'client_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!family) return INVALID;
+    // A successor in another grant would fork the family: reuse detection would then miss it.
+    if (successor.grantId !== family.grant_id || successor.clientId !== family.client_id) {
+      throw new Error('rotateRefreshToken: the successor must belong to the same grant and client');
+    }
+    if (ctx.dialect === 'postgres') {
+      // Serialise everything that happens to one token family on the grant row. NO KEY UPDATE still
+      // lets the successor's foreign key (KEY SHARE) through, and revokeGrant/deleteClient lock the
+      // grant before its tokens too, so the lock order is the same everywhere.
+      const locked = await tx
+        .selectFrom('gatehouse_grants')
+        .select('id')
+        .where('id', '=', family.grant_id)
+        .forNoKeyUpdate()
+        .executeTakeFirst();
+      if (!locked) return INVALID;
+    }
+    // The compare-and-swap itself: correct on its own under READ COMMITTED (the loser re-checks the
+    // WHERE clause on the winner's committed row), the lock above only orders the follow-up writes.
+    const swapped = await tx
+      .updateTable('gatehouse_refresh_tokens')
+      .set({ rotated_at: at })
+      .where('id', '=', id)
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('gatehouse_grants')
+            .select('gatehouse_grants.id')
+            .whereRef('gatehouse_grants.id', '=', 'gatehouse_refresh_tokens.grant_id')
+            .where('gatehouse_grants.revoked_at', 'is', null),
+        ),
+      )
+      .returning('id')
+      .executeTakeFirst();
+    if (swapped) {
+      await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
+      return { status: 'rotated' };
+    }
+
+    const token = await tx
+      .selectFrom('gatehouse_refresh_tokens')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!token || Number(token.expires_at) <= at) return INVALID;
+    const rotatedAt = token.rotated_at === null ? null : Number(token.rotated_at);
+    // graceMs = 0 means no grace at all, even for a caller whose clock reads the same millisecond.
+    const inGrace = rotatedAt !== null && graceMs > 0 && at - rotatedAt <= graceMs;
+
+    // A rotated token presented after the grace window is reuse even when the family is already
+    // revoked (typically by an earlier reuse a moment ago): every such presentation is a theft signal
+    // worth reporting, and revoking again is a no-op.
+    if (rotatedAt !== null && !inGrace) {
+      await revokeGrantIn(tx, token.grant_id, at, REUSE_REVOKE_REASON);
+      return { status: 'reused' };
+    }
+    if (rotatedAt === null || token.revoked_at !== null) return INVALID;
+    const grant = await tx
+      .selectFrom('gatehouse_grants')
+      .select('revoked_at')
+      .where('id', '=', token.grant_id)
+      .executeTakeFirst();
+    if (!grant || grant.revoked_at !== null) return INVALID;
+
+    await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
+    return { status: 'rotated_in_grace' };
+  });
+}
+
+export async function revokeRefreshToken(ctx: StoreContext, id: string, at: number): Promise<void> {
+  await ctx.db
+    .updateTable('gatehouse_refresh_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function revokeAccessToken(ctx: StoreContext, jti: string, expiresAt: number): Promise<void> {
+  await ctx.db
+    .insertInto('gatehouse_revoked_access_tokens')
+    .values({ jti, expires_at: expiresAt })
+    .onConflict((oc) => oc.column('jti').doNothing())
+    .execute();
+}
+
+export async function isAccessTokenRevoked(ctx: StoreContext, jti: string): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom('gatehouse_revoked_access_tokens')
+    .select('jti')
+    .where('jti', '=', jti)
+    .executeTakeFirst();
+  return row !== undefined;
+}

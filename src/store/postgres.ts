@@ -1,0 +1,33 @@
+/** PostgreSQL backend (node-postgres pool). */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+
+const INT8_OID = 20;
+
+export interface PostgresStoreOptions {
+  /** Maximum connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/** Opens a pool for `connectionString` (postgres://… or postgresql://…). Does not migrate. */
+export async function openPostgresStore(
+  connectionString: string,
+  options: PostgresStoreOptions = {},
+): Promise<KyselyStore> {
+  const poolSize = options.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) {
+    throw new Error(`poolSize must be a positive integer, got ${poolSize}`);
+  }
+  // Times are BIGINT epoch ms. Parse int8 as a JS number for this pool only, rather than through
+  // pg.types, which would change the behaviour of every other pg user in the host application.
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, (value: string) => Number(value));
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // An idle client losing its connection (server restart, failover) emits 'error' on the pool; with no
+  // listener Node would crash the process. The pool drops that client and the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyStore(db, 'postgres');
+}

@@ -1,0 +1,165 @@
+/**
+ * SQLite backend (better-sqlite3). Besides the pragmas, this wraps Kysely's SQLite driver for two
+ * reasons that matter for the Store's concurrency rules:
+ *
+ * 1. Write transactions begin with BEGIN IMMEDIATE. A plain BEGIN starts as a reader and fails with
+ *    SQLITE_BUSY (without waiting) when it later needs to write after another connection committed.
+ * 2. Stores opened on the same file within one process share one queue. better-sqlite3 is synchronous:
+ *    if instance B blocked on busy_timeout while instance A sat mid-transaction awaiting its next
+ *    statement, A could never resume and B would fail after the timeout. Across processes there is no
+ *    such trap, and SQLite's own file locks (with busy_timeout) serialise the writers.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  type QueryCompiler,
+  SqliteDialect,
+} from 'kysely';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+
+/** FIFO mutex; unlock hands the lock straight to the next waiter. */
+class AsyncMutex {
+  #locked = false;
+  readonly #waiters: Array<() => void> = [];
+
+  async lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    await new Promise<void>((resolveWaiter) => this.#waiters.push(resolveWaiter));
+  }
+
+  unlock(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#locked = false;
+  }
+}
+
+const fileMutexes = new Map<string, { mutex: AsyncMutex; users: number }>();
+
+function shareFileMutex(key: string | undefined): { mutex: AsyncMutex; release: () => void } {
+  if (key === undefined) return { mutex: new AsyncMutex(), release: () => {} };
+  let entry = fileMutexes.get(key);
+  if (!entry) {
+    entry = { mutex: new AsyncMutex(), users: 0 };
+    fileMutexes.set(key, entry);
+  }
+  entry.users += 1;
+  const held = entry;
+  return {
+    mutex: held.mutex,
+    release: () => {
+      held.users -= 1;
+      if (held.users === 0 && fileMutexes.get(key) === held) fileMutexes.delete(key);
+    },
+  };
+}
+
+type CompileQuery = QueryCompiler['compileQuery'];
+
+class SharedFileDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly mutex: AsyncMutex,
+  ) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.mutex.lock();
+    try {
+      return await this.inner.acquireConnection();
+    } catch (error) {
+      this.mutex.unlock();
+      throw error;
+    }
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(connection);
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(connection);
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: CompileQuery): Promise<void> {
+    await this.inner.savepoint?.(connection, name, compile);
+  }
+
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: CompileQuery,
+  ): Promise<void> {
+    await this.inner.rollbackToSavepoint?.(connection, name, compile);
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: CompileQuery): Promise<void> {
+    await this.inner.releaseSavepoint?.(connection, name, compile);
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.releaseConnection(connection);
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function sharedFileDialect(database: BetterSqlite3.Database, mutex: AsyncMutex): Dialect {
+  const inner = new SqliteDialect({ database });
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createDriver: () => new SharedFileDriver(inner.createDriver(), mutex),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+  };
+}
+
+/**
+ * Opens (creating if needed) a SQLite database file, or an in-memory one for `:memory:`. Relative
+ * paths resolve against process.cwd(). Does not migrate.
+ */
+export async function openSqliteStore(filename: string): Promise<KyselyStore> {
+  const memory = filename === ':memory:';
+  const file = memory ? filename : resolve(filename);
+  if (!memory) mkdirSync(dirname(file), { recursive: true });
+
+  const raw = new BetterSqlite3(file);
+  try {
+    // busy_timeout first, so that switching to WAL waits for another process instead of failing.
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
+
+  // realpath so that two spellings of one file (symlinks, ./a vs a) share the queue.
+  const shared = shareFileMutex(memory ? undefined : realpathSync(file));
+  const db = new Kysely<Database>({ dialect: sharedFileDialect(raw, shared.mutex) });
+  return new KyselyStore(db, 'sqlite', { onClose: shared.release });
+}

@@ -1,0 +1,191 @@
+/**
+ * Concurrency rules of the contract, with real parallelism: on PostgreSQL the calls run on pools of 20
+ * connections; on both backends they are split across two independent Store instances.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/store/types.js';
+import { raw, type SuiteContext } from '../context.js';
+import { makeCode, makeConsent, makeGrant, makeKey, makeRefreshToken, seedFamily, T0 } from '../fixtures.js';
+
+const PARALLEL = 20;
+
+/** Runs `n` calls at once, alternating between the two instances. */
+function inParallel<T>(
+  ctx: SuiteContext,
+  n: number,
+  call: (store: Store, i: number) => Promise<T>,
+): Promise<T[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => call(i % 2 === 0 ? ctx.store : ctx.other, i)));
+}
+
+const tally = (statuses: string[]) =>
+  statuses.reduce<Record<string, number>>((acc, s) => {
+    acc[s] = (acc[s] ?? 0) + 1;
+    return acc;
+  }, {});
+
+export function concurrencySuite(ctx: SuiteContext): void {
+  describe('concurrency', () => {
+    it('exactly one of 20 parallel redemptions of one code succeeds; the others see it already consumed', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+
+      const results = await inParallel(ctx, PARALLEL, (s, i) =>
+        s.consumeAuthorizationCode(code.id, T0 + 1 + i),
+      );
+      expect(tally(results.map((r) => r.status))).toEqual({ consumed: 1, already_consumed: PARALLEL - 1 });
+      const winner = results.find((r) => r.status === 'consumed');
+      for (const r of results) {
+        if (r.status === 'already_consumed') expect(r.code.consumedAt).toBe(winner?.code.consumedAt);
+      }
+    });
+
+    it('20 parallel refreshes of one token within the grace window all succeed in the same single grant', async () => {
+      const { client, grant, token } = await seedFamily(ctx.store);
+      const successors = Array.from({ length: PARALLEL }, () => makeRefreshToken(grant));
+
+      const results = await inParallel(ctx, PARALLEL, (s, i) =>
+        s.rotateRefreshToken(token.id, successors[i]!, T0 + 1, 10_000),
+      );
+      expect(tally(results.map((r) => r.status))).toEqual({ rotated: 1, rotated_in_grace: PARALLEL - 1 });
+      for (const successor of successors) {
+        expect(await ctx.store.getRefreshToken(successor.id)).toMatchObject({
+          grantId: grant.id,
+          revokedAt: null,
+        });
+      }
+      const grants = await ctx.store.listGrants({ clientId: client.client_id });
+      expect(grants.map((g) => g.id)).toEqual([grant.id]);
+      expect(grants[0]?.revokedAt).toBeNull();
+    });
+
+    it('without a grace window, one of 20 parallel refreshes rotates and the rest are reuse that revokes the grant', async () => {
+      const { client, grant, token } = await seedFamily(ctx.store);
+      const successors = Array.from({ length: PARALLEL }, () => makeRefreshToken(grant));
+
+      const results = await inParallel(ctx, PARALLEL, (s, i) =>
+        s.rotateRefreshToken(token.id, successors[i]!, T0 + 1, 0),
+      );
+      expect(tally(results.map((r) => r.status))).toEqual({ rotated: 1, reused: PARALLEL - 1 });
+
+      expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 1);
+      const winner = successors[results.findIndex((r) => r.status === 'rotated')]!;
+      expect((await ctx.store.getRefreshToken(winner.id))?.revokedAt).toBe(T0 + 1);
+      for (const [i, successor] of successors.entries()) {
+        if (results[i]?.status === 'reused')
+          expect(await ctx.store.getRefreshToken(successor.id)).toBeUndefined();
+      }
+      expect(await ctx.store.rotateRefreshToken(winner.id, makeRefreshToken(grant), T0 + 2, 0)).toEqual({
+        status: 'invalid',
+      });
+      expect(await ctx.store.listGrants({ clientId: client.client_id })).toHaveLength(1);
+    });
+
+    it('50 parallel rate-limit hits on one key get the counts 1 to 50, each exactly once', async () => {
+      const key = `parallel-${Math.random()}`;
+      const results = await inParallel(ctx, 50, (s) => s.hitRateLimit(key, 10, 60_000, T0));
+      expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      expect(results.filter((r) => r.allowed)).toHaveLength(10);
+    });
+
+    it('several instances migrating a fresh database at the same moment all succeed and apply the schema once', async () => {
+      for (let round = 0; round < 3; round++) {
+        const url = await ctx.backend.freshUrl();
+        const instances = await Promise.all(Array.from({ length: 3 }, () => ctx.open(url)));
+        await Promise.all(instances.map((s) => s.migrate()));
+        const db = raw(instances[0]!);
+        const applied = await db
+          .selectFrom('gatehouse_migration' as never)
+          .selectAll()
+          .execute();
+        expect(applied).toHaveLength(1);
+        const tables = (await db.introspection.getTables()).map((t) => t.name).filter((n) => n === 'gatehouse_clients');
+        expect(tables).toEqual(['gatehouse_clients']);
+        await instances[1]!.ping();
+        await Promise.all(instances.map((s) => s.close()));
+      }
+    });
+
+    it('two instances ensuring signing keys at the same moment leave exactly one active and one next key', async () => {
+      const url = await ctx.backend.freshUrl();
+      const a = await ctx.open(url);
+      await a.migrate();
+      const b = await ctx.open(url);
+      const [fromA, fromB] = await Promise.all([
+        a.ensureSigningKeys(makeKey(), makeKey()),
+        b.ensureSigningKeys(makeKey(), makeKey()),
+      ]);
+      const keys = await a.listSigningKeys();
+      expect(keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
+      expect(fromA).toEqual(keys);
+      expect(fromB).toEqual(keys);
+    });
+
+    it('parallel key rotations from two instances are serialised: one active, one next, the rest retiring', async () => {
+      const url = await ctx.backend.freshUrl();
+      const a = await ctx.open(url);
+      await a.migrate();
+      const b = await ctx.open(url);
+      await a.ensureSigningKeys(makeKey(), makeKey());
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? a : b).rotateSigningKeys({ newNext: makeKey(), retireAt: T0 + 1e9, at: T0 }),
+        ),
+      );
+      const states = (await a.listSigningKeys()).map((k) => k.state);
+      expect(states.filter((s) => s === 'active')).toHaveLength(1);
+      expect(states.filter((s) => s === 'next')).toHaveLength(1);
+      expect(states.filter((s) => s === 'retiring')).toHaveLength(6);
+    });
+
+    it('deleteClient removes the client with its codes, grants, refresh tokens and consents, and nothing else', async () => {
+      const { user, client, grant, token } = await seedFamily(ctx.store);
+      const keep = await seedFamily(ctx.store);
+      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 0);
+      const second = makeGrant(user.id, client.client_id);
+      await ctx.store.createGrant(second, makeRefreshToken(second));
+      await ctx.store.createAuthorizationCode(makeCode(user.id, client.client_id));
+      await ctx.store.createAuthorizationCode(makeCode(user.id, client.client_id, { consumedAt: T0 }));
+      await ctx.store.saveConsent(makeConsent(user.id, client.client_id));
+      await ctx.store.saveConsent(makeConsent(user.id, keep.client.client_id));
+
+      expect(await ctx.other.deleteClient(client.client_id)).toBe(true);
+
+      const db = raw(ctx.store);
+      const count = async (table: 'gatehouse_authorization_codes' | 'gatehouse_grants' | 'gatehouse_refresh_tokens' | 'gatehouse_consents') =>
+        (await db.selectFrom(table).select('client_id').where('client_id', '=', client.client_id).execute())
+          .length;
+      expect(await ctx.store.getClient(client.client_id)).toBeUndefined();
+      expect(await count('gatehouse_authorization_codes')).toBe(0);
+      expect(await count('gatehouse_grants')).toBe(0);
+      expect(await count('gatehouse_refresh_tokens')).toBe(0);
+      expect(await count('gatehouse_consents')).toBe(0);
+      expect(await ctx.store.getGrant(keep.grant.id)).toBeDefined();
+      expect(await ctx.store.getRefreshToken(keep.token.id)).toBeDefined();
+      expect(
+        await ctx.store.getConsent(user.id, keep.client.client_id, makeConsent('', '').resource),
+      ).toBeDefined();
+      expect(await ctx.store.deleteClient(client.client_id)).toBe(false);
+    });
+
+    it('deleting a client while its refresh tokens are being rotated neither deadlocks nor leaves rows behind', async () => {
+      const { client, grant, token } = await seedFamily(ctx.store);
+      const rotations = Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? ctx.store : ctx.other).rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000),
+      );
+      const deletion = ctx.other.deleteClient(client.client_id);
+      const settled = await Promise.allSettled([...rotations, deletion]);
+      expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+      expect(await ctx.store.getClient(client.client_id)).toBeUndefined();
+      const left = await raw(ctx.store)
+        .selectFrom('gatehouse_refresh_tokens')
+        .select('id')
+        .where('client_id', '=', client.client_id)
+        .execute();
+      expect(left).toEqual([]);
+    });
+  });
+}

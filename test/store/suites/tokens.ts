@@ -1,0 +1,275 @@
+/** Authorization codes, grants, refresh tokens and the access-token denylist (sequential behaviour). */
+import { describe, expect, it } from 'vitest';
+import { UniqueViolation } from '../../../src/store/types.js';
+import { raw, type SuiteContext } from '../context.js';
+import {
+  makeClient,
+  makeCode,
+  makeGrant,
+  makeRefreshToken,
+  makeUser,
+  seedFamily,
+  T0,
+  uid,
+} from '../fixtures.js';
+
+export function tokensSuite(ctx: SuiteContext): void {
+  describe('authorization codes', () => {
+    it('stores a code and returns it unchanged', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id, {
+        redirectUriExplicit: false,
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        nonce: 'n-0S6_WzA2Mj',
+        sessionId: uid('sess'),
+      });
+      await ctx.store.createAuthorizationCode(code);
+      expect(await ctx.store.getAuthorizationCode(code.id)).toEqual(code);
+      expect(await ctx.store.getAuthorizationCode(uid('missing'))).toBeUndefined();
+    });
+
+    it('consumes a code once; a replay gets already_consumed with the row; an unknown code is missing', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+
+      expect(await ctx.store.consumeAuthorizationCode(code.id, T0 + 1)).toEqual({
+        status: 'consumed',
+        code: { ...code, consumedAt: T0 + 1 },
+      });
+      expect(await ctx.other.consumeAuthorizationCode(code.id, T0 + 2)).toEqual({
+        status: 'already_consumed',
+        code: { ...code, consumedAt: T0 + 1 },
+      });
+      expect(await ctx.store.consumeAuthorizationCode(uid('missing'), T0)).toEqual({ status: 'missing' });
+    });
+  });
+
+  describe('gatehouse_grants', () => {
+    it('creates a grant with its first refresh token', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
+      expect(await ctx.store.getRefreshToken(token.id)).toEqual(token);
+      expect(await ctx.store.getGrant(uid('missing'))).toBeUndefined();
+      expect(await ctx.store.getRefreshToken(uid('missing'))).toBeUndefined();
+    });
+
+    it('creates a grant without a refresh token', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const grant = makeGrant(user.id, client.client_id, { sessionId: uid('sess') });
+      await ctx.store.createGrant(grant);
+      expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
+    });
+
+    it('rejects a second grant with the same id and stores nothing of it', async () => {
+      const { user, client, grant } = await seedFamily(ctx.store);
+      const again = makeGrant(user.id, client.client_id, { id: grant.id, scope: 'other' });
+      const token = makeRefreshToken(again);
+      await expect(ctx.other.createGrant(again, token)).rejects.toBeInstanceOf(UniqueViolation);
+      expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
+      expect(await ctx.store.getRefreshToken(token.id)).toBeUndefined();
+    });
+
+    it('rejects a first refresh token that belongs to another grant', async () => {
+      const { user, client, grant } = await seedFamily(ctx.store);
+      const fresh = makeGrant(user.id, client.client_id);
+      await expect(ctx.store.createGrant(fresh, makeRefreshToken(grant))).rejects.toThrow(/must belong/);
+      expect(await ctx.store.getGrant(fresh.id)).toBeUndefined();
+    });
+
+    it('revokeGrant revokes the grant and all its refresh tokens, idempotently', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const sibling = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, sibling, T0 + 1, 0);
+
+      expect(await ctx.store.revokeGrant(grant.id, T0 + 10, 'user_logout')).toBe(true);
+      expect(await ctx.store.getGrant(grant.id)).toEqual({
+        ...grant,
+        revokedAt: T0 + 10,
+        revokedReason: 'user_logout',
+      });
+      expect((await ctx.store.getRefreshToken(token.id))?.revokedAt).toBe(T0 + 10);
+      expect((await ctx.store.getRefreshToken(sibling.id))?.revokedAt).toBe(T0 + 10);
+
+      expect(await ctx.store.revokeGrant(grant.id, T0 + 20, 'again')).toBe(true);
+      expect((await ctx.store.getGrant(grant.id))?.revokedReason).toBe('user_logout');
+      expect(await ctx.store.revokeGrant(uid('missing'), T0, 'x')).toBe(false);
+    });
+
+    it('revokeGrants revokes by user or by client, with their refresh tokens, and counts newly revoked grants', async () => {
+      const [u1, u2] = [makeUser(), makeUser()];
+      const [c1, c2] = [makeClient(), makeClient()];
+      for (const u of [u1, u2]) await ctx.store.createUser(u);
+      for (const c of [c1, c2]) await ctx.store.createClient(c);
+      const family = new Map<string, { grantId: string; tokenId: string }>();
+      for (const u of [u1, u2]) {
+        for (const c of [c1, c2]) {
+          const g = makeGrant(u.id, c.client_id);
+          const t = makeRefreshToken(g);
+          await ctx.store.createGrant(g, t);
+          family.set(`${u.id}/${c.client_id}`, { grantId: g.id, tokenId: t.id });
+        }
+      }
+      const of = (u: { id: string }, c: { client_id: string }) => family.get(`${u.id}/${c.client_id}`)!;
+
+      expect(await ctx.store.revokeGrants({ userId: u1.id }, T0 + 1, 'password_reset')).toBe(2);
+      expect(await ctx.store.revokeGrants({ clientId: c1.client_id }, T0 + 2, 'client_disabled')).toBe(1);
+      expect(await ctx.store.revokeGrants({ userId: u2.id, clientId: c2.client_id }, T0 + 3, 'x')).toBe(1);
+      expect(await ctx.store.revokeGrants({ userId: u1.id }, T0 + 4, 'again')).toBe(0);
+
+      expect((await ctx.store.getGrant(of(u1, c2).grantId))?.revokedReason).toBe('password_reset');
+      expect((await ctx.store.getGrant(of(u2, c1).grantId))?.revokedReason).toBe('client_disabled');
+      expect((await ctx.store.getRefreshToken(of(u1, c1).tokenId))?.revokedAt).toBe(T0 + 1);
+      expect((await ctx.store.getRefreshToken(of(u2, c1).tokenId))?.revokedAt).toBe(T0 + 2);
+      expect((await ctx.store.getRefreshToken(of(u2, c2).tokenId))?.revokedAt).toBe(T0 + 3);
+      await expect(ctx.store.revokeGrants({}, T0, 'all')).rejects.toThrow(/userId or a clientId/);
+    });
+
+    it('listGrants filters by user, client and activeness', async () => {
+      const { user, client, grant } = await seedFamily(ctx.store);
+      const second = makeGrant(user.id, client.client_id, { createdAt: T0 + 5 });
+      await ctx.store.createGrant(second);
+      const otherClient = makeClient();
+      await ctx.store.createClient(otherClient);
+      const third = makeGrant(user.id, otherClient.client_id);
+      await ctx.store.createGrant(third);
+      await ctx.store.revokeGrant(grant.id, T0 + 9, 'x');
+
+      const byUser = await ctx.store.listGrants({ userId: user.id });
+      expect(byUser.map((g) => g.id).sort()).toEqual([grant.id, second.id, third.id].sort());
+      expect((await ctx.store.listGrants({ clientId: client.client_id })).map((g) => g.id)).toEqual([
+        second.id,
+        grant.id,
+      ]);
+      expect(
+        (await ctx.store.listGrants({ userId: user.id, clientId: client.client_id, activeOnly: true })).map(
+          (g) => g.id,
+        ),
+      ).toEqual([second.id]);
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('rotates a token: it is marked rotated and the successor joins the same grant', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
+      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000)).toEqual({
+        status: 'rotated',
+      });
+      expect(await ctx.store.getRefreshToken(token.id)).toEqual({ ...token, rotatedAt: T0 + 1 });
+      expect(await ctx.store.getRefreshToken(successor.id)).toEqual(successor);
+    });
+
+    it('a second rotation within the grace window stores a sibling in the same grant', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000);
+      const sibling = makeRefreshToken(grant);
+      expect(await ctx.other.rotateRefreshToken(token.id, sibling, T0 + 10_001, 10_000)).toEqual({
+        status: 'rotated_in_grace',
+      });
+      expect((await ctx.store.getRefreshToken(sibling.id))?.grantId).toBe(grant.id);
+      expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBe(T0 + 1);
+      expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBeNull();
+    });
+
+    it('reuse after the grace window revokes the grant, and the successor becomes invalid', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const successor = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      const late = makeRefreshToken(grant);
+      expect(await ctx.store.rotateRefreshToken(token.id, late, T0 + 10_002, 10_000)).toEqual({
+        status: 'reused',
+      });
+
+      expect(await ctx.store.getRefreshToken(late.id)).toBeUndefined();
+      const revoked = await ctx.store.getGrant(grant.id);
+      expect(revoked?.revokedAt).toBe(T0 + 10_002);
+      expect(revoked?.revokedReason).toBe('refresh_token_reuse');
+      expect((await ctx.store.getRefreshToken(successor.id))?.revokedAt).toBe(T0 + 10_002);
+      expect(
+        await ctx.store.rotateRefreshToken(successor.id, makeRefreshToken(grant), T0 + 10_003, 10_000),
+      ).toEqual({
+        status: 'invalid',
+      });
+      // Presenting the rotated token yet again is still reported as reuse; the first revocation stands.
+      expect(
+        await ctx.other.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 20_000, 10_000),
+      ).toEqual({
+        status: 'reused',
+      });
+      expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 10_002);
+    });
+
+    it('with graceMs = 0 even a same-millisecond second use is reuse', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 0);
+      expect(await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 0)).toEqual({
+        status: 'reused',
+      });
+    });
+
+    it('refuses missing, revoked and expired tokens and tokens of revoked grants, writing nothing', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const check = async (id: string, at: number) => {
+        const successor = makeRefreshToken(grant);
+        expect(await ctx.store.rotateRefreshToken(id, successor, at, 10_000)).toEqual({ status: 'invalid' });
+        expect(await ctx.store.getRefreshToken(successor.id)).toBeUndefined();
+      };
+      await check(uid('missing'), T0);
+      // Expired exactly at expiresAt.
+      await check(token.id, token.expiresAt);
+      expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBeNull();
+
+      const revokedToken = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, revokedToken, T0 + 1, 10_000);
+      await ctx.store.revokeRefreshToken(revokedToken.id, T0 + 2);
+      await check(revokedToken.id, T0 + 3);
+
+      const family = await seedFamily(ctx.store);
+      await ctx.store.revokeGrant(family.grant.id, T0, 'x');
+      // revokeGrant revoked the token too; flip it back to prove the grant check stands alone.
+      await raw(ctx.store)
+        .updateTable('gatehouse_refresh_tokens')
+        .set({ revoked_at: null })
+        .where('id', '=', family.token.id)
+        .execute();
+      const successor = makeRefreshToken(family.grant);
+      expect(await ctx.store.rotateRefreshToken(family.token.id, successor, T0 + 1, 10_000)).toEqual({
+        status: 'invalid',
+      });
+      expect((await ctx.store.getRefreshToken(family.token.id))?.rotatedAt).toBeNull();
+    });
+
+    it('refuses a successor for another grant, changing nothing', async () => {
+      const a = await seedFamily(ctx.store);
+      const b = await seedFamily(ctx.store);
+      await expect(
+        ctx.store.rotateRefreshToken(a.token.id, makeRefreshToken(b.grant), T0 + 1, 0),
+      ).rejects.toThrow(/same grant/);
+      expect((await ctx.store.getRefreshToken(a.token.id))?.rotatedAt).toBeNull();
+    });
+
+    it('revokeRefreshToken revokes only that token', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const sibling = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, sibling, T0 + 1, 0);
+      await ctx.store.revokeRefreshToken(sibling.id, T0 + 2);
+      await ctx.store.revokeRefreshToken(sibling.id, T0 + 3);
+      expect((await ctx.store.getRefreshToken(sibling.id))?.revokedAt).toBe(T0 + 2);
+      expect((await ctx.store.getRefreshToken(token.id))?.revokedAt).toBeNull();
+      expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBeNull();
+    });
+  });
+
+  describe('access-token denylist', () => {
+    it('records a revoked jti idempotently and answers isAccessTokenRevoked', async () => {
+      const jti = uid('jti');
+      expect(await ctx.store.isAccessTokenRevoked(jti)).toBe(false);
+      await ctx.store.revokeAccessToken(jti, T0 + 3600_000);
+      await ctx.other.revokeAccessToken(jti, T0 + 3600_000);
+      expect(await ctx.store.isAccessTokenRevoked(jti)).toBe(true);
+      expect(await ctx.other.isAccessTokenRevoked(jti)).toBe(true);
+    });
+  });
+}
