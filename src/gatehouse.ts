@@ -1,8 +1,8 @@
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
-import { cookieNames } from './http/cookies.js';
 import { clientIp } from './http/client-ip.js';
+import { cookieNames } from './http/cookies.js';
 import { seedClients } from './lanes/preregistered.js';
 import { buildRoutes, dispatch, type Routes } from './router.js';
 import { openStore } from './store/index.js';
@@ -37,7 +37,10 @@ const HOUSEKEEPING_MS = 10 * 60 * 1000;
  * Creates an authorization server: validates the configuration (throws ConfigError naming the field),
  * opens the database, migrates it, seeds configured clients and users, and loads signing keys.
  */
-export async function createGatehouse(options: GatehouseOptions, injected?: { store?: Store }): Promise<Gatehouse> {
+export async function createGatehouse(
+  options: GatehouseOptions,
+  injected?: { store?: Store },
+): Promise<Gatehouse> {
   const config = resolveConfig(options);
   const store = injected?.store ?? (await openStore(config.database));
   try {
@@ -64,7 +67,11 @@ export async function createGatehouse(options: GatehouseOptions, injected?: { st
       async audit(event, req) {
         try {
           await store.recordAuditEvent(
-            { ...event, ip: event.ip ?? req?.ip ?? null, userAgent: event.userAgent ?? req?.userAgent ?? null },
+            {
+              ...event,
+              ip: event.ip ?? req?.ip ?? null,
+              userAgent: event.userAgent ?? req?.userAgent ?? null,
+            },
             config.clock(),
           );
         } catch (error) {
@@ -89,7 +96,11 @@ export async function createGatehouse(options: GatehouseOptions, injected?: { st
         const req: RequestInfo = {
           request,
           url,
-          ip: clientIp(connection?.remoteAddress ?? null, request.headers.get('x-forwarded-for'), config.trustedProxies),
+          ip: clientIp(
+            connection?.remoteAddress ?? null,
+            request.headers.get('x-forwarded-for'),
+            config.trustedProxies,
+          ),
           userAgent: request.headers.get('user-agent'),
         };
         const started = performance.now();
@@ -97,7 +108,12 @@ export async function createGatehouse(options: GatehouseOptions, injected?: { st
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (log.isLevelEnabled('debug')) {
           log.debug(
-            { method: request.method, path: url.pathname, status: response.status, ms: Math.round(performance.now() - started) },
+            {
+              method: request.method,
+              path: url.pathname,
+              status: response.status,
+              ms: Math.round(performance.now() - started),
+            },
             'request',
           );
         }

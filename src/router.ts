@@ -2,7 +2,12 @@ import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
 import { handleConsentSubmit } from './endpoints/consent.js';
 import { handleIntrospect } from './endpoints/introspect.js';
-import { handleLoginPage, handleLoginSubmit, handleSignupPage, handleSignupSubmit } from './endpoints/login.js';
+import {
+  handleLoginPage,
+  handleLoginSubmit,
+  handleSignupPage,
+  handleSignupSubmit,
+} from './endpoints/login.js';
 import { handleLogout } from './endpoints/logout.js';
 import { buildMetadata } from './endpoints/metadata.js';
 import { errorPage } from './endpoints/pages-common.js';
@@ -66,14 +71,22 @@ export function buildRoutes(ctx: Context): Routes {
     kind: 'page',
     methods: {
       GET: async (c) =>
-        html(renderMessage({ basePath: c.config.issuerPath, title: 'Signed in', message: 'You are signed in. You can close this window.' })),
+        html(
+          renderMessage({
+            basePath: c.config.issuerPath,
+            title: 'Signed in',
+            message: 'You are signed in. You can close this window.',
+          }),
+        ),
     },
   });
   routes.set(`${p}/assets/gatehouse.css`, {
     kind: 'page',
     methods: {
       GET: async () =>
-        new Response(STYLESHEET, { headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' } }),
+        new Response(STYLESHEET, {
+          headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+        }),
     },
   });
   routes.set(`${p}/health/live`, { kind: 'api', methods: { GET: async () => json({ status: 'ok' }) } });
@@ -118,7 +131,8 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
 
 function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo): Response {
   if (error instanceof OAuthError) {
-    if (error.detail) ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
+    if (error.detail)
+      ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
     return kind === 'api' ? oauthErrorJson(error) : errorPage(ctx, error);
   }
   // A server fault: logged with its stack, answered with nothing secret.

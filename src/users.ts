@@ -21,7 +21,8 @@ export function normaliseEmail(email: string): string {
 
 export function checkNewCredentials(email: string, password: string): string | undefined {
   if (!EMAIL.test(email) || email.length > 254) return 'Enter a valid email address.';
-  if (password.length < MIN_PASSWORD_LENGTH) return `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
+  if (password.length < MIN_PASSWORD_LENGTH)
+    return `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
   if (password.length > 1024) return 'The password is too long.';
   return undefined;
 }
@@ -65,7 +66,11 @@ export async function seedUsers(
  * The user whose password this is, or undefined. Unknown e-mails cost the same argon2 verification as
  * known ones, so response time does not reveal which accounts exist.
  */
-export async function verifyCredentials(store: Store, email: string, password: string): Promise<UserRecord | undefined> {
+export async function verifyCredentials(
+  store: Store,
+  email: string,
+  password: string,
+): Promise<UserRecord | undefined> {
   const user = await store.getUserByEmail(normaliseEmail(email));
   if (!user) {
     dummyHash ??= hash(randomToken(16), ARGON2);

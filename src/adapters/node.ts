@@ -21,7 +21,10 @@ export function toNodeListener(
 }
 
 /** Starts a node:http server for Gatehouse alone; resolves once it is listening. */
-export async function listen(gh: Gatehouse, options: { port: number; host: string }): Promise<{ server: Server; url: string }> {
+export async function listen(
+  gh: Gatehouse,
+  options: { port: number; host: string },
+): Promise<{ server: Server; url: string }> {
   const server = createServer(toNodeListener(gh));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,6 @@
-import { clientSchema, describeIssues } from '../config/schema.js';
 import type { ClientOptions } from '../config/options.js';
 import { resolveClientSeed } from '../config/resolve.js';
+import { clientSchema, describeIssues } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
 import type { ClientRecord } from '../store/types.js';
@@ -27,6 +27,11 @@ export async function createPreregisteredClient(
   const record = clientRecordFromSeed(resolveClientSeed(parsed.data as ClientOptions), ctx.now());
   record.metadata = { createdBy: actor };
   await ctx.store.createClient(record);
-  await ctx.audit({ type: 'client.created', clientId: record.client_id, actor, detail: { source: 'preregistered' } });
+  await ctx.audit({
+    type: 'client.created',
+    clientId: record.client_id,
+    actor,
+    detail: { source: 'preregistered' },
+  });
   return secret ? { client: record, client_secret: secret } : { client: record };
 }

@@ -8,7 +8,10 @@ import type { GatehouseOptions } from '../config/options.js';
  * or through the `typescript` package when it is installed). Environment variables override the file:
  * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT.
  */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatehouseOptions> {
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GatehouseOptions> {
   const file = resolve(path);
   let options: GatehouseOptions;
   const extension = extname(file);
@@ -50,7 +53,8 @@ async function importModule(file: string): Promise<GatehouseOptions> {
     const module = (await import(pathToFileURL(file).href)) as { default?: GatehouseOptions };
     return module.default ?? (module as GatehouseOptions);
   } catch (error) {
-    if (!file.endsWith('ts') || (error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    if (!file.endsWith('ts') || (error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION')
+      throw error;
   }
   // Node 20 cannot strip types: transpile with the typescript package if the project has it.
   let ts: typeof import('typescript');

@@ -24,7 +24,11 @@ export const DEMO_MCP_PORT = 4100;
 async function demoState(dir: string): Promise<DemoState> {
   const file = join(dir, 'demo.json');
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as DemoState;
-  const state: DemoState = { secret: randomToken(32), email: 'demo@example.com', password: `demo-${randomToken(9)}` };
+  const state: DemoState = {
+    secret: randomToken(32),
+    email: 'demo@example.com',
+    password: `demo-${randomToken(9)}`,
+  };
   await mkdir(dir, { recursive: true });
   await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
   return state;

@@ -63,7 +63,12 @@ export function buildProgram(): Command {
       const gh = await open(opts.config);
       try {
         const user = await createUser(gh.store, opts, gh.config.clock());
-        await gh.context.audit({ type: 'user.created', userId: user.id, actor: 'cli', detail: { admin: user.admin } });
+        await gh.context.audit({
+          type: 'user.created',
+          userId: user.id,
+          actor: 'cli',
+          detail: { admin: user.admin },
+        });
         console.log(JSON.stringify({ id: user.id, email: user.email, admin: user.admin }));
       } finally {
         await gh.close();
@@ -80,7 +85,13 @@ export function buildProgram(): Command {
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--confidential', 'generate a client secret (client_secret_basic)', false)
-    .addOption(new Option('--auth-method <method>', 'token endpoint auth method').choices(['none', 'client_secret_basic', 'client_secret_post']))
+    .addOption(
+      new Option('--auth-method <method>', 'token endpoint auth method').choices([
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+      ]),
+    )
     .option('--grant-type <type>', 'grant type (repeatable)', collect)
     .addOption(new Option('--application-type <type>').choices(['web', 'native']))
     .option('--scope <scope>', 'space-separated scopes the client may request')
@@ -88,11 +99,14 @@ export function buildProgram(): Command {
     .action(async (opts: Record<string, unknown>) => {
       const gh = await open(String(opts.config));
       try {
-        const input: Parameters<typeof createPreregisteredClient>[1] = { confidential: Boolean(opts.confidential) };
+        const input: Parameters<typeof createPreregisteredClient>[1] = {
+          confidential: Boolean(opts.confidential),
+        };
         if (opts.clientId) input.client_id = String(opts.clientId);
         if (opts.name) input.client_name = String(opts.name);
         if (opts.redirectUri) input.redirect_uris = opts.redirectUri as string[];
-        if (opts.postLogoutRedirectUri) input.post_logout_redirect_uris = opts.postLogoutRedirectUri as string[];
+        if (opts.postLogoutRedirectUri)
+          input.post_logout_redirect_uris = opts.postLogoutRedirectUri as string[];
         if (opts.authMethod) input.token_endpoint_auth_method = opts.authMethod as never;
         if (opts.grantType) input.grant_types = opts.grantType as never;
         if (opts.applicationType) input.application_type = opts.applicationType as never;
@@ -123,7 +137,13 @@ export function buildProgram(): Command {
       try {
         const after = await gh.keys.rotate((gh.config.tokens.accessTokenTtl + 300) * 1000);
         await gh.context.audit({ type: 'keys.rotated', actor: 'cli' });
-        console.log(JSON.stringify(after.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state })), null, 2));
+        console.log(
+          JSON.stringify(
+            after.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state })),
+            null,
+            2,
+          ),
+        );
       } finally {
         await gh.close();
       }

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { listen } from '../adapters/node.js';
-import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import type { GatehouseOptions } from '../config/options.js';
+import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 
 /**
  * `gatehouse serve`: one process, or `--workers N` processes sharing the port through node:cluster

@@ -59,7 +59,10 @@ export function singlePageApp(
 /** A machine (CI job, daemon): confidential, client_credentials only. */
 export function machineClient(
   clientId: string,
-  options: Omit<Common, 'firstParty'> & { secret: string; authMethod?: 'client_secret_basic' | 'client_secret_post' },
+  options: Omit<Common, 'firstParty'> & {
+    secret: string;
+    authMethod?: 'client_secret_basic' | 'client_secret_post';
+  },
 ): ClientOptions {
   return {
     ...common(clientId, options),

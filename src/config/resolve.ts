@@ -136,7 +136,8 @@ export function resolveClientSeed(client: ClientOptions): ResolvedClientSeed {
 /** Validates options and fills every default. Throws ConfigError naming each bad field. */
 export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw new ConfigError(`Invalid Gatehouse configuration: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigError(`Invalid Gatehouse configuration: ${describeIssues(parsed.error)}`);
   const o = parsed.data;
   const url = new URL(o.issuer);
   const issuerPath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
@@ -145,7 +146,11 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     name: r.name ?? r.resource,
     scopes: r.scopes ?? [],
     defaultScopes: r.default_scopes ?? r.scopes ?? [],
-    lanes: { preregistered: r.lanes?.preregistered ?? true, cimd: r.lanes?.cimd ?? true, dcr: r.lanes?.dcr ?? true },
+    lanes: {
+      preregistered: r.lanes?.preregistered ?? true,
+      cimd: r.lanes?.cimd ?? true,
+      dcr: r.lanes?.dcr ?? true,
+    },
   }));
   const problems: string[] = [];
   const seenResources = new Set<string>();
@@ -153,7 +158,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     if (seenResources.has(r.resource)) problems.push(`resources[${i}].resource: duplicate "${r.resource}"`);
     seenResources.add(r.resource);
     r.defaultScopes.forEach((s, j) => {
-      if (!r.scopes.includes(s)) problems.push(`resources[${i}].default_scopes[${j}]: "${s}" is not in scopes`);
+      if (!r.scopes.includes(s))
+        problems.push(`resources[${i}].default_scopes[${j}]: "${s}" is not in scopes`);
     });
   });
   const defaultResource = o.defaultResource ?? (resources.length === 1 ? resources[0]!.resource : null);
@@ -166,7 +172,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     if (seenClients.has(c.client_id)) problems.push(`clients[${i}].client_id: duplicate "${c.client_id}"`);
     seenClients.add(c.client_id);
     c.resources.forEach((r, j) => {
-      if (!seenResources.has(r)) problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
+      if (!seenResources.has(r))
+        problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
     });
   });
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
@@ -191,7 +198,10 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       trustedHosts: o.cimd?.trustedHosts ?? [],
       allowLoopback: o.cimd?.allowLoopback ?? false,
     },
-    dcr: { enabled: o.dcr?.enabled ?? false, maxRegistrationsPerWindow: o.dcr?.maxRegistrationsPerWindow ?? 25 },
+    dcr: {
+      enabled: o.dcr?.enabled ?? false,
+      maxRegistrationsPerWindow: o.dcr?.maxRegistrationsPerWindow ?? 25,
+    },
     tokens: {
       accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,
       refreshTokenIdleTtl: o.tokens?.refreshTokenIdleTtl ?? 14 * 86400,

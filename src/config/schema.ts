@@ -29,7 +29,8 @@ const issuer = z.string().superRefine((value, ctx) => {
   if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a fragment' });
   if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain userinfo' });
   if (value.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'must not end with "/"' });
-  if (!value.startsWith(url.protocol)) ctx.addIssue({ code: 'custom', message: 'must use a lower-case scheme' });
+  if (!value.startsWith(url.protocol))
+    ctx.addIssue({ code: 'custom', message: 'must use a lower-case scheme' });
 });
 
 const scopeToken = z.string().regex(SCOPE_TOKEN, 'must be a scope token (RFC 6749 §3.3)');
@@ -45,7 +46,8 @@ const resourceUri = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must be an absolute URI (RFC 8707 §2)' });
     return;
   }
-  if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment (RFC 8707 §2)' });
+  if (value.includes('#'))
+    ctx.addIssue({ code: 'custom', message: 'must not contain a fragment (RFC 8707 §2)' });
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     ctx.addIssue({ code: 'custom', message: 'must use https (http is allowed only on loopback)' });
   }
@@ -66,7 +68,11 @@ export const resourceSchema = z.strictObject({
   scopes: z.array(scopeToken).optional(),
   default_scopes: z.array(scopeToken).optional(),
   lanes: z
-    .strictObject({ preregistered: z.boolean().optional(), cimd: z.boolean().optional(), dcr: z.boolean().optional() })
+    .strictObject({
+      preregistered: z.boolean().optional(),
+      cimd: z.boolean().optional(),
+      dcr: z.boolean().optional(),
+    })
     .optional(),
 });
 
@@ -91,8 +97,10 @@ export const clientSchema = z
     first_party: z.boolean().optional(),
   })
   .superRefine((client, ctx) => {
-    const method = client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
-    const grants = client.grant_types ?? (client.redirect_uris?.length ? ['authorization_code', 'refresh_token'] : []);
+    const method =
+      client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
+    const grants =
+      client.grant_types ?? (client.redirect_uris?.length ? ['authorization_code', 'refresh_token'] : []);
     if (grants.length === 0) {
       ctx.addIssue({
         code: 'custom',
@@ -101,18 +109,30 @@ export const clientSchema = z
       });
     }
     if (method === 'none' && client.client_secret) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a public client' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_secret'],
+        message: 'must not be set for a public client',
+      });
     }
     if (method !== 'none' && !client.client_secret) {
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required with ${method}` });
     }
     if (grants.includes('authorization_code') && !client.redirect_uris?.length) {
       // OAuth 2.1 §2.3.1: complete redirect URIs must be registered.
-      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'is required for authorization_code' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redirect_uris'],
+        message: 'is required for authorization_code',
+      });
     }
     if (grants.includes('client_credentials') && method === 'none') {
       // OAuth 2.1 §4.2: client_credentials is for confidential clients only.
-      ctx.addIssue({ code: 'custom', path: ['grant_types'], message: 'client_credentials needs a client_secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message: 'client_credentials needs a client_secret',
+      });
     }
     if (client.application_type === 'native' && client.client_secret) {
       // RFC 8252 §8.4: native apps are public clients.
@@ -126,7 +146,10 @@ export const optionsSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   database: z
     .string()
-    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
+    .regex(
+      /^(sqlite:|postgres:\/\/|postgresql:\/\/)/,
+      'must start with sqlite:, postgres:// or postgresql://',
+    )
     .optional(),
   secret: z.string().min(32, 'must be at least 32 characters'),
   signup: z.boolean().optional(),
@@ -144,7 +167,10 @@ export const optionsSchema = z.strictObject({
     })
     .optional(),
   dcr: z
-    .strictObject({ enabled: z.boolean().optional(), maxRegistrationsPerWindow: z.number().int().positive().optional() })
+    .strictObject({
+      enabled: z.boolean().optional(),
+      maxRegistrationsPerWindow: z.number().int().positive().optional(),
+    })
     .optional(),
   tokens: z
     .strictObject({
@@ -174,7 +200,9 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path
-        .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+        .map((part, i) =>
+          typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`,
+        )
         .join('');
       return `${path || '(root)'}: ${issue.message}`;
     })

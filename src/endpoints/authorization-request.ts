@@ -36,10 +36,15 @@ export interface InteractionOptions {
 
 const INTERACTION_TTL_MS = 30 * 60 * 1000;
 
-export function sealInteraction(ctx: Context, request: AuthorizationRequest, options: InteractionOptions = {}): string {
+export function sealInteraction(
+  ctx: Context,
+  request: AuthorizationRequest,
+  options: InteractionOptions = {},
+): string {
   const value: Interaction = { v: 1, r: request, exp: ctx.now() + INTERACTION_TTL_MS };
   if (options.loginAfter !== undefined) value.la = options.loginAfter;
-  if (options.pendingError) value.err = { error: options.pendingError.error, description: options.pendingError.description };
+  if (options.pendingError)
+    value.err = { error: options.pendingError.error, description: options.pendingError.description };
   return sealState(ctx.secrets.state, value);
 }
 
@@ -48,11 +53,17 @@ export function openInteraction(
   sealed: string | undefined,
 ): { request: AuthorizationRequest; loginAfter: number | undefined; pendingError: Interaction['err'] } {
   const value = sealed ? openState<Interaction>(ctx.secrets.state, sealed) : undefined;
-  if (!value || value.v !== 1) {
-    throw new OAuthError('invalid_request', 'This sign-in link is not valid. Return to the application and start again.');
+  if (value?.v !== 1) {
+    throw new OAuthError(
+      'invalid_request',
+      'This sign-in link is not valid. Return to the application and start again.',
+    );
   }
   if (value.exp <= ctx.now()) {
-    throw new OAuthError('invalid_request', 'This sign-in took too long and expired. Return to the application and start again.');
+    throw new OAuthError(
+      'invalid_request',
+      'This sign-in took too long and expired. Return to the application and start again.',
+    );
   }
   return { request: value.r, loginAfter: value.la, pendingError: value.err };
 }
@@ -64,12 +75,20 @@ export function openInteraction(
 export function buildRedirect(redirectUri: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) query.append(key, value);
-  const separator = redirectUri.includes('?') ? (redirectUri.endsWith('?') || redirectUri.endsWith('&') ? '' : '&') : '?';
+  const separator = redirectUri.includes('?')
+    ? redirectUri.endsWith('?') || redirectUri.endsWith('&')
+      ? ''
+      : '&'
+    : '?';
   return `${redirectUri}${separator}${query.toString()}`;
 }
 
 /** The error redirect: error, error_description, state (if sent) and iss (RFC 9207 §2). */
-export function errorRedirectLocation(ctx: Context, request: Pick<AuthorizationRequest, 'redirect_uri' | 'state'>, error: OAuthError): string {
+export function errorRedirectLocation(
+  ctx: Context,
+  request: Pick<AuthorizationRequest, 'redirect_uri' | 'state'>,
+  error: OAuthError,
+): string {
   return buildRedirect(request.redirect_uri, {
     error: error.error,
     error_description: error.description,

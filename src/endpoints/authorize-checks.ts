@@ -24,7 +24,8 @@ interface Draft {
 type Check = (draft: Draft) => void | Promise<void>;
 
 /** A page error: shown to the user, never redirected. */
-const page = (description: string, detail?: string) => new OAuthError('invalid_request', description, { detail });
+const page = (description: string, detail?: string) =>
+  new OAuthError('invalid_request', description, { detail });
 /** A redirectable error, once the redirect URI is verified. */
 const back = (error: ConstructorParameters<typeof OAuthError>[0], description: string) =>
   new OAuthError(error, description, { redirectable: true });
@@ -42,9 +43,13 @@ const checkClient: Check = async (draft) => {
   if (!clientId) throw page('The request does not say which application is asking (client_id is missing).');
   const resolution = await resolveClient(draft.ctx, clientId);
   if (!resolution.ok) {
-    throw new OAuthError(resolution.reason === 'unknown' ? 'invalid_request' : 'unauthorized_client', resolution.message, {
-      detail: `client_id ${clientId}: ${resolution.reason}`,
-    });
+    throw new OAuthError(
+      resolution.reason === 'unknown' ? 'invalid_request' : 'unauthorized_client',
+      resolution.message,
+      {
+        detail: `client_id ${clientId}: ${resolution.reason}`,
+      },
+    );
   }
   draft.client = resolution.client;
   draft.out.client_id = clientId;
@@ -59,14 +64,19 @@ const checkRedirectUri: Check = ({ params, client, out }) => {
   const requested = params.get('redirect_uri');
   if (requested === undefined) {
     if (registered.length !== 1) {
-      throw page('The request must say where to return (redirect_uri), because this application registered several.');
+      throw page(
+        'The request must say where to return (redirect_uri), because this application registered several.',
+      );
     }
     out.redirect_uri = registered[0]!;
     out.redirect_uri_explicit = false;
     return;
   }
   if (!matchRedirectUri(registered, requested)) {
-    throw page('The address this request wants to return to is not registered for this application.', `redirect_uri ${requested}`);
+    throw page(
+      'The address this request wants to return to is not registered for this application.',
+      `redirect_uri ${requested}`,
+    );
   }
   out.redirect_uri = requested;
   out.redirect_uri_explicit = true;
@@ -93,7 +103,8 @@ const checkNoRepeatedParameters: Check = ({ params }) => {
 const checkResponseType: Check = ({ params }) => {
   const responseType = params.get('response_type');
   if (!responseType) throw back('invalid_request', '"response_type" is required');
-  if (responseType !== 'code') throw back('unsupported_response_type', 'only response_type=code is supported');
+  if (responseType !== 'code')
+    throw back('unsupported_response_type', 'only response_type=code is supported');
 };
 
 const checkClientMayUseCodeFlow: Check = ({ client }) => {
@@ -110,14 +121,16 @@ const checkPkce: Check = ({ params, client, out }) => {
   const challenge = params.get('code_challenge');
   const method = params.get('code_challenge_method');
   if (challenge === undefined) {
-    if (method !== undefined) throw back('invalid_request', '"code_challenge_method" was sent without "code_challenge"');
+    if (method !== undefined)
+      throw back('invalid_request', '"code_challenge_method" was sent without "code_challenge"');
     if (client!.token_endpoint_auth_method === 'none') {
       throw back('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
     }
     return;
   }
   if (method !== 'S256') throw back('invalid_request', 'code_challenge_method must be S256');
-  if (!isValidS256Challenge(challenge)) throw back('invalid_request', '"code_challenge" is not a valid S256 challenge');
+  if (!isValidS256Challenge(challenge))
+    throw back('invalid_request', '"code_challenge" is not a valid S256 challenge');
   out.code_challenge = challenge;
   out.code_challenge_method = 'S256';
 };
@@ -130,7 +143,10 @@ const checkResource: Check = ({ ctx, params, client, out }) => {
 /** RFC 6749 §3.3: unknown scopes are refused; scopes the client may not have are dropped; none means the defaults. */
 const checkScope: Check = ({ ctx, params, client, out }) => {
   const resource = ctx.config.resources.find((r) => r.resource === out.resource)!;
-  out.scope = resolveScopes(resource, client!, params.get('scope'), { redirectable: true, identityScopes: true });
+  out.scope = resolveScopes(resource, client!, params.get('scope'), {
+    redirectable: true,
+    identityScopes: true,
+  });
 };
 
 /** OIDC Core §3.1.2.1 prompt: none, login, consent; `none` cannot be combined. */
@@ -141,7 +157,8 @@ const checkPrompt: Check = ({ params, out }) => {
       throw back('invalid_request', `prompt=${value} is not supported`);
     }
   }
-  if (values.includes('none') && values.length > 1) throw back('invalid_request', 'prompt=none cannot be combined');
+  if (values.includes('none') && values.length > 1)
+    throw back('invalid_request', 'prompt=none cannot be combined');
   out.prompt = values as AuthorizationRequest['prompt'];
 };
 
@@ -177,7 +194,9 @@ export interface ValidationFailure {
 export async function validateAuthorizationRequest(
   ctx: Context,
   params: Params,
-): Promise<{ ok: true; request: AuthorizationRequest; client: ClientRecord } | ({ ok: false } & ValidationFailure)> {
+): Promise<
+  { ok: true; request: AuthorizationRequest; client: ClientRecord } | ({ ok: false } & ValidationFailure)
+> {
   const draft: Draft = { ctx, params, out: {} };
   for (const check of CHECKS) {
     try {
@@ -185,7 +204,11 @@ export async function validateAuthorizationRequest(
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       if (error.redirectable && draft.out.redirect_uri !== undefined) {
-        return { ok: false, error, redirect: { redirect_uri: draft.out.redirect_uri, state: draft.out.state } };
+        return {
+          ok: false,
+          error,
+          redirect: { redirect_uri: draft.out.redirect_uri, state: draft.out.state },
+        };
       }
       return { ok: false, error };
     }

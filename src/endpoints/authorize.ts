@@ -1,8 +1,8 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import { findResource } from '../grants/audience.js';
-import { type Params, formParams, queryParams } from '../http/params.js';
+import { issueAuthorizationCode } from '../grants/authorization-code.js';
+import { formParams, type Params, queryParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { resolveClient } from '../lanes/index.js';
 import { matchRedirectUri } from '../lanes/redirect-uri.js';
@@ -35,7 +35,14 @@ export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<R
   }
   const result = await validateAuthorizationRequest(ctx, params);
   if (!result.ok) {
-    await ctx.audit({ type: 'authorize.rejected', clientId: params.all('client_id')[0] ?? null, detail: { error: result.error.error, reason: result.error.description } }, req);
+    await ctx.audit(
+      {
+        type: 'authorize.rejected',
+        clientId: params.all('client_id')[0] ?? null,
+        detail: { error: result.error.error, reason: result.error.description },
+      },
+      req,
+    );
     if (result.redirect) {
       // OAuth 2.1 §7.12.2 / RFC 9700 §4.11.2: the user authenticates before any error redirect, so an
       // attacker cannot use the endpoint as an open redirector without a victim signing in.
@@ -54,11 +61,24 @@ export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<R
 /** GET /authorize/resume: back from the sign-in page with the sealed request. */
 export async function handleResume(ctx: Context, req: RequestInfo): Promise<Response> {
   try {
-    const { request, loginAfter, pendingError } = openInteraction(ctx, req.url.searchParams.get('interaction') ?? undefined);
+    const { request, loginAfter, pendingError } = openInteraction(
+      ctx,
+      req.url.searchParams.get('interaction') ?? undefined,
+    );
     if (pendingError) {
       // The redirect URI was verified before the error was sealed; the user has now signed in.
-      if (!(await readSession(ctx, req))) return redirectToLogin(ctx, request, { pendingError: new OAuthError(pendingError.error as never, pendingError.description) });
-      return redirect(buildRedirect(request.redirect_uri, { error: pendingError.error, error_description: pendingError.description, state: request.state, iss: ctx.config.issuer }));
+      if (!(await readSession(ctx, req)))
+        return redirectToLogin(ctx, request, {
+          pendingError: new OAuthError(pendingError.error as never, pendingError.description),
+        });
+      return redirect(
+        buildRedirect(request.redirect_uri, {
+          error: pendingError.error,
+          error_description: pendingError.description,
+          state: request.state,
+          iss: ctx.config.issuer,
+        }),
+      );
     }
     const client = await reverify(ctx, request);
     return await proceed(ctx, req, request, client, { loginAfter, method: 302, resumed: true });
@@ -76,7 +96,10 @@ export async function reverify(ctx: Context, request: AuthorizationRequest): Pro
   const resolution = await resolveClient(ctx, request.client_id);
   if (!resolution.ok) throw new OAuthError('unauthorized_client', resolution.message);
   if (!matchRedirectUri(resolution.client.redirect_uris, request.redirect_uri)) {
-    throw new OAuthError('invalid_request', 'The address this request wants to return to is no longer registered.');
+    throw new OAuthError(
+      'invalid_request',
+      'The address this request wants to return to is no longer registered.',
+    );
   }
   return resolution.client;
 }
@@ -95,22 +118,41 @@ async function proceed(
   options: ProceedOptions,
 ): Promise<Response> {
   const active = await readSession(ctx, req);
-  const needsLogin = !active || (options.loginAfter !== undefined && active.session.authTime < options.loginAfter);
+  const needsLogin =
+    !active || (options.loginAfter !== undefined && active.session.authTime < options.loginAfter);
   if (needsLogin) {
     // OIDC Core §3.1.2.6: prompt=none must not show any page.
     if (request.prompt.includes('none')) {
-      return redirect(errorRedirectLocation(ctx, request, new OAuthError('login_required', 'the user is not signed in')), options.method);
+      return redirect(
+        errorRedirectLocation(ctx, request, new OAuthError('login_required', 'the user is not signed in')),
+        options.method,
+      );
     }
     return redirectToLogin(ctx, request, { loginAfter: options.loginAfter });
   }
   if (await needsConsent(ctx, request, client, active)) {
     if (request.prompt.includes('none')) {
-      return redirect(errorRedirectLocation(ctx, request, new OAuthError('consent_required', 'the user has not approved this client')), options.method);
+      return redirect(
+        errorRedirectLocation(
+          ctx,
+          request,
+          new OAuthError('consent_required', 'the user has not approved this client'),
+        ),
+        options.method,
+      );
     }
     return consentPage(ctx, request, client, active);
   }
   const location = await issueAuthorizationCode(ctx, request, active);
-  await ctx.audit({ type: 'authorize.approved', clientId: client.client_id, userId: active.user.id, detail: { scope: request.scope.join(' '), resource: request.resource, consent: 'remembered' } }, req);
+  await ctx.audit(
+    {
+      type: 'authorize.approved',
+      clientId: client.client_id,
+      userId: active.user.id,
+      detail: { scope: request.scope.join(' '), resource: request.resource, consent: 'remembered' },
+    },
+    req,
+  );
   return redirect(location, options.method);
 }
 
@@ -147,7 +189,12 @@ async function needsConsent(
   return !request.scope.every((s) => approved.has(s));
 }
 
-function consentPage(ctx: Context, request: AuthorizationRequest, client: ClientRecord, active: ActiveSession): Response {
+function consentPage(
+  ctx: Context,
+  request: AuthorizationRequest,
+  client: ClientRecord,
+  active: ActiveSession,
+): Response {
   const resource = findResource(ctx, request.resource);
   const redirectHost = hostOf(request.redirect_uri);
   const warnings: string[] = [];

@@ -32,7 +32,10 @@ export async function readSession(ctx: Context, req: RequestInfo): Promise<Activ
 }
 
 /** Starts a session for `user`; returns the Set-Cookie header value. */
-export async function startSession(ctx: Context, user: UserRecord): Promise<{ cookie: string; session: BrowserSessionRecord }> {
+export async function startSession(
+  ctx: Context,
+  user: UserRecord,
+): Promise<{ cookie: string; session: BrowserSessionRecord }> {
   const credential = mintOpaque('ghs');
   const at = ctx.now();
   const session: BrowserSessionRecord = {
@@ -59,7 +62,8 @@ export function clearSessionCookie(ctx: Context): string {
 /** The pre-session CSRF cookie value, and a Set-Cookie header when a new one had to be minted. */
 export function preSessionCsrf(ctx: Context, req: RequestInfo): { token: string; setCookie?: string } {
   const existing = parseCookies(req.request.headers.get('cookie')).get(ctx.cookies.csrf);
-  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { token: hmac(ctx.secrets.csrf, `pre:${existing}`) };
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing))
+    return { token: hmac(ctx.secrets.csrf, `pre:${existing}`) };
   const value = randomToken(32);
   return {
     token: hmac(ctx.secrets.csrf, `pre:${value}`),
@@ -75,22 +79,36 @@ export function sessionCsrf(ctx: Context, session: BrowserSessionRecord): string
 export function assertSameOrigin(ctx: Context, req: RequestInfo): void {
   const origin = req.request.headers.get('origin');
   if (origin !== null && origin !== ctx.config.origin) {
-    throw new OAuthError('forbidden', 'This form was submitted from another site.', { detail: `origin ${origin}` });
+    throw new OAuthError('forbidden', 'This form was submitted from another site.', {
+      detail: `origin ${origin}`,
+    });
   }
   if (req.request.headers.get('sec-fetch-site') === 'cross-site') {
-    throw new OAuthError('forbidden', 'This form was submitted from another site.', { detail: 'sec-fetch-site' });
+    throw new OAuthError('forbidden', 'This form was submitted from another site.', {
+      detail: 'sec-fetch-site',
+    });
   }
 }
 
 export function assertPreSessionCsrf(ctx: Context, req: RequestInfo, presented: string | undefined): void {
   const cookie = parseCookies(req.request.headers.get('cookie')).get(ctx.cookies.csrf);
   if (!presented || !cookie || !safeEqual(hmac(ctx.secrets.csrf, `pre:${cookie}`), presented)) {
-    throw new OAuthError('forbidden', 'The form expired or was not submitted from this site. Please try again.');
+    throw new OAuthError(
+      'forbidden',
+      'The form expired or was not submitted from this site. Please try again.',
+    );
   }
 }
 
-export function assertSessionCsrf(ctx: Context, session: BrowserSessionRecord, presented: string | undefined): void {
+export function assertSessionCsrf(
+  ctx: Context,
+  session: BrowserSessionRecord,
+  presented: string | undefined,
+): void {
   if (!presented || !safeEqual(sessionCsrf(ctx, session), presented)) {
-    throw new OAuthError('forbidden', 'The form expired or was not submitted from this site. Please try again.');
+    throw new OAuthError(
+      'forbidden',
+      'The form expired or was not submitted from this site. Please try again.',
+    );
   }
 }

@@ -46,7 +46,10 @@ export async function authenticateClient(
   const bodySecret = params.get('client_secret');
   const usesBasic = authorization !== null && /^basic /i.test(authorization);
   if (usesBasic && bodySecret !== undefined) {
-    throw new OAuthError('invalid_request', 'use one client authentication method, not both Basic and client_secret');
+    throw new OAuthError(
+      'invalid_request',
+      'use one client authentication method, not both Basic and client_secret',
+    );
   }
   const fail = (description: string, basic: boolean, detail?: string) =>
     new OAuthError('invalid_client', description, {
@@ -62,10 +65,11 @@ export async function authenticateClient(
       throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
     }
     const client = await lookup(ctx, credentials.id);
-    if (!client || client.token_endpoint_auth_method !== 'client_secret_basic' || client.secretHash === null) {
+    if (client?.token_endpoint_auth_method !== 'client_secret_basic' || client.secretHash === null) {
       throw fail('client authentication failed', true, `basic auth for ${credentials.id}`);
     }
-    if (!verifySecret(credentials.secret, client.secretHash)) throw fail('client authentication failed', true);
+    if (!verifySecret(credentials.secret, client.secretHash))
+      throw fail('client authentication failed', true);
     return { client, method: 'client_secret_basic' };
   }
   if (!bodyId) throw fail('client authentication failed: no client_id', false);

@@ -17,7 +17,11 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
   assertSameOrigin(ctx, req);
   const params = await formParams(req.request);
   const active = await readSession(ctx, req);
-  if (!active) throw new OAuthError('forbidden', 'You are not signed in any more. Return to the application and start again.');
+  if (!active)
+    throw new OAuthError(
+      'forbidden',
+      'You are not signed in any more. Return to the application and start again.',
+    );
   assertSessionCsrf(ctx, active.session, params.get('csrf'));
   const { request } = openInteraction(ctx, params.get('interaction'));
   let client: Awaited<ReturnType<typeof reverify>>;
@@ -36,7 +40,8 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
   if (decision !== 'allow') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
   const existing = await ctx.store.getConsent(active.user.id, client.client_id, request.resource);
   const scopes = new Set(request.scope);
-  if (existing && existing.redirectUri === request.redirect_uri) for (const s of existing.scope.split(' ')) if (s) scopes.add(s);
+  if (existing && existing.redirectUri === request.redirect_uri)
+    for (const s of existing.scope.split(' ')) if (s) scopes.add(s);
   await ctx.store.saveConsent({
     userId: active.user.id,
     clientId: client.client_id,
@@ -46,6 +51,14 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
     createdAt: ctx.now(),
   });
   const location = await issueAuthorizationCode(ctx, request, active);
-  await ctx.audit({ type: 'consent.granted', clientId: client.client_id, userId: active.user.id, detail: { scope: request.scope.join(' '), resource: request.resource } }, req);
+  await ctx.audit(
+    {
+      type: 'consent.granted',
+      clientId: client.client_id,
+      userId: active.user.id,
+      detail: { scope: request.scope.join(' '), resource: request.resource },
+    },
+    req,
+  );
   return redirect(location, 303);
 }

@@ -19,7 +19,7 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', '"token" is required');
   const found = await inspectToken(ctx, token);
-  if (!found || !found.active || !mayIntrospect(client, found)) return jsonNoStore(INACTIVE);
+  if (!found?.active || !mayIntrospect(client, found)) return jsonNoStore(INACTIVE);
   if (found.kind === 'access_token') {
     const c = found.claims;
     return jsonNoStore({
@@ -52,5 +52,7 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
 function mayIntrospect(caller: ClientRecord, token: InspectedToken): boolean {
   const owner = token.kind === 'access_token' ? token.claims.client_id : token.record.clientId;
   const audience = token.kind === 'access_token' ? token.claims.aud : token.record.resource;
-  return owner === caller.client_id || caller.introspect.includes('*') || caller.introspect.includes(audience);
+  return (
+    owner === caller.client_id || caller.introspect.includes('*') || caller.introspect.includes(audience)
+  );
 }

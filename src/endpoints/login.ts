@@ -43,7 +43,14 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
 function loginPage(
   ctx: Context,
   req: RequestInfo,
-  m: { interaction?: string; email?: string; error?: string; clientName?: string; status?: number; headers?: Record<string, string> },
+  m: {
+    interaction?: string;
+    email?: string;
+    error?: string;
+    clientName?: string;
+    status?: number;
+    headers?: Record<string, string>;
+  },
 ): Response {
   const csrf = preSessionCsrf(ctx, req);
   const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
@@ -75,13 +82,21 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const windowMs = throttle.windowSeconds * 1000;
   const at = ctx.now();
 
-  const perIp = await ctx.store.hitRateLimit(`login:ip:${req.ip ?? 'unknown'}`, throttle.maxAttemptsPerIp, windowMs, at);
+  const perIp = await ctx.store.hitRateLimit(
+    `login:ip:${req.ip ?? 'unknown'}`,
+    throttle.maxAttemptsPerIp,
+    windowMs,
+    at,
+  );
   const perAccount = email
     ? await ctx.store.hitRateLimit(`login:account:${email}`, throttle.maxFailuresPerAccount, windowMs, at)
     : { allowed: true, retryAfter: 0 };
   if (!perIp.allowed || !perAccount.allowed) {
     const retryAfter = Math.max(perIp.retryAfter, perAccount.retryAfter);
-    await ctx.audit({ type: 'login.throttled', detail: { account: !perAccount.allowed, ip: !perIp.allowed } }, req);
+    await ctx.audit(
+      { type: 'login.throttled', detail: { account: !perAccount.allowed, ip: !perIp.allowed } },
+      req,
+    );
     return loginPage(ctx, req, {
       interaction,
       email,
@@ -93,7 +108,12 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const user = email && password ? await verifyCredentials(ctx.store, email, password) : undefined;
   if (!user) {
     await ctx.audit({ type: 'login.failed', detail: {} }, req);
-    return loginPage(ctx, req, { interaction, email, error: 'The email or password is not correct.', status: 401 });
+    return loginPage(ctx, req, {
+      interaction,
+      email,
+      error: 'The email or password is not correct.',
+      status: 401,
+    });
   }
   await ctx.store.resetRateLimit(`login:account:${email}`);
   const { cookie } = await startSession(ctx, user);
@@ -102,7 +122,8 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
 }
 
 export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<Response> {
-  if (!ctx.config.signup) return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
+  if (!ctx.config.signup)
+    return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
   return signupPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
 }
 
@@ -130,7 +151,8 @@ function signupPage(
 }
 
 export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
-  if (!ctx.config.signup) return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
+  if (!ctx.config.signup)
+    return errorPage(ctx, new OAuthError('not_found', 'Sign-up is not available on this server.'));
   assertSameOrigin(ctx, req);
   const params = await formParams(req.request);
   assertPreSessionCsrf(ctx, req, params.get('csrf'));
@@ -139,7 +161,12 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
   const password = params.get('password') ?? '';
   const limit = await ctx.store.hitRateLimit(`signup:ip:${req.ip ?? 'unknown'}`, 20, 3600_000, ctx.now());
   if (!limit.allowed) {
-    return signupPage(ctx, req, { interaction, email, error: 'Too many accounts were created from here. Try again later.', status: 429 });
+    return signupPage(ctx, req, {
+      interaction,
+      email,
+      error: 'Too many accounts were created from here. Try again later.',
+      status: 429,
+    });
   }
   const problem = checkNewCredentials(email, password);
   if (problem) return signupPage(ctx, req, { interaction, email, error: problem, status: 400 });
@@ -148,7 +175,12 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
     user = await createUser(ctx.store, { email, password }, ctx.now());
   } catch (error) {
     if (!(error instanceof UniqueViolation)) throw error;
-    return signupPage(ctx, req, { interaction, email, error: 'An account with this email already exists. Sign in instead.', status: 409 });
+    return signupPage(ctx, req, {
+      interaction,
+      email,
+      error: 'An account with this email already exists. Sign in instead.',
+      status: 409,
+    });
   }
   const { cookie } = await startSession(ctx, user);
   await ctx.audit({ type: 'user.signed_up', userId: user.id }, req);

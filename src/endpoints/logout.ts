@@ -5,7 +5,13 @@ import { renderMessage } from '../pages/error.js';
 import { renderLogoutConfirm } from '../pages/logout.js';
 import { verifyJwt } from '../tokens/jwt.js';
 import { buildRedirect } from './authorization-request.js';
-import { assertSameOrigin, assertSessionCsrf, clearSessionCookie, readSession, sessionCsrf } from './browser-session.js';
+import {
+  assertSameOrigin,
+  assertSessionCsrf,
+  clearSessionCookie,
+  readSession,
+  sessionCsrf,
+} from './browser-session.js';
 
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0). GET shows a confirmation (a link from
@@ -40,8 +46,12 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
   }
   headers['set-cookie'] = clearSessionCookie(ctx);
   const target = await postLogoutTarget(ctx, params);
-  if (target) return redirect(buildRedirect(target, { state: params.get('state') }), isPost ? 303 : 302, headers);
-  return html(renderMessage({ basePath: ctx.config.issuerPath, title: 'Signed out', message: 'You are signed out.' }), { headers });
+  if (target)
+    return redirect(buildRedirect(target, { state: params.get('state') }), isPost ? 303 : 302, headers);
+  return html(
+    renderMessage({ basePath: ctx.config.issuerPath, title: 'Signed out', message: 'You are signed out.' }),
+    { headers },
+  );
 }
 
 async function postLogoutTarget(ctx: Context, params: Params): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
 import { inspectToken } from '../grants/inspect.js';
 import { formParams } from '../http/params.js';
-import { OAuthError } from '../errors.js';
 import { authenticateClient } from './client-auth.js';
 
 /**
@@ -22,10 +22,20 @@ export async function handleRevoke(ctx: Context, req: RequestInfo): Promise<Resp
   const at = ctx.now();
   if (found?.kind === 'refresh_token' && found.record.clientId === client.client_id) {
     await ctx.store.revokeGrant(found.record.grantId, at, 'refresh token revoked by client');
-    await ctx.audit({ type: 'token.revoked', clientId: client.client_id, detail: { kind: 'refresh_token', grantId: found.record.grantId } }, req);
+    await ctx.audit(
+      {
+        type: 'token.revoked',
+        clientId: client.client_id,
+        detail: { kind: 'refresh_token', grantId: found.record.grantId },
+      },
+      req,
+    );
   } else if (found?.kind === 'access_token' && found.claims.client_id === client.client_id) {
     await ctx.store.revokeAccessToken(found.claims.jti, found.claims.exp * 1000);
-    await ctx.audit({ type: 'token.revoked', clientId: client.client_id, detail: { kind: 'access_token' } }, req);
+    await ctx.audit(
+      { type: 'token.revoked', clientId: client.client_id, detail: { kind: 'access_token' } },
+      req,
+    );
   }
   return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
 }

@@ -69,7 +69,8 @@ export function resolveScopes(
 ): string[] {
   const identity: readonly string[] = options.identityScopes ? IDENTITY_SCOPES : [];
   const allowedForClient = client.scope === null ? null : new Set(splitScope(client.scope));
-  const permitted = (s: string) => identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
+  const permitted = (s: string) =>
+    identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
   const asked = splitScope(requested);
   if (asked.length === 0) {
     const defaults = resource.defaultScopes.filter(permitted);

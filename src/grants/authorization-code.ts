@@ -1,6 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
-import type { ActiveSession } from '../endpoints/browser-session.js';
 import { type AuthorizationRequest, buildRedirect } from '../endpoints/authorization-request.js';
+import type { ActiveSession } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import type { ClientRecord } from '../store/types.js';
@@ -8,7 +8,13 @@ import { randomToken } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
 import { isValidCodeVerifier, verifyS256 } from '../tokens/pkce.js';
 import { canonicalResource } from './audience.js';
-import { issueAccessToken, issueIdToken, mintRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
+import {
+  issueAccessToken,
+  issueIdToken,
+  mintRefreshToken,
+  type TokenResponse,
+  tokenResponse,
+} from './issue.js';
 
 /**
  * The authorization code: minted at /authorize, bound to client_id, redirect_uri, the PKCE challenge,
@@ -46,10 +52,15 @@ export async function issueAuthorizationCode(
     expiresAt: at + ctx.config.tokens.authorizationCodeTtl * 1000,
     consumedAt: null,
   });
-  return buildRedirect(request.redirect_uri, { code: credential.value, state: request.state, iss: ctx.config.issuer });
+  return buildRedirect(request.redirect_uri, {
+    code: credential.value,
+    state: request.state,
+    iss: ctx.config.issuer,
+  });
 }
 
-const invalidGrant = (description: string, detail?: string) => new OAuthError('invalid_grant', description, { detail });
+const invalidGrant = (description: string, detail?: string) =>
+  new OAuthError('invalid_grant', description, { detail });
 
 /** grant_type=authorization_code (OAuth 2.1 §4.1.3). */
 export async function exchangeAuthorizationCode(
@@ -67,27 +78,39 @@ export async function exchangeAuthorizationCode(
   const parsed = parseOpaque('ghc', presented);
   const code = parsed ? await ctx.store.getAuthorizationCode(parsed.id) : undefined;
   // Codes this server did not issue, altered codes and unknown ones look the same: invalid_grant.
-  if (!parsed || !code || !matchesSecret(parsed, code.secretHash)) throw invalidGrant('the authorization code is invalid');
+  if (!parsed || !code || !matchesSecret(parsed, code.secretHash))
+    throw invalidGrant('the authorization code is invalid');
   if (code.clientId !== client.client_id) {
     throw invalidGrant('the authorization code was issued to another client', `code of ${code.clientId}`);
   }
   if (code.expiresAt <= ctx.now()) throw invalidGrant('the authorization code has expired');
-  // RFC 6749 §4.1.3: required when the authorization request had it, and then identical.
-  if (redirectUri !== undefined ? redirectUri !== code.redirectUri : code.redirectUriExplicit) {
+  // OAuth 2.1 §10.2: when sent, it must equal the authorization request's (RFC 6749 §4.1.3). An OAuth 2.1
+  // client omits it, which is safe when PKCE binds the code; without PKCE (an OAuth 2.0 client) RFC 6749's
+  // rule stays: required when the authorization request had it.
+  const requiredButMissing = code.redirectUriExplicit && code.codeChallenge === null;
+  if (redirectUri !== undefined ? redirectUri !== code.redirectUri : requiredButMissing) {
     throw invalidGrant('"redirect_uri" does not match the authorization request');
   }
   if (code.codeChallenge === null) {
     // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
-    if (verifier !== undefined) throw new OAuthError('invalid_request', '"code_verifier" was sent but no code_challenge was');
+    if (verifier !== undefined)
+      throw new OAuthError('invalid_request', '"code_verifier" was sent but no code_challenge was');
   } else {
     if (verifier === undefined) throw new OAuthError('invalid_request', '"code_verifier" is required');
     if (!isValidCodeVerifier(verifier)) {
-      throw new OAuthError('invalid_request', '"code_verifier" must be 43-128 unreserved characters (RFC 7636 §4.1)');
+      throw new OAuthError(
+        'invalid_request',
+        '"code_verifier" must be 43-128 unreserved characters (RFC 7636 §4.1)',
+      );
     }
-    if (!verifyS256(verifier, code.codeChallenge)) throw invalidGrant('"code_verifier" does not match the code_challenge');
+    if (!verifyS256(verifier, code.codeChallenge))
+      throw invalidGrant('"code_verifier" does not match the code_challenge');
   }
   // RFC 8707 §2.2: the resource, if named again, must be the one authorized.
-  if (resources.length > 1 || (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(code.resource))) {
+  if (
+    resources.length > 1 ||
+    (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(code.resource))
+  ) {
     throw new OAuthError('invalid_target', 'the requested resource was not part of this authorization');
   }
 
@@ -97,7 +120,15 @@ export async function exchangeAuthorizationCode(
   if (consumed.status === 'already_consumed') {
     // A second valid redemption: someone else holds this code. Revoke what the first one issued.
     await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');
-    await ctx.audit({ type: 'token.code_replayed', clientId: client.client_id, userId: code.userId, detail: { grantId: code.grantId } }, req);
+    await ctx.audit(
+      {
+        type: 'token.code_replayed',
+        clientId: client.client_id,
+        userId: code.userId,
+        detail: { grantId: code.grantId },
+      },
+      req,
+    );
     throw invalidGrant('the authorization code has already been used');
   }
   if (consumed.status === 'missing') throw invalidGrant('the authorization code is invalid');
@@ -107,7 +138,12 @@ export async function exchangeAuthorizationCode(
 
   const scope = code.scope.split(' ').filter(Boolean);
   const refresh = client.grant_types.includes('refresh_token')
-    ? mintRefreshToken(ctx, { grantId: code.grantId, clientId: client.client_id, scope: code.scope, resource: code.resource })
+    ? mintRefreshToken(ctx, {
+        grantId: code.grantId,
+        clientId: client.client_id,
+        scope: code.scope,
+        resource: code.resource,
+      })
     : undefined;
   await ctx.store.createGrant(
     {
@@ -143,6 +179,14 @@ export async function exchangeAuthorizationCode(
       email: scope.includes('email') ? user.email : undefined,
     });
   }
-  await ctx.audit({ type: 'token.issued', clientId: client.client_id, userId: code.userId, detail: { grant_type: 'authorization_code', grantId: code.grantId } }, req);
+  await ctx.audit(
+    {
+      type: 'token.issued',
+      clientId: client.client_id,
+      userId: code.userId,
+      detail: { grant_type: 'authorization_code', grantId: code.grantId },
+    },
+    req,
+  );
   return tokenResponse(access, scope, extra);
 }

@@ -15,7 +15,15 @@ export function exchangeClientCredentials(ctx: Context, client: ClientRecord, pa
     throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
   }
   const resource = resolveResource(ctx.config, client, params.all('resource'), false);
-  const scope = resolveScopes(resource, client, params.get('scope'), { redirectable: false, identityScopes: false });
-  const access = issueAccessToken(ctx, { sub: client.client_id, clientId: client.client_id, resource: resource.resource, scope });
+  const scope = resolveScopes(resource, client, params.get('scope'), {
+    redirectable: false,
+    identityScopes: false,
+  });
+  const access = issueAccessToken(ctx, {
+    sub: client.client_id,
+    clientId: client.client_id,
+    resource: resource.resource,
+    scope,
+  });
   return tokenResponse(access, scope);
 }

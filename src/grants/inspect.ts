@@ -38,7 +38,7 @@ export async function inspectToken(ctx: Context, token: string): Promise<Inspect
     return { kind: 'refresh_token', active, record, grant };
   }
   const decoded = verifyJwt(token, (kid) => ctx.keys.findKey(kid));
-  if (!decoded || decoded.header.typ !== 'at+jwt') return undefined;
+  if (decoded?.header.typ !== 'at+jwt') return undefined;
   const claims = decoded.payload as unknown as AccessTokenClaims;
   if (claims.iss !== ctx.config.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') {
     return undefined;

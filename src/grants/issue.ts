@@ -96,8 +96,16 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-export function tokenResponse(access: IssuedAccessToken, scope: string[], extra: Partial<TokenResponse> = {}): TokenResponse {
-  const body: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn };
+export function tokenResponse(
+  access: IssuedAccessToken,
+  scope: string[],
+  extra: Partial<TokenResponse> = {},
+): TokenResponse {
+  const body: TokenResponse = {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.expiresIn,
+  };
   // OAuth 2.1 §3.2.3: scope is returned so the client sees what was granted.
   if (scope.length) body.scope = scope.join(' ');
   return { ...body, ...extra };

@@ -26,11 +26,16 @@ export async function exchangeRefreshToken(
     throw new OAuthError('invalid_grant', 'the refresh token is invalid');
   }
   if (token.clientId !== client.client_id) {
-    throw new OAuthError('invalid_grant', 'the refresh token was issued to another client', { detail: `token of ${token.clientId}` });
+    throw new OAuthError('invalid_grant', 'the refresh token was issued to another client', {
+      detail: `token of ${token.clientId}`,
+    });
   }
   // RFC 8707 §2.2; OAuth 2.1 §3.2.3: the token stays bound to the resource it was granted for.
   const resources = params.all('resource');
-  if (resources.length > 1 || (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(token.resource))) {
+  if (
+    resources.length > 1 ||
+    (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(token.resource))
+  ) {
     throw new OAuthError('invalid_target', 'the refresh token was not granted for the requested resource');
   }
   // OAuth 2.1 §4.3.1: the scope may be narrowed, never widened; the successor keeps the full scope.
@@ -48,12 +53,21 @@ export async function exchangeRefreshToken(
     resource: token.resource,
   });
   const at = ctx.now();
-  const outcome = await ctx.store.rotateRefreshToken(token.id, successor.record, at, ctx.config.tokens.refreshTokenGracePeriod * 1000);
+  const outcome = await ctx.store.rotateRefreshToken(
+    token.id,
+    successor.record,
+    at,
+    ctx.config.tokens.refreshTokenGracePeriod * 1000,
+  );
   if (outcome.status === 'reused') {
-    await ctx.audit({ type: 'token.refresh_reused', clientId: client.client_id, detail: { grantId: token.grantId } }, req);
+    await ctx.audit(
+      { type: 'token.refresh_reused', clientId: client.client_id, detail: { grantId: token.grantId } },
+      req,
+    );
     throw new OAuthError('invalid_grant', 'the refresh token was already used; the grant has been revoked');
   }
-  if (outcome.status === 'invalid') throw new OAuthError('invalid_grant', 'the refresh token is expired or revoked');
+  if (outcome.status === 'invalid')
+    throw new OAuthError('invalid_grant', 'the refresh token is expired or revoked');
 
   const grant = await ctx.store.getGrant(token.grantId);
   if (!grant || grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant has been revoked');

@@ -3,7 +3,11 @@
  * and then the right-most address that is not itself a trusted proxy is taken (RFC 9700 §4.13: spoofed
  * forwarding headers must not change rate-limit identity).
  */
-export function clientIp(peer: string | null, forwardedFor: string | null, trustedProxies: readonly string[]): string | null {
+export function clientIp(
+  peer: string | null,
+  forwardedFor: string | null,
+  trustedProxies: readonly string[],
+): string | null {
   const normalise = (ip: string) => ip.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
   if (!peer) return null;
   const direct = normalise(peer);

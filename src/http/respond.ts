@@ -11,7 +11,10 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+export function json(
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status: init.status ?? 200,
     headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers },
@@ -19,8 +22,14 @@ export function json(body: unknown, init: { status?: number; headers?: Record<st
 }
 
 /** JSON with `Cache-Control: no-store` (OAuth 2.1 §3.2.3; RFC 7662 §2.2 responses carry credentials). */
-export function jsonNoStore(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
-  return json(body, { status: init.status, headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers } });
+export function jsonNoStore(
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
+  return json(body, {
+    status: init.status,
+    headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers },
+  });
 }
 
 /** The OAuth error response body: `error` and `error_description` (OAuth 2.1 §3.2.4). */
@@ -31,7 +40,10 @@ export function oauthErrorJson(error: OAuthError, extraHeaders: Record<string, s
   );
 }
 
-export function html(body: string, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+export function html(
+  body: string,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
   return new Response(body, {
     status: init.status ?? 200,
     headers: { 'content-type': 'text/html; charset=utf-8', ...PAGE_SECURITY_HEADERS, ...init.headers },
@@ -39,7 +51,11 @@ export function html(body: string, init: { status?: number; headers?: Record<str
 }
 
 /** A redirect. After a POST it is 303 (never 307, which would replay the credentials: OAuth 2.1 §7.5.3). */
-export function redirect(location: string, status: 302 | 303 = 302, headers: Record<string, string> = {}): Response {
+export function redirect(
+  location: string,
+  status: 302 | 303 = 302,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(null, {
     status,
     headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...headers },

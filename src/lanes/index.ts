@@ -23,9 +23,14 @@ export async function resolveClient(ctx: Context, clientId: string): Promise<Cli
     };
   }
   const client = await ctx.store.getClient(clientId);
-  if (!client) return { ok: false, reason: 'unknown', message: 'The application is not registered with this server.' };
+  if (!client)
+    return { ok: false, reason: 'unknown', message: 'The application is not registered with this server.' };
   if (client.disabledAt !== null) {
-    return { ok: false, reason: 'disabled', message: 'This application has been disabled by an administrator.' };
+    return {
+      ok: false,
+      reason: 'disabled',
+      message: 'This application has been disabled by an administrator.',
+    };
   }
   return { ok: true, client };
 }

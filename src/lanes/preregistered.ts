@@ -32,7 +32,11 @@ export function clientRecordFromSeed(seed: ResolvedClientSeed, at: number): Clie
   };
 }
 
-export async function seedClients(store: Store, seeds: readonly ResolvedClientSeed[], at: number): Promise<void> {
+export async function seedClients(
+  store: Store,
+  seeds: readonly ResolvedClientSeed[],
+  at: number,
+): Promise<void> {
   for (const seed of seeds) await store.upsertClient(clientRecordFromSeed(seed, at));
 }
 

@@ -7,7 +7,17 @@
  */
 
 const LOOPBACK = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::(\d{1,5}))?([/?][^#]*)?$/;
-const FORBIDDEN_SCHEMES = new Set(['javascript', 'data', 'file', 'vbscript', 'blob', 'about', 'ftp', 'ws', 'wss']);
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript',
+  'data',
+  'file',
+  'vbscript',
+  'blob',
+  'about',
+  'ftp',
+  'ws',
+  'wss',
+]);
 // Control characters, whitespace and the characters that have no business in a URI we store.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f<>"\\^`{|}]/;

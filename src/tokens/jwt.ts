@@ -27,7 +27,11 @@ export function signJwt(
 ): string {
   const input = `${b64({ alg: key.alg, typ, kid: key.kid })}.${b64(payload)}`;
   const { digest, dsaEncoding } = signingArgs(key.alg);
-  const signature = sign(digest, Buffer.from(input, 'utf8'), dsaEncoding ? { key: key.privateKey, dsaEncoding } : key.privateKey);
+  const signature = sign(
+    digest,
+    Buffer.from(input, 'utf8'),
+    dsaEncoding ? { key: key.privateKey, dsaEncoding } : key.privateKey,
+  );
   return `${input}.${signature.toString('base64url')}`;
 }
 

@@ -1,4 +1,10 @@
-import { type JsonWebKey as NodeJwk, type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  type JsonWebKey as NodeJwk,
+} from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../config/options.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';

@@ -13,7 +13,10 @@ export interface RunResult {
 }
 
 /** Runs the CLI to completion (node bin/gatehouse.js …), as a user would after npm ci. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...options.env },
@@ -47,7 +50,10 @@ export async function startCli(
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time; output:\n${out}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`not ready in time; output:\n${out}`)),
+      options.timeoutMs ?? 20_000,
+    );
     const onData = (d: Buffer) => {
       out += d;
       if (ready.test(out)) {
@@ -81,7 +87,11 @@ export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
 }
 
-export async function writeConfig(dir: string, config: Record<string, unknown>, name = 'gatehouse.json'): Promise<string> {
+export async function writeConfig(
+  dir: string,
+  config: Record<string, unknown>,
+  name = 'gatehouse.json',
+): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
   return file;

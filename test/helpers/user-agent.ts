@@ -24,7 +24,11 @@ export class UserAgent {
   }
 
   /** Submits the first form on `html` whose hidden fields are kept, with `fields` filled in. */
-  async submit(html: string, fields: Record<string, string>, options: { origin?: string | null } = {}): Promise<Response> {
+  async submit(
+    html: string,
+    fields: Record<string, string>,
+    options: { origin?: string | null } = {},
+  ): Promise<Response> {
     const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
     if (!form) throw new Error(`no form in page: ${html.slice(0, 500)}`);
     const body = new URLSearchParams();
@@ -64,7 +68,10 @@ export class UserAgent {
       } else if (html.includes('name="decision"')) {
         response = await this.submit(html, { decision });
       } else {
-        return { response: new Response(html, { status: response.status, headers: response.headers }), pages };
+        return {
+          response: new Response(html, { status: response.status, headers: response.headers }),
+          pages,
+        };
       }
     }
     throw new Error('too many steps');

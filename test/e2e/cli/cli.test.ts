@@ -26,7 +26,15 @@ describe('the gatehouse CLI', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('prints help for every command', async () => {
-    for (const args of [[], ['serve'], ['demo'], ['migrate'], ['users', 'create'], ['clients', 'create'], ['keys', 'rotate']]) {
+    for (const args of [
+      [],
+      ['serve'],
+      ['demo'],
+      ['migrate'],
+      ['users', 'create'],
+      ['clients', 'create'],
+      ['keys', 'rotate'],
+    ]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/Usage: gatehouse/);
@@ -71,7 +79,9 @@ describe('the gatehouse CLI', () => {
         GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'env.db')}`,
       },
     });
-    const metadata = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json()) as {
+    const metadata = (await (
+      await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)
+    ).json()) as {
       issuer: string;
     };
     expect(metadata.issuer).toBe(`http://127.0.0.1:${port}`);
@@ -118,10 +128,29 @@ describe('the gatehouse CLI', () => {
 
   it('creates users (an administrator with --admin) and refuses a duplicate e-mail', async () => {
     const file = await writeConfig(dir, config(4000, `sqlite:${join(dir, 'users.db')}`), 'users.json');
-    const admin = await runCli(['users', 'create', '--config', file, '--email', 'Root@Example.com', '--password', 'a-long-password', '--admin']);
+    const admin = await runCli([
+      'users',
+      'create',
+      '--config',
+      file,
+      '--email',
+      'Root@Example.com',
+      '--password',
+      'a-long-password',
+      '--admin',
+    ]);
     expect(admin.code).toBe(0);
     expect(JSON.parse(admin.stdout)).toMatchObject({ email: 'root@example.com', admin: true });
-    const again = await runCli(['users', 'create', '--config', file, '--email', 'root@example.com', '--password', 'another-password']);
+    const again = await runCli([
+      'users',
+      'create',
+      '--config',
+      file,
+      '--email',
+      'root@example.com',
+      '--password',
+      'another-password',
+    ]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists/);
   });
@@ -140,7 +169,9 @@ describe('the gatehouse CLI', () => {
     expect(after.find((k) => k.kid === activeBefore)?.state).toBe('retiring');
 
     const server = await startCli(['serve', '--config', file], /Gatehouse ready/);
-    const jwks = (await (await fetch(`http://127.0.0.1:${port}/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await fetch(`http://127.0.0.1:${port}/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
     const published = jwks.keys.map((k) => k.kid);
     expect(published).toEqual(expect.arrayContaining(after.map((k) => k.kid)));
     server.child.kill('SIGTERM');
@@ -157,7 +188,11 @@ describe('two instances starting at once on one PostgreSQL database', () => {
     const database = await backend.freshUrl();
     const [portA, portB] = [await freePort(), await freePort()];
     const fileA = await writeConfig(dir, config(portA, database), 'a.json');
-    const fileB = await writeConfig(dir, { ...config(portB, database), issuer: `http://127.0.0.1:${portA}` }, 'b.json');
+    const fileB = await writeConfig(
+      dir,
+      { ...config(portB, database), issuer: `http://127.0.0.1:${portA}` },
+      'b.json',
+    );
     const [a, b] = await Promise.all([
       startCli(['serve', '--config', fileA], /Gatehouse ready/),
       startCli(['serve', '--config', fileB], /Gatehouse ready/),

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatehouse } from '../../../src/adapters/hono.js';
 import { createGatehouse, type Gatehouse } from '../../../src/gatehouse.js';
-import { MACHINE_SECRET, RESOURCE, baseOptions } from '../../helpers/fixtures.js';
+import { baseOptions, MACHINE_SECRET, RESOURCE } from '../../helpers/fixtures.js';
 import { TEST_SECRET } from '../../helpers/server.js';
 
 describe('the Hono adapter', () => {
@@ -20,7 +20,13 @@ describe('the Hono adapter', () => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    gh = await createGatehouse({ ...baseOptions(), issuer: origin, secret: TEST_SECRET, database: 'sqlite::memory:', logger: false });
+    gh = await createGatehouse({
+      ...baseOptions(),
+      issuer: origin,
+      secret: TEST_SECRET,
+      database: 'sqlite::memory:',
+      logger: false,
+    });
     handler = gatehouse(gh);
   });
   afterAll(async () => {
@@ -29,7 +35,9 @@ describe('the Hono adapter', () => {
   });
 
   it('serves Gatehouse routes and passes every other path to the app', async () => {
-    const metadata = (await (await fetch(`${origin}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+    const metadata = (await (await fetch(`${origin}/.well-known/oauth-authorization-server`)).json()) as {
+      issuer: string;
+    };
     expect(metadata.issuer).toBe(origin);
     expect(await (await fetch(`${origin}/hello`)).text()).toBe('the app itself');
   });

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/cli.js';
-import { CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER, baseOptions } from '../../helpers/fixtures.js';
+import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER } from '../../helpers/fixtures.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { UserAgent } from '../../helpers/user-agent.js';
 
@@ -42,7 +42,10 @@ describe('credentials never reach the logs or the database in plaintext', () => 
   it('after a full session, no issued secret, code, token, cookie or password appears anywhere', async () => {
     const issuer = new URL(srv.issuer);
     const opts = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...opts }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...opts }),
+    );
     const client = { client_id: 'native-app' };
     const redirectUri = 'http://127.0.0.1:5555/callback';
     const verifier = oauth.generateRandomCodeVerifier();
@@ -71,7 +74,15 @@ describe('credentials never reach the logs or the database in plaintext', () => 
     const tokens = await oauth.processAuthorizationCodeResponse(
       as,
       client,
-      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, opts),
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        oauth.None(),
+        params,
+        redirectUri,
+        verifier,
+        opts,
+      ),
     );
     credentials.add(tokens.access_token);
     credentials.add(tokens.refresh_token!);
@@ -84,7 +95,8 @@ describe('credentials never reach the logs or the database in plaintext', () => 
     if (refreshed.access_token) credentials.add(refreshed.access_token);
     if (refreshed.refresh_token) credentials.add(refreshed.refresh_token);
 
-    const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const basic = (id: string, secret: string) =>
+      `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const cc = (await (
       await fetch(as.token_endpoint!, {
@@ -118,13 +130,19 @@ describe('credentials never reach the logs or the database in plaintext', () => 
     const logs = lines.join('');
     const database = (
       await Promise.all(
-        (await readdir(dir)).filter((f) => f.startsWith('gatehouse.db')).map((f) => readFile(join(dir, f), 'latin1')),
+        (
+          await readdir(dir)
+        )
+          .filter((f) => f.startsWith('gatehouse.db'))
+          .map((f) => readFile(join(dir, f), 'latin1')),
       )
     ).join('');
     expect(database.length).toBeGreaterThan(0);
     for (const credential of credentials) {
       // The secret part of id.secret credentials is what must never appear; check the whole value and the secret.
-      const secretPart = credential.includes('.') ? credential.slice(credential.lastIndexOf('.') + 1) : credential;
+      const secretPart = credential.includes('.')
+        ? credential.slice(credential.lastIndexOf('.') + 1)
+        : credential;
       for (const needle of new Set([credential, secretPart])) {
         expect(logs.includes(needle), `log contains ${needle.slice(0, 12)}…`).toBe(false);
         expect(database.includes(needle), `database contains ${needle.slice(0, 12)}…`).toBe(false);
