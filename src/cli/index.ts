@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { createPreregisteredClient } from '../admin/clients.js';
+import { findUserByEmail, revokeUserSessions } from '../admin/users.js';
 import { ConfigError } from '../config/resolve.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createUser } from '../users.js';
@@ -70,6 +71,21 @@ export function buildProgram(): Command {
           detail: { admin: user.admin },
         });
         console.log(JSON.stringify({ id: user.id, email: user.email, admin: user.admin }));
+      } finally {
+        await gh.close();
+      }
+    });
+
+  users
+    .command('revoke-sessions')
+    .description('sign a user out everywhere: end their browser sessions and revoke every grant')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .requiredOption('--email <email>', 'e-mail address')
+    .action(async (opts: { config: string; email: string }) => {
+      const gh = await open(opts.config);
+      try {
+        const user = await findUserByEmail(gh.context, opts.email);
+        console.log(JSON.stringify(await revokeUserSessions(gh.context, user, 'cli')));
       } finally {
         await gh.close();
       }
