@@ -22,6 +22,8 @@ export type OAuthErrorCode =
   | 'interaction_required'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement'
   | 'invalid_token'
   | 'insufficient_scope'
   | 'not_found'

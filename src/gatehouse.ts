@@ -1,10 +1,11 @@
+import { cleanupStaleClients } from './admin/lifecycle.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
 import { seedClients } from './lanes/preregistered.js';
-import { buildRoutes, dispatch, type Routes } from './router.js';
+import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import { deriveKey } from './tokens/crypto.js';
@@ -27,6 +28,8 @@ export interface Gatehouse {
   readonly keys: KeyRing;
   /** Internal context, for the CLI and the admin API. */
   readonly context: Context;
+  /** Purges expired rows and deletes stale registered clients now (it also runs every 10 minutes). */
+  runHousekeeping(): Promise<void>;
   /** Stops timers and closes the database. */
   close(): Promise<void>;
 }
@@ -80,8 +83,13 @@ export async function createGatehouse(
       },
     };
     const routes: Routes = buildRoutes(ctx);
+    const runHousekeeping = async () => {
+      await store.purgeExpired(config.clock());
+      const deleted = await cleanupStaleClients(ctx);
+      if (deleted) log.info({ deleted }, 'stale registered clients deleted');
+    };
     const housekeeping = setInterval(() => {
-      store.purgeExpired(config.clock()).catch((error) => log.error({ err: error }, 'housekeeping failed'));
+      runHousekeeping().catch((error) => log.error({ err: error }, 'housekeeping failed'));
     }, HOUSEKEEPING_MS);
     housekeeping.unref();
 
@@ -90,7 +98,8 @@ export async function createGatehouse(
       store,
       keys,
       context: ctx,
-      handles: (pathname) => routes.has(pathname),
+      handles: (pathname) => routes.has(pathname) || prefixRoute(ctx, pathname) !== undefined,
+      runHousekeeping,
       async fetch(request, connection) {
         const url = new URL(request.url);
         const req: RequestInfo = {

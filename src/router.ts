@@ -1,3 +1,4 @@
+import { handleAdminApi } from './admin/api.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
 import { handleConsentSubmit } from './endpoints/consent.js';
@@ -11,6 +12,7 @@ import {
 import { handleLogout } from './endpoints/logout.js';
 import { buildMetadata } from './endpoints/metadata.js';
 import { errorPage } from './endpoints/pages-common.js';
+import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
@@ -63,6 +65,9 @@ export function buildRoutes(ctx: Context): Routes {
   routes.set(`${p}/token`, { kind: 'api', cors: 'POST', methods: { POST: handleToken } });
   routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', methods: { POST: handleRevoke } });
   routes.set(`${p}/introspect`, { kind: 'api', cors: 'POST', methods: { POST: handleIntrospect } });
+  if (ctx.config.dcr.enabled) {
+    routes.set(`${p}/register`, { kind: 'api', cors: 'POST', methods: { POST: handleRegister } });
+  }
   routes.set(`${p}/login`, { kind: 'page', methods: { GET: handleLoginPage, POST: handleLoginSubmit } });
   routes.set(`${p}/signup`, { kind: 'page', methods: { GET: handleSignupPage, POST: handleSignupSubmit } });
   routes.set(`${p}/consent`, { kind: 'page', methods: { POST: handleConsentSubmit } });
@@ -106,9 +111,26 @@ export function buildRoutes(ctx: Context): Routes {
   return routes;
 }
 
+/** Routes that own every path below a prefix. */
+export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
+  if (pathname.startsWith(`${ctx.config.issuerPath}/admin/api/`)) return ADMIN_API;
+  return undefined;
+}
+
+const ADMIN_API: Route = {
+  kind: 'api',
+  methods: {
+    GET: handleAdminApi,
+    POST: handleAdminApi,
+    PUT: handleAdminApi,
+    PATCH: handleAdminApi,
+    DELETE: handleAdminApi,
+  },
+};
+
 /** Dispatches one request; the error boundary turns OAuthError into its response and anything else into a 500. */
 export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): Promise<Response> {
-  const route = routes.get(req.url.pathname);
+  const route = routes.get(req.url.pathname) ?? prefixRoute(ctx, req.url.pathname);
   if (!route) {
     return json({ error: 'not_found', error_description: 'no such endpoint' }, { status: 404 });
   }

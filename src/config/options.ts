@@ -64,11 +64,31 @@ export interface CimdOptions {
   allowLoopback?: boolean;
 }
 
+/** What a DCR policy hook sees: the validated registration and where it came from. */
+export interface DcrPolicyInput {
+  metadata: Record<string, unknown>;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type PolicyDecision = { allow: true } | { allow: false; reason: string };
+
+/** Dynamic Client Registration (RFC 7591): off by default, public clients only. @see docs/dcr.md */
 export interface DcrOptions {
   /** @default false */
   enabled?: boolean;
-  /** @default 25 */
+  /** Registrations per client IP per window. Identical re-registrations do not count. @default 25 */
   maxRegistrationsPerWindow?: number;
+  /** Registrations from everyone per window: a ceiling against distributed floods. @default 1000 */
+  maxRegistrationsGlobal?: number;
+  /** @default 3600 */
+  windowSeconds?: number;
+  /** Registered clients unused this long are deleted with their grants. @default 30 */
+  staleAfterDays?: number;
+  /** Private-use redirect URI schemes a registration may use (e.g. "cursor"). @default [] */
+  allowedCustomSchemes?: string[];
+  /** Runs after validation; a denial is a 400 invalid_client_metadata with the reason. */
+  policy?: (input: DcrPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
 }
 
 export interface TokenOptions {

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
-import type { ClientOptions, GatehouseOptions, SigningAlgorithm } from './options.js';
+import type { ClientOptions, DcrOptions, GatehouseOptions, SigningAlgorithm } from './options.js';
 import { describeIssues, optionsSchema } from './schema.js';
 
 export interface ResolvedResource {
@@ -10,7 +10,12 @@ export interface ResolvedResource {
   scopes: string[];
   defaultScopes: string[];
   lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
+  /** Only clients that list it in their `resources` may request it (the built-in admin API). */
+  restricted: boolean;
 }
+
+/** The scope that grants access to the admin API (resource `{issuer}/admin`). */
+export const ADMIN_SCOPE = 'gatehouse.admin';
 
 export interface ResolvedClientSeed {
   client_id: string;
@@ -46,7 +51,15 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   users: { email: string; password: string; admin: boolean }[];
   cimd: { enabled: boolean; trustedHosts: string[]; allowLoopback: boolean };
-  dcr: { enabled: boolean; maxRegistrationsPerWindow: number };
+  dcr: {
+    enabled: boolean;
+    maxRegistrationsPerWindow: number;
+    maxRegistrationsGlobal: number;
+    windowSeconds: number;
+    staleAfterMs: number;
+    allowedCustomSchemes: string[];
+    policy: DcrOptions['policy'] | undefined;
+  };
   tokens: {
     accessTokenTtl: number;
     refreshTokenIdleTtl: number;
@@ -151,6 +164,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       cimd: r.lanes?.cimd ?? true,
       dcr: r.lanes?.dcr ?? true,
     },
+    restricted: false,
   }));
   const problems: string[] = [];
   const seenResources = new Set<string>();
@@ -172,11 +186,20 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     if (seenClients.has(c.client_id)) problems.push(`clients[${i}].client_id: duplicate "${c.client_id}"`);
     seenClients.add(c.client_id);
     c.resources.forEach((r, j) => {
-      if (!seenResources.has(r))
+      if (!seenResources.has(r) && r !== `${o.issuer}/admin`)
         problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
     });
   });
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
+  // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
+  resources.push({
+    resource: `${o.issuer}/admin`,
+    name: 'Gatehouse admin API',
+    scopes: [ADMIN_SCOPE],
+    defaultScopes: [ADMIN_SCOPE],
+    lanes: { preregistered: true, cimd: false, dcr: false },
+    restricted: true,
+  });
 
   const base = `${o.issuer}`;
   return {
@@ -201,6 +224,11 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     dcr: {
       enabled: o.dcr?.enabled ?? false,
       maxRegistrationsPerWindow: o.dcr?.maxRegistrationsPerWindow ?? 25,
+      maxRegistrationsGlobal: o.dcr?.maxRegistrationsGlobal ?? 1000,
+      windowSeconds: o.dcr?.windowSeconds ?? 3600,
+      staleAfterMs: (o.dcr?.staleAfterDays ?? 30) * 86_400_000,
+      allowedCustomSchemes: o.dcr?.allowedCustomSchemes ?? [],
+      policy: typeof options.dcr?.policy === 'function' ? options.dcr.policy : undefined,
     },
     tokens: {
       accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,

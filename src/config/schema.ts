@@ -170,6 +170,13 @@ export const optionsSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().optional(),
       maxRegistrationsPerWindow: z.number().int().positive().optional(),
+      maxRegistrationsGlobal: z.number().int().positive().optional(),
+      windowSeconds: z.number().int().positive().optional(),
+      staleAfterDays: z.number().positive().optional(),
+      allowedCustomSchemes: z
+        .array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URI scheme'))
+        .optional(),
+      policy: z.any().optional(),
     })
     .optional(),
   tokens: z

@@ -75,6 +75,9 @@ export function openInteraction(
 export function buildRedirect(redirectUri: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) query.append(key, value);
+  // Nothing to add (e.g. a post-logout redirect without state, OIDC RP-Initiated Logout §3): the
+  // registered URI unchanged, not with a dangling "?".
+  if (query.toString() === '') return redirectUri;
   const separator = redirectUri.includes('?')
     ? redirectUri.endsWith('?') || redirectUri.endsWith('&')
       ? ''

@@ -8,7 +8,12 @@ import { IDENTITY_SCOPES } from '../grants/audience.js';
  */
 export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
   const e = config.endpoints;
-  const scopes = [...new Set([...config.resources.flatMap((r) => r.scopes), ...IDENTITY_SCOPES])];
+  const scopes = [
+    ...new Set([
+      ...config.resources.filter((r) => !r.restricted).flatMap((r) => r.scopes),
+      ...IDENTITY_SCOPES,
+    ]),
+  ];
   const metadata: Record<string, unknown> = {
     issuer: config.issuer,
     authorization_endpoint: e.authorization,

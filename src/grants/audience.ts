@@ -45,7 +45,7 @@ export function resolveResource(
   if (!canonical) throw fail('"resource" must be an absolute URI');
   const resource = config.resources.find((r) => canonicalResource(r.resource) === canonical);
   if (!resource) throw fail('the requested resource is not known to this server');
-  if (client.resources.length && !client.resources.includes(resource.resource)) {
+  if ((client.resources.length || resource.restricted) && !client.resources.includes(resource.resource)) {
     throw fail('this client may not request tokens for the requested resource');
   }
   if (!resource.lanes[client.source]) throw fail(`the resource does not accept ${client.source} clients`);

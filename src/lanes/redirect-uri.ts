@@ -47,8 +47,13 @@ export function matchRedirectUri(registered: readonly string[], requested: strin
 }
 
 export interface RedirectUriPolicy {
-  /** Allow private-use (custom) schemes such as `com.example.app:/cb`; only reverse-DNS ones (with a dot). */
+  /** Allow private-use (custom) schemes such as `com.example.app:/cb`. */
   allowCustomSchemes: boolean;
+  /**
+   * Require custom schemes to be reverse-DNS (contain a dot; OAuth 2.1 §8.4.3). Off only for schemes an
+   * operator allow-listed by name (e.g. `cursor`). @default true
+   */
+  requireReverseDns?: boolean;
 }
 
 /**
@@ -81,6 +86,8 @@ export function checkRedirectUri(uri: string, policy: RedirectUriPolicy): string
       : 'must use https (http is allowed only for 127.0.0.1, [::1] and localhost)';
   }
   if (!policy.allowCustomSchemes) return 'must use https or loopback http';
-  if (!scheme.includes('.')) return 'a private-use scheme must be in reverse-DNS form (e.g. com.example.app)';
+  if (policy.requireReverseDns !== false && !scheme.includes('.')) {
+    return 'a private-use scheme must be in reverse-DNS form (e.g. com.example.app)';
+  }
   return undefined;
 }

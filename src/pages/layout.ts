@@ -52,6 +52,7 @@ export function layout(model: LayoutModel, body: Html): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${model.title} · Gatehouse</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${model.basePath}/assets/gatehouse.css">
 </head>
 <body>
@@ -72,6 +73,15 @@ export function hidden(fields: Record<string, string | undefined>): Html {
   );
 }
 
+/** The id of the form-level error message; fields point at it with aria-describedby while it is shown. */
+export const FORM_ERROR_ID = 'form-error';
+
 export function errorList(message: string | undefined): Html {
-  return message ? html`<p class="alert" role="alert">${message}</p>` : html``;
+  return message ? html`<p id="${FORM_ERROR_ID}" class="alert" role="alert">${message}</p>` : html``;
+}
+
+/** aria-invalid and aria-describedby for a field when the form came back with an error. */
+export function invalidWhen(message: string | undefined, ...describedBy: string[]): Html {
+  const ids = message ? [FORM_ERROR_ID, ...describedBy] : describedBy;
+  return html`${message ? html` aria-invalid="true"` : ''}${ids.length ? html` aria-describedby="${ids.join(' ')}"` : ''}`;
 }

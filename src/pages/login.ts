@@ -1,4 +1,4 @@
-import { errorList, hidden, html, layout } from './layout.js';
+import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
 
 export interface LoginModel {
   basePath: string;
@@ -21,9 +21,9 @@ ${errorList(m.error)}
 <form method="post" action="${m.action}" novalidate>
 ${hidden({ csrf: m.csrf, interaction: m.interaction })}
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}" autofocus>
+<input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}"${invalidWhen(m.error)}${m.error ? '' : html` autofocus`}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required${invalidWhen(m.error)}${m.error ? html` autofocus` : ''}>
 <div class="actions stack"><button type="submit" class="primary">Sign in</button></div>
 </form>
 ${m.signupHref ? html`<p class="muted">No account? <a href="${m.signupHref}">Create one</a></p>` : ''}`,

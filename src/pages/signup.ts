@@ -1,4 +1,4 @@
-import { errorList, hidden, html, layout } from './layout.js';
+import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
 
 export interface SignupModel {
   basePath: string;
@@ -19,10 +19,9 @@ ${errorList(m.error)}
 <form method="post" action="${m.action}" novalidate>
 ${hidden({ csrf: m.csrf, interaction: m.interaction })}
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}" autofocus>
+<input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}"${invalidWhen(m.error)} autofocus>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required
-  aria-describedby="password-hint">
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required${invalidWhen(m.error, 'password-hint')}>
 <p id="password-hint" class="muted">At least 8 characters.</p>
 <div class="actions stack"><button type="submit" class="primary">Create account</button></div>
 </form>

@@ -131,6 +131,13 @@ export class KyselyStore implements Store {
   listClients(query: ClientListQuery): Promise<ClientRecord[]> {
     return clients.listClients(this.#ctx, query);
   }
+  listStaleClients(
+    source: ClientRecord['source'],
+    unusedBefore: number,
+    limit: number,
+  ): Promise<ClientRecord[]> {
+    return clients.listStaleClients(this.#ctx, source, unusedBefore, limit);
+  }
   touchClient(clientId: string, at: number): Promise<void> {
     return clients.touchClient(this.#ctx, clientId, at);
   }

@@ -38,6 +38,12 @@ function initialSchema(dialect: SqlDialect): Migration {
         .addColumn('disabled_at', 'bigint')
         .addColumn('disabled_reason', 'text')
         .execute();
+      // Stale-client cleanup scans by source and last use.
+      await s
+        .createIndex('gatehouse_clients_last_used_idx')
+        .on('gatehouse_clients')
+        .columns(['source', 'last_used_at'])
+        .execute();
       // listClients filters by source and pages by client_id; the admin UI sorts by creation.
       await s
         .createIndex('gatehouse_clients_source_idx')

@@ -233,6 +233,11 @@ export interface Store {
   /** Deletes the client and every row that depends on it (codes, grants, refresh tokens, consents). */
   deleteClient(clientId: string): Promise<boolean>;
   listClients(query: ClientListQuery): Promise<ClientRecord[]>;
+  /**
+   * Clients of `source` not used since `unusedBefore` (never-used ones by creation time), oldest first.
+   * For stale-client cleanup; a client used again meanwhile is simply not returned next time.
+   */
+  listStaleClients(source: ClientSource, unusedBefore: number, limit: number): Promise<ClientRecord[]>;
   /** Records use; may be coalesced (no more than one write per client per minute). */
   touchClient(clientId: string, at: number): Promise<void>;
 

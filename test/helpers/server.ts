@@ -22,8 +22,10 @@ export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
  * Starts Gatehouse on an ephemeral loopback port through a real adapter. The port is bound first so
  * the issuer (which must be known at creation) can name it.
  */
+type ServerOptions = Partial<GatehouseOptions> & { issuerPath?: string };
+
 export async function startServer(
-  options: Partial<GatehouseOptions> & { issuerPath?: string } = {},
+  optionsOrFactory: ServerOptions | ((origin: string) => ServerOptions) = {},
   adapter: AdapterName = 'node',
 ): Promise<TestServer> {
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -31,6 +33,8 @@ export async function startServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
+  // A factory sees the origin first, for options that must name it (e.g. the admin API resource).
+  const options = typeof optionsOrFactory === 'function' ? optionsOrFactory(origin) : optionsOrFactory;
   const { issuerPath = '', ...rest } = options;
   const issuer = `${origin}${issuerPath}`;
   // GATEHOUSE_TEST_DATABASE=postgres runs the HTTP suites on a fresh PostgreSQL database per server

@@ -115,6 +115,23 @@ export async function listClients(ctx: StoreContext, query: ClientListQuery): Pr
   return rows.map(clientFromRow);
 }
 
+export async function listStaleClients(
+  ctx: StoreContext,
+  source: ClientRecord['source'],
+  unusedBefore: number,
+  limit: number,
+): Promise<ClientRecord[]> {
+  const rows = await ctx.db
+    .selectFrom('gatehouse_clients')
+    .selectAll()
+    .where('source', '=', source)
+    .where((eb) => eb(eb.fn.coalesce('last_used_at', 'created_at'), '<', unusedBefore))
+    .orderBy(sql`coalesce(last_used_at, created_at)`)
+    .limit(clampLimit(limit, 100, 1000))
+    .execute();
+  return rows.map(clientFromRow);
+}
+
 export async function touchClient(ctx: StoreContext, clientId: string, at: number): Promise<void> {
   // The coalescing lives in the WHERE clause so it holds across instances without a read first.
   await ctx.db

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UniqueViolation } from '../../../src/store/types.js';
 import { raw, type SuiteContext } from '../context.js';
-import { MINUTE, makeClient, makeConsent, makeSession, makeUser, T0, uid } from '../fixtures.js';
+import { DAY, MINUTE, makeClient, makeConsent, makeSession, makeUser, T0, uid } from '../fixtures.js';
 
 const TABLES = [
   'gatehouse_audit_events',
@@ -152,6 +152,18 @@ export function accessSuite(ctx: SuiteContext): void {
       await ctx.store.touchClient(client.client_id, T0 + 1000 + MINUTE);
       expect((await ctx.store.getClient(client.client_id))?.lastUsedAt).toBe(T0 + 1000 + MINUTE);
       await expect(ctx.store.touchClient(uid('missing'), T0)).resolves.toBeUndefined();
+    });
+
+    it('listStaleClients returns clients of one lane unused since a time, oldest first, never-used ones by creation', async () => {
+      const store = await ctx.freshStore();
+      const old = makeClient({ source: 'dcr', createdAt: T0, lastUsedAt: null });
+      const usedLongAgo = makeClient({ source: 'dcr', createdAt: T0 - DAY, lastUsedAt: T0 + 10 });
+      const recent = makeClient({ source: 'dcr', createdAt: T0, lastUsedAt: T0 + 10 * DAY });
+      const prereg = makeClient({ source: 'preregistered', createdAt: T0, lastUsedAt: null });
+      for (const c of [old, usedLongAgo, recent, prereg]) await store.createClient(c);
+      const stale = await store.listStaleClients('dcr', T0 + DAY, 10);
+      expect(stale.map((c) => c.client_id)).toEqual([old.client_id, usedLongAgo.client_id]);
+      expect(await store.listStaleClients('dcr', T0 + DAY, 1)).toHaveLength(1);
     });
 
     it('deleteClient returns false for an unknown client', async () => {

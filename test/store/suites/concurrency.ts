@@ -102,7 +102,9 @@ export function concurrencySuite(ctx: SuiteContext): void {
           .selectAll()
           .execute();
         expect(applied).toHaveLength(1);
-        const tables = (await db.introspection.getTables()).map((t) => t.name).filter((n) => n === 'gatehouse_clients');
+        const tables = (await db.introspection.getTables())
+          .map((t) => t.name)
+          .filter((n) => n === 'gatehouse_clients');
         expect(tables).toEqual(['gatehouse_clients']);
         await instances[1]!.ping();
         await Promise.all(instances.map((s) => s.close()));
@@ -155,7 +157,13 @@ export function concurrencySuite(ctx: SuiteContext): void {
       expect(await ctx.other.deleteClient(client.client_id)).toBe(true);
 
       const db = raw(ctx.store);
-      const count = async (table: 'gatehouse_authorization_codes' | 'gatehouse_grants' | 'gatehouse_refresh_tokens' | 'gatehouse_consents') =>
+      const count = async (
+        table:
+          | 'gatehouse_authorization_codes'
+          | 'gatehouse_grants'
+          | 'gatehouse_refresh_tokens'
+          | 'gatehouse_consents',
+      ) =>
         (await db.selectFrom(table).select('client_id').where('client_id', '=', client.client_id).execute())
           .length;
       expect(await ctx.store.getClient(client.client_id)).toBeUndefined();

@@ -1,0 +1,47 @@
+import { ADMIN_SCOPE } from '../config/resolve.js';
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { verifyJwt } from '../tokens/jwt.js';
+
+/**
+ * Who may call the admin API: a bearer access token from this issuer for the resource `{issuer}/admin`
+ * with the `gatehouse.admin` scope (machine clients obtain one with client_credentials). Anything else
+ * is 401/403 with nothing else in the answer.
+ */
+export interface AdminActor {
+  /** What the audit log records as the actor. */
+  id: string;
+}
+
+const challenge = (error?: string) =>
+  error ? `Bearer realm="gatehouse-admin", error="${error}"` : 'Bearer realm="gatehouse-admin"';
+
+export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise<AdminActor> {
+  const header = req.request.headers.get('authorization');
+  const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
+  if (!match) {
+    throw new OAuthError('invalid_token', 'an admin access token is required', {
+      headers: { 'www-authenticate': challenge() },
+    });
+  }
+  const invalid = () =>
+    new OAuthError('invalid_token', 'the access token is not valid for the admin API', {
+      headers: { 'www-authenticate': challenge('invalid_token') },
+    });
+  const decoded = verifyJwt(match[1]!, (kid) => ctx.keys.findKey(kid));
+  if (!decoded || decoded.header.typ !== 'at+jwt') throw invalid();
+  const claims = decoded.payload;
+  if (claims.iss !== ctx.config.issuer || claims.aud !== `${ctx.config.issuer}/admin`) throw invalid();
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw invalid();
+  if (typeof claims.jti !== 'string' || (await ctx.store.isAccessTokenRevoked(claims.jti))) throw invalid();
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  if (!scopes.includes(ADMIN_SCOPE)) {
+    throw new OAuthError('insufficient_scope', `the ${ADMIN_SCOPE} scope is required`, {
+      headers: { 'www-authenticate': `${challenge('insufficient_scope')}, scope="${ADMIN_SCOPE}"` },
+    });
+  }
+  const client =
+    typeof claims.client_id === 'string' ? await ctx.store.getClient(claims.client_id) : undefined;
+  if (!client || client.disabledAt !== null) throw invalid();
+  return { id: `client:${client.client_id}` };
+}

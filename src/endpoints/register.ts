@@ -1,0 +1,111 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { readBody } from '../http/params.js';
+import { jsonNoStore } from '../http/respond.js';
+import {
+  clientRecordFromRegistration,
+  type RegisteredMetadata,
+  registrationClientId,
+  validateRegistration,
+} from '../lanes/dcr.js';
+import { type ClientRecord, UniqueViolation } from '../store/types.js';
+
+/**
+ * POST /register: Dynamic Client Registration (RFC 7591 §3), only when `dcr.enabled`.
+ * Order: parse → validate → an identical earlier registration from the same source is returned as is
+ * (it costs no quota, so hosted clients behind one egress IP are not locked out) → rate limits per IP
+ * and globally (counters in the database) → policy hook → insert. Every outcome is audited.
+ */
+export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Response> {
+  const audit = (type: string, detail: Record<string, unknown>, clientId?: string) =>
+    ctx.audit({ type, clientId: clientId ?? null, detail }, req);
+  let metadata: RegisteredMetadata;
+  try {
+    metadata = validateRegistration(await readJson(req.request), ctx.config);
+  } catch (error) {
+    if (error instanceof OAuthError)
+      await audit('dcr.rejected', { reason: error.description, error: error.error });
+    throw error;
+  }
+  const source = req.ip ?? 'unknown';
+  const { clientId, fingerprint } = registrationClientId(metadata, source, ctx.secrets.state);
+  const existing = await ctx.store.getClient(clientId);
+  if (existing) {
+    if (existing.disabledAt !== null) {
+      await audit('dcr.rejected', { reason: 'identical registration is disabled', fingerprint }, clientId);
+      throw new OAuthError(
+        'invalid_client_metadata',
+        'this registration has been disabled by an administrator',
+      );
+    }
+    await audit('dcr.reused', { fingerprint }, clientId);
+    return registrationResponse(existing, metadata);
+  }
+
+  const at = ctx.now();
+  const windowMs = ctx.config.dcr.windowSeconds * 1000;
+  const perIp = await ctx.store.hitRateLimit(
+    `dcr:ip:${source}`,
+    ctx.config.dcr.maxRegistrationsPerWindow,
+    windowMs,
+    at,
+  );
+  const global = perIp.allowed
+    ? await ctx.store.hitRateLimit('dcr:global', ctx.config.dcr.maxRegistrationsGlobal, windowMs, at)
+    : perIp;
+  if (!perIp.allowed || !global.allowed) {
+    await audit('dcr.rate_limited', { fingerprint, scope: perIp.allowed ? 'global' : 'ip' });
+    throw new OAuthError('rate_limited', 'too many client registrations; try again later', {
+      headers: { 'retry-after': String(Math.max(1, global.retryAfter)) },
+    });
+  }
+  if (ctx.config.dcr.policy) {
+    const decision = await ctx.config.dcr.policy({
+      metadata: { ...metadata },
+      ip: req.ip,
+      userAgent: req.userAgent,
+    });
+    if (!decision.allow) {
+      await audit('dcr.rejected', { reason: decision.reason, fingerprint, policy: true });
+      throw new OAuthError('invalid_client_metadata', decision.reason);
+    }
+  }
+  const record = clientRecordFromRegistration(
+    metadata,
+    clientId,
+    { fingerprint, ip: req.ip, userAgent: req.userAgent },
+    at,
+  );
+  try {
+    await ctx.store.createClient(record);
+  } catch (error) {
+    // The same registration raced itself: the other request created the row.
+    if (!(error instanceof UniqueViolation)) throw error;
+  }
+  await audit('dcr.registered', { fingerprint, redirect_uris: metadata.redirect_uris }, clientId);
+  return registrationResponse(record, metadata);
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new OAuthError(
+      'invalid_client_metadata',
+      'the registration must be a JSON object (Content-Type: application/json)',
+    );
+  }
+  const text = await readBody(request, 16 * 1024);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OAuthError('invalid_client_metadata', 'the body is not valid JSON');
+  }
+}
+
+/** RFC 7591 §3.2.1: every registered value, defaults included, with client_id_issued_at; never cached. */
+function registrationResponse(client: ClientRecord, metadata: RegisteredMetadata): Response {
+  return jsonNoStore(
+    { client_id: client.client_id, client_id_issued_at: Math.floor(client.createdAt / 1000), ...metadata },
+    { status: 201 },
+  );
+}

@@ -1,0 +1,178 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import { OAuthError } from '../errors.js';
+import type { ClientRecord } from '../store/types.js';
+import { hmac } from '../tokens/crypto.js';
+import { checkRedirectUri } from './redirect-uri.js';
+
+/**
+ * Lane 3: Dynamic Client Registration (RFC 7591), kept narrow. Only public clients using the code flow
+ * with PKCE can register; everything a registration asserts about itself is treated as unverified.
+ */
+
+export interface RegisteredMetadata {
+  client_name?: string;
+  redirect_uris: string[];
+  grant_types: ('authorization_code' | 'refresh_token')[];
+  response_types: ['code'];
+  token_endpoint_auth_method: 'none';
+  application_type: 'web' | 'native';
+  scope?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
+}
+
+const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
+const badRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** Validates a registration request body and fills the defaults it will be registered with (RFC 7591 §2, §3.2.1). */
+export function validateRegistration(body: unknown, config: ResolvedConfig): RegisteredMetadata {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw bad('the body must be a JSON object');
+  const m = body as Record<string, unknown>;
+
+  // RFC 7591 §3.1.1: a software statement must be verified; this server trusts none.
+  if (m.software_statement !== undefined) {
+    throw new OAuthError('unapproved_software_statement', 'software statements are not accepted here');
+  }
+  const method = m.token_endpoint_auth_method ?? 'none';
+  if (method !== 'none') {
+    throw bad('only public clients can register here: token_endpoint_auth_method must be "none" (use PKCE)');
+  }
+  const grantTypes = m.grant_types ?? ['authorization_code'];
+  if (!isStringArray(grantTypes) || grantTypes.length === 0)
+    throw bad('grant_types must be a non-empty array of strings');
+  for (const grant of grantTypes) {
+    if (grant !== 'authorization_code' && grant !== 'refresh_token') {
+      // OAuth 2.1 §2.1, §7.2: no client_credentials without a secret; implicit and password do not exist.
+      throw bad(`grant type ${grant} cannot be registered here (only authorization_code and refresh_token)`);
+    }
+  }
+  if (!grantTypes.includes('authorization_code')) throw bad('grant_types must include authorization_code');
+  const responseTypes = m.response_types ?? ['code'];
+  if (!isStringArray(responseTypes) || responseTypes.length !== 1 || responseTypes[0] !== 'code') {
+    throw bad('response_types must be ["code"]');
+  }
+  const applicationType = m.application_type ?? 'web';
+  if (applicationType !== 'web' && applicationType !== 'native')
+    throw bad('application_type must be "web" or "native"');
+  if (m.jwks !== undefined && m.jwks_uri !== undefined)
+    throw bad('jwks and jwks_uri must not both be present (RFC 7591 §2)');
+
+  const redirectUris = m.redirect_uris;
+  if (!isStringArray(redirectUris) || redirectUris.length === 0) {
+    throw badRedirect('redirect_uris must be a non-empty array of strings');
+  }
+  if (redirectUris.length > 10) throw badRedirect('at most 10 redirect_uris may be registered');
+  for (const uri of redirectUris) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/.exec(uri)?.[1];
+    const custom = scheme !== undefined && scheme !== 'http' && scheme !== 'https';
+    if (custom && !config.dcr.allowedCustomSchemes.includes(scheme)) {
+      throw badRedirect(`redirect URI ${uri}: the ${scheme}: scheme is not allowed here`);
+    }
+    const problem = checkRedirectUri(uri, { allowCustomSchemes: custom, requireReverseDns: false });
+    if (problem) throw badRedirect(`redirect URI ${uri} ${problem}`);
+  }
+
+  const registered: RegisteredMetadata = {
+    redirect_uris: [...new Set(redirectUris)],
+    grant_types: [...new Set(grantTypes)] as RegisteredMetadata['grant_types'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: applicationType,
+  };
+  if (m.client_name !== undefined) {
+    if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    const name = m.client_name
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .trim()
+      .slice(0, 100);
+    if (name) registered.client_name = name;
+  }
+  const scope = narrowScope(m.scope, config);
+  if (scope) registered.scope = scope;
+  // RFC 7591 §5: URLs shown to users must share the host of a redirect URI, or they are dropped.
+  const hosts = new Set(registered.redirect_uris.map(hostOf).filter(Boolean));
+  for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
+    const value = m[field];
+    if (typeof value === 'string' && value.startsWith('https://') && hosts.has(hostOf(value)))
+      registered[field] = value;
+  }
+  return registered;
+}
+
+/** Keeps only scopes some DCR-admitting resource understands (consent phishing: OAuth 2.1 §7.9). */
+function narrowScope(scope: unknown, config: ResolvedConfig): string | undefined {
+  if (scope === undefined) return undefined;
+  if (typeof scope !== 'string') throw bad('scope must be a space-separated string');
+  const known = new Set(config.resources.filter((r) => r.lanes.dcr).flatMap((r) => r.scopes));
+  const kept = [...new Set(scope.split(' ').filter((s) => known.has(s)))];
+  return kept.length ? kept.join(' ') : undefined;
+}
+
+function hostOf(uri: string): string {
+  try {
+    return new URL(uri).host;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The client_id of a registration: derived from its metadata and its source, so an identical
+ * re-registration from the same place finds the same client instead of minting a new row. Keyed with
+ * the server secret, so ids cannot be precomputed; never `https://` (CIMD-01 §6.9) nor `usr_`.
+ */
+export function registrationClientId(
+  metadata: RegisteredMetadata,
+  source: string,
+  key: Buffer,
+): { clientId: string; fingerprint: string } {
+  const canonical = JSON.stringify(
+    Object.keys(metadata)
+      .sort()
+      .map((k) => [k, metadata[k as keyof RegisteredMetadata]]),
+  );
+  const fingerprint = hmac(key, canonical).slice(0, 22);
+  return { clientId: `dcr_${hmac(key, `${source}\n${canonical}`).slice(0, 32)}`, fingerprint };
+}
+
+export function clientRecordFromRegistration(
+  metadata: RegisteredMetadata,
+  clientId: string,
+  extra: { fingerprint: string; ip: string | null; userAgent: string | null },
+  at: number,
+): ClientRecord {
+  return {
+    client_id: clientId,
+    source: 'dcr',
+    client_name: metadata.client_name ?? null,
+    redirect_uris: metadata.redirect_uris,
+    post_logout_redirect_uris: [],
+    grant_types: metadata.grant_types,
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: metadata.application_type,
+    scope: metadata.scope ?? null,
+    resources: [],
+    introspect: [],
+    first_party: false,
+    secretHash: null,
+    metadata: {
+      registration: metadata,
+      fingerprint: extra.fingerprint,
+      ip: extra.ip,
+      userAgent: extra.userAgent,
+    },
+    createdAt: at,
+    updatedAt: at,
+    lastUsedAt: null,
+    disabledAt: null,
+    disabledReason: null,
+  };
+}

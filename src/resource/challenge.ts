@@ -1,0 +1,81 @@
+import { corsHeaders } from './cors.js';
+import type { BearerError } from './errors.js';
+import { metadataUrl } from './metadata.js';
+import type { ResolvedResourceOptions } from './options.js';
+
+/**
+ * The `WWW-Authenticate` challenges of a protected resource (RFC 6750 §3, RFC 9728 §5.1, MCP
+ * "Protected Resource Metadata Discovery Requirements" and "Scope Challenge Handling"):
+ *
+ * | case                                  | status | WWW-Authenticate                                                       |
+ * |---------------------------------------|--------|------------------------------------------------------------------------|
+ * | no token (or token only in the query) | 401    | Bearer resource_metadata="…", scope="…"                                |
+ * | bad, expired, revoked, wrong aud/iss  | 401    | Bearer error="invalid_token", error_description="…", resource_metadata="…", scope="…" |
+ * | scope missing                         | 403    | Bearer error="insufficient_scope", error_description="…", resource_metadata="…", scope="<every scope the operation needs>" |
+ * | malformed header, two token methods   | 400    | Bearer error="invalid_request", error_description="…", resource_metadata="…" |
+ *
+ * Every challenge exposes `WWW-Authenticate` through CORS, so browser-based clients can read it.
+ */
+
+export interface Challenge {
+  status: 400 | 401 | 403;
+  headers: Record<string, string>;
+  /** JSON: `{ "error", "error_description" }` (`error` omitted when the request had no token). */
+  body: string;
+}
+
+/** RFC 9110 §5.6.4 quoted-string: backslash-escape `\` and `"`; drop what a header cannot carry. */
+export function quote(value: string): string {
+  return `"${value.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/** RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no `"`, no `\`). */
+function describe(description: string): string {
+  return description.replace(/[^\x20-\x7e]/g, '').replace(/"/g, "'").replace(/\\/g, '/');
+}
+
+function union(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/**
+ * The challenge for `error` on an operation that needs `operationScopes`. A 401 names the scopes a
+ * client should ask for in its next authorization (the configured challenge scopes plus the
+ * operation's); a 403 names every scope the operation needs, in one challenge (MCP 2026-07-28
+ * "Scope Challenge Handling"), so that the client's step-up asks for all of them at once.
+ */
+export function buildChallenge(
+  config: ResolvedResourceOptions,
+  error: BearerError,
+  operationScopes: readonly string[] = [],
+): Challenge {
+  const params: [string, string][] = [];
+  if (error.error !== null) {
+    params.push(['error', error.error]);
+    params.push(['error_description', describe(error.description)]);
+  }
+  params.push(['resource_metadata', metadataUrl(config.resource)]);
+  const scopes =
+    error.error === 'insufficient_scope'
+      ? union(error.scopes)
+      : error.error === 'invalid_request'
+        ? []
+        : union(config.challengeScopes, operationScopes);
+  if (scopes.length) params.push(['scope', scopes.join(' ')]);
+
+  const body = error.error === null ? { error_description: error.description } : { error: error.error, error_description: error.description };
+  return {
+    status: error.status,
+    headers: {
+      ...corsHeaders(),
+      'www-authenticate': `Bearer ${params.map(([name, value]) => `${name}=${quote(value)}`).join(', ')}`,
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+export function challengeResponse(challenge: Challenge): Response {
+  return new Response(challenge.body, { status: challenge.status, headers: challenge.headers });
+}

@@ -1,0 +1,41 @@
+import type { AccessToken } from './access-token.js';
+import { challengeResponse } from './challenge.js';
+import { corsHeaders, preflightResponse } from './cors.js';
+import type { ProtectedResource } from './protected-resource.js';
+
+/**
+ * A web-standard handler `(Request) => Response` behind bearer authentication, for any runtime with
+ * `fetch` (Node through an adapter, Deno, Bun, Workers). It also serves the RFC 9728 metadata routes
+ * and CORS preflights, so one wrapper makes the whole resource discoverable.
+ */
+
+/** Scopes a request needs: a fixed list, or computed from the request (clone it to read the body). */
+export type ScopeRequirement<R> = readonly string[] | ((request: R) => readonly string[] | Promise<readonly string[]>);
+
+export async function resolveScopes<R>(requirement: ScopeRequirement<R> | undefined, request: R): Promise<readonly string[]> {
+  if (requirement === undefined) return [];
+  return typeof requirement === 'function' ? requirement(request) : requirement;
+}
+
+/** Adds the CORS headers a browser client needs to read the response (without replacing any). */
+export function withCors(response: Response): Response {
+  const out = new Response(response.body, response);
+  for (const [name, value] of Object.entries(corsHeaders())) if (!out.headers.has(name)) out.headers.set(name, value);
+  return out;
+}
+
+export function withBearerAuth(
+  resource: ProtectedResource,
+  handler: (request: Request, token: AccessToken) => Response | Promise<Response>,
+  options: { scopes?: ScopeRequirement<Request> } = {},
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const metadata = resource.handleMetadata(request);
+    if (metadata) return metadata;
+    if (request.method === 'OPTIONS') return preflightResponse();
+    const scopes = await resolveScopes(options.scopes, request);
+    const result = await resource.authenticate({ authorization: request.headers.get('authorization'), url: request.url }, scopes);
+    if (!result.ok) return challengeResponse(result.challenge);
+    return withCors(await handler(request, result.token));
+  };
+}
