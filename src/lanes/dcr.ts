@@ -23,6 +23,9 @@ export interface RegisteredMetadata {
   tos_uri?: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
+
 const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
 const badRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
 
@@ -87,11 +90,7 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   };
   if (m.client_name !== undefined) {
     if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-    const name = m.client_name
-      .replace(/[\u0000-\u001f\u007f]/g, '')
-      .trim()
-      .slice(0, 100);
+    const name = m.client_name.replace(CONTROL_CHARS, '').trim().slice(0, 100);
     if (name) registered.client_name = name;
   }
   const scope = narrowScope(m.scope, config);
