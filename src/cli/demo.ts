@@ -54,6 +54,8 @@ export function demoOptions(state: DemoState, port: number, dir: string): Gateho
       },
     ],
     users: [{ email: state.email, password: state.password }],
+    // Every client lane that exists is on, so any MCP client connects with no setup.
+    dcr: { enabled: true },
     logger: 'warn',
   };
 }

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
+import { presentClient } from '../admin/api.js';
 import { createPreregisteredClient } from '../admin/clients.js';
+import { deleteClient, disableClient, enableClient, revokeClientSessions } from '../admin/lifecycle.js';
 import { findUserByEmail, revokeUserSessions } from '../admin/users.js';
 import { ConfigError } from '../config/resolve.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
@@ -138,6 +140,71 @@ export function buildProgram(): Command {
         if (client_secret) out.client_secret = client_secret;
         console.log(JSON.stringify(out, null, 2));
         if (client_secret) console.error('Store the client_secret now: it is not shown again.');
+      } finally {
+        await gh.close();
+      }
+    });
+
+  const lifecycle = (
+    name: string,
+    description: string,
+    run: (gh: Gatehouse, clientId: string, opts: Record<string, string>) => Promise<unknown>,
+    extra?: (command: Command) => Command,
+  ) => {
+    let command = clients
+      .command(`${name} <client_id>`)
+      .description(description)
+      .requiredOption('-c, --config <file>', 'configuration file');
+    if (extra) command = extra(command);
+    command.action(async (clientId: string, opts: Record<string, string>) => {
+      const gh = await open(opts.config!);
+      try {
+        console.log(JSON.stringify(await run(gh, clientId, opts)));
+      } finally {
+        await gh.close();
+      }
+    });
+  };
+  lifecycle(
+    'disable',
+    'disable a client: its grants are revoked and /authorize and /token refuse it',
+    async (gh, id, opts) => ({ grants_revoked: await disableClient(gh.context, id, opts.reason!, 'cli') }),
+    (c) => c.requiredOption('--reason <text>', 'why (shown in the audit log and the dashboard)'),
+  );
+  lifecycle('enable', 'enable a disabled client', async (gh, id) => {
+    await enableClient(gh.context, id, 'cli');
+    return { enabled: id };
+  });
+  lifecycle('revoke', "revoke every user's grants for a client and forget their consent", async (gh, id) => ({
+    grants_revoked: await revokeClientSessions(gh.context, id, 'cli'),
+  }));
+  lifecycle('delete', 'delete a client and everything that depends on it', async (gh, id) => {
+    await deleteClient(gh.context, id, 'cli');
+    return { deleted: id };
+  });
+  clients
+    .command('list')
+    .description('list clients (JSON lines)')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .addOption(new Option('--source <lane>').choices(['preregistered', 'cimd', 'dcr']))
+    .addOption(new Option('--status <status>').choices(['active', 'disabled']))
+    .option('--search <text>', 'match client_id or client_name')
+    .action(async (opts: { config: string; source?: string; status?: string; search?: string }) => {
+      const gh = await open(opts.config);
+      try {
+        let after: string | undefined;
+        for (;;) {
+          const page = await gh.store.listClients({
+            ...(opts.source ? { source: opts.source as never } : {}),
+            ...(opts.status ? { status: opts.status as never } : {}),
+            ...(opts.search ? { text: opts.search } : {}),
+            ...(after ? { after } : {}),
+            limit: 500,
+          });
+          for (const client of page) console.log(JSON.stringify(presentClient(client)));
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.client_id;
+        }
       } finally {
         await gh.close();
       }

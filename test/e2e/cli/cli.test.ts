@@ -126,6 +126,51 @@ describe('the gatehouse CLI', () => {
     await server.exited;
   });
 
+  it('lists, disables (with a reason), enables and deletes clients', async () => {
+    const file = await writeConfig(
+      dir,
+      config(4000, `sqlite:${join(dir, 'lifecycle.db')}`),
+      'lifecycle.json',
+    );
+    const created = await runCli([
+      'clients',
+      'create',
+      '--config',
+      file,
+      '--client-id',
+      'tool',
+      '--redirect-uri',
+      'http://127.0.0.1/cb',
+    ]);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).not.toHaveProperty('client_secret');
+    expect((await runCli(['clients', 'disable', 'tool', '--config', file])).code).not.toBe(0);
+    const disabled = await runCli([
+      'clients',
+      'disable',
+      'tool',
+      '--config',
+      file,
+      '--reason',
+      'lost laptop',
+    ]);
+    expect(JSON.parse(disabled.stdout)).toEqual({ grants_revoked: 0 });
+    const list = await runCli(['clients', 'list', '--config', file, '--status', 'disabled']);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { client_id: string; disabledReason: string });
+    expect(rows).toEqual([expect.objectContaining({ client_id: 'tool', disabledReason: 'lost laptop' })]);
+    expect((await runCli(['clients', 'enable', 'tool', '--config', file])).code).toBe(0);
+    expect((await runCli(['clients', 'list', '--config', file, '--status', 'disabled'])).stdout.trim()).toBe(
+      '',
+    );
+    expect((await runCli(['clients', 'delete', 'tool', '--config', file])).code).toBe(0);
+    const missing = await runCli(['clients', 'delete', 'tool', '--config', file]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/no client tool/);
+  });
+
   it('creates users (an administrator with --admin) and refuses a duplicate e-mail', async () => {
     const file = await writeConfig(dir, config(4000, `sqlite:${join(dir, 'users.db')}`), 'users.json');
     const admin = await runCli([
