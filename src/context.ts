@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { CookieNames } from './http/cookies.js';
+import type { CimdService } from './lanes/cimd/service.js';
 import type { AuditEventInput, Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
 
@@ -15,6 +16,8 @@ export interface Context {
   cookies: CookieNames;
   now(): number;
   audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
+  /** The CIMD lane, when enabled. */
+  cimd?: CimdService;
 }
 
 /** What a handler knows about the HTTP request it serves. */

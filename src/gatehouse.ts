@@ -4,6 +4,7 @@ import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
+import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { openStore } from './store/index.js';
@@ -82,6 +83,7 @@ export async function createGatehouse(
         }
       },
     };
+    if (config.cimd.enabled) ctx.cimd = new CimdService(ctx);
     const routes: Routes = buildRoutes(ctx);
     const runHousekeeping = async () => {
       await store.purgeExpired(config.clock());

@@ -4,6 +4,7 @@ import { readBody } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { ClientRecord, ClientSource } from '../store/types.js';
 import { type AdminActor, authenticateAdmin } from './auth.js';
+import { decideStagedChange, pinCimdClient } from './cimd.js';
 import {
   cleanupStaleClients,
   deleteClient,
@@ -107,6 +108,21 @@ route('DELETE', 'clients/:id', async (ctx, _req, actor, [id]) => {
   await deleteClient(ctx, id!, actor.id);
   return new Response(null, { status: 204 });
 });
+
+route('POST', 'clients/:id/cimd/pin', async (ctx, req, actor, [id]) => {
+  const body = await jsonBody(req);
+  if (typeof body.pinned !== 'boolean')
+    throw new OAuthError('invalid_request', '"pinned" must be true or false');
+  return jsonNoStore({ client: presentClient(await pinCimdClient(ctx, id!, body.pinned, actor.id)) });
+});
+
+route('POST', 'clients/:id/cimd/approve', async (ctx, _req, actor, [id]) =>
+  jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'approve', actor.id)) }),
+);
+
+route('POST', 'clients/:id/cimd/reject', async (ctx, _req, actor, [id]) =>
+  jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'reject', actor.id)) }),
+);
 
 route('POST', 'maintenance/cleanup-stale-clients', async (ctx, _req, actor) => {
   const deleted = await cleanupStaleClients(ctx);

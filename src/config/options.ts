@@ -55,13 +55,39 @@ export interface UserSeed {
   admin?: boolean;
 }
 
+/** What a CIMD policy hook sees: the validated document and where the request came from. */
+export interface CimdPolicyInput {
+  clientId: string;
+  host: string;
+  metadata: Record<string, unknown>;
+  ip: string | null;
+}
+
+/** Client ID Metadata Documents: URL client_ids whose metadata is fetched. @see docs/cimd.md */
 export interface CimdOptions {
   /** @default false */
   enabled?: boolean;
-  /** Hosts whose documents are accepted; empty means any public host. */
+  /** Hosts whose documents are accepted; empty means any public host. @default [] */
   trustedHosts?: string[];
-  /** Development only: let the fetcher reach loopback addresses. @default false */
+  /** Development only: let the fetcher reach loopback addresses (and accept loopback hosts). @default false */
   allowLoopback?: boolean;
+  /** Largest document accepted, counted after decompression. @default 5120 */
+  maxDocumentBytes?: number;
+  /** Total time for one fetch. @default 3000 */
+  timeoutMs?: number;
+  /** Cache lifetime bounds (seconds) around what the document's HTTP headers say. @default 30 and 86400 */
+  minTtl?: number;
+  maxTtl?: number;
+  /** Fetches in flight at once, across all clients. @default 16 */
+  maxConcurrentFetches?: number;
+  /** Fetches per document host per minute. @default 30 */
+  fetchesPerHostPerMinute?: number;
+  /** Fetches one client IP may trigger per minute. @default 20 */
+  fetchesPerIpPerMinute?: number;
+  /** Runs after the document is validated; a denial is shown to the user with the reason. */
+  policy?: (input: CimdPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
+  /** Replaces the SSRF-safe fetcher (tests). Receives the URL and request headers; returns a web Response. */
+  fetch?: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
 }
 
 /** What a DCR policy hook sees: the validated registration and where it came from. */

@@ -1,6 +1,12 @@
 import pino, { type Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
-import type { ClientOptions, DcrOptions, GatehouseOptions, SigningAlgorithm } from './options.js';
+import type {
+  CimdOptions,
+  ClientOptions,
+  DcrOptions,
+  GatehouseOptions,
+  SigningAlgorithm,
+} from './options.js';
 import { describeIssues, optionsSchema } from './schema.js';
 
 export interface ResolvedResource {
@@ -50,7 +56,20 @@ export interface ResolvedConfig {
   defaultResource: string | null;
   clients: ResolvedClientSeed[];
   users: { email: string; password: string; admin: boolean }[];
-  cimd: { enabled: boolean; trustedHosts: string[]; allowLoopback: boolean };
+  cimd: {
+    enabled: boolean;
+    trustedHosts: string[];
+    allowLoopback: boolean;
+    maxDocumentBytes: number;
+    timeoutMs: number;
+    minTtlMs: number;
+    maxTtlMs: number;
+    maxConcurrentFetches: number;
+    fetchesPerHostPerMinute: number;
+    fetchesPerIpPerMinute: number;
+    policy: CimdOptions['policy'] | undefined;
+    fetch: CimdOptions['fetch'] | undefined;
+  };
   dcr: {
     enabled: boolean;
     maxRegistrationsPerWindow: number;
@@ -218,8 +237,17 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     users: (o.users ?? []).map((u) => ({ email: u.email, password: u.password, admin: u.admin ?? false })),
     cimd: {
       enabled: o.cimd?.enabled ?? false,
-      trustedHosts: o.cimd?.trustedHosts ?? [],
+      trustedHosts: (o.cimd?.trustedHosts ?? []).map((h) => h.toLowerCase()),
       allowLoopback: o.cimd?.allowLoopback ?? false,
+      maxDocumentBytes: o.cimd?.maxDocumentBytes ?? 5120,
+      timeoutMs: o.cimd?.timeoutMs ?? 3000,
+      minTtlMs: (o.cimd?.minTtl ?? 30) * 1000,
+      maxTtlMs: (o.cimd?.maxTtl ?? 86_400) * 1000,
+      maxConcurrentFetches: o.cimd?.maxConcurrentFetches ?? 16,
+      fetchesPerHostPerMinute: o.cimd?.fetchesPerHostPerMinute ?? 30,
+      fetchesPerIpPerMinute: o.cimd?.fetchesPerIpPerMinute ?? 20,
+      policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
+      fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
     },
     dcr: {
       enabled: o.dcr?.enabled ?? false,

@@ -162,8 +162,17 @@ export const optionsSchema = z.strictObject({
   cimd: z
     .strictObject({
       enabled: z.boolean().optional(),
-      trustedHosts: z.array(z.string()).optional(),
+      trustedHosts: z.array(z.string().min(1)).optional(),
       allowLoopback: z.boolean().optional(),
+      maxDocumentBytes: z.number().int().min(512).max(1_048_576).optional(),
+      timeoutMs: z.number().int().min(100).max(30_000).optional(),
+      minTtl: z.number().int().min(0).optional(),
+      maxTtl: z.number().int().min(1).optional(),
+      maxConcurrentFetches: z.number().int().positive().optional(),
+      fetchesPerHostPerMinute: z.number().int().positive().optional(),
+      fetchesPerIpPerMinute: z.number().int().positive().optional(),
+      policy: z.any().optional(),
+      fetch: z.any().optional(),
     })
     .optional(),
   dcr: z

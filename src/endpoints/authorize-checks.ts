@@ -16,6 +16,7 @@ import type { AuthorizationRequest } from './authorization-request.js';
 
 interface Draft {
   ctx: Context;
+  ip: string | null;
   params: Params;
   client?: ClientRecord;
   out: Partial<AuthorizationRequest>;
@@ -41,7 +42,7 @@ const checkClientIdentityNotRepeated: Check = ({ params }) => {
 const checkClient: Check = async (draft) => {
   const clientId = draft.params.get('client_id');
   if (!clientId) throw page('The request does not say which application is asking (client_id is missing).');
-  const resolution = await resolveClient(draft.ctx, clientId);
+  const resolution = await resolveClient(draft.ctx, clientId, draft.ip);
   if (!resolution.ok) {
     throw new OAuthError(
       resolution.reason === 'unknown' ? 'invalid_request' : 'unauthorized_client',
@@ -194,10 +195,11 @@ export interface ValidationFailure {
 export async function validateAuthorizationRequest(
   ctx: Context,
   params: Params,
+  ip: string | null,
 ): Promise<
   { ok: true; request: AuthorizationRequest; client: ClientRecord } | ({ ok: false } & ValidationFailure)
 > {
-  const draft: Draft = { ctx, params, out: {} };
+  const draft: Draft = { ctx, ip, params, out: {} };
   for (const check of CHECKS) {
     try {
       await check(draft);

@@ -5,7 +5,7 @@ import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import { formParams, type Params, queryParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { resolveClient } from '../lanes/index.js';
-import { matchRedirectUri } from '../lanes/redirect-uri.js';
+import { isLoopbackRedirectUri, matchRedirectUri } from '../lanes/redirect-uri.js';
 import { renderConsent } from '../pages/consent.js';
 import type { ClientRecord } from '../store/types.js';
 import {
@@ -33,7 +33,7 @@ export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<R
     if (error instanceof OAuthError) return errorPage(ctx, error);
     throw error;
   }
-  const result = await validateAuthorizationRequest(ctx, params);
+  const result = await validateAuthorizationRequest(ctx, params, req.ip);
   if (!result.ok) {
     await ctx.audit(
       {
@@ -80,7 +80,7 @@ export async function handleResume(ctx: Context, req: RequestInfo): Promise<Resp
         }),
       );
     }
-    const client = await reverify(ctx, request);
+    const client = await reverify(ctx, request, req.ip);
     return await proceed(ctx, req, request, client, { loginAfter, method: 302, resumed: true });
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, error);
@@ -92,8 +92,12 @@ export async function handleResume(ctx: Context, req: RequestInfo): Promise<Resp
  * The client may have been disabled, or its redirect URIs changed, while the user was signing in:
  * check again before redirecting anywhere.
  */
-export async function reverify(ctx: Context, request: AuthorizationRequest): Promise<ClientRecord> {
-  const resolution = await resolveClient(ctx, request.client_id);
+export async function reverify(
+  ctx: Context,
+  request: AuthorizationRequest,
+  ip: string | null,
+): Promise<ClientRecord> {
+  const resolution = await resolveClient(ctx, request.client_id, ip);
   if (!resolution.ok) throw new OAuthError('unauthorized_client', resolution.message);
   if (!matchRedirectUri(resolution.client.redirect_uris, request.redirect_uri)) {
     throw new OAuthError(
@@ -198,10 +202,22 @@ function consentPage(
   const resource = findResource(ctx, request.resource);
   const redirectHost = hostOf(request.redirect_uri);
   const warnings: string[] = [];
-  if (client.source !== 'preregistered') {
-    warnings.push('This application registered itself. Gatehouse has not verified who runs it.');
+  if (client.source === 'dcr') {
+    warnings.push('This application registered itself. Gatehouse has not verified who runs it or its name.');
   }
-  if (/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)[:/]/.test(request.redirect_uri)) {
+  if (client.source === 'cimd') {
+    warnings.push(
+      `This application is identified by its web address. Only allow it if you trust ${hostOf(client.client_id)}.`,
+    );
+    // CIMD-01 §6.6 (localhost impersonation): any local program can claim a document whose only
+    // redirect URIs are loopback; the user is the last line of defence.
+    if (client.redirect_uris.every(isLoopbackRedirectUri)) {
+      warnings.push(
+        'Every address this application returns to is on your own computer, so any program on it could be pretending to be this application.',
+      );
+    }
+  }
+  if (isLoopbackRedirectUri(request.redirect_uri)) {
     warnings.push('This application runs on your own computer (it returns to a local address).');
   }
   const body = renderConsent({

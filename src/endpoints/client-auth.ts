@@ -39,7 +39,7 @@ export async function authenticateClient(
   ctx: Context,
   request: Request,
   params: Params,
-  options: { allowPublic: boolean },
+  options: { allowPublic: boolean; ip: string | null },
 ): Promise<AuthenticatedClient> {
   const authorization = request.headers.get('authorization');
   const bodyId = params.get('client_id');
@@ -64,7 +64,7 @@ export async function authenticateClient(
     if (bodyId !== undefined && bodyId !== credentials.id) {
       throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
     }
-    const client = await lookup(ctx, credentials.id);
+    const client = await lookup(ctx, credentials.id, options.ip);
     if (client?.token_endpoint_auth_method !== 'client_secret_basic' || client.secretHash === null) {
       throw fail('client authentication failed', true, `basic auth for ${credentials.id}`);
     }
@@ -73,7 +73,7 @@ export async function authenticateClient(
     return { client, method: 'client_secret_basic' };
   }
   if (!bodyId) throw fail('client authentication failed: no client_id', false);
-  const client = await lookup(ctx, bodyId);
+  const client = await lookup(ctx, bodyId, options.ip);
   if (!client) throw fail('client authentication failed', false, `unknown client ${bodyId}`);
   if (bodySecret !== undefined) {
     if (client.token_endpoint_auth_method !== 'client_secret_post' || client.secretHash === null) {
@@ -90,7 +90,7 @@ export async function authenticateClient(
   return { client, method: 'none' };
 }
 
-async function lookup(ctx: Context, clientId: string): Promise<ClientRecord | undefined> {
-  const resolution = await resolveClient(ctx, clientId);
+async function lookup(ctx: Context, clientId: string, ip: string | null): Promise<ClientRecord | undefined> {
+  const resolution = await resolveClient(ctx, clientId, ip);
   return resolution.ok ? resolution.client : undefined;
 }

@@ -26,7 +26,7 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
   const { request } = openInteraction(ctx, params.get('interaction'));
   let client: Awaited<ReturnType<typeof reverify>>;
   try {
-    client = await reverify(ctx, request);
+    client = await reverify(ctx, request, req.ip);
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, error);
     throw error;

@@ -15,7 +15,7 @@ const INACTIVE = { active: false } as const;
  */
 export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<Response> {
   const params = await formParams(req.request);
-  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: false });
+  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: false, ip: req.ip });
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', '"token" is required');
   const found = await inspectToken(ctx, token);

@@ -11,7 +11,7 @@ import { authenticateClient } from './client-auth.js';
  */
 export async function handleRevoke(ctx: Context, req: RequestInfo): Promise<Response> {
   const params = await formParams(req.request);
-  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true });
+  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true, ip: req.ip });
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', '"token" is required');
   const hint = params.get('token_type_hint');

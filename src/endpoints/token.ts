@@ -20,7 +20,7 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   if (!grantType) throw new OAuthError('invalid_request', '"grant_type" is required');
   const repeated = params.repeated().filter((name) => name !== 'resource');
   if (repeated.length) throw new OAuthError('invalid_request', `"${repeated[0]}" must not be repeated`);
-  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true });
+  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true, ip: req.ip });
   if (!GRANTS.has(grantType)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
