@@ -6,6 +6,8 @@
 
 export const MAX_CLIENT_ID_LENGTH = 2048;
 
+const NON_ASCII = /[^ -~]/;
+
 /** A DNS host name: labels of letters, digits and hyphens, at least two labels, a non-numeric TLD. */
 const HOSTNAME =
   /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -70,7 +72,7 @@ export function checkClientIdUrl(
     if (!isIdnSpelling(hostWritten, hostname))
       return fail('the client ID host is not written in canonical form');
   }
-  if (authority !== authority.toLowerCase() && !/[^\x00-\x7f]/.test(authority)) {
+  if (authority !== authority.toLowerCase() && !NON_ASCII.test(authority)) {
     return fail('the client ID host must be lower case');
   }
   const loopback = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
@@ -100,5 +102,5 @@ function decodeURIComponentSafe(value: string): string {
 
 /** An internationalised host is written in Unicode and parsed to punycode; that is the only rewrite allowed. */
 function isIdnSpelling(written: string, parsed: string): boolean {
-  return /[^\x00-\x7f]/.test(written) && parsed.includes('xn--');
+  return NON_ASCII.test(written) && parsed.includes('xn--');
 }
