@@ -3,7 +3,7 @@ import { type AuthorizationRequest, buildRedirect } from '../endpoints/authoriza
 import type { ActiveSession } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
-import type { ClientRecord } from '../store/types.js';
+import { type AuthorizationCodeRecord, type ClientRecord, type GrantRecord, UniqueViolation } from '../store/types.js';
 import { randomToken } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
 import { isValidCodeVerifier, verifyS256 } from '../tokens/pkce.js';
@@ -57,6 +57,21 @@ export async function issueAuthorizationCode(
     state: request.state,
     iss: ctx.config.issuer,
   });
+}
+
+function grantOf(code: AuthorizationCodeRecord, clientId: string, at: number): GrantRecord {
+  return {
+    id: code.grantId,
+    userId: code.userId,
+    clientId,
+    scope: code.scope,
+    resource: code.resource,
+    sessionId: code.sessionId,
+    authTime: code.authTime,
+    createdAt: at,
+    revokedAt: null,
+    revokedReason: null,
+  };
 }
 
 const invalidGrant = (description: string, detail?: string) =>
@@ -118,8 +133,15 @@ export async function exchangeAuthorizationCode(
   const at = ctx.now();
   const consumed = await ctx.store.consumeAuthorizationCode(code.id, at);
   if (consumed.status === 'already_consumed') {
-    // A second valid redemption: someone else holds this code. Revoke what the first one issued.
-    await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');
+    // A second valid redemption: someone else holds this code. Revoke what the first one issued
+    // (OAuth 2.1 §4.1.3). The first redemption may not have created its grant yet: creating it here,
+    // already revoked, makes the winner's createGrant fail, so no token of this code survives.
+    try {
+      await ctx.store.createGrant({ ...grantOf(code, client.client_id, at), revokedAt: at, revokedReason: 'authorization code replayed' });
+    } catch (error) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');
+    }
     await ctx.audit(
       {
         type: 'token.code_replayed',
@@ -145,21 +167,13 @@ export async function exchangeAuthorizationCode(
         resource: code.resource,
       })
     : undefined;
-  await ctx.store.createGrant(
-    {
-      id: code.grantId,
-      userId: code.userId,
-      clientId: client.client_id,
-      scope: code.scope,
-      resource: code.resource,
-      sessionId: code.sessionId,
-      authTime: code.authTime,
-      createdAt: at,
-      revokedAt: null,
-      revokedReason: null,
-    },
-    refresh?.record,
-  );
+  try {
+    await ctx.store.createGrant(grantOf(code, client.client_id, at), refresh?.record);
+  } catch (error) {
+    // A concurrent replay got here first and recorded the grant as revoked.
+    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
+    throw error;
+  }
   const access = issueAccessToken(ctx, {
     sub: code.userId,
     clientId: client.client_id,

@@ -42,7 +42,7 @@ export async function seedClients(
 
 /** A new client secret: 256 bits, shown once; only its hash is stored. */
 export function generateClientSecret(): string {
-  return `ghs_${randomToken(32)}`;
+  return `ghsec_${randomToken(32)}`;
 }
 
 /** A new client_id: never `https://` (CIMD-01 §6.9) and never a user subject (`usr_`). */

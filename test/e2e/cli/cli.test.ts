@@ -108,7 +108,7 @@ describe('the gatehouse CLI', () => {
     expect(created.code).toBe(0);
     const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
     expect(client.client_id).not.toMatch(/^https:/);
-    expect(client.client_secret).toMatch(/^ghs_/);
+    expect(client.client_secret).toMatch(/^ghsec_/);
     expect(created.stderr).toMatch(/not shown again/);
 
     const server = await startCli(['serve', '--config', file], /Gatehouse ready/);
