@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { CookieNames } from './http/cookies.js';
+import type { FailureLimiter } from './http/failure-limit.js';
 import type { CimdService } from './lanes/cimd/service.js';
 import type { AuditEventInput, Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
@@ -16,6 +17,8 @@ export interface Context {
   cookies: CookieNames;
   now(): number;
   audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
+  /** Failed credential presentations per client IP (token, revocation, introspection). */
+  failures: FailureLimiter;
   /** The CIMD lane, when enabled. */
   cimd?: CimdService;
 }

@@ -3,6 +3,7 @@ import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
+import { FailureLimiter } from './http/failure-limit.js';
 import { cookieNames } from './http/cookies.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
@@ -68,6 +69,7 @@ export async function createGatehouse(
       secrets,
       cookies: cookieNames(config.secureCookies),
       now: config.clock,
+      failures: new FailureLimiter(config.maxCredentialFailuresPerMinute, 60_000, config.clock),
       async audit(event, req) {
         try {
           await store.recordAuditEvent(

@@ -32,7 +32,11 @@ interface Route {
   methods: Record<string, Handler>;
   /** Methods allowed cross-origin (adds CORS headers and answers OPTIONS). */
   cors?: string;
+  /** Credential endpoint: repeated invalid credentials from one IP are answered 429. */
+  guarded?: boolean;
 }
+
+const CREDENTIAL_FAILURES = new Set(['invalid_grant', 'invalid_client']);
 
 export type Routes = Map<string, Route>;
 
@@ -62,9 +66,9 @@ export function buildRoutes(ctx: Context): Routes {
   });
   routes.set(`${p}/authorize`, { kind: 'page', methods: { GET: handleAuthorize, POST: handleAuthorize } });
   routes.set(`${p}/authorize/resume`, { kind: 'page', methods: { GET: handleResume } });
-  routes.set(`${p}/token`, { kind: 'api', cors: 'POST', methods: { POST: handleToken } });
-  routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', methods: { POST: handleRevoke } });
-  routes.set(`${p}/introspect`, { kind: 'api', cors: 'POST', methods: { POST: handleIntrospect } });
+  routes.set(`${p}/token`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleToken } });
+  routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleRevoke } });
+  routes.set(`${p}/introspect`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleIntrospect } });
   if (ctx.config.dcr.enabled) {
     routes.set(`${p}/register`, { kind: 'api', cors: 'POST', methods: { POST: handleRegister } });
   }
@@ -144,8 +148,19 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
         headers: { allow: Object.keys(route.methods).join(', ') },
       });
     }
+    if (route.guarded) {
+      const wait = ctx.failures.blockedFor(req.ip ?? 'unknown');
+      if (wait > 0) {
+        throw new OAuthError('rate_limited', 'too many invalid credentials from this address; try again later', {
+          headers: { 'retry-after': String(wait) },
+        });
+      }
+    }
     response = await handler(ctx, req);
   } catch (error) {
+    if (route.guarded && error instanceof OAuthError && CREDENTIAL_FAILURES.has(error.error)) {
+      ctx.failures.fail(req.ip ?? 'unknown');
+    }
     response = renderError(ctx, route.kind, error, req);
   }
   return route.cors ? withCors(response, route.cors) : response;

@@ -174,6 +174,11 @@ export interface GatehouseOptions {
   loginThrottle?: LoginThrottleOptions;
   /** @default "ES256" */
   signingAlgorithm?: SigningAlgorithm;
+  /**
+   * Invalid codes, refresh tokens or client credentials one client IP may present per minute at the
+   * token, revocation and introspection endpoints before it is answered 429. @default 100
+   */
+  maxCredentialFailuresPerMinute?: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
   trustedProxies?: string[];
   /**

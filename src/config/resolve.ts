@@ -88,6 +88,7 @@ export interface ResolvedConfig {
   sessions: { ttl: number };
   loginThrottle: { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number };
   signingAlgorithm: SigningAlgorithm;
+  maxCredentialFailuresPerMinute: number;
   trustedProxies: string[];
   logger: Logger;
   clock: () => number;
@@ -271,6 +272,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       windowSeconds: o.loginThrottle?.windowSeconds ?? 900,
     },
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',
+    maxCredentialFailuresPerMinute: o.maxCredentialFailuresPerMinute ?? 100,
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
     clock: typeof options.clock === 'function' ? options.clock : Date.now,

@@ -205,6 +205,7 @@ export const optionsSchema = z.strictObject({
     })
     .optional(),
   signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
+  maxCredentialFailuresPerMinute: z.number().int().positive().optional(),
   trustedProxies: z.array(z.string()).optional(),
   logger: z.any().optional(),
   clock: z.any().optional(),

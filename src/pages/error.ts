@@ -26,5 +26,8 @@ export interface MessageModel {
 }
 
 export function renderMessage(m: MessageModel): string {
-  return layout({ title: m.title, basePath: m.basePath }, html`<h1 id="page-title">${m.title}</h1><p>${m.message}</p>`);
+  return layout(
+    { title: m.title, basePath: m.basePath },
+    html`<h1 id="page-title">${m.title}</h1><p>${m.message}</p>`,
+  );
 }

@@ -23,7 +23,9 @@ function hasQueryToken(url: string | undefined): boolean {
   if (!url) return false;
   const query = url.indexOf('?');
   if (query === -1) return false;
-  return new URLSearchParams(url.slice(query + 1, url.includes('#') ? url.indexOf('#') : undefined)).has('access_token');
+  return new URLSearchParams(url.slice(query + 1, url.includes('#') ? url.indexOf('#') : undefined)).has(
+    'access_token',
+  );
 }
 
 /** Returns the bearer token, or throws BearerError with the RFC 6750 §3.1 code (null: no credentials). */
@@ -32,19 +34,31 @@ export function extractBearerToken(request: BearerRequest): string {
   const inQuery = hasQueryToken(request.url);
   const isBearer = header !== null && /^bearer(\s|$)/i.test(header.trim());
   if (inQuery && isBearer) {
-    throw new BearerError('invalid_request', 'Send the access token in one way only: the Authorization header.');
+    throw new BearerError(
+      'invalid_request',
+      'Send the access token in one way only: the Authorization header.',
+    );
   }
   if (!isBearer) {
     // RFC 6750 §3.1: no token (or an unsupported method) gets a challenge without an error code.
     throw new BearerError(
       null,
-      inQuery ? 'Access tokens are accepted only in the Authorization header.' : 'This resource requires a bearer access token.',
-      { detail: inQuery ? 'access_token in the query string ignored' : header === null ? 'no Authorization header' : 'not a Bearer credential' },
+      inQuery
+        ? 'Access tokens are accepted only in the Authorization header.'
+        : 'This resource requires a bearer access token.',
+      {
+        detail: inQuery
+          ? 'access_token in the query string ignored'
+          : header === null
+            ? 'no Authorization header'
+            : 'not a Bearer credential',
+      },
     );
   }
   const match = BEARER.exec(header);
   if (!match) throw new BearerError('invalid_request', 'The Authorization header is malformed.');
   const token = match[1]!;
-  if (token.length > MAX_TOKEN_LENGTH) throw new BearerError('invalid_token', 'The access token is invalid.', { detail: 'token too large' });
+  if (token.length > MAX_TOKEN_LENGTH)
+    throw new BearerError('invalid_token', 'The access token is invalid.', { detail: 'token too large' });
   return token;
 }

@@ -31,7 +31,10 @@ export function quote(value: string): string {
 
 /** RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no `"`, no `\`). */
 function describe(description: string): string {
-  return description.replace(/[^\x20-\x7e]/g, '').replace(/"/g, "'").replace(/\\/g, '/');
+  return description
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/');
 }
 
 function union(...lists: readonly (readonly string[])[]): string[] {
@@ -60,10 +63,13 @@ export function buildChallenge(
       ? union(error.scopes)
       : error.error === 'invalid_request'
         ? []
-        : union(config.challengeScopes, operationScopes);
+        : union(config.challengeScopes, operationScopes).filter((scope) => scope !== 'offline_access');
   if (scopes.length) params.push(['scope', scopes.join(' ')]);
 
-  const body = error.error === null ? { error_description: error.description } : { error: error.error, error_description: error.description };
+  const body =
+    error.error === null
+      ? { error_description: error.description }
+      : { error: error.error, error_description: error.description };
   return {
     status: error.status,
     headers: {

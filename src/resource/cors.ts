@@ -4,7 +4,8 @@
  * travel in a header, never in cookies, so `*` without credentials is safe.
  * @see MCP Authorization "Protected Resource Metadata Discovery Requirements"; RFC 9728 §3
  */
-export const ALLOW_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id';
+export const ALLOW_HEADERS =
+  'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id';
 export const EXPOSE_HEADERS = 'www-authenticate, mcp-session-id, mcp-protocol-version';
 
 export function corsHeaders(methods = 'GET, POST, DELETE, OPTIONS'): Record<string, string> {

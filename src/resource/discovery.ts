@@ -29,11 +29,17 @@ export function createDiscovery(config: ResolvedResourceOptions): () => Promise<
   let failedAt = 0;
   const load = async (): Promise<AuthorizationServerMetadata> => {
     const url = authorizationServerMetadataUrl(config.issuer);
-    const response = await config.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5_000) });
-    if (response.status !== 200) throw new Error(`authorization server metadata at ${url} answered ${response.status}`);
+    const response = await config.fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (response.status !== 200)
+      throw new Error(`authorization server metadata at ${url} answered ${response.status}`);
     const metadata = (await response.json()) as AuthorizationServerMetadata;
     if (typeof metadata !== 'object' || metadata === null || metadata.issuer !== config.issuer) {
-      throw new Error(`authorization server metadata at ${url} names issuer ${JSON.stringify(metadata?.issuer)}, not ${config.issuer}`);
+      throw new Error(
+        `authorization server metadata at ${url} names issuer ${JSON.stringify(metadata?.issuer)}, not ${config.issuer}`,
+      );
     }
     return metadata;
   };

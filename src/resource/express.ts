@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessToken } from './access-token.js';
 import { corsHeaders } from './cors.js';
-import { type ScopeRequirement, resolveScopes } from './fetch.js';
+import { resolveScopes, type ScopeRequirement } from './fetch.js';
 import { type McpAuthInfo, toAuthInfo } from './mcp.js';
 import type { ProtectedResource } from './protected-resource.js';
 
@@ -19,7 +19,12 @@ export type AuthenticatedRequest = IncomingMessage & {
 };
 type Next = (error?: unknown) => void;
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | null): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | null,
+): void {
   res.writeHead(status, headers);
   res.end(body ?? undefined);
 }
@@ -36,8 +41,12 @@ export function requireBearerAuth(
     if (req.method === 'OPTIONS') return send(res, 204, corsHeaders(), null);
     const run = async () => {
       const scopes = await resolveScopes(options.scopes, req);
-      const result = await resource.authenticate({ authorization: req.headers.authorization, url: req.originalUrl ?? req.url }, scopes);
-      if (!result.ok) return send(res, result.challenge.status, result.challenge.headers, result.challenge.body);
+      const result = await resource.authenticate(
+        { authorization: req.headers.authorization, url: req.originalUrl ?? req.url },
+        scopes,
+      );
+      if (!result.ok)
+        return send(res, result.challenge.status, result.challenge.headers, result.challenge.body);
       req.accessToken = result.token;
       req.auth = toAuthInfo(result.token);
       for (const [name, value] of Object.entries(corsHeaders())) res.setHeader(name, value);
@@ -52,8 +61,9 @@ export function protectedResourceMetadata(
   resource: ProtectedResource,
 ): (req: AuthenticatedRequest, res: ServerResponse, next: Next) => void {
   return (req, res, next) => {
-    const path = req.originalUrl ?? req.url ?? '/';
-    const response = resource.handleMetadata(new Request(new URL(path, 'http://resource.invalid'), { method: req.method }));
+    const url = req.originalUrl ?? req.url ?? '/';
+    const query = url.indexOf('?');
+    const response = resource.metadataResponse(req.method ?? 'GET', query === -1 ? url : url.slice(0, query));
     if (!response) return next();
     response
       .text()

@@ -10,9 +10,14 @@ import type { ProtectedResource } from './protected-resource.js';
  */
 
 /** Scopes a request needs: a fixed list, or computed from the request (clone it to read the body). */
-export type ScopeRequirement<R> = readonly string[] | ((request: R) => readonly string[] | Promise<readonly string[]>);
+export type ScopeRequirement<R> =
+  | readonly string[]
+  | ((request: R) => readonly string[] | Promise<readonly string[]>);
 
-export async function resolveScopes<R>(requirement: ScopeRequirement<R> | undefined, request: R): Promise<readonly string[]> {
+export async function resolveScopes<R>(
+  requirement: ScopeRequirement<R> | undefined,
+  request: R,
+): Promise<readonly string[]> {
   if (requirement === undefined) return [];
   return typeof requirement === 'function' ? requirement(request) : requirement;
 }
@@ -20,7 +25,8 @@ export async function resolveScopes<R>(requirement: ScopeRequirement<R> | undefi
 /** Adds the CORS headers a browser client needs to read the response (without replacing any). */
 export function withCors(response: Response): Response {
   const out = new Response(response.body, response);
-  for (const [name, value] of Object.entries(corsHeaders())) if (!out.headers.has(name)) out.headers.set(name, value);
+  for (const [name, value] of Object.entries(corsHeaders()))
+    if (!out.headers.has(name)) out.headers.set(name, value);
   return out;
 }
 
@@ -34,7 +40,10 @@ export function withBearerAuth(
     if (metadata) return metadata;
     if (request.method === 'OPTIONS') return preflightResponse();
     const scopes = await resolveScopes(options.scopes, request);
-    const result = await resource.authenticate({ authorization: request.headers.get('authorization'), url: request.url }, scopes);
+    const result = await resource.authenticate(
+      { authorization: request.headers.get('authorization'), url: request.url },
+      scopes,
+    );
     if (!result.ok) return challengeResponse(result.challenge);
     return withCors(await handler(request, result.token));
   };

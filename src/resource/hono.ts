@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AccessToken } from './access-token.js';
 import { challengeResponse } from './challenge.js';
 import { corsHeaders, preflightResponse } from './cors.js';
-import { type ScopeRequirement, resolveScopes } from './fetch.js';
+import { resolveScopes, type ScopeRequirement } from './fetch.js';
 import { type McpAuthInfo, toAuthInfo } from './mcp.js';
 import type { ProtectedResource } from './protected-resource.js';
 
@@ -24,12 +24,16 @@ export function bearerAuth(
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflightResponse();
     const scopes = await resolveScopes(options.scopes, c.req.raw);
-    const result = await resource.authenticate({ authorization: c.req.header('authorization'), url: c.req.url }, scopes);
+    const result = await resource.authenticate(
+      { authorization: c.req.header('authorization'), url: c.req.url },
+      scopes,
+    );
     if (!result.ok) return challengeResponse(result.challenge);
     c.set('accessToken', result.token);
     c.set('auth', toAuthInfo(result.token));
     await next();
-    for (const [name, value] of Object.entries(corsHeaders())) if (!c.res.headers.has(name)) c.header(name, value);
+    for (const [name, value] of Object.entries(corsHeaders()))
+      if (!c.res.headers.has(name)) c.header(name, value);
   };
 }
 

@@ -10,10 +10,26 @@ export { type BearerRequest, extractBearerToken } from './bearer.js';
 export { buildChallenge, type Challenge, challengeResponse } from './challenge.js';
 export { corsHeaders, preflightResponse } from './cors.js';
 export { authorizationServerMetadataUrl } from './discovery.js';
-export { type BearerErrorCode, BearerError, isBearerError, ResourceConfigError } from './errors.js';
+export { BearerError, type BearerErrorCode, isBearerError, ResourceConfigError } from './errors.js';
 export { type ScopeRequirement, withBearerAuth, withCors } from './fetch.js';
-export { type McpAuthInfo, type McpScopePolicy, mcpRequiredScopes, protectMcpEndpoint, toAuthInfo } from './mcp.js';
-export { buildMetadata, metadataPath, metadataUrl, type ProtectedResourceMetadata, WELL_KNOWN } from './metadata.js';
+export {
+  type McpAuthInfo,
+  type McpScopePolicy,
+  mcpRequiredScopes,
+  protectMcpEndpoint,
+  toAuthInfo,
+} from './mcp.js';
+export {
+  buildMetadata,
+  metadataPath,
+  metadataUrl,
+  type ProtectedResourceMetadata,
+  WELL_KNOWN,
+} from './metadata.js';
 export type { IntrospectionOptions, ProtectedResourceOptions, ResolvedResourceOptions } from './options.js';
-export { type AuthenticationResult, createProtectedResource, type ProtectedResource } from './protected-resource.js';
+export {
+  type AuthenticationResult,
+  createProtectedResource,
+  type ProtectedResource,
+} from './protected-resource.js';
 export { expandScopes, missingScopes, splitScope } from './scopes.js';

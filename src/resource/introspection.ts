@@ -17,7 +17,8 @@ import { splitScope } from './scopes.js';
 
 const MAX_CACHE_ENTRIES = 10_000;
 
-const inactive = (detail: string) => new BearerError('invalid_token', 'The access token is invalid, expired or revoked.', { detail });
+const inactive = (detail: string) =>
+  new BearerError('invalid_token', 'The access token is invalid, expired or revoked.', { detail });
 
 /** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before they are Basic-encoded. */
 function basicAuthorization(clientId: string, secret: string): string {
@@ -30,7 +31,11 @@ function audienceIncludes(aud: unknown, resource: string): boolean {
 }
 
 /** Checks an introspection answer and turns it into an AccessToken. */
-export function readIntrospection(config: ResolvedResourceOptions, token: string, answer: Record<string, unknown>): AccessToken {
+export function readIntrospection(
+  config: ResolvedResourceOptions,
+  token: string,
+  answer: Record<string, unknown>,
+): AccessToken {
   const now = config.clock() / 1000;
   const skew = config.clockTolerance;
   if (answer.active !== true) throw inactive('introspection: active is not true');
@@ -40,14 +45,30 @@ export function readIntrospection(config: ResolvedResourceOptions, token: string
   }
   if (iss !== undefined && iss !== config.issuer) throw inactive(`introspection: iss ${String(iss)}`);
   if (!audienceIncludes(aud, config.resource)) {
-    throw new BearerError('invalid_token', 'The access token was not issued for this resource.', { detail: `introspection: aud ${JSON.stringify(aud)}` });
+    throw new BearerError('invalid_token', 'The access token was not issued for this resource.', {
+      detail: `introspection: aud ${JSON.stringify(aud)}`,
+    });
   }
   if (typeof exp !== 'number' || exp + skew <= now) throw inactive('introspection: expired or no exp');
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - skew > now)) throw inactive('introspection: not yet valid');
-  if (typeof sub !== 'string' || typeof clientId !== 'string' || (scope !== undefined && typeof scope !== 'string')) {
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - skew > now))
+    throw inactive('introspection: not yet valid');
+  if (
+    typeof sub !== 'string' ||
+    typeof clientId !== 'string' ||
+    (scope !== undefined && typeof scope !== 'string')
+  ) {
     throw inactive('introspection: sub, client_id or scope missing');
   }
-  return { token, issuer: config.issuer, subject: sub, clientId, scopes: splitScope(scope), expiresAt: exp, resource: config.resource, claims: answer };
+  return {
+    token,
+    issuer: config.issuer,
+    subject: sub,
+    clientId,
+    scopes: splitScope(scope),
+    expiresAt: exp,
+    resource: config.resource,
+    claims: answer,
+  };
 }
 
 export function createIntrospectionVerifier(
@@ -60,17 +81,23 @@ export function createIntrospectionVerifier(
 
   const introspect = async (token: string): Promise<Record<string, unknown>> => {
     const endpoint = settings.endpoint ?? (await discover()).introspection_endpoint;
-    if (typeof endpoint !== 'string') throw new Error(`the metadata of ${config.issuer} has no introspection_endpoint`);
+    if (typeof endpoint !== 'string')
+      throw new Error(`the metadata of ${config.issuer} has no introspection_endpoint`);
     const response = await config.fetch(endpoint, {
       method: 'POST',
-      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
       signal: AbortSignal.timeout(5_000),
     });
     // Anything but 200 is this resource's problem (bad credentials, an outage), not the token's.
     if (response.status !== 200) throw new Error(`introspection at ${endpoint} answered ${response.status}`);
     const answer = (await response.json()) as Record<string, unknown>;
-    if (typeof answer !== 'object' || answer === null) throw new Error(`introspection at ${endpoint} did not answer a JSON object`);
+    if (typeof answer !== 'object' || answer === null)
+      throw new Error(`introspection at ${endpoint} did not answer a JSON object`);
     return answer;
   };
 

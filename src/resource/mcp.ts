@@ -50,7 +50,12 @@ function scopesForMessage(message: unknown, policy: McpScopePolicy): readonly st
   if (typeof message !== 'object' || message === null) return [];
   const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
   if (typeof method !== 'string') return [];
-  if (method === 'tools/call' && typeof params?.name === 'string' && policy.tools && Object.hasOwn(policy.tools, params.name)) {
+  if (
+    method === 'tools/call' &&
+    typeof params?.name === 'string' &&
+    policy.tools &&
+    Object.hasOwn(policy.tools, params.name)
+  ) {
     return policy.tools[params.name]!;
   }
   return policy.methods && Object.hasOwn(policy.methods, method) ? policy.methods[method]! : [];
@@ -70,7 +75,10 @@ export function mcpRequiredScopes(body: unknown, policy: McpScopePolicy): string
 export function protectMcpEndpoint(
   resource: ProtectedResource,
   policy: McpScopePolicy,
-  handler: (request: Request, context: { authInfo: McpAuthInfo; parsedBody: unknown; token: AccessToken }) => Promise<Response>,
+  handler: (
+    request: Request,
+    context: { authInfo: McpAuthInfo; parsedBody: unknown; token: AccessToken },
+  ) => Promise<Response>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     const metadata = resource.handleMetadata(request);
@@ -84,8 +92,13 @@ export function protectMcpEndpoint(
         .catch(() => undefined);
     }
     const scopes = mcpRequiredScopes(parsedBody, policy);
-    const result = await resource.authenticate({ authorization: request.headers.get('authorization'), url: request.url }, scopes);
+    const result = await resource.authenticate(
+      { authorization: request.headers.get('authorization'), url: request.url },
+      scopes,
+    );
     if (!result.ok) return challengeResponse(result.challenge);
-    return withCors(await handler(request, { authInfo: toAuthInfo(result.token), parsedBody, token: result.token }));
+    return withCors(
+      await handler(request, { authInfo: toAuthInfo(result.token), parsedBody, token: result.token }),
+    );
   };
 }

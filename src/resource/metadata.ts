@@ -45,13 +45,18 @@ export function metadataUrl(resource: string): string {
  * The document for `resource` (RFC 9728 §2): `resource` byte-identical to the identifier (§3.3),
  * bearer tokens in the header only (MCP "Token Requirements"), and no member with an empty array (§2).
  */
-export function buildMetadata(config: ResolvedResourceOptions, resource = config.resource): ProtectedResourceMetadata {
+export function buildMetadata(
+  config: ResolvedResourceOptions,
+  resource = config.resource,
+): ProtectedResourceMetadata {
   const doc: ProtectedResourceMetadata = {
     resource,
     authorization_servers: [config.issuer],
     bearer_methods_supported: ['header'],
   };
-  if (config.scopesSupported.length) doc.scopes_supported = [...config.scopesSupported];
+  // MCP 2026-07-28 "Refresh Tokens": offline_access is the client's business, not the resource's.
+  const scopes = config.scopesSupported.filter((scope) => scope !== 'offline_access');
+  if (scopes.length) doc.scopes_supported = scopes;
   if (config.resourceName !== null) doc.resource_name = config.resourceName;
   if (config.resourceDocumentation !== null) doc.resource_documentation = config.resourceDocumentation;
   return doc;
@@ -75,18 +80,24 @@ export function metadataDocuments(config: ResolvedResourceOptions): Map<string, 
   return documents;
 }
 
-/** Serves the metadata routes; `undefined` for any other path, so callers pass the request on. */
-export function createMetadataHandler(config: ResolvedResourceOptions): (request: Request) => Response | undefined {
+/**
+ * Answers a request for one of the metadata paths (GET, HEAD, OPTIONS; 405 otherwise), or returns
+ * `undefined` for any other path so callers pass the request on. Takes the method and path rather than
+ * a Request, so node adapters need not build one.
+ */
+export function createMetadataResponder(
+  config: ResolvedResourceOptions,
+): (method: string, pathname: string) => Response | undefined {
   const bodies = new Map([...metadataDocuments(config)].map(([path, doc]) => [path, JSON.stringify(doc)]));
-  return (request) => {
-    const body = bodies.get(new URL(request.url).pathname);
+  return (method, pathname) => {
+    const body = bodies.get(pathname);
     if (body === undefined) return undefined;
-    if (request.method === 'OPTIONS') return preflightResponse('GET, OPTIONS');
+    if (method === 'OPTIONS') return preflightResponse('GET, OPTIONS');
     const headers = { ...corsHeaders('GET, OPTIONS'), 'cache-control': 'public, max-age=300' };
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
+    if (method !== 'GET' && method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { ...headers, allow: 'GET, HEAD, OPTIONS' } });
     }
-    return new Response(request.method === 'HEAD' ? null : body, {
+    return new Response(method === 'HEAD' ? null : body, {
       headers: { ...headers, 'content-type': 'application/json' },
     });
   };

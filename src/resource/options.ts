@@ -93,13 +93,25 @@ export interface ResolvedResourceOptions {
   jwksUri: string | null;
   jwksCooldown: number;
   jwksMaxAge: number;
-  introspection: Required<Omit<IntrospectionOptions, 'endpoint'>> & { endpoint: string | null } | null;
+  introspection: (Required<Omit<IntrospectionOptions, 'endpoint'>> & { endpoint: string | null }) | null;
   fetch: typeof fetch;
   clock: () => number;
 }
 
 const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA'];
-const ALLOWED_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519']);
+const ALLOWED_ALGORITHMS = new Set([
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+]);
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 
@@ -108,7 +120,11 @@ function fail(field: string, message: string): never {
 }
 
 /** An absolute https URL (http on loopback, for development), with no fragment. */
-function assertHttpUrl(field: string, value: unknown, extra: { query?: boolean; trailingSlash?: boolean } = {}): string {
+function assertHttpUrl(
+  field: string,
+  value: unknown,
+  extra: { query?: boolean; trailingSlash?: boolean } = {},
+): string {
   if (typeof value !== 'string' || value === '') fail(field, 'must be a non-empty string');
   let url: URL;
   try {
@@ -129,7 +145,8 @@ function assertHttpUrl(field: string, value: unknown, extra: { query?: boolean; 
 function assertScopes(field: string, value: unknown): string[] {
   if (!Array.isArray(value)) fail(field, 'must be an array of scope strings');
   value.forEach((scope, i) => {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) fail(`${field}[${i}]`, 'must be a scope token (RFC 6749 §3.3)');
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+      fail(`${field}[${i}]`, 'must be a scope token (RFC 6749 §3.3)');
   });
   return [...new Set(value as string[])];
 }
@@ -143,7 +160,8 @@ function assertSeconds(field: string, value: unknown, max: number): number {
 
 function resolveHierarchy(value: unknown): Record<string, string[]> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('scopeHierarchy', 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('scopeHierarchy', 'must be an object');
   const out: Record<string, string[]> = {};
   for (const [scope, implied] of Object.entries(value)) {
     if (!SCOPE_TOKEN.test(scope)) fail(`scopeHierarchy.${scope}`, 'must be keyed by scope tokens');
@@ -157,7 +175,8 @@ function resolveAlgorithms(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) fail('algorithms', 'must be a non-empty array');
   for (const alg of value) {
     // RFC 8725 §3.1, §3.2: never `none`, and never a symmetric algorithm the key set could be fed to.
-    if (typeof alg !== 'string' || !ALLOWED_ALGORITHMS.has(alg)) fail('algorithms', `"${String(alg)}" is not an allowed asymmetric JWS algorithm`);
+    if (typeof alg !== 'string' || !ALLOWED_ALGORITHMS.has(alg))
+      fail('algorithms', `"${String(alg)}" is not an allowed asymmetric JWS algorithm`);
   }
   return [...(value as string[])];
 }
@@ -167,11 +186,16 @@ export function resolveResourceOptions(options: ProtectedResourceOptions): Resol
   const issuer = assertHttpUrl('issuer', options.issuer, { query: false, trailingSlash: false });
   // RFC 8707 §2: a resource identifier SHOULD NOT have a query; refusing one keeps the metadata path exact.
   const resource = assertHttpUrl('resource', options.resource, { query: false });
-  const scopesSupported = options.scopesSupported === undefined ? [] : assertScopes('scopesSupported', options.scopesSupported);
-  const challengeScopes = options.challengeScopes === undefined ? scopesSupported : assertScopes('challengeScopes', options.challengeScopes);
+  const scopesSupported =
+    options.scopesSupported === undefined ? [] : assertScopes('scopesSupported', options.scopesSupported);
+  const challengeScopes =
+    options.challengeScopes === undefined
+      ? scopesSupported
+      : assertScopes('challengeScopes', options.challengeScopes);
   const introspection = options.introspection;
   if (introspection !== undefined) {
-    if (typeof introspection.clientId !== 'string' || introspection.clientId === '') fail('introspection.clientId', 'must be a non-empty string');
+    if (typeof introspection.clientId !== 'string' || introspection.clientId === '')
+      fail('introspection.clientId', 'must be a non-empty string');
     if (typeof introspection.clientSecret !== 'string' || introspection.clientSecret === '') {
       fail('introspection.clientSecret', 'must be a non-empty string');
     }
@@ -186,18 +210,31 @@ export function resolveResourceOptions(options: ProtectedResourceOptions): Resol
     scopeHierarchy: resolveHierarchy(options.scopeHierarchy),
     resourceName: options.resourceName ?? null,
     resourceDocumentation:
-      options.resourceDocumentation === undefined ? null : assertHttpUrl('resourceDocumentation', options.resourceDocumentation),
+      options.resourceDocumentation === undefined
+        ? null
+        : assertHttpUrl('resourceDocumentation', options.resourceDocumentation),
     algorithms: resolveAlgorithms(options.algorithms),
-    clockTolerance: options.clockTolerance === undefined ? 30 : assertSeconds('clockTolerance', options.clockTolerance, 300),
+    clockTolerance:
+      options.clockTolerance === undefined
+        ? 30
+        : assertSeconds('clockTolerance', options.clockTolerance, 300),
     jwksUri: options.jwksUri === undefined ? null : assertHttpUrl('jwksUri', options.jwksUri),
-    jwksCooldown: options.jwksCooldown === undefined ? 30 : assertSeconds('jwksCooldown', options.jwksCooldown, 3600),
-    jwksMaxAge: options.jwksMaxAge === undefined ? 600 : assertSeconds('jwksMaxAge', options.jwksMaxAge, 86400),
+    jwksCooldown:
+      options.jwksCooldown === undefined ? 30 : assertSeconds('jwksCooldown', options.jwksCooldown, 3600),
+    jwksMaxAge:
+      options.jwksMaxAge === undefined ? 600 : assertSeconds('jwksMaxAge', options.jwksMaxAge, 86400),
     introspection: introspection
       ? {
           clientId: introspection.clientId,
           clientSecret: introspection.clientSecret,
-          endpoint: introspection.endpoint === undefined ? null : assertHttpUrl('introspection.endpoint', introspection.endpoint),
-          cacheTtl: introspection.cacheTtl === undefined ? 30 : assertSeconds('introspection.cacheTtl', introspection.cacheTtl, 3600),
+          endpoint:
+            introspection.endpoint === undefined
+              ? null
+              : assertHttpUrl('introspection.endpoint', introspection.endpoint),
+          cacheTtl:
+            introspection.cacheTtl === undefined
+              ? 30
+              : assertSeconds('introspection.cacheTtl', introspection.cacheTtl, 3600),
         }
       : null,
     fetch: fetchImpl,

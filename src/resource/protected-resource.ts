@@ -4,8 +4,17 @@ import { buildChallenge, type Challenge } from './challenge.js';
 import { createDiscovery } from './discovery.js';
 import { BearerError } from './errors.js';
 import { createIntrospectionVerifier } from './introspection.js';
-import { buildMetadata, createMetadataHandler, metadataUrl, type ProtectedResourceMetadata } from './metadata.js';
-import { type ProtectedResourceOptions, type ResolvedResourceOptions, resolveResourceOptions } from './options.js';
+import {
+  buildMetadata,
+  createMetadataResponder,
+  metadataUrl,
+  type ProtectedResourceMetadata,
+} from './metadata.js';
+import {
+  type ProtectedResourceOptions,
+  type ResolvedResourceOptions,
+  resolveResourceOptions,
+} from './options.js';
 import { missingScopes } from './scopes.js';
 import { createJwtVerifier, createKeySet } from './verify.js';
 
@@ -27,6 +36,8 @@ export interface ProtectedResource {
   readonly metadataUrl: string;
   /** Answers the RFC 9728 well-known routes (GET, HEAD, OPTIONS); `undefined` for any other path. */
   handleMetadata(request: Request): Response | undefined;
+  /** The same, from a method and a path (for adapters that have no Request). */
+  metadataResponse(method: string, pathname: string): Response | undefined;
   /**
    * Reads the bearer token from the request, verifies it, and checks that it carries `scopes`
    * (taking the scope hierarchy into account). Never throws for a client's mistake: the result holds
@@ -47,22 +58,27 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
   const verify: TokenVerifier = config.introspection
     ? createIntrospectionVerifier(config, discover)
     : createJwtVerifier(config, createKeySet(config, discover));
-  const handleMetadata = createMetadataHandler(config);
+  const metadataResponse = createMetadataResponder(config);
 
   const checkScopes = (token: AccessToken, scopes: readonly string[]): BearerError | undefined => {
     if (missingScopes(token.scopes, scopes, config.scopeHierarchy).length === 0) return undefined;
     // MCP "Scope Challenge Handling": name every scope the operation needs, not only the missing ones.
-    return new BearerError('insufficient_scope', 'The access token does not carry the scope this operation needs.', {
-      scopes: [...new Set(scopes)],
-      detail: `granted: ${token.scopes.join(' ') || '(none)'}; required: ${scopes.join(' ')}`,
-    });
+    return new BearerError(
+      'insufficient_scope',
+      'The access token does not carry the scope this operation needs.',
+      {
+        scopes: [...new Set(scopes)],
+        detail: `granted: ${token.scopes.join(' ') || '(none)'}; required: ${scopes.join(' ')}`,
+      },
+    );
   };
 
   return {
     options: config,
     metadata: buildMetadata(config),
     metadataUrl: metadataUrl(config.resource),
-    handleMetadata,
+    metadataResponse,
+    handleMetadata: (request) => metadataResponse(request.method, new URL(request.url).pathname),
     verifyToken: verify,
     checkScopes,
     challenge: (error, scopes = []) => buildChallenge(config, error, scopes),

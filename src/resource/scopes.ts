@@ -11,7 +11,10 @@ export function splitScope(scope: unknown): string[] {
 }
 
 /** Every scope the granted ones stand for: the granted scopes and, transitively, what they imply. */
-export function expandScopes(granted: Iterable<string>, hierarchy: Readonly<Record<string, readonly string[]>>): Set<string> {
+export function expandScopes(
+  granted: Iterable<string>,
+  hierarchy: Readonly<Record<string, readonly string[]>>,
+): Set<string> {
   const effective = new Set<string>();
   const pending = [...granted];
   while (pending.length) {

@@ -27,7 +27,10 @@ const invalid = (description: string, detail: string, cause?: unknown) =>
   new BearerError('invalid_token', description, { detail, cause });
 
 /** The key set of the issuer, located through `jwksUri` or the issuer's metadata. */
-export function createKeySet(config: ResolvedResourceOptions, discover: () => Promise<AuthorizationServerMetadata>): JWTVerifyGetKey {
+export function createKeySet(
+  config: ResolvedResourceOptions,
+  discover: () => Promise<AuthorizationServerMetadata>,
+): JWTVerifyGetKey {
   let keySet: JWTVerifyGetKey | undefined;
   const open = async (): Promise<JWTVerifyGetKey> => {
     const uri = config.jwksUri ?? (await discover()).jwks_uri;
@@ -47,7 +50,8 @@ export function createKeySet(config: ResolvedResourceOptions, discover: () => Pr
 
 /** Maps a jose failure to the description a client sees; anything that is not a token problem rethrows. */
 function toBearerError(error: unknown): BearerError {
-  if (error instanceof errors.JWTExpired) return invalid('The access token has expired.', error.message, error);
+  if (error instanceof errors.JWTExpired)
+    return invalid('The access token has expired.', error.message, error);
   if (error instanceof errors.JWTClaimValidationFailed) {
     const descriptions: Record<string, string> = {
       aud: 'The access token was not issued for this resource.',
@@ -55,12 +59,17 @@ function toBearerError(error: unknown): BearerError {
       nbf: 'The access token is not valid yet.',
       typ: 'The token is not an access token.',
     };
-    return invalid(descriptions[error.claim] ?? 'The access token is invalid.', `${error.claim}: ${error.message}`, error);
+    return invalid(
+      descriptions[error.claim] ?? 'The access token is invalid.',
+      `${error.claim}: ${error.message}`,
+      error,
+    );
   }
   // The key set could not be fetched or read: a fault on this side, not the client's token.
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) throw error;
   if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') throw error;
-  if (error instanceof errors.JOSEError) return invalid('The access token is invalid.', `${error.code}: ${error.message}`, error);
+  if (error instanceof errors.JOSEError)
+    return invalid('The access token is invalid.', `${error.code}: ${error.message}`, error);
   throw error;
 }
 
@@ -81,8 +90,15 @@ export function createJwtVerifier(config: ResolvedResourceOptions, getKey: JWTVe
       throw toBearerError(error);
     }
     const { sub, client_id: clientId, scope, exp } = payload;
-    if (typeof sub !== 'string' || typeof clientId !== 'string' || (scope !== undefined && typeof scope !== 'string')) {
-      throw invalid('The access token is invalid.', 'sub, client_id or scope is not a string (RFC 9068 §2.2)');
+    if (
+      typeof sub !== 'string' ||
+      typeof clientId !== 'string' ||
+      (scope !== undefined && typeof scope !== 'string')
+    ) {
+      throw invalid(
+        'The access token is invalid.',
+        'sub, client_id or scope is not a string (RFC 9068 §2.2)',
+      );
     }
     return {
       token,
