@@ -68,7 +68,12 @@ export function buildRoutes(ctx: Context): Routes {
   routes.set(`${p}/authorize/resume`, { kind: 'page', methods: { GET: handleResume } });
   routes.set(`${p}/token`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleToken } });
   routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleRevoke } });
-  routes.set(`${p}/introspect`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleIntrospect } });
+  routes.set(`${p}/introspect`, {
+    kind: 'api',
+    cors: 'POST',
+    guarded: true,
+    methods: { POST: handleIntrospect },
+  });
   if (ctx.config.dcr.enabled) {
     routes.set(`${p}/register`, { kind: 'api', cors: 'POST', methods: { POST: handleRegister } });
   }
@@ -151,9 +156,13 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
     if (route.guarded) {
       const wait = ctx.failures.blockedFor(req.ip ?? 'unknown');
       if (wait > 0) {
-        throw new OAuthError('rate_limited', 'too many invalid credentials from this address; try again later', {
-          headers: { 'retry-after': String(wait) },
-        });
+        throw new OAuthError(
+          'rate_limited',
+          'too many invalid credentials from this address; try again later',
+          {
+            headers: { 'retry-after': String(wait) },
+          },
+        );
       }
     }
     response = await handler(ctx, req);

@@ -69,6 +69,19 @@ export function openInteraction(
 }
 
 /**
+ * Where a form carrying this interaction may end up after its redirects: the verified redirect URI
+ * (for the page's CSP form-action). Nothing for a missing or invalid interaction.
+ */
+export function interactionFormTargets(ctx: Context, sealed: string | undefined): string[] {
+  if (!sealed) return [];
+  try {
+    return [openInteraction(ctx, sealed).request.redirect_uri];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Appends parameters to a (verified) redirect URI, keeping its query (OAuth 2.1 §2.3) and never adding
  * a fragment. The registered string is used as is: never re-serialised through URL, which would alter it.
  */

@@ -235,7 +235,7 @@ function consentPage(
     userEmail: active.user.email,
     warnings,
   });
-  return html(body);
+  return html(body, { formTargets: [request.redirect_uri] });
 }
 
 function hostOf(uri: string): string {

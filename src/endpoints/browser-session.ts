@@ -78,12 +78,16 @@ export function sessionCsrf(ctx: Context, session: BrowserSessionRecord): string
 /** Refuses a state-changing request from another site (403), before anything else is looked at. */
 export function assertSameOrigin(ctx: Context, req: RequestInfo): void {
   const origin = req.request.headers.get('origin');
-  if (origin !== null && origin !== ctx.config.origin) {
+  const fetchSite = req.request.headers.get('sec-fetch-site');
+  // Under Referrer-Policy: no-referrer a browser sends `Origin: null` on the page's own POST; it is
+  // believed only together with Sec-Fetch-Site: same-origin (the CSRF token is checked regardless).
+  const sameOriginNull = origin === 'null' && fetchSite === 'same-origin';
+  if (origin !== null && origin !== ctx.config.origin && !sameOriginNull) {
     throw new OAuthError('forbidden', 'This form was submitted from another site.', {
       detail: `origin ${origin}`,
     });
   }
-  if (req.request.headers.get('sec-fetch-site') === 'cross-site') {
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
     throw new OAuthError('forbidden', 'This form was submitted from another site.', {
       detail: 'sec-fetch-site',
     });

@@ -6,7 +6,7 @@ import { renderLogin } from '../pages/login.js';
 import { renderSignup } from '../pages/signup.js';
 import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
-import { openInteraction } from './authorization-request.js';
+import { interactionFormTargets, openInteraction } from './authorization-request.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
 import { errorPage } from './pages-common.js';
 
@@ -65,7 +65,7 @@ function loginPage(
       clientName: m.clientName,
       signupHref: ctx.config.signup ? `${ctx.config.issuerPath}/signup${query}` : undefined,
     }),
-    { status: m.status ?? 200, headers: m.headers },
+    { status: m.status ?? 200, headers: m.headers, formTargets: interactionFormTargets(ctx, m.interaction) },
   );
   if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
   return response;
@@ -144,7 +144,7 @@ function signupPage(
       error: m.error,
       loginHref: `${ctx.config.issuerPath}/login${query}`,
     }),
-    { status: m.status ?? 200 },
+    { status: m.status ?? 200, formTargets: interactionFormTargets(ctx, m.interaction) },
   );
   if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
   return response;

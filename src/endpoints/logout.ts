@@ -28,6 +28,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
   const fields = Object.fromEntries(FIELDS.map((f) => [f, params.get(f)]));
   const active = await readSession(ctx, req);
   if (active && !isPost) {
+    const target = await postLogoutTarget(ctx, params);
     return html(
       renderLogoutConfirm({
         basePath: ctx.config.issuerPath,
@@ -36,6 +37,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
         fields,
         email: active.user.email,
       }),
+      { formTargets: target ? [target] : [] },
     );
   }
   const headers: Record<string, string> = {};

@@ -3,7 +3,12 @@ import { type AuthorizationRequest, buildRedirect } from '../endpoints/authoriza
 import type { ActiveSession } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
-import { type AuthorizationCodeRecord, type ClientRecord, type GrantRecord, UniqueViolation } from '../store/types.js';
+import {
+  type AuthorizationCodeRecord,
+  type ClientRecord,
+  type GrantRecord,
+  UniqueViolation,
+} from '../store/types.js';
 import { randomToken } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
 import { isValidCodeVerifier, verifyS256 } from '../tokens/pkce.js';
@@ -137,7 +142,11 @@ export async function exchangeAuthorizationCode(
     // (OAuth 2.1 §4.1.3). The first redemption may not have created its grant yet: creating it here,
     // already revoked, makes the winner's createGrant fail, so no token of this code survives.
     try {
-      await ctx.store.createGrant({ ...grantOf(code, client.client_id, at), revokedAt: at, revokedReason: 'authorization code replayed' });
+      await ctx.store.createGrant({
+        ...grantOf(code, client.client_id, at),
+        revokedAt: at,
+        revokedReason: 'authorization code replayed',
+      });
     } catch (error) {
       if (!(error instanceof UniqueViolation)) throw error;
       await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');

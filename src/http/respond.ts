@@ -1,9 +1,32 @@
 import type { OAuthError } from '../errors.js';
 
+/**
+ * The page CSP. `form-action` also governs the redirects that follow a form submission (Chromium
+ * enforces it on every hop), so a page whose form ends in a redirect to the client lists that
+ * client's verified redirect origin.
+ */
+export function pageCsp(formTargets: readonly string[] = []): string {
+  const sources = [
+    "'self'",
+    ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== undefined)),
+  ];
+  return `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/** A CSP source for a redirect URI: its origin, or `scheme:` for a private-use scheme. */
+function cspSource(uri: string): string | undefined {
+  try {
+    const url = new URL(uri);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Headers for every HTML page: no framing (OAuth 2.1 §7.10; RFC 9700 §4.16), no referrer leaks (§4.2.4). */
 export const PAGE_SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': pageCsp(),
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
@@ -42,11 +65,19 @@ export function oauthErrorJson(error: OAuthError, extraHeaders: Record<string, s
 
 export function html(
   body: string,
-  init: { status?: number; headers?: Record<string, string> } = {},
+  init: { status?: number; headers?: Record<string, string>; formTargets?: readonly string[] } = {},
 ): Response {
+  const csp: Record<string, string> = init.formTargets?.length
+    ? { 'content-security-policy': pageCsp(init.formTargets) }
+    : {};
   return new Response(body, {
     status: init.status ?? 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', ...PAGE_SECURITY_HEADERS, ...init.headers },
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      ...PAGE_SECURITY_HEADERS,
+      ...csp,
+      ...init.headers,
+    },
   });
 }
 
