@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createTodoServer } from '../../examples/todo-mcp/index.js';
 import { listen } from '../adapters/node.js';
 import type { GatehouseOptions } from '../config/options.js';
 import { createGatehouse } from '../gatehouse.js';
@@ -8,8 +9,8 @@ import { randomToken } from '../tokens/crypto.js';
 import { installShutdown } from './serve.js';
 
 /**
- * `gatehouse demo` (npm start): Gatehouse on loopback with SQLite under .gatehouse/, a demo user and a
- * preregistered client. The demo's secret and password are generated on first run and kept in
+ * `gatehouse demo` (npm start): Gatehouse and the Todo MCP server on loopback with SQLite under
+ * .gatehouse/, a demo user, and every client lane on (a preregistered client, CIMD and DCR). The demo's secret and password are generated on first run and kept in
  * .gatehouse/demo.json, so data (and signing keys) survive a restart.
  */
 
@@ -34,8 +35,12 @@ async function demoState(dir: string): Promise<DemoState> {
   return state;
 }
 
+export function demoMcpUrl(): string {
+  return `http://127.0.0.1:${DEMO_MCP_PORT}/mcp`;
+}
+
 export function demoOptions(state: DemoState, port: number, dir: string): GatehouseOptions {
-  const mcpUrl = `http://127.0.0.1:${DEMO_MCP_PORT}/mcp`;
+  const mcpUrl = demoMcpUrl();
   return {
     issuer: `http://127.0.0.1:${port}`,
     port,
@@ -56,6 +61,7 @@ export function demoOptions(state: DemoState, port: number, dir: string): Gateho
     users: [{ email: state.email, password: state.password }],
     // Every client lane that exists is on, so any MCP client connects with no setup.
     dcr: { enabled: true },
+    cimd: { enabled: true },
     logger: 'warn',
   };
 }
@@ -65,10 +71,29 @@ export async function runDemo(opts: { port: number }): Promise<void> {
   const state = await demoState(dir);
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
   const { server } = await listen(gh, { port: opts.port, host: '127.0.0.1' });
-  installShutdown(gh, server);
+  const todo = await createTodoServer({
+    issuer: gh.config.issuer,
+    resource: demoMcpUrl(),
+    databasePath: join(dir, 'todos.db'),
+    port: DEMO_MCP_PORT,
+    host: '127.0.0.1',
+  });
+  installShutdown(gh, server, () => todo.close());
+  const mcp = todo.url;
   console.log(`Gatehouse: ${gh.config.issuer}`);
-  console.log(`Metadata: ${gh.config.issuer}/.well-known/oauth-authorization-server`);
+  console.log(`MCP server: ${mcp}`);
   console.log(`Demo user: ${state.email} password: ${state.password}`);
-  console.log('Client ID for MCP clients that ask for one: todo-cli');
+  console.log('');
+  console.log('Connect an MCP client to the MCP server URL; it discovers Gatehouse by itself:');
+  console.log(
+    `  MCP Inspector:  npx @modelcontextprotocol/inspector  (Streamable HTTP, URL ${mcp}, client ID todo-cli)`,
+  );
+  console.log(`  Claude Code:    claude mcp add --transport http todo ${mcp}`);
+  console.log('  Other clients:  use the URL; clients that need a client ID can use todo-cli (redirect');
+  console.log('                  http://127.0.0.1/callback or http://localhost/callback, any port), or');
+  console.log('                  register themselves (DCR) or present a client ID metadata document (CIMD).');
+  console.log(
+    `Sign-up is open at ${gh.config.issuer}/signup. Data lives in .gatehouse/ (delete it to start over).`,
+  );
   console.log('Press Ctrl-C to stop.');
 }
