@@ -1,6 +1,7 @@
 import { handleAdminApi } from './admin/api.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
+import { handleClientLogo } from './endpoints/client-logo.js';
 import { handleConsentSubmit } from './endpoints/consent.js';
 import { handleIntrospect } from './endpoints/introspect.js';
 import {
@@ -94,6 +95,7 @@ export function buildRoutes(ctx: Context): Routes {
         ),
     },
   });
+  routes.set(`${p}/client-logo`, { kind: 'page', methods: { GET: handleClientLogo } });
   routes.set(`${p}/assets/gatehouse.css`, {
     kind: 'page',
     methods: {

@@ -227,6 +227,9 @@ function consentPage(
     interaction: sealInteraction(ctx, request),
     clientName: client.client_name ?? client.client_id,
     clientHost: client.source === 'cimd' ? hostOf(client.client_id) : undefined,
+    logoUrl: client.metadata.logo
+      ? `${ctx.config.issuerPath}/client-logo?client_id=${encodeURIComponent(client.client_id)}`
+      : undefined,
     clientBadge: client.source === 'dcr' ? 'unverified' : client.first_party ? 'first-party' : undefined,
     redirectHost,
     scopes: request.scope.map((name) => ({ name })),

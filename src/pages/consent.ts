@@ -10,6 +10,8 @@ export interface ConsentModel {
   clientHost?: string;
   /** e.g. "verified" for first-party, "unverified" for DCR. */
   clientBadge?: string;
+  /** Served from Gatehouse's own origin (CIMD logos are fetched once and cached). */
+  logoUrl?: string;
   redirectHost: string;
   scopes: { name: string; description?: string }[];
   resourceName: string;
@@ -28,7 +30,8 @@ export function renderConsent(m: ConsentModel): string {
     : html`<p>No specific permissions.</p>`;
   return layout(
     { title: 'Authorize access', basePath: m.basePath },
-    html`<h1 id="page-title"><span id="client-name">${m.clientName}</span>${m.clientBadge ? html`<span class="badge">${m.clientBadge}</span>` : ''} wants to access your account</h1>
+    html`${m.logoUrl ? html`<img class="client-logo" src="${m.logoUrl}" alt="" width="48" height="48">` : ''}
+<h1 id="page-title"><span id="client-name">${m.clientName}</span>${m.clientBadge ? html`<span class="badge">${m.clientBadge}</span>` : ''} wants to access your account</h1>
 ${m.warnings.map((w) => html`<p class="warning" role="note">${w}</p>`)}
 <dl>
 ${m.clientHost ? html`<dt>Application site</dt><dd><strong id="client-host">${m.clientHost}</strong></dd>` : ''}

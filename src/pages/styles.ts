@@ -37,4 +37,5 @@ ul.scopes { padding-left: 1.2rem; margin: .25rem 0; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
 .badge { display:inline-block; font-size:.75rem; font-weight:700; padding:.1rem .45rem; border-radius: 999px;
   border:1px solid var(--line); margin-left:.35rem; vertical-align: middle; }
+.client-logo { display:block; width:48px; height:48px; object-fit:contain; border-radius:8px; margin-bottom:.75rem; }
 `;

@@ -89,11 +89,11 @@ export function createSafeFetch(options: {
 }
 
 /**
- * Reads a response body as text, refusing more than `maxBytes` (counted after decompression, while
- * streaming: a gzip bomb or an endless body is cut off at the cap).
+ * Reads a response body, refusing more than `maxBytes` (counted after decompression, while streaming:
+ * a gzip bomb or an endless body is cut off at the cap).
  */
-export async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
+export async function readCappedBytes(response: Response, maxBytes: number): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -107,7 +107,12 @@ export async function readCapped(response: Response, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The body as UTF-8 text, with the same cap. */
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  return (await readCappedBytes(response, maxBytes)).toString('utf8');
 }
 
 export class BodyTooLarge extends Error {

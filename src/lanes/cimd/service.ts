@@ -3,6 +3,7 @@ import type { ClientRecord } from '../../store/types.js';
 import { freshnessLifetime } from './cache.js';
 import { type CimdMetadata, securityRelevant, validateDocument } from './document.js';
 import { AddressRefused, BodyTooLarge, createSafeFetch, type DocumentFetch, readCapped } from './fetcher.js';
+import { fetchLogo, type StoredLogo } from './logo.js';
 import { checkClientIdUrl } from './url.js';
 
 /**
@@ -195,6 +196,14 @@ export class CimdService {
       }
     }
     const client = clientRecordFromDocument(clientId, state, cached, at);
+    const logoUri = state.document.logo_uri;
+    const previousLogo = cached?.metadata.logo as StoredLogo | undefined;
+    if (!logoUri) delete client.metadata.logo;
+    else if (previousLogo?.source !== logoUri) {
+      const logo = await fetchLogo(this.fetchDocument, logoUri, this.ctx.config.cimd.timeoutMs, at);
+      if (logo) client.metadata.logo = logo;
+      else delete client.metadata.logo;
+    }
     await this.ctx.store.upsertClient(client);
     if (!previous)
       await this.ctx.audit({ type: 'cimd.fetched', clientId, detail: { host: new URL(clientId).host } });

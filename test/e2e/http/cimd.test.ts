@@ -294,4 +294,52 @@ describe('CIMD: URL client IDs whose metadata is fetched (draft-ietf-oauth-clien
     expect(responses.every((r) => r.status === 302)).toBe(true);
     expect(host.count(CLIENT)).toBe(1);
   });
+
+  it('serves the logo from its own origin after checking its bytes; SVG and non-images are dropped', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const host = new DocumentHost();
+    const base = host.fetch;
+    const fetchWithImages = async (
+      url: string,
+      init: { headers: Record<string, string>; signal: AbortSignal },
+    ) => {
+      if (url === 'https://tool.example.com/logo.png')
+        return new Response(png, { headers: { 'content-type': 'image/png' } });
+      if (url === 'https://tool.example.com/logo.svg') {
+        return new Response('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', {
+          headers: { 'content-type': 'image/svg+xml' },
+        });
+      }
+      if (url === 'https://tool.example.com/fake.png')
+        return new Response('<html>', { headers: { 'content-type': 'image/png' } });
+      return base(url, init);
+    };
+    host.publish(CLIENT, { logo_uri: 'https://tool.example.com/logo.png' });
+    const svgClient = 'https://tool.example.com/svg.json';
+    host.publish(svgClient, { logo_uri: 'https://tool.example.com/logo.svg' });
+    const fakeClient = 'https://tool.example.com/fake.json';
+    host.publish(fakeClient, { logo_uri: 'https://tool.example.com/fake.png' });
+    const srv = await serve(cimdOptions(host, { fetch: fetchWithImages }));
+    const agent = new UserAgent(srv.origin);
+    const { pages } = await agent.authorize(
+      (await authorizationUrl(srv.issuer, CLIENT, 'http://127.0.0.1:5000/callback')).url,
+      USER,
+    );
+    const consent = pages.find((p) => p.includes('name="decision"'))!;
+    const logoPath = `/client-logo?client_id=${encodeURIComponent(CLIENT)}`;
+    expect(consent).toContain(`src="${logoPath.replaceAll('&', '&amp;')}"`);
+    const logo = await fetch(`${srv.origin}${logoPath}`);
+    expect(logo.status).toBe(200);
+    expect(logo.headers.get('content-type')).toBe('image/png');
+    expect(logo.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await logo.arrayBuffer()).equals(png)).toBe(true);
+    for (const id of [svgClient, fakeClient]) {
+      await agent.request((await authorizationUrl(srv.issuer, id, 'http://127.0.0.1:5000/callback')).url);
+      expect((await srv.gh.store.getClient(id))?.metadata).not.toHaveProperty('logo');
+      expect((await fetch(`${srv.origin}/client-logo?client_id=${encodeURIComponent(id)}`)).status).toBe(404);
+    }
+  });
 });
