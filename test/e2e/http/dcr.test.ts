@@ -265,4 +265,31 @@ describe('RFC 7591 dynamic client registration (narrow lane)', () => {
     const { location } = await agent.authorize(url.href, USER);
     expect(new URL(location!).searchParams.get('error')).toBe('invalid_target');
   });
+
+  it('respects a resource that does not admit DCR clients (per-resource lanes)', async () => {
+    const base = dcrOptions();
+    const closed = await startServer({
+      ...base,
+      resources: base.resources!.map((r) => (r.resource === RESOURCE ? { ...r, lanes: { dcr: false } } : r)),
+    });
+    try {
+      const reg = await register(closed.issuer, { redirect_uris: [LOOPBACK] });
+      const url = new URL(`${closed.issuer}/authorize`);
+      url.search = new URLSearchParams({
+        client_id: String(reg.body.client_id),
+        redirect_uri: LOOPBACK,
+        response_type: 'code',
+        resource: RESOURCE,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        state: 'x',
+      }).toString();
+      const { location } = await new UserAgent(closed.origin).authorize(url.href, USER);
+      const params = new URL(location!).searchParams;
+      expect(params.get('error')).toBe('invalid_target');
+      expect(params.get('error_description')).toMatch(/does not accept dcr clients/);
+    } finally {
+      await closed.close();
+    }
+  });
 });
