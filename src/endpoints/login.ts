@@ -40,35 +40,49 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
   return loginPage(ctx, req, { interaction, clientName: await clientNameOf(ctx, interaction) });
 }
 
-function loginPage(
+interface FormPageModel {
+  interaction?: string;
+  email?: string;
+  error?: string;
+  clientName?: string;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Renders a pre-session form page (sign-in or sign-up): a CSRF token bound to a fresh cookie, and a
+ * CSP that lets the form's redirects reach the verified client redirect URI.
+ */
+function formPage(
   ctx: Context,
   req: RequestInfo,
-  m: {
-    interaction?: string;
-    email?: string;
-    error?: string;
-    clientName?: string;
-    status?: number;
-    headers?: Record<string, string>;
-  },
+  m: FormPageModel,
+  render: (common: { basePath: string; csrf: string; query: string }) => string,
 ): Response {
   const csrf = preSessionCsrf(ctx, req);
   const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
-  const response = html(
+  const response = html(render({ basePath: ctx.config.issuerPath, csrf: csrf.token, query }), {
+    status: m.status ?? 200,
+    headers: m.headers,
+    formTargets: interactionFormTargets(ctx, m.interaction),
+  });
+  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
+  return response;
+}
+
+function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
+  return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderLogin({
-      basePath: ctx.config.issuerPath,
-      action: `${ctx.config.issuerPath}/login`,
-      csrf: csrf.token,
+      basePath,
+      action: `${basePath}/login`,
+      csrf,
       interaction: m.interaction,
       email: m.email,
       error: m.error,
       clientName: m.clientName,
-      signupHref: ctx.config.signup ? `${ctx.config.issuerPath}/signup${query}` : undefined,
+      signupHref: ctx.config.signup ? `${basePath}/signup${query}` : undefined,
     }),
-    { status: m.status ?? 200, headers: m.headers, formTargets: interactionFormTargets(ctx, m.interaction) },
   );
-  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
-  return response;
 }
 
 export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
@@ -127,27 +141,18 @@ export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<
   return signupPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
 }
 
-function signupPage(
-  ctx: Context,
-  req: RequestInfo,
-  m: { interaction?: string; email?: string; error?: string; status?: number },
-): Response {
-  const csrf = preSessionCsrf(ctx, req);
-  const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
-  const response = html(
+function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
+  return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderSignup({
-      basePath: ctx.config.issuerPath,
-      action: `${ctx.config.issuerPath}/signup`,
-      csrf: csrf.token,
+      basePath,
+      action: `${basePath}/signup`,
+      csrf,
       interaction: m.interaction,
       email: m.email,
       error: m.error,
-      loginHref: `${ctx.config.issuerPath}/login${query}`,
+      loginHref: `${basePath}/login${query}`,
     }),
-    { status: m.status ?? 200, formTargets: interactionFormTargets(ctx, m.interaction) },
   );
-  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
-  return response;
 }
 
 export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promise<Response> {

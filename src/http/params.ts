@@ -1,4 +1,5 @@
 import { OAuthError } from '../errors.js';
+import { readLimited } from './body.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -46,21 +47,9 @@ export function queryParams(url: URL): Params {
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readLimited(request.body, limit);
+  if (!body) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+  return body.toString('utf8');
 }
 
 /**

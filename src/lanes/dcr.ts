@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { OAuthError } from '../errors.js';
 import type { ClientRecord } from '../store/types.js';
 import { hmac } from '../tokens/crypto.js';
+import { cleanClientName, isStringArray, type PublicClientMetadata } from './public-client.js';
 import { checkRedirectUri } from './redirect-uri.js';
 
 /**
@@ -9,28 +10,13 @@ import { checkRedirectUri } from './redirect-uri.js';
  * with PKCE can register; everything a registration asserts about itself is treated as unverified.
  */
 
-export interface RegisteredMetadata {
+export interface RegisteredMetadata extends PublicClientMetadata {
   client_name?: string;
-  redirect_uris: string[];
-  grant_types: ('authorization_code' | 'refresh_token')[];
   response_types: ['code'];
-  token_endpoint_auth_method: 'none';
-  application_type: 'web' | 'native';
-  scope?: string;
-  client_uri?: string;
-  logo_uri?: string;
-  policy_uri?: string;
-  tos_uri?: string;
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
 const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
 const badRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
-
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** Validates a registration request body and fills the defaults it will be registered with (RFC 7591 §2, §3.2.1). */
 export function validateRegistration(body: unknown, config: ResolvedConfig): RegisteredMetadata {
@@ -90,7 +76,7 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   };
   if (m.client_name !== undefined) {
     if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
-    const name = m.client_name.replace(CONTROL_CHARS, '').trim().slice(0, 100);
+    const name = cleanClientName(m.client_name);
     if (name) registered.client_name = name;
   }
   const scope = narrowScope(m.scope, config);

@@ -1,3 +1,4 @@
+import { cleanClientName, isStringArray, type PublicClientMetadata } from '../public-client.js';
 import { checkRedirectUri } from '../redirect-uri.js';
 
 /**
@@ -5,24 +6,11 @@ import { checkRedirectUri } from '../redirect-uri.js';
  * Unknown members are ignored, so documents written for other servers (ChatGPT's, Claude's, Claude
  * Code's) are accepted as long as what this server relies on is sound.
  */
-export interface CimdMetadata {
+export interface CimdMetadata extends PublicClientMetadata {
   client_name: string;
-  redirect_uris: string[];
-  grant_types: ('authorization_code' | 'refresh_token')[];
-  token_endpoint_auth_method: 'none';
-  application_type: 'web' | 'native';
-  scope?: string;
-  client_uri?: string;
-  logo_uri?: string;
-  policy_uri?: string;
-  tos_uri?: string;
 }
 
 const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((v) => typeof v === 'string');
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
 export function validateDocument(
   clientId: string,
@@ -51,7 +39,7 @@ export function validateDocument(
     return fail('jwks and jwks_uri must not both be present');
   if (hasPrivateKey(d.jwks)) return fail('the document publishes a private key');
 
-  if (typeof d.client_name !== 'string' || d.client_name.replace(CONTROL_CHARS, '').trim() === '') {
+  if (typeof d.client_name !== 'string' || cleanClientName(d.client_name) === '') {
     return fail('the document has no client_name');
   }
   if (!isStringArray(d.redirect_uris) || d.redirect_uris.length === 0)
@@ -72,7 +60,7 @@ export function validateDocument(
     return fail('response_types must include "code"');
   }
   const metadata: CimdMetadata = {
-    client_name: d.client_name.replace(CONTROL_CHARS, '').trim().slice(0, 100),
+    client_name: cleanClientName(d.client_name),
     redirect_uris: [...new Set(d.redirect_uris)],
     grant_types: grants,
     token_endpoint_auth_method: 'none',

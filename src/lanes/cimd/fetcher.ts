@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { readLimited } from '../../http/body.js';
 import { isAllowedAddress } from './address.js';
 
 /**
@@ -93,21 +94,9 @@ export function createSafeFetch(options: {
  * a gzip bomb or an endless body is cut off at the cap).
  */
 export async function readCappedBytes(response: Response, maxBytes: number): Promise<Buffer> {
-  if (!response.body) return Buffer.alloc(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const body = await readLimited(response.body, maxBytes);
+  if (!body) throw new BodyTooLarge(maxBytes);
+  return body;
 }
 
 /** The body as UTF-8 text, with the same cap. */

@@ -1,61 +1,20 @@
-import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminToken, dcrOptions, register } from '../../helpers/dcr.js';
-import { MACHINE_SECRET, RESOURCE, USER } from '../../helpers/fixtures.js';
+import { MACHINE_SECRET } from '../../helpers/fixtures.js';
+import { codeFlow } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
-import { UserAgent } from '../../helpers/user-agent.js';
 import { postgresBackend } from '../../store/backends.js';
 
-const insecure = { [oauth.allowInsecureRequests]: true };
 const DAY = 86_400_000;
 
 /** Registers a DCR client and runs one authorization for it; returns its tokens. */
 async function registeredClientWithTokens(srv: TestServer, name: string) {
-  const issuer = new URL(srv.issuer);
-  const as = await oauth.processDiscoveryResponse(
-    issuer,
-    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-  );
   const reg = await register(srv.issuer, {
     redirect_uris: ['http://127.0.0.1/callback'],
     client_name: name,
     grant_types: ['authorization_code', 'refresh_token'],
   });
-  const client: oauth.Client = { client_id: String(reg.body.client_id) };
-  const verifier = oauth.generateRandomCodeVerifier();
-  const redirectUri = 'http://127.0.0.1:41000/callback';
-  const url = new URL(as.authorization_endpoint!);
-  url.search = new URLSearchParams({
-    client_id: client.client_id,
-    redirect_uri: redirectUri,
-    response_type: 'code',
-    state: 'st',
-    resource: RESOURCE,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  }).toString();
-  const agent = new UserAgent(srv.origin);
-  const { location } = await agent.authorize(url.href, USER);
-  const params = oauth.validateAuthResponse(as, client, new URL(location!), 'st');
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    client,
-    await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      redirectUri,
-      verifier,
-      insecure,
-    ),
-  );
-  const refresh = (refreshToken: string) =>
-    oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, insecure).then(async (r) => ({
-      status: r.status,
-      body: (await r.json()) as Record<string, string>,
-    }));
-  return { client, tokens, refresh, agent, authorizeUrl: url.href };
+  return codeFlow(srv, { clientId: String(reg.body.client_id) });
 }
 
 describe('client lifecycle through the admin API', () => {

@@ -2,10 +2,10 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcrOptions, register } from '../../helpers/dcr.js';
 import { baseOptions, RESOURCE, USER } from '../../helpers/fixtures.js';
+import { codeFlow, discover, insecure } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { UserAgent } from '../../helpers/user-agent.js';
 
-const insecure = { [oauth.allowInsecureRequests]: true };
 const LOOPBACK = 'http://127.0.0.1/callback';
 
 describe('RFC 7591 dynamic client registration (narrow lane)', () => {
@@ -195,11 +195,7 @@ describe('RFC 7591 dynamic client registration (narrow lane)', () => {
   });
 
   it('completes the code flow with PKCE; consent says "unverified", shows the redirect host and is asked every time', async () => {
-    const issuer = new URL(srv.issuer);
-    const as = await oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-    );
+    const as = await discover(srv);
     const registration = await oauth.processDynamicClientRegistrationResponse(
       await oauth.dynamicClientRegistrationRequest(
         as,
@@ -212,39 +208,17 @@ describe('RFC 7591 dynamic client registration (narrow lane)', () => {
         insecure,
       ),
     );
-    const client: oauth.Client = { client_id: registration.client_id };
     const agent = new UserAgent(srv.origin);
     for (let round = 0; round < 2; round++) {
-      const verifier = oauth.generateRandomCodeVerifier();
-      const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        client_id: client.client_id,
-        redirect_uri: 'http://127.0.0.1:45678/callback',
-        response_type: 'code',
-        state: `s${round}`,
-        resource: RESOURCE,
-        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      const { location, pages } = await agent.authorize(url.href, USER);
+      const { pages, tokens } = await codeFlow(srv, {
+        clientId: registration.client_id,
+        redirectUri: 'http://127.0.0.1:45678/callback',
+        agent,
+      });
       const consent = pages.find((p) => p.includes('name="decision"'));
       expect(consent, `consent page in round ${round}`).toBeDefined();
       expect(consent).toContain('unverified');
       expect(consent).toContain('127.0.0.1:45678');
-      const params = oauth.validateAuthResponse(as, client, new URL(location!), `s${round}`);
-      const tokens = await oauth.processAuthorizationCodeResponse(
-        as,
-        client,
-        await oauth.authorizationCodeGrantRequest(
-          as,
-          client,
-          oauth.None(),
-          params,
-          'http://127.0.0.1:45678/callback',
-          verifier,
-          insecure,
-        ),
-      );
       expect(tokens.refresh_token).toBeDefined();
     }
   });
