@@ -1,4 +1,5 @@
 import { cleanupStaleClients } from './admin/lifecycle.js';
+import { ResourceRegistry } from './admin/resources.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
@@ -8,6 +9,7 @@ import { FailureLimiter } from './http/failure-limit.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
+import { withClientCache } from './store/client-cache.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import { deriveKey } from './tokens/crypto.js';
@@ -47,7 +49,8 @@ export async function createGatehouse(
   injected?: { store?: Store },
 ): Promise<Gatehouse> {
   const config = resolveConfig(options);
-  const store = injected?.store ?? (await openStore(config.database));
+  const raw = injected?.store ?? (await openStore(config.database));
+  const store = withClientCache(raw, { ttlMs: config.clientCacheTtlMs, clock: config.clock });
   try {
     if (config.migrate) await store.migrate();
     const at = config.clock();
@@ -61,7 +64,10 @@ export async function createGatehouse(
     const keys = new KeyRing(store, secrets.keyEncryption, config.signingAlgorithm, config.clock);
     await keys.init();
     const log = config.logger;
+    const resources = new ResourceRegistry(store, config);
+    await resources.init(at);
     const ctx: Context = {
+      resources,
       config,
       store,
       keys,
@@ -117,6 +123,7 @@ export async function createGatehouse(
           userAgent: request.headers.get('user-agent'),
         };
         const started = performance.now();
+        await resources.refreshIfStale();
         const response = await dispatch(ctx, routes, req);
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (log.isLevelEnabled('debug')) {
@@ -138,7 +145,7 @@ export async function createGatehouse(
       },
     };
   } catch (error) {
-    if (!injected?.store) await store.close().catch(() => {});
+    if (!injected?.store) await raw.close().catch(() => {});
     throw error;
   }
 }

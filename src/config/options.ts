@@ -144,6 +144,19 @@ export interface LoginThrottleOptions {
 
 export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
 
+/** A message for a user (e.g. a password reset); `link` is the one URL the message is about. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  link: string;
+}
+
+export interface PasswordResetOptions {
+  /** How long a reset link works (seconds). @default 1800 (30 minutes) */
+  ttl?: number;
+}
+
 /**
  * Everything `createGatehouse` accepts. The JSON config file of the CLI has the same shape.
  * @see docs/configuration.md
@@ -179,6 +192,11 @@ export interface GatehouseOptions {
    * token, revocation and introspection endpoints before it is answered 429. @default 100
    */
   maxCredentialFailuresPerMinute?: number;
+  /**
+   * How long an instance may use a client record it read (seconds). Changes made through this
+   * instance apply at once; another instance's change (e.g. a disable) is seen within this time. @default 5
+   */
+  clientCacheTtl?: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
   trustedProxies?: string[];
   /**
@@ -186,6 +204,12 @@ export interface GatehouseOptions {
    * silence. Gatehouse's own loggers censor credential-bearing fields. @default "info" to stdout
    */
   logger?: Logger | string | false | { level?: string; destination: DestinationStream };
+  /**
+   * Delivers messages to users (password-reset links). Without it, administrators cannot send resets.
+   * The reset link is only ever passed here, never returned over HTTP.
+   */
+  mailer?: (message: MailMessage) => Promise<void>;
+  passwordReset?: PasswordResetOptions;
   /** Milliseconds since the epoch; replace in tests. @default Date.now */
   clock?: () => number;
   /** Run migrations when the instance starts. @default true */

@@ -5,6 +5,7 @@ import type {
   ClientOptions,
   DcrOptions,
   GatehouseOptions,
+  MailMessage,
   SigningAlgorithm,
 } from './options.js';
 import { describeIssues, optionsSchema } from './schema.js';
@@ -89,8 +90,11 @@ export interface ResolvedConfig {
   loginThrottle: { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number };
   signingAlgorithm: SigningAlgorithm;
   maxCredentialFailuresPerMinute: number;
+  clientCacheTtlMs: number;
   trustedProxies: string[];
   logger: Logger;
+  mailer: ((message: MailMessage) => Promise<void>) | undefined;
+  passwordReset: { ttlMs: number };
   clock: () => number;
   migrate: boolean;
   endpoints: {
@@ -273,8 +277,11 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     },
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',
     maxCredentialFailuresPerMinute: o.maxCredentialFailuresPerMinute ?? 100,
+    clientCacheTtlMs: (o.clientCacheTtl ?? 5) * 1000,
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
+    mailer: typeof options.mailer === 'function' ? options.mailer : undefined,
+    passwordReset: { ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000 },
     clock: typeof options.clock === 'function' ? options.clock : Date.now,
     migrate: o.migrate ?? true,
     endpoints: {

@@ -206,8 +206,11 @@ export const optionsSchema = z.strictObject({
     .optional(),
   signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
   maxCredentialFailuresPerMinute: z.number().int().positive().optional(),
+  clientCacheTtl: z.number().min(0).max(300).optional(),
   trustedProxies: z.array(z.string()).optional(),
   logger: z.any().optional(),
+  mailer: z.any().optional(),
+  passwordReset: z.strictObject({ ttl: z.number().int().min(60).max(86400).optional() }).optional(),
   clock: z.any().optional(),
   migrate: z.boolean().optional(),
 });

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withClientCache } from '../../src/store/client-cache.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { makeClient } from './fixtures.js';
+
+describe('the client cache in front of the store', () => {
+  let dir: string;
+  let rawA: Store;
+  let rawB: Store;
+  let now = 1_800_000_000_000;
+  const clock = () => now;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-cache-'));
+    rawA = await openStore(`sqlite:${join(dir, 'db.sqlite')}`);
+    await rawA.migrate();
+    rawB = await openStore(`sqlite:${join(dir, 'db.sqlite')}`);
+  });
+  afterAll(async () => {
+    await rawA.close();
+    await rawB.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sees another instance's change within the TTL, and its own changes at once", async () => {
+    const a = withClientCache(rawA, { ttlMs: 5000, clock });
+    const b = withClientCache(rawB, { ttlMs: 5000, clock });
+    const client = makeClient();
+    await a.createClient(client);
+    expect((await a.getClient(client.client_id))?.disabledAt).toBeNull();
+    await b.updateClient(client.client_id, { disabledAt: now, disabledReason: 'test' });
+    expect((await b.getClient(client.client_id))?.disabledAt).toBe(now);
+    // Instance A still serves its cached copy until the TTL passes.
+    expect((await a.getClient(client.client_id))?.disabledAt).toBeNull();
+    now += 5001;
+    expect((await a.getClient(client.client_id))?.disabledAt).toBe(now - 5001);
+    await a.updateClient(client.client_id, { disabledAt: null, disabledReason: null });
+    expect((await a.getClient(client.client_id))?.disabledAt).toBeNull();
+    await a.deleteClient(client.client_id);
+    expect(await a.getClient(client.client_id)).toBeUndefined();
+  });
+
+  it('does not cache a missing client', async () => {
+    const a = withClientCache(rawA, { ttlMs: 5000, clock });
+    const client = makeClient();
+    expect(await a.getClient(client.client_id)).toBeUndefined();
+    await rawB.createClient(client);
+    expect(await a.getClient(client.client_id)).toBeDefined();
+  });
+
+  it('coalesces touchClient: one write per client per interval', async () => {
+    let writes = 0;
+    const counting = new Proxy(rawA, {
+      get(target, property) {
+        if (property === 'touchClient') {
+          return async (...args: Parameters<Store['touchClient']>) => {
+            writes++;
+            return target.touchClient(...args);
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const a = withClientCache(counting, { ttlMs: 5000, clock });
+    const client = makeClient();
+    await a.createClient(client);
+    for (let i = 0; i < 100; i++) await a.touchClient(client.client_id, now + i * 100);
+    expect(writes).toBe(1);
+    await a.touchClient(client.client_id, now + 60_000);
+    expect(writes).toBe(2);
+  });
+});
