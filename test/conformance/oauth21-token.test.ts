@@ -6,6 +6,7 @@ import {
   baseOptions,
   basic,
   CONFIDENTIAL_SECRET,
+  corsPreflight,
   decodeJwt,
   fakeClock,
   MACHINE_AUTH,
@@ -135,14 +136,11 @@ describe('OAuth 2.1 token endpoint — general (§3.2)', () => {
   });
 
   it('the token endpoint answers a CORS preflight allowing POST with content-type and authorization, never * with credentials', async () => {
-    const preflight = await fetch(srv().gh.config.endpoints.token, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://client.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type, authorization',
-      },
-    });
+    const preflight = await corsPreflight(
+      srv().gh.config.endpoints.token,
+      'POST',
+      'content-type, authorization',
+    );
     expect(preflight.status).toBeLessThan(300);
     expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
     const allowed = preflight.headers.get('access-control-allow-headers')!.toLowerCase();

@@ -4,6 +4,7 @@ import {
   authorize,
   basic,
   CONFIDENTIAL_SECRET,
+  corsPreflight,
   isActive,
   obtainTokens,
   POST_REDIRECT,
@@ -117,14 +118,7 @@ describe('RFC 7009 token revocation', () => {
   });
 
   it('the revocation endpoint answers CORS preflights from browser clients', async () => {
-    const response = await fetch(srv().gh.config.endpoints.revocation, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://client.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    });
+    const response = await corsPreflight(srv().gh.config.endpoints.revocation, 'POST', 'content-type');
     expect(response.status).toBeLessThan(300);
     expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();

@@ -260,6 +260,16 @@ export function decodeJwt(token: string): {
 }
 
 /** A fetch that never follows redirects. */
+/** A CORS preflight from a browser client on another origin. */
+export function corsPreflight(url: string, method: string, requestHeaders?: string): Promise<Response> {
+  const headers: Record<string, string> = {
+    origin: 'https://client.test',
+    'access-control-request-method': method,
+  };
+  if (requestHeaders) headers['access-control-request-headers'] = requestHeaders;
+  return fetch(url, { method: 'OPTIONS', headers });
+}
+
 export function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { headers, redirect: 'manual' });
 }

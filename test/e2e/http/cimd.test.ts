@@ -1,12 +1,11 @@
-import * as oauth from 'oauth4webapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorizationUrl, cimdOptions, DocumentHost } from '../../helpers/cimd.js';
 import { ADMIN_SECRET, admin, adminToken } from '../../helpers/dcr.js';
 import { baseOptions, USER } from '../../helpers/fixtures.js';
+import { codeFlow } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { UserAgent } from '../../helpers/user-agent.js';
 
-const insecure = { [oauth.allowInsecureRequests]: true };
 const CLIENT = 'https://tool.example.com/oauth/client.json';
 
 let servers: TestServer[] = [];
@@ -45,40 +44,17 @@ describe('CIMD: URL client IDs whose metadata is fetched (draft-ietf-oauth-clien
     const host = new DocumentHost();
     host.publish(CLIENT, {}, { 'cache-control': 'max-age=600' });
     const srv = await serve(cimdOptions(host));
-    const issuer = new URL(srv.issuer);
-    const as = await oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-    );
-    const client: oauth.Client = { client_id: CLIENT };
-    const redirectUri = 'http://127.0.0.1:50123/callback';
-    const { url, verifier, state } = await authorizationUrl(srv.issuer, CLIENT, redirectUri);
-    const agent = new UserAgent(srv.origin);
-    const { location, pages } = await agent.authorize(url, USER);
+    const { pages, tokens, refresh } = await codeFlow(srv, {
+      clientId: CLIENT,
+      redirectUri: 'http://127.0.0.1:50123/callback',
+    });
     const consent = pages.find((p) => p.includes('name="decision"'))!;
     expect(consent).toContain('id="client-host">tool.example.com<');
     expect(consent).toContain('Portable Tool');
     expect(consent).toContain('Only allow it if you trust tool.example.com');
-    const params = oauth.validateAuthResponse(as, client, new URL(location!), state);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        params,
-        redirectUri,
-        verifier,
-        insecure,
-      ),
-    );
-    const refreshed = await oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
-    );
-    expect(refreshed.access_token).toBeDefined();
+    const refreshed = await refresh(tokens.refresh_token!);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.access_token).toBeDefined();
     // One fetch served the authorization, the code exchange and the refresh (max-age=600).
     expect(host.count(CLIENT)).toBe(1);
     const stored = await srv.gh.store.getClient(CLIENT);
