@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGatehouse } from '../../src/gatehouse.js';
 import { authorizeUrl, baseOptions, get, RESOURCE, USER, useServer } from '../helpers/oauth.js';
-import { TEST_SECRET, type TestServer } from '../helpers/server.js';
+import { TEST_SECRET, type TestServer, testDatabase } from '../helpers/server.js';
 import { UserAgent } from '../helpers/user-agent.js';
 
 /** Hosted pages: OAuth 2.1 §7.5.3, §7.9, §7.10; RFC 9700 §4.2.4, §4.16; checklist §1.16. */
@@ -107,11 +107,12 @@ describe('hosted pages: framing, referrer and third-party resources', () => {
 
 describe('cookies on an https issuer', () => {
   it('cookies on an https issuer are __Host- prefixed, Secure, HttpOnly and SameSite=Lax', async () => {
+    const database = await testDatabase();
     const gh = await createGatehouse({
       ...baseOptions(),
       issuer: 'https://as.test',
       secret: TEST_SECRET,
-      database: 'sqlite::memory:',
+      database: database.url,
       logger: false,
     });
     try {
@@ -141,6 +142,7 @@ describe('cookies on an https issuer', () => {
       }
     } finally {
       await gh.close();
+      await database.cleanup();
     }
   });
 });

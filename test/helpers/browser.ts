@@ -179,6 +179,12 @@ export interface ApproveOptions {
   signUp?: boolean;
   /** Upper bound for the whole flow. Default 20 s. */
   timeoutMs?: number;
+  /**
+   * Called on each hosted page as it is recognised, before anything is filled in or pressed there:
+   * the place to assert what the page shows (e.g. the consent page's client name and host). A throw
+   * ends the flow with that error.
+   */
+  onPage?: (step: FlowStep, page: Page) => void | Promise<void>;
 }
 
 export interface AuthorizationOutcome {
@@ -329,17 +335,20 @@ export async function driveAuthorization(
           continue;
         }
         steps.push('sign-in');
+        await options.onPage?.('sign-in', page);
         await fillCredentials();
         await press(page.getByRole('button', { name: 'Sign in', exact: true }), 'Sign in');
       } else if (state === 'sign-up') {
         if (steps.at(-1) === 'sign-up')
           return await fail('The sign-up page came back: the account was not created');
         steps.push('sign-up');
+        await options.onPage?.('sign-up', page);
         await fillCredentials();
         await press(page.getByRole('button', { name: 'Create account', exact: true }), 'Create account');
       } else {
         if (steps.at(-1) === 'consent') return await fail('The consent page came back after a decision');
         steps.push('consent');
+        await options.onPage?.('consent', page);
         const name = options.decision === 'deny' ? 'Deny' : 'Allow';
         await press(page.getByRole('button', { name, exact: true }), name);
       }

@@ -19,6 +19,17 @@ export interface TestServer {
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
 /**
+ * A fresh database for one test server: SQLite in memory, or with GATEHOUSE_TEST_DATABASE=postgres a
+ * new PostgreSQL database (CI does so under Node 24, where the SQLite addon built for Node 20 cannot load).
+ */
+export async function testDatabase(): Promise<{ url: string; cleanup(): Promise<void> }> {
+  if (process.env['GATEHOUSE_TEST_DATABASE'] !== 'postgres')
+    return { url: 'sqlite::memory:', cleanup: async () => {} };
+  const backend = postgresBackend();
+  return { url: await backend.freshUrl(), cleanup: () => backend.cleanup() };
+}
+
+/**
  * Starts Gatehouse on an ephemeral loopback port through a real adapter. The port is bound first so
  * the issuer (which must be known at creation) can name it.
  */
@@ -26,7 +37,8 @@ type ServerOptions = Partial<GatehouseOptions> & { issuerPath?: string };
 
 export async function startServer(
   optionsOrFactory: ServerOptions | ((origin: string) => ServerOptions) = {},
-  adapter: AdapterName = 'node',
+  // GATEHOUSE_TEST_ADAPTER=express runs every HTTP suite through the Express adapter instead.
+  adapter: AdapterName = process.env['GATEHOUSE_TEST_ADAPTER'] === 'express' ? 'express' : 'node',
 ): Promise<TestServer> {
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => listener!(req, res));
@@ -37,13 +49,11 @@ export async function startServer(
   const options = typeof optionsOrFactory === 'function' ? optionsOrFactory(origin) : optionsOrFactory;
   const { issuerPath = '', ...rest } = options;
   const issuer = `${origin}${issuerPath}`;
-  // GATEHOUSE_TEST_DATABASE=postgres runs the HTTP suites on a fresh PostgreSQL database per server
-  // (CI does so under Node 24, where the SQLite addon built for Node 20 cannot load).
-  const backend = process.env['GATEHOUSE_TEST_DATABASE'] === 'postgres' ? postgresBackend() : undefined;
+  const database = await testDatabase();
   const gh = await createGatehouse({
     issuer,
     secret: TEST_SECRET,
-    database: backend ? await backend.freshUrl() : 'sqlite::memory:',
+    database: database.url,
     logger: false,
     ...rest,
   });
@@ -65,7 +75,7 @@ export async function startServer(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gh.close();
-      await backend?.cleanup();
+      await database.cleanup();
     },
   };
 }

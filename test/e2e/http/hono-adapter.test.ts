@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatehouse } from '../../../src/adapters/hono.js';
 import { createGatehouse, type Gatehouse } from '../../../src/gatehouse.js';
 import { baseOptions, MACHINE_SECRET, RESOURCE } from '../../helpers/fixtures.js';
-import { TEST_SECRET } from '../../helpers/server.js';
+import { TEST_SECRET, testDatabase } from '../../helpers/server.js';
 
 describe('the Hono adapter', () => {
   let gh: Gatehouse;
   let server: ReturnType<typeof serve>;
   let origin: string;
+  let database: Awaited<ReturnType<typeof testDatabase>>;
 
   beforeAll(async () => {
     const app = new Hono();
@@ -20,11 +21,12 @@ describe('the Hono adapter', () => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    database = await testDatabase();
     gh = await createGatehouse({
       ...baseOptions(),
       issuer: origin,
       secret: TEST_SECRET,
-      database: 'sqlite::memory:',
+      database: database.url,
       logger: false,
     });
     handler = gatehouse(gh);
@@ -32,6 +34,7 @@ describe('the Hono adapter', () => {
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     await gh.close();
+    await database.cleanup();
   });
 
   it('serves Gatehouse routes and passes every other path to the app', async () => {

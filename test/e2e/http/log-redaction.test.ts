@@ -2,10 +2,15 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as oauth from 'oauth4webapi';
+import pgModule from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/cli.js';
 import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER } from '../../helpers/fixtures.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { postgresBackend } from '../../store/backends.js';
+
+const { Client } = pgModule;
+
 import { UserAgent } from '../../helpers/user-agent.js';
 
 /**
@@ -18,6 +23,10 @@ describe('credentials never reach the logs or the database in plaintext', () => 
   let srv: TestServer;
   let dir: string;
   const lines: string[] = [];
+  // Under GATEHOUSE_TEST_DATABASE=postgres (CI's Node 24 run) the rows are read back with SQL.
+  const onPostgres = process.env['GATEHOUSE_TEST_DATABASE'] === 'postgres';
+  const pg = postgresBackend();
+  let pgUrl: string | undefined;
   const credentials = new Set<string>([USER.password, CONFIDENTIAL_SECRET, MACHINE_SECRET]);
 
   beforeAll(async () => {
@@ -28,16 +37,41 @@ describe('credentials never reach the logs or the database in plaintext', () => 
         done();
       },
     });
+    pgUrl = onPostgres ? await pg.freshUrl() : undefined;
     srv = await startServer({
       ...baseOptions(),
-      database: `sqlite:${join(dir, 'gatehouse.db')}`,
+      database: pgUrl ?? `sqlite:${join(dir, 'gatehouse.db')}`,
       logger: { level: 'trace', destination },
     });
   });
   afterAll(async () => {
     await srv.close();
+    await pg.cleanup();
     await rm(dir, { recursive: true, force: true });
   });
+
+  /** Every byte of the SQLite files, or (on PostgreSQL) every row of every Gatehouse table as JSON. */
+  async function databaseContents(): Promise<string> {
+    if (!pgUrl) {
+      const files = (await readdir(dir)).filter((f) => f.startsWith('gatehouse.db'));
+      return (await Promise.all(files.map((f) => readFile(join(dir, f), 'latin1')))).join('');
+    }
+    const client = new Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      const tables = await client.query<{ table_name: string }>(
+        "select table_name from information_schema.tables where table_name like 'gatehouse_%'",
+      );
+      let text = '';
+      for (const { table_name } of tables.rows) {
+        const rows = await client.query(`select row_to_json(t)::text as row from ${table_name} t`);
+        text += rows.rows.map((r: { row: string }) => r.row).join('\n');
+      }
+      return text;
+    } finally {
+      await client.end();
+    }
+  }
 
   it('after a full session, no issued secret, code, token, cookie or password appears anywhere', async () => {
     const issuer = new URL(srv.issuer);
@@ -128,15 +162,7 @@ describe('credentials never reach the logs or the database in plaintext', () => 
 
     expect(lines.length).toBeGreaterThan(10);
     const logs = lines.join('');
-    const database = (
-      await Promise.all(
-        (
-          await readdir(dir)
-        )
-          .filter((f) => f.startsWith('gatehouse.db'))
-          .map((f) => readFile(join(dir, f), 'latin1')),
-      )
-    ).join('');
+    const database = await databaseContents();
     expect(database.length).toBeGreaterThan(0);
     for (const credential of credentials) {
       // The secret part of id.secret credentials is what must never appear; check the whole value and the secret.
