@@ -32,9 +32,11 @@ export async function register(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
+  // A 404 from an app mounting Gatehouse (DCR off) need not be JSON.
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
   return {
     status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    body: text && isJson ? (JSON.parse(text) as Record<string, unknown>) : {},
     headers: response.headers,
   };
 }
