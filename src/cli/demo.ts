@@ -14,7 +14,7 @@ import { installShutdown } from './serve.js';
  * .gatehouse/demo.json, so data (and signing keys) survive a restart.
  */
 
-interface DemoState {
+export interface DemoState {
   secret: string;
   email: string;
   password: string;
@@ -39,8 +39,13 @@ export function demoMcpUrl(): string {
   return `http://127.0.0.1:${DEMO_MCP_PORT}/mcp`;
 }
 
-export function demoOptions(state: DemoState, port: number, dir: string): GatehouseOptions {
-  const mcpUrl = demoMcpUrl();
+/** `mcpUrl`: the Todo MCP server's resource URL, when it is not on the demo's fixed port (tests). */
+export function demoOptions(
+  state: DemoState,
+  port: number,
+  dir: string,
+  mcpUrl: string = demoMcpUrl(),
+): GatehouseOptions {
   return {
     issuer: `http://127.0.0.1:${port}`,
     port,

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useChromium } from './helpers/browser.js';
 import { recordingFetch, TodoCliProvider } from './helpers/clients.js';
 import { sdkV2 } from './helpers/sdks.js';
 import { INTROSPECTOR, OTHER_RESOURCE, type Stack, startStack } from './helpers/stack.js';
 import { authorizeManually, callToolRaw } from './helpers/tokens.js';
 
 const challengeOf = (response: Response) => response.headers.get('www-authenticate') ?? '';
+
+useChromium();
 
 describe('the Todo MCP server accepts only tokens bound to it', () => {
   let stack: Stack;
@@ -14,7 +17,7 @@ describe('the Todo MCP server accepts only tokens bound to it', () => {
   afterAll(() => stack?.close());
 
   it('refuses a valid token issued for another resource with 401 invalid_token', async () => {
-    const other = await authorizeManually(stack.issuer, {
+    const other = await authorizeManually(stack, {
       resource: OTHER_RESOURCE,
       scope: 'todos.read todos.write',
     });
@@ -27,8 +30,8 @@ describe('the Todo MCP server accepts only tokens bound to it', () => {
   });
 
   it('sends a client holding a token for another resource back through authorization for this one', async () => {
-    const other = await authorizeManually(stack.issuer, { resource: OTHER_RESOURCE, scope: 'todos.read' });
-    const provider = new TodoCliProvider(stack.issuer);
+    const other = await authorizeManually(stack, { resource: OTHER_RESOURCE, scope: 'todos.read' });
+    const provider = new TodoCliProvider(stack);
     provider.saveTokens({
       access_token: other.access_token,
       token_type: 'Bearer',
@@ -47,7 +50,7 @@ describe('the Todo MCP server accepts only tokens bound to it', () => {
   });
 
   it("keeps each subject's todos apart: todos are stored per sub", async () => {
-    const tokens = await authorizeManually(stack.issuer, {
+    const tokens = await authorizeManually(stack, {
       resource: stack.mcpUrl,
       scope: 'todos.read todos.write',
     });
@@ -99,7 +102,7 @@ describe('the Todo MCP server over HTTP', () => {
 
   it('authorizes every request, whatever its method, and answers browser preflights', async () => {
     expect((await fetch(stack.mcpUrl)).status).toBe(401);
-    const tokens = await authorizeManually(stack.issuer, { resource: stack.mcpUrl, scope: 'todos.read' });
+    const tokens = await authorizeManually(stack, { resource: stack.mcpUrl, scope: 'todos.read' });
     const get = await fetch(stack.mcpUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(get.status).toBe(405);
     const preflight = await fetch(stack.mcpUrl, {
@@ -122,7 +125,7 @@ describe('the Todo MCP server in introspection mode', () => {
   afterAll(() => stack?.close());
 
   it('refuses a token as soon as its grant is revoked', async () => {
-    const tokens = await authorizeManually(stack.issuer, { resource: stack.mcpUrl, scope: 'todos.read' });
+    const tokens = await authorizeManually(stack, { resource: stack.mcpUrl, scope: 'todos.read' });
     expect((await callToolRaw(stack.mcpUrl, tokens.access_token, 'list_todos')).status).toBe(200);
     await fetch(`${stack.issuer}/revoke`, {
       method: 'POST',

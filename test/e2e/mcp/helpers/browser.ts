@@ -1,26 +1,58 @@
-import { UserAgent } from '../../../helpers/user-agent.js';
-import { USER } from './stack.js';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import {
+  type ApproveOptions,
+  type AuthorizationOutcome,
+  closeBrowser,
+  driveAuthorization,
+  launchBrowser,
+  newBrowserContext,
+} from '../../../helpers/browser.js';
+import type { User } from './stack.js';
 
 /**
- * Where the user's browser takes over: opens the authorization URL, signs in, presses Allow, and
- * returns the URL the authorization server redirected back to (the client's loopback callback).
- *
- * For now this drives the real hosted pages over HTTP with test/helpers/user-agent.ts. Real Chromium
- * plugs in here with the same signature: test/helpers/browser.ts has `approveInBrowser(page, url, user)`
- * (sign in by the Email and Password labels, press Allow, capture the redirect), so this
- * becomes `approveInBrowser(page, authorizationUrl, user)` with a page from a per-file browser. Every
- * MCP e2e test reaches the browser only through this function (TodoCliProvider's default `approve`).
+ * Where the user's browser takes over, in real Chromium (test/helpers/browser.ts): one browser per
+ * test file, and one context per test, i.e. one person's browser whose Gatehouse session lasts for
+ * the test. Every MCP e2e authorization reaches the browser only through `approveInBrowser`.
+ */
+
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+
+/** Call once at the top of a test file that authorizes: launches Chromium for the file. */
+export function useChromium(): void {
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await closeBrowser(browser);
+    browser = undefined;
+  });
+  beforeEach(async () => {
+    if (!browser) throw new Error('Chromium did not start');
+    context = await newBrowserContext(browser);
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+}
+
+/**
+ * Opens the authorization URL in a new tab of this test's browser, signs in as `user` by the labels
+ * Email and Password and the button "Sign in" when asked, presses Allow on the consent page, and
+ * resolves once the redirect back to the client (its loopback listener) has been delivered.
  */
 export async function approveInBrowser(
   authorizationUrl: string | URL,
-  user: { email: string; password: string } = USER,
-): Promise<URL> {
-  const url = new URL(authorizationUrl);
-  const agent = new UserAgent(url.origin);
-  const { location, response } = await agent.authorize(url.href, user);
-  if (!location)
-    throw new Error(
-      `authorization did not redirect back (status ${response.status}): ${(await response.text()).slice(0, 300)}`,
-    );
-  return new URL(location);
+  user: User,
+  options: ApproveOptions = {},
+): Promise<AuthorizationOutcome> {
+  if (!context) throw new Error('approveInBrowser needs useChromium() at the top of the test file');
+  const page = await context.newPage();
+  try {
+    return await driveAuthorization(page, String(authorizationUrl), user, options);
+  } finally {
+    await page.close();
+  }
 }

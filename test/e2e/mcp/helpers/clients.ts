@@ -1,14 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import type { ApproveOptions, CallbackServer, FlowStep } from '../../../helpers/browser.js';
 import { approveInBrowser } from './browser.js';
+import type { User } from './stack.js';
 
 /**
- * What an MCP client application supplies to either SDK: an OAuth client provider for the
- * preregistered public client `todo-cli`, kept in memory, whose `redirectToAuthorization` hands the
- * URL to the user's browser (approveInBrowser) and keeps the callback for `finishAuth`; and a fetch
- * that records every request, so tests can assert the handshake step by step.
+ * What an MCP client application supplies to either SDK: an OAuth client provider kept in memory
+ * (`TodoCliProvider` for the preregistered public client `todo-cli`, `CimdClientProvider` for a client
+ * identified by its metadata document URL), whose `redirectToAuthorization` hands the URL to the
+ * user's browser (real Chromium) and takes the callback from the application's own loopback listener
+ * for `finishAuth`; and a fetch that records every request, so tests can assert the handshake step by
+ * step.
  */
 
-export const REDIRECT_URL = 'http://127.0.0.1:53682/callback';
+/** What a provider needs from the running stack. */
+export interface ProviderContext {
+  issuer: string;
+  user: User;
+  callback: CallbackServer;
+}
+
+export interface Authorization {
+  /** The authorization URL the SDK sent the user to. */
+  url: URL;
+  /** The redirect as the application's loopback listener received it. */
+  callback: URL;
+  /** The Gatehouse pages the user went through. */
+  steps: FlowStep[];
+}
 
 export interface Exchange {
   method: string;
@@ -51,16 +69,17 @@ export interface StoredTokens {
 
 /** Satisfies the OAuthClientProvider of both SDK lines (v1: sdk/client/auth.js, v2: @modelcontextprotocol/client). */
 export class TodoCliProvider {
-  readonly redirectUrl = REDIRECT_URL;
-  readonly clientMetadata = {
-    client_name: 'Todo CLI',
-    redirect_uris: [REDIRECT_URL],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
+  readonly redirectUrl: string;
+  readonly clientMetadata: {
+    client_name: string;
+    redirect_uris: string[];
+    grant_types: string[];
+    response_types: string[];
+    token_endpoint_auth_method: string;
   };
-  /** Every authorization URL the SDK sent the user to, and where the browser came back. */
-  readonly authorizations: { url: URL; callback: URL }[] = [];
+  /** Every authorization the SDK asked for, and where the browser came back. */
+  readonly authorizations: Authorization[] = [];
+  protected client: { client_id: string; issuer?: string } | undefined;
   private stored: StoredTokens | undefined;
   private verifier: string | undefined;
   private states: string[] = [];
@@ -73,12 +92,28 @@ export class TodoCliProvider {
    */
   hideRefreshToken = false;
 
+  /** `browser`: options for the browser flow (e.g. `onPage` to assert what the consent page shows). */
   constructor(
-    readonly issuer: string,
-    private readonly approve: (url: URL) => Promise<URL> = approveInBrowser,
-  ) {}
+    protected readonly stack: ProviderContext,
+    protected readonly browser: ApproveOptions = {},
+    clientName = 'Todo CLI',
+  ) {
+    this.redirectUrl = stack.callback.redirectUri;
+    this.clientMetadata = {
+      client_name: clientName,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+    this.client = { client_id: 'todo-cli', issuer: stack.issuer };
+  }
 
-  /** The last callback, as the application's loopback listener would receive it. */
+  get issuer(): string {
+    return this.stack.issuer;
+  }
+
+  /** The last callback, as the application's loopback listener received it. */
   get lastCallback(): URL {
     const last = this.authorizations.at(-1);
     if (!last) throw new Error('no authorization happened');
@@ -93,7 +128,7 @@ export class TodoCliProvider {
   }
 
   clientInformation() {
-    return { client_id: 'todo-cli', issuer: this.issuer };
+    return this.client;
   }
 
   tokens(): StoredTokens | undefined {
@@ -109,9 +144,20 @@ export class TodoCliProvider {
     this.hideRefreshToken = false;
   }
 
+  /**
+   * Opens the URL in the user's browser (Chromium), and takes the outcome from the application's
+   * loopback listener, as a real MCP client does: the browser's word alone is not enough.
+   */
   async redirectToAuthorization(url: URL): Promise<void> {
-    const callback = await this.approve(url);
-    this.authorizations.push({ url, callback });
+    const outcome = await approveInBrowser(url, this.stack.user, this.browser);
+    const state = url.searchParams.get('state');
+    const delivered = this.stack.callback.hits.findLast((hit) => hit.searchParams.get('state') === state);
+    if (!delivered) {
+      throw new Error(
+        `the loopback listener never received the redirect for this authorization (the browser went to ${outcome.redirect.href})`,
+      );
+    }
+    this.authorizations.push({ url, callback: delivered, steps: outcome.steps });
   }
 
   saveCodeVerifier(verifier: string): void {
@@ -134,6 +180,32 @@ export class TodoCliProvider {
   invalidateCredentials(scope: string): void {
     if (scope === 'all' || scope === 'tokens') this.stored = undefined;
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
+  }
+}
+
+/**
+ * A portable MCP client identified by its Client ID Metadata Document: no client information up
+ * front; the SDK adopts `clientMetadataUrl` as the client_id once the authorization server advertises
+ * `client_id_metadata_document_supported`, and saves it here.
+ */
+export class CimdClientProvider extends TodoCliProvider {
+  constructor(
+    stack: ProviderContext,
+    readonly clientMetadataUrl: string,
+    clientName: string,
+    browser: ApproveOptions = {},
+  ) {
+    super(stack, browser, clientName);
+    this.client = undefined;
+  }
+
+  saveClientInformation(information: { client_id: string; issuer?: string }): void {
+    this.client = information;
+  }
+
+  override invalidateCredentials(scope: string): void {
+    super.invalidateCredentials(scope);
+    if (scope === 'all' || scope === 'client') this.client = undefined;
   }
 }
 

@@ -1,19 +1,20 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Exchange, REDIRECT_URL, recordingFetch, TodoCliProvider } from './clients.js';
+import { type Exchange, recordingFetch, TodoCliProvider } from './clients.js';
 import type { McpSdk, McpSession } from './sdks.js';
-import { ACCESS_TOKEN_TTL, type Stack, startStack } from './stack.js';
+import { type Stack, startDemoStack } from './stack.js';
 import { authorizeManually } from './tokens.js';
 
 /**
  * The MCP client handshake (checklist §3, MCP Authorization 2025-11-25 / 2026-07-28) replayed by a
- * real SDK against Gatehouse and the Todo MCP server, asserting each step on the wire.
+ * real SDK against the demo's Gatehouse and Todo MCP server, the user approving in real Chromium,
+ * asserting each step on the wire. The test file must call `useChromium()`.
  */
 
 const line = (e: Exchange) => `${e.method} ${e.url} → ${e.status}`;
 
 /** Connects, driving the authorization through the browser if the SDK asks for it. */
-async function connectAuthorized(
+export async function connectAuthorized(
   sdk: McpSdk,
   session: () => McpSession,
   provider: TodoCliProvider,
@@ -34,7 +35,7 @@ async function connectAuthorized(
 }
 
 /** Runs `call`; if the SDK stops for a (step-up) authorization, finishes it and runs `call` again. */
-async function withReauthorization<T>(
+export async function withReauthorization<T>(
   sdk: McpSdk,
   session: McpSession,
   provider: TodoCliProvider,
@@ -50,18 +51,27 @@ async function withReauthorization<T>(
 }
 
 export function describeMcpClient(sdk: McpSdk): void {
-  describe(`${sdk.name} against Gatehouse and the Todo MCP server`, () => {
+  describe(`${sdk.name} against the demo (Gatehouse and the Todo MCP server)`, () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack();
+      stack = await startDemoStack();
     });
     afterAll(() => stack?.close());
 
-    it('completes 401 → RFC 9728 → RFC 8414 → preregistered client → authorization → token → tools/call, then refreshes and calls again', async () => {
-      const provider = new TodoCliProvider(stack.issuer);
+    it('completes 401 → RFC 9728 → RFC 8414 → preregistered client → sign-in and Allow in Chromium → token → tools/call, then refreshes and calls again', async () => {
+      const consent: Record<string, string | null> = {};
+      const provider = new TodoCliProvider(stack, {
+        onPage: async (step, page) => {
+          if (step !== 'consent') return;
+          consent.client = await page.locator('#client-name').textContent();
+          consent.redirectHost = await page.locator('#redirect-host').textContent();
+          consent.resource = await page.locator('#resource-name').textContent();
+        },
+      });
       const { fetch, log } = recordingFetch();
       const mcp = await connectAuthorized(sdk, () => sdk.open(stack.mcpUrl, provider, fetch), provider);
       const metadataUrl = stack.todo.resource.metadataUrl;
+      const redirectUri = stack.callback.redirectUri;
 
       // 0. No token: 401 with resource_metadata and scope, and no error code (RFC 6750 §3.1, RFC 9728 §5.1).
       expect(line(log[0]!)).toBe(`POST ${stack.mcpUrl} → 401`);
@@ -72,25 +82,37 @@ export function describeMcpClient(sdk: McpSdk): void {
       expect(line(log[1]!)).toBe(`GET ${metadataUrl} → 200`);
       // 2. RFC 8414: the issuer's metadata, path-inserted (the issuer has no path).
       expect(line(log[2]!)).toBe(`GET ${stack.issuer}/.well-known/oauth-authorization-server → 200`);
-      // 3-4. The preregistered client, PKCE S256, the resource and the challenged scope.
+      // 3. The preregistered client: nothing registered (the demo has DCR on, the SDK must not use it).
+      expect(log.filter((e) => e.url.startsWith(`${stack.issuer}/register`))).toEqual([]);
+      // 4. The authorization request: PKCE S256, the resource and the challenged scope.
       expect(provider.authorizations).toHaveLength(1);
-      const { url: authorizationUrl, callback } = provider.authorizations[0]!;
+      const { url: authorizationUrl, callback, steps } = provider.authorizations[0]!;
       expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${stack.issuer}/authorize`);
       expect(Object.fromEntries(authorizationUrl.searchParams)).toMatchObject({
         response_type: 'code',
         client_id: 'todo-cli',
-        redirect_uri: REDIRECT_URL,
+        redirect_uri: redirectUri,
         code_challenge_method: 'S256',
         scope: 'todos.read todos.write',
         resource: stack.mcpUrl,
       });
-      expect(callback.origin + callback.pathname).toBe(REDIRECT_URL);
+      // In Chromium: the demo user signed in, then the consent page named the client, where the
+      // browser goes back to, and the resource; Allow sent the code to the application's listener.
+      expect(steps).toEqual(['sign-in', 'consent']);
+      expect(consent).toEqual({
+        client: 'Todo CLI',
+        redirectHost: new URL(redirectUri).host,
+        resource: 'Todo MCP',
+      });
+      expect(callback.origin + callback.pathname).toBe(redirectUri);
       expect(callback.searchParams.get('iss')).toBe(stack.issuer);
+      expect(callback.searchParams.get('code')).toBeTruthy();
       // 5. The code exchange names the resource again (RFC 8707 §2.2).
       const codeExchange = log.find((e) => e.form?.get('grant_type') === 'authorization_code')!;
       expect(line(codeExchange)).toBe(`POST ${stack.issuer}/token → 200`);
       expect(codeExchange.form!.get('resource')).toBe(stack.mcpUrl);
       expect(codeExchange.form!.get('client_id')).toBe('todo-cli');
+      expect(codeExchange.form!.get('code')).toBe(callback.searchParams.get('code'));
       const first = provider.tokens()!;
       expect(decodeJwt(first.access_token)).toMatchObject({
         iss: stack.issuer,
@@ -103,8 +125,8 @@ export function describeMcpClient(sdk: McpSdk): void {
       expect(added.isError).toBeFalsy();
       expect(added.structuredContent).toMatchObject({ todo: { title: 'Buy milk', done: false } });
 
-      // 8. The access token expires; the server says invalid_token; the client refreshes and calls again.
-      stack.clock.advance(ACCESS_TOKEN_TTL + 31);
+      // 7. The access token expires; the server says invalid_token; the client refreshes and calls again.
+      stack.clock.advance(stack.accessTokenTtl + 31);
       const before = log.length;
       const listed = await mcp.callTool('list_todos');
       expect(listed.structuredContent).toMatchObject({ todos: [{ title: 'Buy milk' }] });
@@ -121,14 +143,16 @@ export function describeMcpClient(sdk: McpSdk): void {
       expect(second.access_token).not.toBe(first.access_token);
       expect(second.refresh_token).not.toBe(first.refresh_token);
       expect(line(after.at(-1)!)).toBe(`POST ${stack.mcpUrl} → 200`);
+      // No second trip through the browser: the refresh alone did it.
+      expect(provider.authorizations).toHaveLength(1);
       await mcp.close();
     });
 
     it('steps up a todos.read token that gets 403 insufficient_scope on add_todo, then adds the todo', async () => {
       // A read-only grant from an earlier session.
-      const readOnly = await authorizeManually(stack.issuer, { resource: stack.mcpUrl, scope: 'todos.read' });
+      const readOnly = await authorizeManually(stack, { resource: stack.mcpUrl, scope: 'todos.read' });
       expect(readOnly.scope).toBe('todos.read');
-      const provider = new TodoCliProvider(stack.issuer);
+      const provider = new TodoCliProvider(stack);
       provider.saveTokens({ ...readOnly, issuer: stack.issuer });
       const { fetch, log } = recordingFetch();
       const mcp = sdk.open(stack.mcpUrl, provider, fetch);
@@ -150,6 +174,8 @@ export function describeMcpClient(sdk: McpSdk): void {
       const asked = provider.authorizations[0]!.url.searchParams;
       expect(asked.get('scope')!.split(' ')).toContain('todos.write');
       expect(asked.get('resource')).toBe(stack.mcpUrl);
+      // The same browser: still signed in from the read-only grant, so no second sign-in.
+      expect(provider.authorizations[0]!.steps).not.toContain('sign-in');
       expect(provider.tokens()!.scope!.split(' ')).toContain('todos.write');
       await mcp.close();
     });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { approveInBrowser } from './browser.js';
-import { REDIRECT_URL } from './clients.js';
+import type { Stack } from './stack.js';
 
 export interface TokenSet {
   access_token: string;
@@ -11,40 +11,44 @@ export interface TokenSet {
 }
 
 /**
- * An authorization code flow done by hand (PKCE S256, RFC 8707 resource) for `todo-cli`: how a test
- * gets a token with exactly the scope or audience it needs, e.g. a read-only grant from "earlier".
+ * An authorization code flow done by hand (PKCE S256, RFC 8707 resource) for `todo-cli`, approved by
+ * the stack's user in Chromium and received on the stack's loopback listener: how a test gets a
+ * token with exactly the scope or audience it needs, e.g. a read-only grant from "earlier".
  */
 export async function authorizeManually(
-  issuer: string,
+  stack: Pick<Stack, 'issuer' | 'user' | 'callback'>,
   params: { resource: string; scope: string },
 ): Promise<TokenSet> {
-  const metadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as Record<
-    string,
-    string
-  >;
+  const metadata = (await (
+    await fetch(`${stack.issuer}/.well-known/oauth-authorization-server`)
+  ).json()) as Record<string, string>;
+  const redirectUri = stack.callback.redirectUri;
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
   const url = new URL(metadata.authorization_endpoint!);
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: 'todo-cli',
-    redirect_uri: REDIRECT_URL,
+    redirect_uri: redirectUri,
     scope: params.scope,
     resource: params.resource,
     state,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   }).toString();
-  const callback = await approveInBrowser(url);
-  if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
+  await approveInBrowser(url, stack.user);
+  const callback = stack.callback.hits.findLast((hit) => hit.searchParams.get('state') === state);
+  if (!callback) throw new Error('the loopback listener never received the redirect');
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`authorization failed: ${callback.search}`);
   const response = await fetch(metadata.token_endpoint!, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
+      code,
       code_verifier: verifier,
-      redirect_uri: REDIRECT_URL,
+      redirect_uri: redirectUri,
       client_id: 'todo-cli',
       resource: params.resource,
     }),
