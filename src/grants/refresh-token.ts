@@ -53,12 +53,17 @@ export async function exchangeRefreshToken(
     resource: token.resource,
   });
   const at = ctx.now();
-  const outcome = await ctx.store.rotateRefreshToken(
-    token.id,
-    successor.record,
-    at,
-    ctx.config.tokens.refreshTokenGracePeriod * 1000,
-  );
+  // The grant supplies only immutable facts (sub, auth_time), so it is read alongside the rotation;
+  // whether the grant is still active is decided inside the rotation's compare-and-swap.
+  const [outcome, grant] = await Promise.all([
+    ctx.store.rotateRefreshToken(
+      token.id,
+      successor.record,
+      at,
+      ctx.config.tokens.refreshTokenGracePeriod * 1000,
+    ),
+    ctx.store.getGrant(token.grantId),
+  ]);
   if (outcome.status === 'reused') {
     await ctx.audit(
       { type: 'token.refresh_reused', clientId: client.client_id, detail: { grantId: token.grantId } },
@@ -69,8 +74,7 @@ export async function exchangeRefreshToken(
   if (outcome.status === 'invalid')
     throw new OAuthError('invalid_grant', 'the refresh token is expired or revoked');
 
-  const grant = await ctx.store.getGrant(token.grantId);
-  if (!grant || grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant has been revoked');
+  if (!grant) throw new OAuthError('invalid_grant', 'the grant has been revoked');
   const access = issueAccessToken(ctx, {
     sub: grant.userId,
     clientId: client.client_id,
