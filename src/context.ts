@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ResourceRegistry } from './admin/resources.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { CookieNames } from './http/cookies.js';
 import type { FailureLimiter } from './http/failure-limit.js';
@@ -19,6 +20,8 @@ export interface Context {
   audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
   /** Failed credential presentations per client IP (token, revocation, introspection). */
   failures: FailureLimiter;
+  /** Run-time view of the protected resources (edits by administrators, shared through the database). */
+  resources: ResourceRegistry;
   /** The CIMD lane, when enabled. */
   cimd?: CimdService;
 }

@@ -64,7 +64,9 @@ export async function createGatehouse(
     const keys = new KeyRing(store, secrets.keyEncryption, config.signingAlgorithm, config.clock);
     await keys.init();
     const log = config.logger;
-    const resources = new ResourceRegistry(store, config);
+    const resources = new ResourceRegistry(store, config, 5_000, (error) =>
+      log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
+    );
     await resources.init(at);
     const ctx: Context = {
       resources,

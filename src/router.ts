@@ -1,4 +1,5 @@
 import { handleAdminApi } from './admin/api.js';
+import { handleDashboard } from './admin/dashboard.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
 import { handleClientLogo } from './endpoints/client-logo.js';
@@ -13,6 +14,7 @@ import {
 import { handleLogout } from './endpoints/logout.js';
 import { buildMetadata } from './endpoints/metadata.js';
 import { errorPage } from './endpoints/pages-common.js';
+import { handleResetPasswordPage, handleResetPasswordSubmit } from './endpoints/password-reset.js';
 import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
@@ -44,11 +46,18 @@ export type Routes = Map<string, Route>;
 export function buildRoutes(ctx: Context): Routes {
   const p = ctx.config.issuerPath;
   const routes: Routes = new Map();
-  const metadataBody = JSON.stringify(buildMetadata(ctx.config));
-  const metadata: Handler = async () =>
-    new Response(metadataBody, {
+  // Rebuilt when an administrator edits a resource (scopes_supported follows the resources).
+  let metadataBody = JSON.stringify(buildMetadata(ctx.config));
+  let metadataVersion = ctx.resources.version;
+  const metadata: Handler = async () => {
+    if (metadataVersion !== ctx.resources.version) {
+      metadataBody = JSON.stringify(buildMetadata(ctx.config));
+      metadataVersion = ctx.resources.version;
+    }
+    return new Response(metadataBody, {
       headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
     });
+  };
   const metadataRoute: Route = { kind: 'api', methods: { GET: metadata }, cors: 'GET' };
   // RFC 8414 §3.1: the well-known suffix is inserted before the issuer's path.
   routes.set(`/.well-known/oauth-authorization-server${p}`, metadataRoute);
@@ -80,6 +89,10 @@ export function buildRoutes(ctx: Context): Routes {
   }
   routes.set(`${p}/login`, { kind: 'page', methods: { GET: handleLoginPage, POST: handleLoginSubmit } });
   routes.set(`${p}/signup`, { kind: 'page', methods: { GET: handleSignupPage, POST: handleSignupSubmit } });
+  routes.set(`${p}/reset-password`, {
+    kind: 'page',
+    methods: { GET: handleResetPasswordPage, POST: handleResetPasswordSubmit },
+  });
   routes.set(`${p}/consent`, { kind: 'page', methods: { POST: handleConsentSubmit } });
   routes.set(`${p}/logout`, { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } });
   routes.set(`${p}/signed-in`, {
@@ -124,7 +137,9 @@ export function buildRoutes(ctx: Context): Routes {
 
 /** Routes that own every path below a prefix. */
 export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
-  if (pathname.startsWith(`${ctx.config.issuerPath}/admin/api/`)) return ADMIN_API;
+  const admin = `${ctx.config.issuerPath}/admin`;
+  if (pathname.startsWith(`${admin}/api/`)) return ADMIN_API;
+  if (pathname === admin || pathname.startsWith(`${admin}/`)) return DASHBOARD;
   return undefined;
 }
 
@@ -138,6 +153,9 @@ const ADMIN_API: Route = {
     DELETE: handleAdminApi,
   },
 };
+
+/** The dashboard pages (DESIGN §5): HTML errors, never CORS. */
+const DASHBOARD: Route = { kind: 'page', methods: { GET: handleDashboard, POST: handleDashboard } };
 
 /** Dispatches one request; the error boundary turns OAuthError into its response and anything else into a 500. */
 export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): Promise<Response> {

@@ -1,16 +1,41 @@
 import { ADMIN_SCOPE } from '../config/resolve.js';
 import type { Context, RequestInfo } from '../context.js';
+import { assertSameOrigin, readSession, sessionCsrf } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
+import { parseCookies } from '../http/cookies.js';
+import { safeEqual } from '../tokens/crypto.js';
 import { verifyJwt } from '../tokens/jwt.js';
 
 /**
- * Who may call the admin API: a bearer access token from this issuer for the resource `{issuer}/admin`
- * with the `gatehouse.admin` scope (machine clients obtain one with client_credentials). Anything else
- * is 401/403 with nothing else in the answer.
+ * Who may call the admin API:
+ * - automation: a bearer access token from this issuer for the resource `{issuer}/admin` with the
+ *   `gatehouse.admin` scope (machine clients obtain one with client_credentials);
+ * - people: an administrator signed in on the hosted pages (session cookie); a mutating call must
+ *   also carry the session's CSRF token in `X-CSRF-Token` and come from this origin.
+ * Anything else is 401/403 with nothing else in the answer.
  */
 export interface AdminActor {
   /** What the audit log records as the actor. */
   id: string;
+}
+
+/** The header a signed-in administrator's mutating calls carry (the dashboard's forms use a field). */
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+async function authenticateSession(ctx: Context, req: RequestInfo): Promise<AdminActor | undefined> {
+  if (!parseCookies(req.request.headers.get('cookie')).has(ctx.cookies.session)) return undefined;
+  const active = await readSession(ctx, req);
+  if (!active) return undefined;
+  if (!active.user.admin) throw new OAuthError('forbidden', 'an administrator account is required');
+  if (!SAFE_METHODS.has(req.request.method)) {
+    assertSameOrigin(ctx, req);
+    const presented = req.request.headers.get(CSRF_HEADER);
+    if (!presented || !safeEqual(sessionCsrf(ctx, active.session), presented))
+      throw new OAuthError('forbidden', `a valid ${CSRF_HEADER} header is required`);
+  }
+  return { id: `user:${active.user.id}` };
 }
 
 const challenge = (error?: string) =>
@@ -18,6 +43,10 @@ const challenge = (error?: string) =>
 
 export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise<AdminActor> {
   const header = req.request.headers.get('authorization');
+  if (!header) {
+    const viaSession = await authenticateSession(ctx, req);
+    if (viaSession) return viaSession;
+  }
   const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
   if (!match) {
     throw new OAuthError('invalid_token', 'an admin access token is required', {
@@ -29,7 +58,7 @@ export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise
       headers: { 'www-authenticate': challenge('invalid_token') },
     });
   const decoded = verifyJwt(match[1]!, (kid) => ctx.keys.findKey(kid));
-  if (!decoded || decoded.header.typ !== 'at+jwt') throw invalid();
+  if (decoded?.header.typ !== 'at+jwt') throw invalid();
   const claims = decoded.payload;
   if (claims.iss !== ctx.config.issuer || claims.aud !== `${ctx.config.issuer}/admin`) throw invalid();
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw invalid();

@@ -14,8 +14,7 @@ async function cimdClient(
 ): Promise<{ client: ClientRecord; state: CimdCacheState }> {
   const client = await ctx.store.getClient(clientId);
   const state = client ? cimdState(client) : undefined;
-  if (!client || client.source !== 'cimd' || !state)
-    throw new OAuthError('not_found', `no CIMD client ${clientId}`);
+  if (client?.source !== 'cimd' || !state) throw new OAuthError('not_found', `no CIMD client ${clientId}`);
   return { client, state };
 }
 

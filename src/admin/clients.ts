@@ -2,17 +2,25 @@ import type { ClientOptions } from '../config/options.js';
 import { resolveClientSeed } from '../config/resolve.js';
 import { clientSchema, describeIssues } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
-import type { ClientRecord } from '../store/types.js';
+import { checkRedirectUri } from '../lanes/redirect-uri.js';
+import { type ClientRecord, UniqueViolation } from '../store/types.js';
+import { hashSecret } from '../tokens/crypto.js';
 
 /**
- * Creating a preregistered client (CLI now, admin API later). The input is validated by the same
- * schema as the config file; a confidential client gets a generated secret, returned once and stored
- * only as a hash.
+ * Creating and editing preregistered clients (CLI, admin API, dashboard). Input is validated by the
+ * same schema as the config file; a confidential client gets a generated secret, returned once and
+ * stored only as a hash.
  */
+export type NewClientInput = Omit<ClientOptions, 'client_id' | 'client_secret'> & {
+  client_id?: string;
+  confidential?: boolean;
+};
+
 export async function createPreregisteredClient(
   ctx: Context,
-  input: Omit<ClientOptions, 'client_id' | 'client_secret'> & { client_id?: string; confidential?: boolean },
+  input: NewClientInput,
   actor: string,
 ): Promise<{ client: ClientRecord; client_secret?: string }> {
   const { confidential, ...rest } = input;
@@ -23,15 +31,117 @@ export async function createPreregisteredClient(
     candidate.token_endpoint_auth_method ??= 'client_secret_basic';
   }
   const parsed = clientSchema.safeParse(candidate);
-  if (!parsed.success) throw new Error(describeIssues(parsed.error));
+  if (!parsed.success) throw new OAuthError('invalid_client_metadata', describeIssues(parsed.error));
+  const unknown = (parsed.data.resources ?? []).find(
+    (r) => !ctx.config.resources.some((c) => c.resource === r),
+  );
+  if (unknown) throw new OAuthError('invalid_client_metadata', `resources: "${unknown}" is not a resource`);
   const record = clientRecordFromSeed(resolveClientSeed(parsed.data as ClientOptions), ctx.now());
   record.metadata = { createdBy: actor };
-  await ctx.store.createClient(record);
+  try {
+    await ctx.store.createClient(record);
+  } catch (error) {
+    if (error instanceof UniqueViolation)
+      throw new OAuthError('invalid_client_metadata', `client_id ${record.client_id} exists`, {
+        status: 409,
+      });
+    throw error;
+  }
   await ctx.audit({
     type: 'client.created',
     clientId: record.client_id,
     actor,
-    detail: { source: 'preregistered' },
+    detail: { source: 'preregistered', confidential: Boolean(secret) },
   });
   return secret ? { client: record, client_secret: secret } : { client: record };
+}
+
+async function preregistered(ctx: Context, clientId: string): Promise<ClientRecord> {
+  const client = await ctx.store.getClient(clientId);
+  if (!client) throw new OAuthError('not_found', `no client ${clientId}`);
+  if (client.source !== 'preregistered')
+    throw new OAuthError(
+      'invalid_request',
+      `only preregistered clients can be changed here (this one is ${client.source})`,
+    );
+  return client;
+}
+
+/**
+ * Replaces a confidential client's secret; the old one stops working at once. The new secret is
+ * returned once. Refresh tokens keep working (they are bound to the client, not to its secret).
+ */
+export async function rotateClientSecret(
+  ctx: Context,
+  clientId: string,
+  actor: string,
+): Promise<{ client: ClientRecord; client_secret: string }> {
+  const client = await preregistered(ctx, clientId);
+  if (client.token_endpoint_auth_method === 'none')
+    throw new OAuthError('invalid_request', 'a public client has no secret');
+  const secret = generateClientSecret();
+  const at = ctx.now();
+  await ctx.store.updateClient(clientId, { secretHash: hashSecret(secret), updatedAt: at });
+  await ctx.audit({ type: 'client.secret_rotated', clientId, actor });
+  return { client: { ...client, secretHash: hashSecret(secret), updatedAt: at }, client_secret: secret };
+}
+
+export interface ClientEdit {
+  redirect_uris?: string[];
+  /** Space-separated scopes; null or "" lets the client request any scope of its resources. */
+  scope?: string | null;
+  client_name?: string | null;
+}
+
+// RFC 6749 §3.3 scope-token, space-separated.
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+/** Edits a preregistered client's redirect URIs, scopes and name; audited with before and after. */
+export async function editClient(
+  ctx: Context,
+  clientId: string,
+  edit: ClientEdit,
+  actor: string,
+): Promise<ClientRecord> {
+  const client = await preregistered(ctx, clientId);
+  const patch: Partial<ClientRecord> = {};
+  if (edit.redirect_uris !== undefined) {
+    const uris = [...new Set(edit.redirect_uris.map((u) => u.trim()).filter(Boolean))];
+    for (const uri of uris) {
+      const problem = checkRedirectUri(uri, { allowCustomSchemes: true });
+      if (problem) throw new OAuthError('invalid_redirect_uri', `redirect_uris: "${uri}" ${problem}`);
+    }
+    // OAuth 2.1 §2.3.1: a client using the authorization code grant must have a registered redirect URI.
+    if (uris.length === 0 && client.grant_types.includes('authorization_code'))
+      throw new OAuthError(
+        'invalid_redirect_uri',
+        'redirect_uris: at least one is required for authorization_code',
+      );
+    patch.redirect_uris = uris;
+  }
+  if (edit.scope !== undefined) {
+    const scope = edit.scope === null ? '' : edit.scope.trim().replace(/\s+/g, ' ');
+    if (scope && !SCOPE.test(scope)) throw new OAuthError('invalid_scope', 'scope: not a valid scope list');
+    patch.scope = scope || null;
+  }
+  if (edit.client_name !== undefined) {
+    const name = edit.client_name?.trim() ?? '';
+    if (name.length > 200)
+      throw new OAuthError('invalid_client_metadata', 'client_name: at most 200 characters');
+    patch.client_name = name || null;
+  }
+  patch.updatedAt = ctx.now();
+  await ctx.store.updateClient(clientId, patch);
+  // Consent was given for the old redirect URIs and scopes.
+  if (patch.redirect_uris || patch.scope !== undefined) await ctx.store.deleteConsents({ clientId });
+  await ctx.audit({
+    type: 'client.updated',
+    clientId,
+    actor,
+    detail: {
+      before: { redirect_uris: client.redirect_uris, scope: client.scope, client_name: client.client_name },
+      after: { redirect_uris: patch.redirect_uris, scope: patch.scope, client_name: patch.client_name },
+    },
+  });
+  return { ...client, ...patch };
 }

@@ -6,13 +6,14 @@ import { findUserByEmail, revokeUserSessions } from '../admin/users.js';
 import { ConfigError } from '../config/resolve.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createUser } from '../users.js';
+import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
 import { loadConfigFile } from './config-file.js';
 import { runDemo } from './demo.js';
 import { serve } from './serve.js';
 
 /**
  * The `gatehouse` command. Contract (DESIGN §5): serve, demo, migrate, users create, clients create,
- * keys rotate; `--help` on each; every command that touches data takes `--config FILE`.
+ * keys rotate (plus users list/disable/enable/reset-password/grants and audit tail); `--help` on each; every command that touches data takes `--config FILE`.
  */
 
 async function open(configPath: string, options: { migrate?: boolean } = {}): Promise<Gatehouse> {
@@ -92,6 +93,8 @@ export function buildProgram(): Command {
         await gh.close();
       }
     });
+
+  registerUserCommands(users, (config) => open(config));
 
   const clients = program.command('clients').description('manage clients');
   clients
@@ -231,6 +234,8 @@ export function buildProgram(): Command {
         await gh.close();
       }
     });
+
+  registerAuditCommands(program, (config) => open(config));
 
   return program;
 }

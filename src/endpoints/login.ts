@@ -17,10 +17,20 @@ import { errorPage } from './pages-common.js';
  * they hold across instances.
  */
 
-function continueUrl(ctx: Context, interaction: string | undefined): string {
-  return interaction
-    ? `${ctx.config.issuerPath}/authorize/resume?interaction=${encodeURIComponent(interaction)}`
-    : `${ctx.config.issuerPath}/signed-in`;
+function continueUrl(ctx: Context, interaction: string | undefined, returnTo?: string): string {
+  if (interaction)
+    return `${ctx.config.issuerPath}/authorize/resume?interaction=${encodeURIComponent(interaction)}`;
+  return safeReturnTo(ctx, returnTo) ?? `${ctx.config.issuerPath}/signed-in`;
+}
+
+/**
+ * Where to go after signing in without an authorization request: only the dashboard, by a same-origin
+ * path, so the parameter can never become an open redirect.
+ */
+function safeReturnTo(ctx: Context, value: string | undefined): string | undefined {
+  const base = `${ctx.config.issuerPath}/admin`;
+  if (!value || value.length > 2000 || /[\\\s]|\/\/|\/\.\.?(\/|$)/.test(value)) return undefined;
+  return value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`) ? value : undefined;
 }
 
 async function clientNameOf(ctx: Context, interaction: string | undefined): Promise<string | undefined> {
@@ -37,11 +47,14 @@ async function clientNameOf(ctx: Context, interaction: string | undefined): Prom
 
 export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<Response> {
   const interaction = req.url.searchParams.get('interaction') ?? undefined;
-  return loginPage(ctx, req, { interaction, clientName: await clientNameOf(ctx, interaction) });
+  const returnTo = safeReturnTo(ctx, req.url.searchParams.get('return_to') ?? undefined);
+  return loginPage(ctx, req, { interaction, returnTo, clientName: await clientNameOf(ctx, interaction) });
 }
 
 interface FormPageModel {
   interaction?: string;
+  /** Sign-in only: a dashboard path to continue to (see safeReturnTo). */
+  returnTo?: string;
   email?: string;
   error?: string;
   clientName?: string;
@@ -77,6 +90,7 @@ function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
       action: `${basePath}/login`,
       csrf,
       interaction: m.interaction,
+      returnTo: m.returnTo,
       email: m.email,
       error: m.error,
       clientName: m.clientName,
@@ -90,6 +104,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const params = await formParams(req.request);
   assertPreSessionCsrf(ctx, req, params.get('csrf'));
   const interaction = params.get('interaction');
+  const returnTo = safeReturnTo(ctx, params.get('return_to'));
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
   const throttle = ctx.config.loginThrottle;
@@ -113,6 +128,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
     );
     return loginPage(ctx, req, {
       interaction,
+      returnTo,
       email,
       error: 'Too many sign-in attempts. Wait a few minutes and try again.',
       status: 429,
@@ -124,6 +140,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
     await ctx.audit({ type: 'login.failed', detail: {} }, req);
     return loginPage(ctx, req, {
       interaction,
+      returnTo,
       email,
       error: 'The email or password is not correct.',
       status: 401,
@@ -132,7 +149,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   await ctx.store.resetRateLimit(`login:account:${email}`);
   const { cookie } = await startSession(ctx, user);
   await ctx.audit({ type: 'login.succeeded', userId: user.id }, req);
-  return redirect(continueUrl(ctx, interaction), 303, { 'set-cookie': cookie });
+  return redirect(continueUrl(ctx, interaction, returnTo), 303, { 'set-cookie': cookie });
 }
 
 export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<Response> {

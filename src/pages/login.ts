@@ -5,6 +5,8 @@ export interface LoginModel {
   action: string;
   csrf: string;
   interaction?: string;
+  /** A dashboard path to continue to after signing in (no authorization request). */
+  returnTo?: string;
   email?: string;
   error?: string;
   clientName?: string;
@@ -19,7 +21,7 @@ export function renderLogin(m: LoginModel): string {
 ${m.clientName ? html`<p>to continue to <strong>${m.clientName}</strong></p>` : ''}
 ${errorList(m.error)}
 <form method="post" action="${m.action}" novalidate>
-${hidden({ csrf: m.csrf, interaction: m.interaction })}
+${hidden({ csrf: m.csrf, interaction: m.interaction, return_to: m.returnTo })}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}"${invalidWhen(m.error)}${m.error ? '' : html` autofocus`}>
 <label for="password">Password</label>

@@ -3,6 +3,7 @@
  * ./kysely/*.ts by area; this class wires them up and owns migration and lifecycle.
  */
 import { type Kysely, Migrator, sql } from 'kysely';
+import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
@@ -17,16 +18,20 @@ import type {
   AuditQuery,
   AuthorizationCodeRecord,
   BrowserSessionRecord,
+  ClientCount,
   ClientListQuery,
   ClientRecord,
   ConsentRecord,
   ConsumeCodeResult,
   GrantRecord,
+  PasswordResetRecord,
   RateLimitResult,
   RefreshTokenRecord,
+  ResourceRecord,
   RotateRefreshResult,
   SigningKeyRecord,
   Store,
+  UserListQuery,
   UserRecord,
 } from './types.js';
 
@@ -141,6 +146,29 @@ export class KyselyStore implements Store {
   touchClient(clientId: string, at: number): Promise<void> {
     return clients.touchClient(this.#ctx, clientId, at);
   }
+  countClients(): Promise<ClientCount[]> {
+    return admin.countClients(this.#ctx);
+  }
+
+  // ── resources, password resets ───────────────────────────────────────────
+  seedResources(resources: ResourceRecord[]): Promise<void> {
+    return admin.seedResources(this.#ctx, resources);
+  }
+  listResources(): Promise<ResourceRecord[]> {
+    return admin.listResources(this.#ctx);
+  }
+  updateResource(resource: string, patch: Partial<Omit<ResourceRecord, 'resource'>>): Promise<boolean> {
+    return admin.updateResource(this.#ctx, resource, patch);
+  }
+  createPasswordReset(reset: PasswordResetRecord): Promise<void> {
+    return admin.createPasswordReset(this.#ctx, reset);
+  }
+  getPasswordReset(id: string): Promise<PasswordResetRecord | undefined> {
+    return admin.getPasswordReset(this.#ctx, id);
+  }
+  consumePasswordReset(id: string, at: number): Promise<boolean> {
+    return admin.consumePasswordReset(this.#ctx, id, at);
+  }
 
   // ── users, sessions, consent ─────────────────────────────────────────────
   createUser(user: UserRecord): Promise<void> {
@@ -154,6 +182,9 @@ export class KyselyStore implements Store {
   }
   updateUser(id: string, patch: Partial<Omit<UserRecord, 'id' | 'createdAt'>>): Promise<boolean> {
     return users.updateUser(this.#ctx, id, patch);
+  }
+  listUsers(query: UserListQuery): Promise<UserRecord[]> {
+    return admin.listUsers(this.#ctx, query);
   }
   createBrowserSession(session: BrowserSessionRecord): Promise<void> {
     return users.createBrowserSession(this.#ctx, session);

@@ -287,11 +287,51 @@ function initialSchema(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * Issue 6 (admin): resources editable at run time (config is the seed), single-use password-reset
+ * tokens, and an index for paging users by e-mail.
+ */
+function adminSchema(): Migration {
+  return {
+    async up(db: AnyDb) {
+      const s = db.schema;
+      await s
+        .createTable('gatehouse_resources')
+        .addColumn('resource', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('default_scopes', 'text', (c) => c.notNull())
+        .addColumn('lanes', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'text')
+        .execute();
+      await s
+        .createTable('gatehouse_password_resets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('gatehouse_users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await s
+        .createIndex('gatehouse_password_resets_expires_idx')
+        .on('gatehouse_password_resets')
+        .column('expires_at')
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable('gatehouse_password_resets').ifExists().execute();
+      await db.schema.dropTable('gatehouse_resources').ifExists().execute();
+    },
+  };
+}
+
 /** The migrations for one dialect; the few type differences (auto-increment ids) are decided here. */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initialSchema(dialect) };
+      return { '0001_initial': initialSchema(dialect), '0002_admin': adminSchema() };
     },
   };
 }

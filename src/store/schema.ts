@@ -139,6 +139,26 @@ export interface RateLimitsTable {
   count: number;
 }
 
+export interface ResourcesTable {
+  resource: string;
+  name: string;
+  scopes: string;
+  default_scopes: string;
+  /** JSON `{ preregistered, cimd, dcr }`. */
+  lanes: string;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+export interface PasswordResetsTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   gatehouse_clients: ClientsTable;
   gatehouse_users: UsersTable;
@@ -151,4 +171,6 @@ export interface Database {
   gatehouse_signing_keys: SigningKeysTable;
   gatehouse_audit_events: AuditEventsTable;
   gatehouse_rate_limits: RateLimitsTable;
+  gatehouse_resources: ResourcesTable;
+  gatehouse_password_resets: PasswordResetsTable;
 }

@@ -202,9 +202,47 @@ export interface ClientListQuery {
   source?: ClientSource;
   status?: 'active' | 'disabled';
   text?: string;
+  /** Clients that may request this resource: those listing it, and those listing none (every resource). */
+  resource?: string;
   limit?: number;
   /** Opaque cursor: the client_id to continue after. */
   after?: string;
+}
+
+/** A protected resource as stored (config seeds it; administrators edit it). */
+export interface ResourceRecord {
+  resource: string;
+  name: string;
+  scopes: string[];
+  defaultScopes: string[];
+  lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
+  updatedAt: number;
+  /** The administrator who last edited it; null while it is as seeded. */
+  updatedBy: string | null;
+}
+
+/** A password-reset token `ghp_id.secret`: only the secret's hash is stored; usable once, briefly. */
+export interface PasswordResetRecord {
+  id: string;
+  secretHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface UserListQuery {
+  /** Case-insensitive substring of the e-mail. */
+  text?: string;
+  limit?: number;
+  /** Cursor: the lower-cased e-mail to continue after. */
+  after?: string;
+}
+
+export interface ClientCount {
+  source: ClientSource;
+  disabled: boolean;
+  count: number;
 }
 
 export interface Store {
@@ -240,6 +278,15 @@ export interface Store {
   listStaleClients(source: ClientSource, unusedBefore: number, limit: number): Promise<ClientRecord[]>;
   /** Records use; may be coalesced (no more than one write per client per minute). */
   touchClient(clientId: string, at: number): Promise<void>;
+  /** Number of clients per lane and disabled state (one grouped query, for the dashboard). */
+  countClients(): Promise<ClientCount[]>;
+
+  // ── resources ────────────────────────────────────────────────────────────
+  /** Inserts each resource that is not stored yet; never changes a stored one (edits outlive restarts). */
+  seedResources(resources: ResourceRecord[]): Promise<void>;
+  listResources(): Promise<ResourceRecord[]>;
+  /** Partial update; returns false when the resource does not exist. Last writer wins. */
+  updateResource(resource: string, patch: Partial<Omit<ResourceRecord, 'resource'>>): Promise<boolean>;
 
   // ── users ────────────────────────────────────────────────────────────────
   /** Inserts a user. Rejects with a `UniqueViolation` if the e-mail (case-insensitive) exists. */
@@ -248,6 +295,17 @@ export interface Store {
   /** Case-insensitive lookup. */
   getUserByEmail(email: string): Promise<UserRecord | undefined>;
   updateUser(id: string, patch: Partial<Omit<UserRecord, 'id' | 'createdAt'>>): Promise<boolean>;
+  /** Users ordered by lower-cased e-mail, keyset-paginated. */
+  listUsers(query: UserListQuery): Promise<UserRecord[]>;
+
+  // ── password resets ──────────────────────────────────────────────────────
+  createPasswordReset(reset: PasswordResetRecord): Promise<void>;
+  getPasswordReset(id: string): Promise<PasswordResetRecord | undefined>;
+  /**
+   * Marks the reset used. Atomic: of any number of concurrent callers, exactly one gets true, and only
+   * while it is unused and `expiresAt > at`.
+   */
+  consumePasswordReset(id: string, at: number): Promise<boolean>;
 
   // ── browser sessions ─────────────────────────────────────────────────────
   createBrowserSession(session: BrowserSessionRecord): Promise<void>;
@@ -343,7 +401,7 @@ export interface Store {
   resetRateLimit(key: string): Promise<void>;
 
   // ── housekeeping ─────────────────────────────────────────────────────────
-  /** Deletes expired codes, refresh tokens, sessions, denylist rows and old rate-limit windows. */
+  /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows and old rate-limit windows. */
   purgeExpired(at: number): Promise<void>;
 }
 

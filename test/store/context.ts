@@ -1,5 +1,6 @@
 /** Shared state handed to each part of the store suite (filled in by store.test.ts's beforeAll). */
 import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { migrationProvider } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import type { Backend } from './backends.js';
 
@@ -19,3 +20,6 @@ export interface SuiteContext {
 
 /** The tests inspect tables directly through the Kysely handle of the one implementation. */
 export const raw = (store: Store) => (store as KyselyStore).db;
+
+/** How many migrations a fully migrated database records (each applied exactly once). */
+export const MIGRATION_COUNT = Object.keys(await migrationProvider('sqlite').getMigrations()).length;

@@ -12,6 +12,7 @@ import { postgresBackend, sqliteBackend } from './backends.js';
 import type { SuiteContext } from './context.js';
 import { makeClient } from './fixtures.js';
 import { accessSuite } from './suites/access.js';
+import { adminSuite } from './suites/admin.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { operationsSuite } from './suites/operations.js';
 import { tokensSuite } from './suites/tokens.js';
@@ -51,6 +52,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
   tokensSuite(ctx);
   operationsSuite(ctx);
   concurrencySuite(ctx);
+  adminSuite(ctx);
 });
 
 describe('openStore', () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { clientFromRow, clientPatchToRow, clientToRow } from '../mappers.js';
 import type { ClientListQuery, ClientRecord } from '../types.js';
+import { likeContains } from './admin.js';
 import { affected, clampLimit, insertUnique, type StoreContext, writeTx } from './context.js';
 
 /** touchClient writes at most once per this interval per client. */
@@ -88,11 +89,6 @@ export async function deleteClient(ctx: StoreContext, clientId: string): Promise
   });
 }
 
-/** Escapes LIKE wildcards so a search for "my_app" does not match "myXapp". */
-function likeContains(text: string): string {
-  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-}
-
 export async function listClients(ctx: StoreContext, query: ClientListQuery): Promise<ClientRecord[]> {
   let q = ctx.db.selectFrom('gatehouse_clients').selectAll();
   if (query.source !== undefined) q = q.where('source', '=', query.source);
@@ -105,6 +101,13 @@ export async function listClients(ctx: StoreContext, query: ClientListQuery): Pr
         sql<boolean>`lower(client_id) like ${pattern} escape '!'`,
         sql<boolean>`lower(client_name) like ${pattern} escape '!'`,
       ]),
+    );
+  }
+  if (query.resource !== undefined) {
+    // `resources` is a JSON array of strings; JSON.stringify gives the exact quoted element to find.
+    const element = `%${JSON.stringify(query.resource).replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([eb('resources', '=', '[]'), sql<boolean>`resources like ${element} escape '!'`]),
     );
   }
   if (query.after !== undefined) q = q.where('client_id', '>', query.after);

@@ -81,6 +81,7 @@ export async function purgeExpired(ctx: StoreContext, at: number): Promise<void>
     .execute();
   await db.deleteFrom('gatehouse_refresh_tokens').where('expires_at', '<', at).execute();
   await db.deleteFrom('gatehouse_browser_sessions').where('expires_at', '<', at).execute();
+  await db.deleteFrom('gatehouse_password_resets').where('expires_at', '<', at).execute();
   await db.deleteFrom('gatehouse_revoked_access_tokens').where('expires_at', '<', at).execute();
   // Windows are only ever read while current; a day of history helps diagnose lockouts.
   await db

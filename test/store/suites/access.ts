@@ -1,7 +1,7 @@
 /** Migrations, clients, users, browser sessions and consents. */
 import { describe, expect, it } from 'vitest';
 import { UniqueViolation } from '../../../src/store/types.js';
-import { raw, type SuiteContext } from '../context.js';
+import { MIGRATION_COUNT, raw, type SuiteContext } from '../context.js';
 import { DAY, MINUTE, makeClient, makeConsent, makeSession, makeUser, T0, uid } from '../fixtures.js';
 
 const TABLES = [
@@ -11,8 +11,10 @@ const TABLES = [
   'gatehouse_clients',
   'gatehouse_consents',
   'gatehouse_grants',
+  'gatehouse_password_resets',
   'gatehouse_rate_limits',
   'gatehouse_refresh_tokens',
+  'gatehouse_resources',
   'gatehouse_revoked_access_tokens',
   'gatehouse_signing_keys',
   'gatehouse_users',
@@ -32,7 +34,7 @@ export function accessSuite(ctx: SuiteContext): void {
         .selectFrom('gatehouse_migration' as never)
         .selectAll()
         .execute();
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(MIGRATION_COUNT);
     });
 
     it("migrates a database that already holds another application's Kysely migration history", async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/types.js';
-import { raw, type SuiteContext } from '../context.js';
+import { MIGRATION_COUNT, raw, type SuiteContext } from '../context.js';
 import { makeCode, makeConsent, makeGrant, makeKey, makeRefreshToken, seedFamily, T0 } from '../fixtures.js';
 
 const PARALLEL = 20;
@@ -101,7 +101,7 @@ export function concurrencySuite(ctx: SuiteContext): void {
           .selectFrom('gatehouse_migration' as never)
           .selectAll()
           .execute();
-        expect(applied).toHaveLength(1);
+        expect(applied).toHaveLength(MIGRATION_COUNT);
         const tables = (await db.introspection.getTables())
           .map((t) => t.name)
           .filter((n) => n === 'gatehouse_clients');

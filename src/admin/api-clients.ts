@@ -1,0 +1,142 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { jsonNoStore } from '../http/respond.js';
+import { cimdState } from '../lanes/cimd/service.js';
+import type { ClientRecord } from '../store/types.js';
+import { decideStagedChange, pinCimdClient } from './cimd.js';
+import { createPreregisteredClient, editClient, type NewClientInput, rotateClientSecret } from './clients.js';
+import { jsonBody, optionalBoolean, optionalString, optionalStrings, type Register } from './http.js';
+import { deleteClient, disableClient, enableClient, revokeClientSessions } from './lifecycle.js';
+import { presentClient } from './present.js';
+import { listClientsPage, parseClientQuery } from './queries.js';
+
+/** Client routes of the admin API. @see docs/admin-api.md */
+
+export async function existingClient(ctx: Context, clientId: string): Promise<ClientRecord> {
+  const client = await ctx.store.getClient(clientId);
+  if (!client) throw new OAuthError('not_found', `no client ${clientId}`);
+  return client;
+}
+
+/** Detail: metadata, the CIMD document and cache state, recent audit events, active grants. */
+export async function clientDetail(ctx: Context, clientId: string) {
+  const client = await existingClient(ctx, clientId);
+  const grants = await ctx.store.listGrants({ clientId: client.client_id, activeOnly: true });
+  const events = await ctx.store.listAuditEvents({ clientId: client.client_id, limit: 20 });
+  return { client, activeGrants: grants.length, recentEvents: events, cimd: cimdState(client) ?? null };
+}
+
+export function disableReason(value: unknown): string {
+  const reason = typeof value === 'string' && value.trim() ? value.trim().slice(0, 500) : undefined;
+  if (!reason) throw new OAuthError('invalid_request', 'a "reason" is required to disable a client');
+  return reason;
+}
+
+function newClientInput(body: Record<string, unknown>): NewClientInput {
+  const input: NewClientInput = { confidential: optionalBoolean(body, 'confidential') ?? false };
+  const id = optionalString(body, 'client_id');
+  if (id !== undefined) input.client_id = id;
+  const name = optionalString(body, 'client_name');
+  if (name !== undefined) input.client_name = name;
+  const redirects = optionalStrings(body, 'redirect_uris');
+  if (redirects !== undefined) input.redirect_uris = redirects;
+  const grants = optionalStrings(body, 'grant_types');
+  if (grants !== undefined) input.grant_types = grants as NewClientInput['grant_types'];
+  const scope = optionalString(body, 'scope');
+  if (scope !== undefined) input.scope = scope;
+  const resources = optionalStrings(body, 'resources');
+  if (resources !== undefined) input.resources = resources;
+  const method = optionalString(body, 'token_endpoint_auth_method');
+  if (method !== undefined)
+    input.token_endpoint_auth_method = method as NewClientInput['token_endpoint_auth_method'];
+  const firstParty = optionalBoolean(body, 'first_party');
+  if (firstParty !== undefined) input.first_party = firstParty;
+  return input;
+}
+
+export function registerClientRoutes(route: Register): void {
+  route('GET', 'clients', async (ctx, req) => {
+    const page = await listClientsPage(ctx, parseClientQuery(req.url.searchParams));
+    return jsonNoStore({ clients: page.clients.map(presentClient), next: page.next });
+  });
+
+  route('POST', 'clients', async (ctx, req, actor) => {
+    const { client, client_secret } = await createPreregisteredClient(
+      ctx,
+      newClientInput(await jsonBody(req)),
+      actor.id,
+    );
+    // The secret is in this response only; it is stored as a hash.
+    return jsonNoStore(
+      { client: presentClient(client), ...(client_secret ? { client_secret } : {}) },
+      { status: 201 },
+    );
+  });
+
+  route('GET', 'clients/:id', async (ctx, _req, _actor, [id]) => {
+    const d = await clientDetail(ctx, id!);
+    return jsonNoStore({
+      client: presentClient(d.client),
+      active_grants: d.activeGrants,
+      recent_events: d.recentEvents,
+      cimd: d.cimd,
+    });
+  });
+
+  route('PATCH', 'clients/:id', async (ctx, req, actor, [id]) => {
+    const body = await jsonBody(req);
+    const scope = body.scope === null ? null : optionalString(body, 'scope');
+    const edit = {
+      ...(body.redirect_uris !== undefined ? { redirect_uris: optionalStrings(body, 'redirect_uris')! } : {}),
+      ...(body.scope !== undefined ? { scope } : {}),
+      ...(body.client_name !== undefined ? { client_name: optionalString(body, 'client_name') ?? null } : {}),
+    };
+    return jsonNoStore({ client: presentClient(await editClient(ctx, id!, edit, actor.id)) });
+  });
+
+  route('POST', 'clients/:id/rotate-secret', async (ctx, _req, actor, [id]) => {
+    const { client, client_secret } = await rotateClientSecret(ctx, id!, actor.id);
+    return jsonNoStore({ client: presentClient(client), client_secret });
+  });
+
+  route('POST', 'clients/:id/disable', async (ctx, req, actor, [id]) => {
+    const reason = disableReason((await jsonBody(req)).reason);
+    await existingClient(ctx, id!);
+    const grantsRevoked = await disableClient(ctx, id!, reason, actor.id);
+    return jsonNoStore({
+      client: presentClient(await existingClient(ctx, id!)),
+      grants_revoked: grantsRevoked,
+    });
+  });
+
+  route('POST', 'clients/:id/enable', async (ctx, _req, actor, [id]) => {
+    await existingClient(ctx, id!);
+    await enableClient(ctx, id!, actor.id);
+    return jsonNoStore({ client: presentClient(await existingClient(ctx, id!)) });
+  });
+
+  route('POST', 'clients/:id/revoke-sessions', async (ctx, _req, actor, [id]) => {
+    await existingClient(ctx, id!);
+    return jsonNoStore({ grants_revoked: await revokeClientSessions(ctx, id!, actor.id) });
+  });
+
+  route('DELETE', 'clients/:id', async (ctx, _req, actor, [id]) => {
+    await existingClient(ctx, id!);
+    await deleteClient(ctx, id!, actor.id);
+    return new Response(null, { status: 204 });
+  });
+
+  route('POST', 'clients/:id/cimd/pin', async (ctx, req, actor, [id]) => {
+    const pinned = optionalBoolean(await jsonBody(req), 'pinned');
+    if (pinned === undefined) throw new OAuthError('invalid_request', '"pinned" must be true or false');
+    return jsonNoStore({ client: presentClient(await pinCimdClient(ctx, id!, pinned, actor.id)) });
+  });
+
+  route('POST', 'clients/:id/cimd/approve', async (ctx, _req, actor, [id]) =>
+    jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'approve', actor.id)) }),
+  );
+
+  route('POST', 'clients/:id/cimd/reject', async (ctx, _req, actor, [id]) =>
+    jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'reject', actor.id)) }),
+  );
+}

@@ -1,0 +1,254 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { Params } from '../http/params.js';
+import { html } from '../http/respond.js';
+import { renderConfirm, renderResult } from '../pages/admin/confirm.js';
+import { renderOverview } from '../pages/admin/overview.js';
+import { renderAudit, renderKeys, renderResources, renderSettings } from '../pages/admin/system.js';
+import { renderUsers } from '../pages/admin/users.js';
+import { type AdminView, actionError, afterAction, returnPath } from './dashboard-kit.js';
+import { listAuditPage, parseAuditQuery } from './queries.js';
+import { editResource } from './resources.js';
+import { effectiveSettings, listKeys, overview, rotateKeys } from './system.js';
+import {
+  createUserAsAdmin,
+  disableUser,
+  enableUser,
+  requireUser,
+  revokeUserSessions,
+  sendPasswordReset,
+  userGrants,
+} from './users.js';
+
+/** Overview, Resources, Users, Audit, Keys and Settings handlers of the dashboard. */
+
+export async function showOverview(ctx: Context, _req: RequestInfo, view: AdminView): Promise<Response> {
+  return html(
+    renderOverview({
+      frame: view.frame('overview', 'Overview'),
+      admin: view.admin,
+      overview: await overview(ctx),
+    }),
+  );
+}
+
+export async function showSettings(ctx: Context, _req: RequestInfo, view: AdminView): Promise<Response> {
+  return html(
+    renderSettings({ frame: view.frame('settings', 'Settings'), settings: effectiveSettings(ctx) }),
+  );
+}
+
+export async function showResources(ctx: Context, _req: RequestInfo, view: AdminView): Promise<Response> {
+  return html(
+    renderResources({
+      frame: view.frame('resources', 'Resources'),
+      admin: view.admin,
+      csrf: view.csrf,
+      resources: await ctx.resources.list(),
+    }),
+  );
+}
+
+const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
+
+export async function handleResourceAction(
+  ctx: Context,
+  _req: RequestInfo,
+  view: AdminView,
+  params: Params,
+): Promise<Response> {
+  const back = `${view.admin}/resources`;
+  try {
+    if (params.get('op') !== 'edit') throw new OAuthError('invalid_request', 'unknown action');
+    await editResource(
+      ctx,
+      params.get('resource') ?? '',
+      {
+        name: params.get('name') ?? '',
+        scopes: words(params.get('scopes')),
+        default_scopes: words(params.get('default_scopes')),
+        lanes: {
+          preregistered: params.get('lane_preregistered') === 'yes',
+          cimd: params.get('lane_cimd') === 'yes',
+          dcr: params.get('lane_dcr') === 'yes',
+        },
+      },
+      view.actor,
+    );
+    return afterAction(back, 'resource-edit');
+  } catch (error) {
+    return actionError(view, 'resources', error, back);
+  }
+}
+
+export async function showUsers(ctx: Context, req: RequestInfo, view: AdminView): Promise<Response> {
+  const q = req.url.searchParams;
+  const text = q.get('q')?.trim() || undefined;
+  const after = q.get('after') || undefined;
+  const limit = 50;
+  const users = await ctx.store.listUsers({ ...(text ? { text } : {}), ...(after ? { after } : {}), limit });
+  const selectedId = q.get('user');
+  const user = selectedId ? await ctx.store.getUserById(selectedId) : undefined;
+  const selected = user
+    ? {
+        user,
+        grants: await userGrants(ctx, user),
+        events: await ctx.store.listAuditEvents({ userId: user.id, limit: 15 }),
+      }
+    : undefined;
+  return html(
+    renderUsers({
+      frame: view.frame('users', user ? `${user.email} · Users` : 'Users'),
+      admin: view.admin,
+      csrf: view.csrf,
+      ...(text ? { q: text } : {}),
+      users,
+      next: users.length === limit ? users[users.length - 1]!.email.toLowerCase() : null,
+      paged: Boolean(after),
+      mailer: ctx.config.mailer !== undefined,
+      ...(selected ? { selected } : {}),
+    }),
+  );
+}
+
+const USER_CONFIRM: Record<string, { heading: string; consequences: string[]; button: string }> = {
+  disable: {
+    heading: 'Disable this user?',
+    consequences: ['They cannot sign in; their browser sessions, grants and refresh tokens are revoked now.'],
+    button: 'Disable user',
+  },
+  'revoke-sessions': {
+    heading: 'Sign this user out everywhere?',
+    consequences: ['Their browser sessions, grants and refresh tokens are revoked now.'],
+    button: 'Revoke sessions',
+  },
+};
+
+export async function handleUserAction(
+  ctx: Context,
+  _req: RequestInfo,
+  view: AdminView,
+  params: Params,
+): Promise<Response> {
+  const op = params.get('op') ?? '';
+  const back = returnPath(view, params.get('return_to'), `${view.admin}/users`);
+  try {
+    if (op === 'create') {
+      const user = await createUserAsAdmin(
+        ctx,
+        {
+          email: params.get('email') ?? '',
+          password: params.get('password') ?? '',
+          admin: params.get('admin') === 'yes',
+        },
+        view.actor,
+      );
+      return afterAction(`${view.admin}/users?user=${encodeURIComponent(user.id)}`, 'user-create');
+    }
+    const user = await requireUser(ctx, params.get('user_id') ?? '');
+    const confirm = USER_CONFIRM[op];
+    if (confirm && params.get('confirmed') !== 'yes') {
+      return html(
+        renderConfirm({
+          frame: view.frame('users', confirm.heading),
+          heading: confirm.heading,
+          subject: user.email,
+          consequences: confirm.consequences,
+          action: `${view.admin}/users/action`,
+          fields: { csrf: view.csrf, op, user_id: user.id, return_to: back },
+          button: confirm.button,
+          cancelHref: back,
+        }),
+      );
+    }
+    switch (op) {
+      case 'disable':
+        await disableUser(ctx, user, view.actor);
+        return afterAction(back, 'user-disable');
+      case 'enable':
+        await enableUser(ctx, user, view.actor);
+        return afterAction(back, 'user-enable');
+      case 'revoke-sessions':
+        await revokeUserSessions(ctx, user, view.actor);
+        return afterAction(back, 'revoke-sessions');
+      case 'reset-password':
+        await sendPasswordReset(ctx, user, view.actor);
+        return afterAction(back, 'reset-password');
+      default:
+        throw new OAuthError('invalid_request', 'unknown action');
+    }
+  } catch (error) {
+    return actionError(view, 'users', error, back);
+  }
+}
+
+export async function showAudit(ctx: Context, req: RequestInfo, view: AdminView): Promise<Response> {
+  const q = req.url.searchParams;
+  const query = parseAuditQuery(q);
+  const page = await listAuditPage(ctx, { ...query, limit: Math.min(query.limit, 50) });
+  const pick = (name: string) => q.get(name)?.trim() || undefined;
+  return html(
+    renderAudit({
+      frame: view.frame('audit', 'Audit log'),
+      admin: view.admin,
+      filters: {
+        type: pick('type'),
+        client_id: pick('client_id'),
+        user_id: pick('user_id'),
+        since: pick('since'),
+        until: pick('until'),
+      },
+      events: page.events,
+      next: page.next,
+      paged: query.before !== undefined,
+    }),
+  );
+}
+
+export async function showKeys(ctx: Context, _req: RequestInfo, view: AdminView): Promise<Response> {
+  return html(
+    renderKeys({
+      frame: view.frame('keys', 'Keys'),
+      admin: view.admin,
+      csrf: view.csrf,
+      keys: await listKeys(ctx),
+    }),
+  );
+}
+
+export async function handleKeyAction(
+  ctx: Context,
+  _req: RequestInfo,
+  view: AdminView,
+  params: Params,
+): Promise<Response> {
+  const back = `${view.admin}/keys`;
+  if (params.get('op') !== 'rotate')
+    return actionError(view, 'keys', new OAuthError('invalid_request', 'unknown action'), back);
+  if (params.get('confirmed') !== 'yes') {
+    return html(
+      renderConfirm({
+        frame: view.frame('keys', 'Rotate signing keys?'),
+        heading: 'Rotate signing keys?',
+        consequences: [
+          'The pre-published next key starts signing tokens.',
+          'The active key keeps verifying until every token it signed has expired, then leaves the JWKS.',
+        ],
+        action: `${view.admin}/keys/action`,
+        fields: { csrf: view.csrf, op: 'rotate' },
+        button: 'Rotate keys',
+        cancelHref: back,
+      }),
+    );
+  }
+  await rotateKeys(ctx, view.actor);
+  return html(
+    renderResult({
+      frame: view.frame('keys', 'Keys rotated', { notice: 'Keys rotated.' }),
+      heading: 'Keys rotated',
+      message: 'The next key is now active and a new next key is published.',
+      backHref: back,
+      backLabel: 'Back to keys',
+    }),
+  );
+}

@@ -1,0 +1,121 @@
+import type { Context, RequestInfo } from '../context.js';
+import {
+  assertSameOrigin,
+  assertSessionCsrf,
+  readSession,
+  sessionCsrf,
+} from '../endpoints/browser-session.js';
+import { OAuthError } from '../errors.js';
+import { formParams, type Params } from '../http/params.js';
+import { redirect } from '../http/respond.js';
+import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
+import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard-clients.js';
+import type { AdminView } from './dashboard-kit.js';
+import {
+  handleKeyAction,
+  handleResourceAction,
+  handleUserAction,
+  showAudit,
+  showKeys,
+  showOverview,
+  showResources,
+  showSettings,
+  showUsers,
+} from './dashboard-pages.js';
+import { withRequestAudit } from './http.js';
+
+/**
+ * The dashboard at `{issuer}/admin` (DESIGN §5): server-rendered pages for a signed-in administrator.
+ * Anyone not signed in is sent to the hosted sign-in page (and back here); a signed-in user without the
+ * admin flag gets 403. Every POST is same-origin and carries the session's CSRF token; pages get the
+ * hosted pages' security headers (CSP without scripts, no framing, no referrer, no-store). Handlers
+ * call the same operations as the JSON API and the CLI.
+ */
+type PageHandler = (ctx: Context, req: RequestInfo, view: AdminView) => Promise<Response>;
+type ActionHandler = (ctx: Context, req: RequestInfo, view: AdminView, params: Params) => Promise<Response>;
+
+const GET: Record<string, PageHandler> = {
+  '': showOverview,
+  '/': showOverview,
+  '/clients': showClients,
+  '/clients/new': showNewClient,
+  '/resources': showResources,
+  '/users': showUsers,
+  '/audit': showAudit,
+  '/keys': showKeys,
+  '/settings': showSettings,
+};
+
+const POST: Record<string, ActionHandler> = {
+  '/clients/new': handleCreateClient,
+  '/clients/action': handleClientAction,
+  '/users/action': handleUserAction,
+  '/resources/action': handleResourceAction,
+  '/keys/action': handleKeyAction,
+};
+
+/** Outcome notices, by code: the query string selects a fixed sentence, never supplies text. */
+const NOTICES: Record<string, string> = {
+  disable: 'The client was disabled and its grants revoked.',
+  enable: 'The client was enabled.',
+  'revoke-sessions': 'Sessions were revoked.',
+  delete: 'The client was deleted.',
+  edit: 'Changes saved.',
+  'cimd-approve': 'The staged change was approved.',
+  'cimd-reject': 'The staged change was rejected.',
+  'cimd-pin': 'The client is pinned: changes to its document now wait for approval.',
+  'cimd-unpin': 'The client is unpinned.',
+  'user-disable': 'The user was disabled, signed out and their grants revoked.',
+  'user-enable': 'The user was enabled.',
+  'user-create': 'The user was created.',
+  'reset-password': 'A password-reset link was sent to the user through the mailer.',
+  'resource-edit': 'The resource was saved.',
+};
+
+export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<Response> {
+  const admin = `${ctx.config.issuerPath}/admin`;
+  const sub = req.url.pathname.slice(admin.length);
+  const method = req.request.method === 'HEAD' ? 'GET' : req.request.method;
+  if (sub === '/assets/admin.css' && method === 'GET') {
+    return new Response(ADMIN_STYLESHEET, {
+      headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    });
+  }
+  const page = method === 'GET' ? GET[sub] : undefined;
+  const action = method === 'POST' ? POST[sub] : undefined;
+  if (!page && !action) {
+    if (GET[sub] || POST[sub])
+      throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`);
+    throw new OAuthError('not_found', 'There is no such dashboard page.');
+  }
+  if (action) assertSameOrigin(ctx, req);
+  const active = await readSession(ctx, req);
+  if (!active) {
+    const back = method === 'GET' ? `${req.url.pathname}${req.url.search}` : admin;
+    return redirect(
+      `${ctx.config.issuerPath}/login?return_to=${encodeURIComponent(back)}`,
+      method === 'GET' ? 302 : 303,
+    );
+  }
+  if (!active.user.admin) {
+    throw new OAuthError('forbidden', 'The dashboard is for administrators. Ask one to grant you access.');
+  }
+  const done = req.url.searchParams.get('done');
+  const view: AdminView = {
+    actor: `user:${active.user.id}`,
+    csrf: sessionCsrf(ctx, active.session),
+    admin,
+    frame: (section, title, extra = {}) => ({
+      basePath: ctx.config.issuerPath,
+      section,
+      title,
+      adminEmail: active.user.email,
+      ...(done && NOTICES[done] ? { notice: NOTICES[done] } : {}),
+      ...extra,
+    }),
+  };
+  if (page) return page(ctx, req, view);
+  const params = await formParams(req.request);
+  assertSessionCsrf(ctx, active.session, params.get('csrf'));
+  return action!(withRequestAudit(ctx, req), req, view, params);
+}

@@ -1,0 +1,121 @@
+import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type {
+  AuditEventRecord,
+  AuditQuery,
+  ClientListQuery,
+  ClientRecord,
+  ClientSource,
+} from '../store/types.js';
+
+/**
+ * Query-string filters of the admin listings, parsed once for the JSON API and the dashboard alike.
+ * Lists are keyset-paginated (`after` / `before` cursors on indexed columns), so a page costs the same
+ * with a hundred clients or a hundred thousand.
+ */
+
+const SOURCES: readonly ClientSource[] = ['preregistered', 'cimd', 'dcr'];
+
+function limitOf(q: URLSearchParams, fallback: number, max: number): number {
+  const raw = q.get('limit');
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new OAuthError('invalid_request', '"limit" must be a positive integer');
+  return Math.min(n, max);
+}
+
+const present = (q: URLSearchParams, name: string) => {
+  const value = q.get(name);
+  return value === null || value.trim() === '' ? undefined : value.trim();
+};
+
+export function parseClientQuery(q: URLSearchParams): ClientListQuery & { limit: number } {
+  const source = present(q, 'source');
+  if (source !== undefined && !SOURCES.includes(source as ClientSource))
+    throw new OAuthError('invalid_request', 'source must be preregistered, cimd or dcr');
+  const status = present(q, 'status');
+  if (status !== undefined && status !== 'active' && status !== 'disabled')
+    throw new OAuthError('invalid_request', 'status must be active or disabled');
+  const query: ClientListQuery & { limit: number } = { limit: limitOf(q, 50, 500) };
+  if (source) query.source = source as ClientSource;
+  if (status) query.status = status as 'active' | 'disabled';
+  const text = present(q, 'q');
+  if (text) query.text = text.slice(0, 200);
+  const resource = present(q, 'resource');
+  if (resource) query.resource = resource;
+  const after = present(q, 'after');
+  if (after) query.after = after;
+  return query;
+}
+
+export async function listClientsPage(
+  ctx: Context,
+  query: ClientListQuery & { limit: number },
+): Promise<{ clients: ClientRecord[]; next: string | null }> {
+  const clients = await ctx.store.listClients(query);
+  const next = clients.length === query.limit ? clients[clients.length - 1]!.client_id : null;
+  return { clients, next };
+}
+
+function timeOf(q: URLSearchParams, name: string): number | undefined {
+  const value = present(q, name);
+  if (value === undefined) return undefined;
+  // Epoch milliseconds, or an ISO date / date-time (the dashboard's date fields send YYYY-MM-DD or
+  // YYYY-MM-DDTHH:MM, read as UTC).
+  const n = /^\d+$/.test(value)
+    ? Number(value)
+    : Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) || value.length === 10 ? value : `${value}Z`);
+  if (!Number.isFinite(n))
+    throw new OAuthError('invalid_request', `"${name}" must be epoch milliseconds or an ISO date`);
+  return n;
+}
+
+export function parseAuditQuery(q: URLSearchParams): AuditQuery & { limit: number } {
+  const query: AuditQuery & { limit: number } = { limit: limitOf(q, 100, 1000) };
+  const type = present(q, 'type');
+  if (type) query.type = type;
+  const clientId = present(q, 'client_id');
+  if (clientId) query.clientId = clientId;
+  const userId = present(q, 'user_id');
+  if (userId) query.userId = userId;
+  const since = timeOf(q, 'since');
+  if (since !== undefined) query.since = since;
+  let until = timeOf(q, 'until');
+  // A bare date as the upper bound means the whole of that day.
+  if (until !== undefined && /^\d{4}-\d\d-\d\d$/.test(present(q, 'until')!)) until += 86_400_000 - 1;
+  if (until !== undefined) query.until = until;
+  const before = present(q, 'before');
+  if (before !== undefined) {
+    if (!/^\d+$/.test(before)) throw new OAuthError('invalid_request', '"before" must be an event id');
+    query.before = Number(before);
+  }
+  return query;
+}
+
+export async function listAuditPage(
+  ctx: Context,
+  query: AuditQuery & { limit: number },
+): Promise<{ events: AuditEventRecord[]; next: number | null }> {
+  const events = await ctx.store.listAuditEvents(query);
+  const next = events.length === query.limit ? events[events.length - 1]!.id : null;
+  return { events, next };
+}
+
+/** Every matching event, newest first, as JSON lines (one page at a time, so memory stays flat). */
+export function exportAuditLines(ctx: Context, query: AuditQuery): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let before = query.before;
+  return new ReadableStream({
+    async pull(controller) {
+      const events = await ctx.store.listAuditEvents({ ...query, before, limit: 1000 });
+      if (events.length === 0) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(encoder.encode(events.map((e) => `${JSON.stringify(e)}\n`).join('')));
+      before = events[events.length - 1]!.id;
+      if (events.length < 1000) controller.close();
+    },
+  });
+}

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import {
+  disableUser,
+  enableUser,
+  findUserByEmail,
+  presentUser,
+  sendPasswordReset,
+  userGrants,
+} from '../admin/users.js';
+import type { Gatehouse } from '../gatehouse.js';
+import type { AuditQuery } from '../store/types.js';
+
+/**
+ * `gatehouse users list|disable|enable|reset-password|grants` and `gatehouse audit tail`: the same
+ * operations as the admin API and the dashboard, audited with the actor `cli`. Output is JSON lines.
+ */
+type Open = (configPath: string) => Promise<Gatehouse>;
+
+async function withGatehouse(
+  open: Open,
+  config: string,
+  run: (gh: Gatehouse) => Promise<void>,
+): Promise<void> {
+  const gh = await open(config);
+  try {
+    await run(gh);
+  } finally {
+    await gh.close();
+  }
+}
+
+export function registerUserCommands(users: Command, open: Open): void {
+  users
+    .command('list')
+    .description('list users (JSON lines), optionally matching an e-mail substring')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('--search <text>', 'match part of the e-mail')
+    .action(async (opts: { config: string; search?: string }) =>
+      withGatehouse(open, opts.config, async (gh) => {
+        let after: string | undefined;
+        for (;;) {
+          const page = await gh.store.listUsers({
+            ...(opts.search ? { text: opts.search } : {}),
+            ...(after ? { after } : {}),
+            limit: 500,
+          });
+          for (const user of page) console.log(JSON.stringify(presentUser(user)));
+          if (page.length < 500) return;
+          after = page[page.length - 1]!.email.toLowerCase();
+        }
+      }),
+    );
+
+  const byEmail = (
+    name: string,
+    description: string,
+    run: (gh: Gatehouse, email: string) => Promise<unknown>,
+  ) =>
+    users
+      .command(name)
+      .description(description)
+      .requiredOption('-c, --config <file>', 'configuration file')
+      .requiredOption('--email <email>', 'e-mail address')
+      .action(async (opts: { config: string; email: string }) =>
+        withGatehouse(open, opts.config, async (gh) => {
+          console.log(JSON.stringify(await run(gh, opts.email)));
+        }),
+      );
+
+  byEmail('disable', 'disable a user: no sign-in; sessions and grants revoked', async (gh, email) =>
+    disableUser(gh.context, await findUserByEmail(gh.context, email), 'cli'),
+  );
+  byEmail('enable', 'enable a disabled user', async (gh, email) => {
+    await enableUser(gh.context, await findUserByEmail(gh.context, email), 'cli');
+    return { enabled: email };
+  });
+  byEmail('reset-password', 'send a password-reset link through the configured mailer', async (gh, email) => {
+    await sendPasswordReset(gh.context, await findUserByEmail(gh.context, email), 'cli');
+    return { sent: true };
+  });
+  byEmail('grants', "list a user's active grants", async (gh, email) =>
+    userGrants(gh.context, await findUserByEmail(gh.context, email)),
+  );
+}
+
+export function registerAuditCommands(program: Command, open: Open): void {
+  const audit = program.command('audit').description('read the audit log');
+  audit
+    .command('tail')
+    .description('print the latest audit events (JSON lines, oldest first); --follow keeps printing new ones')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-n, --lines <n>', 'how many recent events', (v) => Number.parseInt(v, 10), 20)
+    .option('--type <type>', 'only this event type')
+    .option('--client <client_id>', 'only events of this client')
+    .option('--user <user_id>', 'only events of this user')
+    .option('-f, --follow', 'keep polling for new events', false)
+    .action(
+      async (opts: {
+        config: string;
+        lines: number;
+        type?: string;
+        client?: string;
+        user?: string;
+        follow: boolean;
+      }) =>
+        withGatehouse(open, opts.config, async (gh) => {
+          const query: AuditQuery = {
+            ...(opts.type ? { type: opts.type } : {}),
+            ...(opts.client ? { clientId: opts.client } : {}),
+            ...(opts.user ? { userId: opts.user } : {}),
+          };
+          const recent = await gh.store.listAuditEvents({ ...query, limit: opts.lines });
+          let last = recent[0]?.id ?? 0;
+          for (const e of recent.reverse()) console.log(JSON.stringify(e));
+          while (opts.follow) {
+            await new Promise((resolve) => setTimeout(resolve, 2000));
+            const fresh = (await gh.store.listAuditEvents({ ...query, limit: 1000 })).filter(
+              (e) => e.id > last,
+            );
+            for (const e of fresh.reverse()) console.log(JSON.stringify(e));
+            last = Math.max(last, ...fresh.map((e) => e.id));
+          }
+        }),
+    );
+}
