@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddressRefused, createSafeFetch, readCapped, type Resolver } from '../../src/lanes/cimd/fetcher.js';
+import { AddressRefused, createSafeFetch, type Resolver, readCapped } from '../../src/lanes/cimd/fetcher.js';
 import { authorizationUrl } from '../helpers/cimd.js';
 import { baseOptions } from '../helpers/fixtures.js';
 import { startHttpsServer } from '../helpers/https.js';
@@ -14,7 +14,7 @@ import { startServer } from '../helpers/server.js';
  */
 
 type Route = (res: import('node:http').ServerResponse) => void;
-let routes: Record<string, Route> = {};
+const routes: Record<string, Route> = {};
 let server: Awaited<ReturnType<typeof startHttpsServer>>;
 
 beforeAll(async () => {
@@ -62,7 +62,9 @@ describe('SSRF: addresses the CIMD fetcher refuses to connect to', () => {
   ])('%s (%s): refused with zero connections', async (_name, address) => {
     const before = server.connections();
     const fetch = fetcher(stub({ 'docs.attacker.example': [address] }));
-    const error = await get(fetch, `https://docs.attacker.example:${server.port}/c.json`).catch((e: unknown) => e);
+    const error = await get(fetch, `https://docs.attacker.example:${server.port}/c.json`).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     const cause = (error as { cause?: unknown }).cause ?? error;
     expect(cause).toBeInstanceOf(AddressRefused);
@@ -77,7 +79,8 @@ describe('SSRF: addresses the CIMD fetcher refuses to connect to', () => {
   });
 
   it('checks every connection: a host that rebinds from an allowed to a private answer is refused on the second fetch', async () => {
-    routes['/c.json'] = (res) => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('{}');
+    routes['/c.json'] = (res) =>
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('{}');
     let calls = 0;
     const fetch = fetcher(stub({ localhost: () => (calls++ === 0 ? ['127.0.0.1'] : ['10.0.0.1']) }), true);
     const first = await get(fetch, `https://localhost:${server.port}/c.json`);
@@ -91,7 +94,9 @@ describe('SSRF: addresses the CIMD fetcher refuses to connect to', () => {
 
   it('refuses IP-literal URLs pointing inside even though they skip DNS', async () => {
     const fetch = fetcher(stub({}));
-    await expect(get(fetch, `https://127.0.0.1:${server.port}/c.json`)).rejects.toBeInstanceOf(AddressRefused);
+    await expect(get(fetch, `https://127.0.0.1:${server.port}/c.json`)).rejects.toBeInstanceOf(
+      AddressRefused,
+    );
     await expect(get(fetch, `https://[::1]:${server.port}/c.json`)).rejects.toBeInstanceOf(AddressRefused);
   });
 });
@@ -100,7 +105,8 @@ describe('hostile responses', () => {
   const real = () => fetcher(stub({ localhost: ['127.0.0.1'] }), true, 800);
 
   it('does not follow a redirect to an internal address', async () => {
-    routes['/redirect.json'] = (res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+    routes['/redirect.json'] = (res) =>
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
     const response = await get(real(), `https://localhost:${server.port}/redirect.json`);
     expect(response.status).toBe(302);
   });
@@ -142,9 +148,13 @@ describe('through Gatehouse: the real fetcher, a local HTTPS document, and hosti
   it('fetches a document over HTTPS trusted through NODE_EXTRA_CA_CERTS (cimd.allowLoopback in development)', async () => {
     const id = `https://localhost:${server.port}/client.json`;
     routes['/client.json'] = (res) =>
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ client_id: id, client_name: 'Local Tool', redirect_uris: ['http://127.0.0.1/callback'] }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          client_id: id,
+          client_name: 'Local Tool',
+          redirect_uris: ['http://127.0.0.1/callback'],
+        }),
+      );
     const srv = await startServer({ ...baseOptions(), cimd: { enabled: true, allowLoopback: true } });
     try {
       const { url } = await authorizationUrl(srv.issuer, id, 'http://127.0.0.1:5001/callback');
@@ -161,7 +171,11 @@ describe('through Gatehouse: the real fetcher, a local HTTPS document, and hosti
     const before = server.connections();
     const srv = await startServer({ ...baseOptions(), cimd: { enabled: true } });
     try {
-      const { url } = await authorizationUrl(srv.issuer, `https://localhost:${server.port}/client.json`, 'http://127.0.0.1:5001/callback');
+      const { url } = await authorizationUrl(
+        srv.issuer,
+        `https://localhost:${server.port}/client.json`,
+        'http://127.0.0.1:5001/callback',
+      );
       const page = await fetch(url, { redirect: 'manual' });
       expect(page.status).toBe(400);
       expect(page.headers.get('location')).toBeNull();
@@ -185,7 +199,11 @@ describe('through Gatehouse: the real fetcher, a local HTTPS document, and hosti
         fetch: async (url) => {
           fetched.push(url);
           return new Response(
-            JSON.stringify({ client_id: url, client_name: 'Spam', redirect_uris: ['http://127.0.0.1/callback'] }),
+            JSON.stringify({
+              client_id: url,
+              client_name: 'Spam',
+              redirect_uris: ['http://127.0.0.1/callback'],
+            }),
             { headers: { 'content-type': 'application/json' } },
           );
         },
@@ -198,8 +216,15 @@ describe('through Gatehouse: the real fetcher, a local HTTPS document, and hosti
         Array.from({ length: 25 }, async () => {
           while (next < 10_000) {
             const i = next++;
-            const { url } = await authorizationUrl(srv.issuer, `https://spam${i}.attacker.example/c.json`, 'http://127.0.0.1:1/callback');
-            const response = await fetch(url, { redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.66' } });
+            const { url } = await authorizationUrl(
+              srv.issuer,
+              `https://spam${i}.attacker.example/c.json`,
+              'http://127.0.0.1:1/callback',
+            );
+            const response = await fetch(url, {
+              redirect: 'manual',
+              headers: { 'x-forwarded-for': '203.0.113.66' },
+            });
             await response.arrayBuffer();
             statuses.push(response.status);
           }
@@ -209,7 +234,11 @@ describe('through Gatehouse: the real fetcher, a local HTTPS document, and hosti
       expect(fetched.length).toBe(20);
       expect(statuses.filter((s) => s === 400).length).toBe(10_000 - 20);
       expect((await srv.gh.store.listClients({ source: 'cimd', limit: 500 })).length).toBe(20);
-      const { url } = await authorizationUrl(srv.issuer, 'https://legit.example.com/c.json', 'http://127.0.0.1:1/callback');
+      const { url } = await authorizationUrl(
+        srv.issuer,
+        'https://legit.example.com/c.json',
+        'http://127.0.0.1:1/callback',
+      );
       const legit = await fetch(url, { redirect: 'manual', headers: { 'x-forwarded-for': '198.51.100.1' } });
       expect(legit.status).toBe(302);
     } finally {

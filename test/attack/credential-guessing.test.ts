@@ -5,7 +5,11 @@ import { startServer, type TestServer } from '../helpers/server.js';
 describe('guessing codes and tokens at the credential endpoints (checklist §4 attacks 14 and 45)', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startServer({ ...baseOptions(), trustedProxies: ['127.0.0.1'], maxCredentialFailuresPerMinute: 20 });
+    srv = await startServer({
+      ...baseOptions(),
+      trustedProxies: ['127.0.0.1'],
+      maxCredentialFailuresPerMinute: 20,
+    });
   });
   afterAll(() => srv.close());
 

@@ -84,7 +84,10 @@ describe('DCR flooding (checklist §4 attack 30)', () => {
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
     const frozen = Date.now();
-    const direct = await startServer({ ...dcrOptions({ maxRegistrationsPerWindow: 2 }), clock: () => frozen });
+    const direct = await startServer({
+      ...dcrOptions({ maxRegistrationsPerWindow: 2 }),
+      clock: () => frozen,
+    });
     try {
       const statuses = await flood(
         5,

@@ -282,7 +282,6 @@ export async function driveAuthorization(
   const fail = async (message: string): Promise<never> => {
     const text = await page
       .locator('body')
-      // biome-ignore lint/performance/useDomNodeTextContent: rendered text (with line breaks) reads best in errors
       .innerText({ timeout: 1_000 })
       .catch(() => '');
     throw new BrowserFlowError(message, page.url(), text, steps, consoleErrors);

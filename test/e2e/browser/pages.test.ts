@@ -140,7 +140,6 @@ describe('error pages, framing and accessibility in Chromium', () => {
         const frame = page.frame({ name });
         expect(frame, name).not.toBeNull();
         await expect.poll(() => frame!.url(), { message: name }).not.toMatch(new RegExp(`^${srv.origin}`));
-        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a user would see
         const content = await frame!.evaluate(() => document.body?.innerText ?? '').catch(() => '');
         expect(content, name).not.toMatch(/Sign in|Create account|Email|Password|Something is wrong/);
         // Chromium replaces a refused frame with its own error document.
