@@ -19,6 +19,7 @@ import {
   type Driver,
   Kysely,
   type QueryCompiler,
+  type SqliteDatabase,
   SqliteDialect,
 } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
@@ -127,8 +128,29 @@ class SharedFileDriver implements Driver {
   }
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing is a large share of a short query's
+ * cost. Statements are reusable in better-sqlite3 (Kysely runs each to completion synchronously), so
+ * they are cached by their SQL text, which Kysely produces with placeholders, never with values.
+ */
+function withStatementCache(database: BetterSqlite3.Database, max = 512): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size >= max) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function sharedFileDialect(database: BetterSqlite3.Database, mutex: AsyncMutex): Dialect {
-  const inner = new SqliteDialect({ database });
+  const inner = new SqliteDialect({ database: withStatementCache(database) });
   return {
     createAdapter: () => inner.createAdapter(),
     createDriver: () => new SharedFileDriver(inner.createDriver(), mutex),
