@@ -47,6 +47,10 @@ export function queryParams(url: URL): Params {
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+  // With a declared length the HTTP parser ends the body there, so it is bounded: read it in one go
+  // (adapters such as @hono/node-server serve text() without building a web stream). Without one
+  // (chunked), stream it and stop at the limit.
+  if (request.headers.has('content-length')) return request.text();
   const body = await readLimited(request.body, limit);
   if (!body) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
   return body.toString('utf8');
