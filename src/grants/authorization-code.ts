@@ -136,7 +136,11 @@ export async function exchangeAuthorizationCode(
 
   // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2).
   const at = ctx.now();
-  const consumed = await ctx.store.consumeAuthorizationCode(code.id, at);
+  // The user lookup does not depend on the consumption: run both at once.
+  const [consumed, user] = await Promise.all([
+    ctx.store.consumeAuthorizationCode(code.id, at),
+    ctx.store.getUserById(code.userId),
+  ]);
   if (consumed.status === 'already_consumed') {
     // A second valid redemption: someone else holds this code. Revoke what the first one issued
     // (OAuth 2.1 §4.1.3). The first redemption may not have created its grant yet: creating it here,
@@ -164,7 +168,6 @@ export async function exchangeAuthorizationCode(
   }
   if (consumed.status === 'missing') throw invalidGrant('the authorization code is invalid');
 
-  const user = await ctx.store.getUserById(code.userId);
   if (!user || user.disabledAt !== null) throw invalidGrant('the user account is no longer active');
 
   const scope = code.scope.split(' ').filter(Boolean);
