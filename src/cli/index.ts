@@ -8,7 +8,6 @@ import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createUser } from '../users.js';
 import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
 import { loadConfigFile } from './config-file.js';
-import { runDemo } from './demo.js';
 import { serve } from './serve.js';
 
 /**
@@ -42,6 +41,8 @@ export function buildProgram(): Command {
     .description('run Gatehouse and the sample Todo MCP server on loopback, with SQLite under .gatehouse/')
     .option('--port <port>', 'Gatehouse port', (v) => Number.parseInt(v, 10), 4000)
     .action(async (opts: { port: number }) => {
+      // Loaded on demand: the demo brings the MCP SDK, which `serve` has no use for.
+      const { runDemo } = await import('./demo.js');
       await runDemo(opts);
     });
 
