@@ -1,0 +1,237 @@
+/** The records the Store keeps (see types.ts for the contract and its conventions). */
+
+export type ClientSource = 'preregistered' | 'cimd' | 'dcr';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type ApplicationType = 'web' | 'native';
+
+/** Every lane resolves to this shape; everything after client resolution is lane-agnostic. */
+export interface ClientRecord {
+  client_id: string;
+  source: ClientSource;
+  client_name: string | null;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  application_type: ApplicationType;
+  /** Scopes this client may request (space-separated); null means any scope of the resource. */
+  scope: string | null;
+  /** Resources this client may request tokens for; empty means every configured resource. */
+  resources: string[];
+  /** Resources whose tokens this client may introspect (RFC 7662); `*` means all. */
+  introspect: string[];
+  /** Trusted first-party clients may skip the consent page. */
+  first_party: boolean;
+  /** SHA-256 of the client secret (base64url); null for public clients. */
+  secretHash: string | null;
+  /** Lane-specific extra data (e.g. the raw CIMD document, DCR fingerprint), JSON-serialisable. */
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  disabledAt: number | null;
+  disabledReason: string | null;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  admin: boolean;
+  createdAt: number;
+  disabledAt: number | null;
+}
+
+export interface BrowserSessionRecord {
+  id: string;
+  secretHash: string;
+  userId: string;
+  createdAt: number;
+  authTime: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  resource: string;
+  /** Space-separated scopes the user approved for this client and resource. */
+  scope: string;
+  /** Redirect URI the consent was given for (consent is not reused across loopback ports of public clients). */
+  redirectUri: string;
+  createdAt: number;
+}
+
+/** A user × client × scopes × resource authorization; the refresh-token family hangs off it. */
+export interface GrantRecord {
+  id: string;
+  userId: string;
+  clientId: string;
+  scope: string;
+  resource: string;
+  sessionId: string | null;
+  authTime: number;
+  createdAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export interface AuthorizationCodeRecord {
+  id: string;
+  secretHash: string;
+  clientId: string;
+  userId: string;
+  /** The grant created when the code is redeemed; known in advance so a replay can revoke it. */
+  grantId: string;
+  redirectUri: string;
+  /** True when the authorization request carried redirect_uri explicitly (OAuth 2.0 §4.1.3). */
+  redirectUriExplicit: boolean;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  scope: string;
+  resource: string;
+  nonce: string | null;
+  sessionId: string | null;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  secretHash: string;
+  grantId: string;
+  clientId: string;
+  /** The full scope of the grant; a refresh may narrow the access token, never this. */
+  scope: string;
+  resource: string;
+  createdAt: number;
+  /** Idle expiry: the token is unusable after this time. */
+  expiresAt: number;
+  /** Set when the token was exchanged for a successor. */
+  rotatedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type SigningKeyState = 'next' | 'active' | 'retiring';
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  state: SigningKeyState;
+  /** Public JWK as JSON text. */
+  publicJwk: string;
+  /** Private JWK encrypted with a key derived from the configured secret (AES-256-GCM), base64url. */
+  privateJwkEncrypted: string;
+  createdAt: number;
+  /** For `retiring` keys: when they leave the JWKS (after every token they signed has expired). */
+  retireAt: number | null;
+}
+
+export interface AuditEventInput {
+  type: string;
+  clientId?: string | null;
+  userId?: string | null;
+  actor?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** JSON-serialisable detail; must never contain a credential. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEventRecord {
+  id: number;
+  at: number;
+  type: string;
+  clientId: string | null;
+  userId: string | null;
+  actor: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  type?: string;
+  clientId?: string;
+  userId?: string;
+  since?: number;
+  until?: number;
+  /** Return events with id < before (pagination, newest first). */
+  before?: number;
+  limit?: number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  count: number;
+  /** Seconds until the current window ends. */
+  retryAfter: number;
+}
+
+export type ConsumeCodeResult =
+  | { status: 'consumed'; code: AuthorizationCodeRecord }
+  | { status: 'already_consumed'; code: AuthorizationCodeRecord }
+  | { status: 'missing' };
+
+export type RotateRefreshResult =
+  /** This caller rotated the token: the successor was stored. */
+  | { status: 'rotated' }
+  /** The token had been rotated already, within the grace window: the successor was stored as a sibling. */
+  | { status: 'rotated_in_grace' }
+  /** The token had been rotated before the grace window: reuse. The grant has been revoked. */
+  | { status: 'reused' }
+  /** Missing, revoked, expired, or its grant is revoked. */
+  | { status: 'invalid' };
+
+export interface ClientListQuery {
+  source?: ClientSource;
+  status?: 'active' | 'disabled';
+  text?: string;
+  /** Clients that may request this resource: those listing it, and those listing none (every resource). */
+  resource?: string;
+  limit?: number;
+  /** Opaque cursor: the client_id to continue after. */
+  after?: string;
+}
+
+/** A protected resource as stored (config seeds it; administrators edit it). */
+export interface ResourceRecord {
+  resource: string;
+  name: string;
+  scopes: string[];
+  defaultScopes: string[];
+  lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
+  updatedAt: number;
+  /** The administrator who last edited it; null while it is as seeded. */
+  updatedBy: string | null;
+}
+
+/** A password-reset token `ghp_id.secret`: only the secret's hash is stored; usable once, briefly. */
+export interface PasswordResetRecord {
+  id: string;
+  secretHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface UserListQuery {
+  /** Case-insensitive substring of the e-mail. */
+  text?: string;
+  limit?: number;
+  /** Cursor: the lower-cased e-mail to continue after. */
+  after?: string;
+}
+
+export interface ClientCount {
+  source: ClientSource;
+  disabled: boolean;
+  count: number;
+}
