@@ -48,23 +48,24 @@ export async function codeFlow(srv: TestServer, options: CodeFlowOptions) {
   const { location, pages } = await agent.authorize(url.href, options.user ?? USER);
   if (!location) throw new Error(`no redirect to the client; last page:\n${pages.at(-1)?.slice(0, 400)}`);
   const params = oauth.validateAuthResponse(as, client, new URL(location), state);
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    client,
-    await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      redirectUri,
-      verifier,
-      insecure,
-    ),
-  );
+  /** Redeems the code (again, for replay tests): the raw token response. */
+  const redeem = () =>
+    oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, insecure);
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, await redeem());
   const refresh = (refreshToken: string) =>
     oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, insecure).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as Record<string, string>,
     }));
-  return { as, client, tokens, refresh, agent, pages, authorizeUrl: url.href };
+  return {
+    as,
+    client,
+    tokens,
+    refresh,
+    redeem,
+    code: params.get('code')!,
+    agent,
+    pages,
+    authorizeUrl: url.href,
+  };
 }

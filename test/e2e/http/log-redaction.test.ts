@@ -1,11 +1,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import * as oauth from 'oauth4webapi';
 import pgModule from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizationUrl } from '../../helpers/cimd.js';
 import { tempDir } from '../../helpers/cli.js';
 import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER } from '../../helpers/fixtures.js';
+import { codeFlow } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { postgresBackend } from '../../store/backends.js';
 
@@ -74,60 +75,33 @@ describe('credentials never reach the logs or the database in plaintext', () => 
   }
 
   it('after a full session, no issued secret, code, token, cookie or password appears anywhere', async () => {
-    const issuer = new URL(srv.issuer);
-    const opts = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...opts }),
-    );
-    const client = { client_id: 'native-app' };
-    const redirectUri = 'http://127.0.0.1:5555/callback';
-    const verifier = oauth.generateRandomCodeVerifier();
-    const url = new URL(as.authorization_endpoint!);
-    for (const [k, v] of Object.entries({
-      client_id: client.client_id,
-      redirect_uri: redirectUri,
-      response_type: 'code',
-      scope: 'todos.read',
-      state: 'state-1',
-      resource: RESOURCE,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    })) {
-      url.searchParams.set(k, v);
-    }
     const agent = new UserAgent(srv.origin);
     // One failed sign-in first, so the failure path is logged too.
-    const loginPage = await agent.request(url.href).then((r) => agent.request(r.headers.get('location')!));
+    const { url: authorizeUrl } = await authorizationUrl(
+      srv.issuer,
+      'native-app',
+      'http://127.0.0.1:5555/callback',
+    );
+    const loginPage = await agent
+      .request(authorizeUrl)
+      .then((r) => agent.request(r.headers.get('location')!));
     await agent.submit(await loginPage.text(), { email: USER.email, password: 'wrong-password-123' });
     credentials.add('wrong-password-123');
-    const { location } = await agent.authorize(url.href, USER);
+    const { as, tokens, code, redeem, refresh } = await codeFlow(srv, {
+      clientId: 'native-app',
+      redirectUri: 'http://127.0.0.1:5555/callback',
+      params: { scope: 'todos.read' },
+      agent,
+    });
     for (const value of agent.cookies.values()) credentials.add(value);
-    const params = oauth.validateAuthResponse(as, client, new URL(location!), 'state-1');
-    credentials.add(params.get('code')!);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        params,
-        redirectUri,
-        verifier,
-        opts,
-      ),
-    );
+    credentials.add(code);
     credentials.add(tokens.access_token);
     credentials.add(tokens.refresh_token!);
-    // Replay the code (refused, audited), refresh, reuse the old refresh token (refused, audited).
-    await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, opts);
-    const refreshed = (await (
-      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, opts)
-    ).json()) as { access_token?: string; refresh_token?: string; error?: string };
-    // The code replay revoked the grant, so the refresh is refused; either way nothing may be logged.
-    if (refreshed.access_token) credentials.add(refreshed.access_token);
-    if (refreshed.refresh_token) credentials.add(refreshed.refresh_token);
+    // Replay the code (refused, audited), then refresh (refused: the replay revoked the grant).
+    expect((await redeem()).status).toBe(400);
+    const refreshed = await refresh(tokens.refresh_token!);
+    if (refreshed.body.access_token) credentials.add(refreshed.body.access_token);
+    if (refreshed.body.refresh_token) credentials.add(refreshed.body.refresh_token);
 
     const basic = (id: string, secret: string) =>
       `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
