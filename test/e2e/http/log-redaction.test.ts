@@ -5,7 +5,7 @@ import pgModule from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizationUrl } from '../../helpers/cimd.js';
 import { tempDir } from '../../helpers/cli.js';
-import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE, USER } from '../../helpers/fixtures.js';
+import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, USER } from '../../helpers/fixtures.js';
 import { codeFlow } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { postgresBackend } from '../../store/backends.js';
