@@ -7,6 +7,7 @@ import {
   type AuthorizationCodeRecord,
   type ClientRecord,
   type GrantRecord,
+  type RedeemCodeResult,
   UniqueViolation,
 } from '../store/types.js';
 import { randomToken } from '../tokens/crypto.js';
@@ -134,17 +135,42 @@ export async function exchangeAuthorizationCode(
     throw new OAuthError('invalid_target', 'the requested resource was not part of this authorization');
   }
 
-  // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2).
+  // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2): consuming it,
+  // creating the grant and its refresh token and recording the issuance are one transaction.
   const at = ctx.now();
-  // The user lookup does not depend on the consumption: run both at once.
-  const [consumed, user] = await Promise.all([
-    ctx.store.consumeAuthorizationCode(code.id, at),
-    ctx.store.getUserById(code.userId),
-  ]);
-  if (consumed.status === 'already_consumed') {
+  const refresh = client.grant_types.includes('refresh_token')
+    ? mintRefreshToken(ctx, {
+        grantId: code.grantId,
+        clientId: client.client_id,
+        scope: code.scope,
+        resource: code.resource,
+      })
+    : undefined;
+  let redeemed: RedeemCodeResult;
+  try {
+    redeemed = await ctx.store.redeemAuthorizationCode({
+      id: code.id,
+      at,
+      grant: grantOf(code, client.client_id, at),
+      refreshToken: refresh?.record,
+      audit: {
+        type: 'token.issued',
+        clientId: client.client_id,
+        userId: code.userId,
+        ip: req.ip,
+        userAgent: req.userAgent,
+        detail: { grant_type: 'authorization_code', grantId: code.grantId },
+      },
+    });
+  } catch (error) {
+    // A concurrent replay got here first and recorded the grant as revoked.
+    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
+    throw error;
+  }
+  if (redeemed.status === 'already_consumed') {
     // A second valid redemption: someone else holds this code. Revoke what the first one issued
-    // (OAuth 2.1 §4.1.3). The first redemption may not have created its grant yet: creating it here,
-    // already revoked, makes the winner's createGrant fail, so no token of this code survives.
+    // (OAuth 2.1 §4.1.3). Creating the grant here, already revoked, covers a first redemption whose
+    // user turned out inactive (no grant); otherwise the grant exists and is revoked.
     try {
       await ctx.store.createGrant({
         ...grantOf(code, client.client_id, at),
@@ -166,26 +192,11 @@ export async function exchangeAuthorizationCode(
     );
     throw invalidGrant('the authorization code has already been used');
   }
-  if (consumed.status === 'missing') throw invalidGrant('the authorization code is invalid');
-
-  if (!user || user.disabledAt !== null) throw invalidGrant('the user account is no longer active');
+  if (redeemed.status === 'missing') throw invalidGrant('the authorization code is invalid');
+  if (redeemed.status === 'user_inactive') throw invalidGrant('the user account is no longer active');
+  const { user } = redeemed;
 
   const scope = code.scope.split(' ').filter(Boolean);
-  const refresh = client.grant_types.includes('refresh_token')
-    ? mintRefreshToken(ctx, {
-        grantId: code.grantId,
-        clientId: client.client_id,
-        scope: code.scope,
-        resource: code.resource,
-      })
-    : undefined;
-  try {
-    await ctx.store.createGrant(grantOf(code, client.client_id, at), refresh?.record);
-  } catch (error) {
-    // A concurrent replay got here first and recorded the grant as revoked.
-    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
-    throw error;
-  }
   const access = issueAccessToken(ctx, {
     sub: code.userId,
     clientId: client.client_id,
@@ -205,14 +216,5 @@ export async function exchangeAuthorizationCode(
       email: scope.includes('email') ? user.email : undefined,
     });
   }
-  await ctx.audit(
-    {
-      type: 'token.issued',
-      clientId: client.client_id,
-      userId: code.userId,
-      detail: { grant_type: 'authorization_code', grantId: code.grantId },
-    },
-    req,
-  );
   return tokenResponse(access, scope, extra);
 }

@@ -53,17 +53,13 @@ export async function exchangeRefreshToken(
     resource: token.resource,
   });
   const at = ctx.now();
-  // The grant supplies only immutable facts (sub, auth_time), so it is read alongside the rotation;
-  // whether the grant is still active is decided inside the rotation's compare-and-swap.
-  const [outcome, grant] = await Promise.all([
-    ctx.store.rotateRefreshToken(
-      token.id,
-      successor.record,
-      at,
-      ctx.config.tokens.refreshTokenGracePeriod * 1000,
-    ),
-    ctx.store.getGrant(token.grantId),
-  ]);
+  // The rotation returns the grant (sub, auth_time) it checked, so no second read is needed.
+  const outcome = await ctx.store.rotateRefreshToken(
+    token.id,
+    successor.record,
+    at,
+    ctx.config.tokens.refreshTokenGracePeriod * 1000,
+  );
   if (outcome.status === 'reused') {
     await ctx.audit(
       { type: 'token.refresh_reused', clientId: client.client_id, detail: { grantId: token.grantId } },
@@ -74,7 +70,7 @@ export async function exchangeRefreshToken(
   if (outcome.status === 'invalid')
     throw new OAuthError('invalid_grant', 'the refresh token is expired or revoked');
 
-  if (!grant) throw new OAuthError('invalid_grant', 'the grant has been revoked');
+  const { grant } = outcome;
   const access = issueAccessToken(ctx, {
     sub: grant.userId,
     clientId: client.client_id,

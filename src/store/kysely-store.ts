@@ -3,6 +3,7 @@
  * ./kysely/*.ts by area; this class wires them up and owns migration and lifecycle.
  */
 import { type Kysely, Migrator, sql } from 'kysely';
+import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
 import type { StoreContext } from './kysely/context.js';
@@ -22,10 +23,10 @@ import type {
   ClientListQuery,
   ClientRecord,
   ConsentRecord,
-  ConsumeCodeResult,
   GrantRecord,
   PasswordResetRecord,
   RateLimitResult,
+  RedeemCodeResult,
   RefreshTokenRecord,
   ResourceRecord,
   RotateRefreshResult,
@@ -61,9 +62,10 @@ export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialect,
+    hot: HotPath,
     options: KyselyStoreOptions = {},
   ) {
-    this.#ctx = { db, dialect };
+    this.#ctx = { db, dialect, hot };
     this.#onClose = options.onClose;
   }
 
@@ -215,8 +217,8 @@ export class KyselyStore implements Store {
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
     return tokens.getAuthorizationCode(this.#ctx, id);
   }
-  consumeAuthorizationCode(id: string, at: number): Promise<ConsumeCodeResult> {
-    return tokens.consumeAuthorizationCode(this.#ctx, id, at);
+  redeemAuthorizationCode(input: Parameters<Store['redeemAuthorizationCode']>[0]): Promise<RedeemCodeResult> {
+    return tokens.redeemAuthorizationCode(this.#ctx, input);
   }
   createGrant(grant: GrantRecord, refreshToken?: RefreshTokenRecord): Promise<void> {
     return tokens.createGrant(this.#ctx, grant, refreshToken);

@@ -1,6 +1,7 @@
 /** PostgreSQL backend (node-postgres pool). */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PostgresHotPath } from './hot/postgres.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 
@@ -29,5 +30,5 @@ export async function openPostgresStore(
   // listener Node would crash the process. The pool drops that client and the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, 'postgres');
+  return new KyselyStore(db, 'postgres', new PostgresHotPath(pool));
 }

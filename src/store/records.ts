@@ -174,16 +174,20 @@ export interface RateLimitResult {
   retryAfter: number;
 }
 
-export type ConsumeCodeResult =
-  | { status: 'consumed'; code: AuthorizationCodeRecord }
+export type RedeemCodeResult =
+  /** This caller consumed the code and created its grant; `user` is the grant's (active) user. */
+  | { status: 'redeemed'; user: UserRecord }
+  /** This caller consumed the code, but its user is disabled or gone: no grant was created. */
+  | { status: 'user_inactive' }
+  /** The code had been consumed before (the row is returned so the caller can revoke what it issued). */
   | { status: 'already_consumed'; code: AuthorizationCodeRecord }
   | { status: 'missing' };
 
 export type RotateRefreshResult =
-  /** This caller rotated the token: the successor was stored. */
-  | { status: 'rotated' }
+  /** This caller rotated the token: the successor was stored. `grant` is the token's (active) grant. */
+  | { status: 'rotated'; grant: GrantRecord }
   /** The token had been rotated already, within the grace window: the successor was stored as a sibling. */
-  | { status: 'rotated_in_grace' }
+  | { status: 'rotated_in_grace'; grant: GrantRecord }
   /** The token had been rotated before the grace window: reuse. The grant has been revoked. */
   | { status: 'reused' }
   /** Missing, revoked, expired, or its grant is revoked. */

@@ -22,6 +22,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from 'kysely';
+import { SqliteHotPath } from './hot/sqlite.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 
@@ -183,5 +184,5 @@ export async function openSqliteStore(filename: string): Promise<KyselyStore> {
   // realpath so that two spellings of one file (symlinks, ./a vs a) share the queue.
   const shared = shareFileMutex(memory ? undefined : realpathSync(file));
   const db = new Kysely<Database>({ dialect: sharedFileDialect(raw, shared.mutex) });
-  return new KyselyStore(db, 'sqlite', { onClose: shared.release });
+  return new KyselyStore(db, 'sqlite', new SqliteHotPath(raw, shared.mutex), { onClose: shared.release });
 }

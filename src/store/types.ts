@@ -20,10 +20,10 @@ import type {
   ClientRecord,
   ClientSource,
   ConsentRecord,
-  ConsumeCodeResult,
   GrantRecord,
   PasswordResetRecord,
   RateLimitResult,
+  RedeemCodeResult,
   RefreshTokenRecord,
   ResourceRecord,
   RotateRefreshResult,
@@ -113,10 +113,19 @@ export interface Store {
   createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
-   * Marks the code consumed. Atomic: of any number of concurrent callers for one id, exactly one gets
-   * `consumed`; the others get `already_consumed` (with the row, so the caller can revoke what it issued).
+   * Redeems code `id`: marks it consumed and, if its user is active, creates `grant` (whose id is the
+   * code's grantId), `refreshToken` and the `audit` event, all in one transaction. Atomic: of any number
+   * of concurrent callers for one id, exactly one consumes it; the others get `already_consumed` (with
+   * the row, so the caller can revoke what was issued) and write nothing. Rejects with UniqueViolation,
+   * consuming nothing, if the grant exists already (a replay recorded it as revoked first).
    */
-  consumeAuthorizationCode(id: string, at: number): Promise<ConsumeCodeResult>;
+  redeemAuthorizationCode(input: {
+    id: string;
+    at: number;
+    grant: GrantRecord;
+    refreshToken?: RefreshTokenRecord;
+    audit?: AuditEventInput;
+  }): Promise<RedeemCodeResult>;
 
   // ── grants and refresh tokens ────────────────────────────────────────────
   /**

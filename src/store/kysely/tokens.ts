@@ -1,16 +1,10 @@
 /** Authorization codes, grants, refresh tokens and the access-token denylist. */
-import {
-  codeFromRow,
-  codeToRow,
-  grantFromRow,
-  grantToRow,
-  refreshFromRow,
-  refreshToRow,
-} from '../mappers.js';
+import { codeToRow, grantFromRow, grantToRow, refreshToRow } from '../mappers.js';
 import type {
+  AuditEventInput,
   AuthorizationCodeRecord,
-  ConsumeCodeResult,
   GrantRecord,
+  RedeemCodeResult,
   RefreshTokenRecord,
   RotateRefreshResult,
 } from '../types.js';
@@ -28,34 +22,30 @@ export async function createAuthorizationCode(
   );
 }
 
-export async function getAuthorizationCode(
+export function getAuthorizationCode(
   ctx: StoreContext,
   id: string,
 ): Promise<AuthorizationCodeRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom('gatehouse_authorization_codes')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row ? codeFromRow(row) : undefined;
+  return ctx.hot.getAuthorizationCode(id);
 }
 
-export async function consumeAuthorizationCode(
+export async function redeemAuthorizationCode(
   ctx: StoreContext,
-  id: string,
-  at: number,
-): Promise<ConsumeCodeResult> {
+  input: {
+    id: string;
+    at: number;
+    grant: GrantRecord;
+    refreshToken?: RefreshTokenRecord;
+    audit?: AuditEventInput;
+  },
+): Promise<RedeemCodeResult> {
   // One conditional UPDATE is the whole compare-and-swap: both databases apply it to the row under a
-  // row lock, so exactly one caller sees consumed_at still NULL.
-  const row = await ctx.db
-    .updateTable('gatehouse_authorization_codes')
-    .set({ consumed_at: at })
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
-  if (row) return { status: 'consumed', code: codeFromRow(row) };
-  const existing = await getAuthorizationCode(ctx, id);
+  // row lock, so exactly one caller sees consumed_at still NULL; the grant is created in the same
+  // transaction (../hot/).
+  const { id, ...rest } = input;
+  const outcome = await ctx.hot.redeemCode({ codeId: id, ...rest });
+  if (outcome.status !== 'not_consumed') return outcome;
+  const existing = await ctx.hot.getAuthorizationCode(id);
   return existing ? { status: 'already_consumed', code: existing } : { status: 'missing' };
 }
 
@@ -80,9 +70,8 @@ export async function createGrant(
   });
 }
 
-export async function getGrant(ctx: StoreContext, id: string): Promise<GrantRecord | undefined> {
-  const row = await ctx.db.selectFrom('gatehouse_grants').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? grantFromRow(row) : undefined;
+export function getGrant(ctx: StoreContext, id: string): Promise<GrantRecord | undefined> {
+  return ctx.hot.getGrant(id);
 }
 
 /** Revokes a grant and its refresh tokens inside an open transaction; true if this call revoked it. */
@@ -163,16 +152,8 @@ export async function listGrants(
   return rows.map(grantFromRow);
 }
 
-export async function getRefreshToken(
-  ctx: StoreContext,
-  id: string,
-): Promise<RefreshTokenRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom('gatehouse_refresh_tokens')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row ? refreshFromRow(row) : undefined;
+export function getRefreshToken(ctx: StoreContext, id: string): Promise<RefreshTokenRecord | undefined> {
+  return ctx.hot.getRefreshToken(id);
 }
 
 const INVALID: RotateRefreshResult = { status: 'invalid' };
@@ -184,6 +165,10 @@ export async function rotateRefreshToken(
   at: number,
   graceMs: number,
 ): Promise<RotateRefreshResult> {
+  // The common case, a live token rotated once, in one round trip; anything else writes nothing there
+  // and is decided by the full transaction below.
+  const grant = await ctx.hot.rotateIfFresh(id, successor, at);
+  if (grant) return { status: 'rotated', grant };
   return writeTx(ctx, async (tx) => {
     const family = await tx
       .selectFrom('gatehouse_refresh_tokens')
@@ -229,7 +214,12 @@ export async function rotateRefreshToken(
       .executeTakeFirst();
     if (swapped) {
       await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
-      return { status: 'rotated' };
+      const grant = await tx
+        .selectFrom('gatehouse_grants')
+        .selectAll()
+        .where('id', '=', family.grant_id)
+        .executeTakeFirstOrThrow();
+      return { status: 'rotated', grant: grantFromRow(grant) };
     }
 
     const token = await tx
@@ -252,13 +242,13 @@ export async function rotateRefreshToken(
     if (rotatedAt === null || token.revoked_at !== null) return INVALID;
     const grant = await tx
       .selectFrom('gatehouse_grants')
-      .select('revoked_at')
+      .selectAll()
       .where('id', '=', token.grant_id)
       .executeTakeFirst();
     if (!grant || grant.revoked_at !== null) return INVALID;
 
     await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
-    return { status: 'rotated_in_grace' };
+    return { status: 'rotated_in_grace', grant: grantFromRow(grant) };
   });
 }
 

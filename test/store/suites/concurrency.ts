@@ -26,19 +26,27 @@ const tally = (statuses: string[]) =>
 
 export function concurrencySuite(ctx: SuiteContext): void {
   describe('concurrency', () => {
-    it('exactly one of 20 parallel redemptions of one code succeeds; the others see it already consumed', async () => {
+    it('exactly one of 20 parallel redemptions of one code succeeds and creates the grant; the others see it already consumed and write nothing', async () => {
       const { user, client } = await seedFamily(ctx.store);
       const code = makeCode(user.id, client.client_id);
       await ctx.store.createAuthorizationCode(code);
+      const grant = makeGrant(user.id, client.client_id, { id: code.grantId });
+      const tokens = Array.from({ length: PARALLEL }, () => makeRefreshToken(grant));
 
       const results = await inParallel(ctx, PARALLEL, (s, i) =>
-        s.consumeAuthorizationCode(code.id, T0 + 1 + i),
+        s.redeemAuthorizationCode({ id: code.id, at: T0 + 1 + i, grant, refreshToken: tokens[i] }),
       );
-      expect(tally(results.map((r) => r.status))).toEqual({ consumed: 1, already_consumed: PARALLEL - 1 });
-      const winner = results.find((r) => r.status === 'consumed');
-      for (const r of results) {
-        if (r.status === 'already_consumed') expect(r.code.consumedAt).toBe(winner?.code.consumedAt);
+      expect(tally(results.map((r) => r.status))).toEqual({ redeemed: 1, already_consumed: PARALLEL - 1 });
+      const consumedAt = (await ctx.store.getAuthorizationCode(code.id))?.consumedAt;
+      for (const [i, r] of results.entries()) {
+        if (r.status === 'already_consumed') {
+          expect(r.code.consumedAt).toBe(consumedAt);
+          expect(await ctx.store.getRefreshToken(tokens[i]!.id)).toBeUndefined();
+        } else {
+          expect(await ctx.store.getRefreshToken(tokens[i]!.id)).toEqual(tokens[i]);
+        }
       }
+      expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
     });
 
     it('20 parallel refreshes of one token within the grace window all succeed in the same single grant', async () => {

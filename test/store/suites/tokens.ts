@@ -29,20 +29,101 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(await ctx.store.getAuthorizationCode(uid('missing'))).toBeUndefined();
     });
 
-    it('consumes a code once; a replay gets already_consumed with the row; an unknown code is missing', async () => {
+    it('redeems a code once, creating its grant, refresh token and audit event; a replay gets already_consumed with the row; an unknown code is missing', async () => {
       const { user, client } = await seedFamily(ctx.store);
       const code = makeCode(user.id, client.client_id);
       await ctx.store.createAuthorizationCode(code);
+      const grant = makeGrant(user.id, client.client_id, { id: code.grantId, createdAt: T0 + 1 });
+      const refreshToken = makeRefreshToken(grant);
+      const type = uid('token.issued');
+      const audit = { type, clientId: client.client_id, userId: user.id, ip: '192.0.2.1', detail: { n: 1 } };
 
-      expect(await ctx.store.consumeAuthorizationCode(code.id, T0 + 1)).toEqual({
-        status: 'consumed',
-        code: { ...code, consumedAt: T0 + 1 },
+      expect(
+        await ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken, audit }),
+      ).toEqual({ status: 'redeemed', user });
+      expect(await ctx.store.getAuthorizationCode(code.id)).toEqual({ ...code, consumedAt: T0 + 1 });
+      expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toEqual(refreshToken);
+      expect(await ctx.store.listAuditEvents({ type })).toMatchObject([
+        { at: T0 + 1, type, clientId: client.client_id, userId: user.id, ip: '192.0.2.1', detail: { n: 1 } },
+      ]);
+
+      const again = makeRefreshToken(grant);
+      expect(
+        await ctx.other.redeemAuthorizationCode({
+          id: code.id,
+          at: T0 + 2,
+          grant,
+          refreshToken: again,
+          audit,
+        }),
+      ).toEqual({ status: 'already_consumed', code: { ...code, consumedAt: T0 + 1 } });
+      expect(await ctx.store.getRefreshToken(again.id)).toBeUndefined();
+      expect(await ctx.store.listAuditEvents({ type })).toHaveLength(1);
+      expect(
+        await ctx.store.redeemAuthorizationCode({
+          id: uid('missing'),
+          at: T0,
+          grant: makeGrant(user.id, client.client_id),
+        }),
+      ).toEqual({ status: 'missing' });
+    });
+
+    it('redeeming a code of a disabled user consumes it and creates nothing', async () => {
+      const { client } = await seedFamily(ctx.store);
+      const user = makeUser({ disabledAt: T0 });
+      await ctx.store.createUser(user);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+      const grant = makeGrant(user.id, client.client_id, { id: code.grantId });
+      const refreshToken = makeRefreshToken(grant);
+      expect(
+        await ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken }),
+      ).toEqual({
+        status: 'user_inactive',
       });
-      expect(await ctx.other.consumeAuthorizationCode(code.id, T0 + 2)).toEqual({
-        status: 'already_consumed',
-        code: { ...code, consumedAt: T0 + 1 },
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBe(T0 + 1);
+      expect(await ctx.store.getGrant(grant.id)).toBeUndefined();
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
+    });
+
+    it('redemption fails as a whole when the grant exists already: the code stays unconsumed', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+      const revoked = makeGrant(user.id, client.client_id, {
+        id: code.grantId,
+        revokedAt: T0,
+        revokedReason: 'replay',
       });
-      expect(await ctx.store.consumeAuthorizationCode(uid('missing'), T0)).toEqual({ status: 'missing' });
+      await ctx.store.createGrant(revoked);
+      const grant = { ...revoked, revokedAt: null, revokedReason: null };
+      const refreshToken = makeRefreshToken(grant);
+      await expect(
+        ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken }),
+      ).rejects.toBeInstanceOf(UniqueViolation);
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
+      expect(await ctx.store.getGrant(grant.id)).toEqual(revoked);
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
+    });
+
+    it('refuses a revoked grant or a refresh token of another grant, writing nothing', async () => {
+      const { user, client, grant: other } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+      const grant = makeGrant(user.id, client.client_id, { id: code.grantId });
+      await expect(
+        ctx.store.redeemAuthorizationCode({
+          id: code.id,
+          at: T0 + 1,
+          grant,
+          refreshToken: makeRefreshToken(other),
+        }),
+      ).rejects.toThrow(/must belong/);
+      await expect(
+        ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant: { ...grant, revokedAt: T0 } }),
+      ).rejects.toThrow(/must not be revoked/);
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
     });
   });
 
@@ -156,6 +237,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
       expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000)).toEqual({
         status: 'rotated',
+        grant,
       });
       expect(await ctx.store.getRefreshToken(token.id)).toEqual({ ...token, rotatedAt: T0 + 1 });
       expect(await ctx.store.getRefreshToken(successor.id)).toEqual(successor);
@@ -167,6 +249,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       const sibling = makeRefreshToken(grant);
       expect(await ctx.other.rotateRefreshToken(token.id, sibling, T0 + 10_001, 10_000)).toEqual({
         status: 'rotated_in_grace',
+        grant,
       });
       expect((await ctx.store.getRefreshToken(sibling.id))?.grantId).toBe(grant.id);
       expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBe(T0 + 1);

@@ -1,0 +1,125 @@
+/**
+ * PostgreSQL hot path: named prepared statements (parsed and planned once per pooled connection), one
+ * round trip per verb. Data-modifying CTEs in one statement share one snapshot and commit together, so
+ * each write verb is atomic without an explicit transaction.
+ */
+
+import type { Selectable } from 'kysely';
+import type pg from 'pg';
+import { insertUnique } from '../kysely/context.js';
+import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
+import type { GrantRecord, RefreshTokenRecord } from '../records.js';
+import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
+import {
+  auditValues,
+  checkRedeemInput,
+  grantValues,
+  type HotPath,
+  type RedeemCodeInput,
+  type RedeemCodeOutcome,
+  refreshValues,
+} from './types.js';
+
+const GET_REFRESH = 'select * from gatehouse_refresh_tokens where id = $1';
+const GET_CODE = 'select * from gatehouse_authorization_codes where id = $1';
+const GET_GRANT = 'select * from gatehouse_grants where id = $1';
+
+// The grant row is locked first (FOR NO KEY UPDATE, as the full rotation and revokeGrant do), so
+// everything that happens to one token family is serialised on it and the lock order is the same
+// everywhere; the successor's foreign key takes only KEY SHARE, which that lock admits.
+// Parameters: $1 token id, $2 grant id, $3 now, $4 client id, $5.. the successor (see refreshValues).
+const ROTATE = `
+with g as (
+  select * from gatehouse_grants where id = $2 and revoked_at is null for no key update
+), swapped as (
+  update gatehouse_refresh_tokens t set rotated_at = $3
+  from g
+  where t.id = $1 and t.grant_id = g.id and t.client_id = $4
+    and t.rotated_at is null and t.revoked_at is null and t.expires_at > $3
+  returning t.id
+), successor as (
+  insert into gatehouse_refresh_tokens
+    (id, secret_hash, grant_id, client_id, scope, resource, created_at, expires_at)
+  select $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::bigint, $12::bigint from swapped
+  returning id
+)
+select g.* from g where exists (select 1 from successor)`;
+
+// $1 code id, $2 now, $3.. the grant (grantValues: $3 id, $4 user, $5 client, $6 scope, $7 resource,
+// $8 session, $9 auth_time, $10 created_at), $11.. the refresh token or nulls, $19.. the audit event or nulls.
+const REDEEM = `
+with consumed as (
+  update gatehouse_authorization_codes set consumed_at = $2
+  where id = $1 and consumed_at is null
+  returning user_id
+), u as (
+  select * from gatehouse_users where id = $4::text
+), g as (
+  insert into gatehouse_grants (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
+  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint
+  from consumed join u on u.id = consumed.user_id
+  where u.disabled_at is null
+  returning id
+), r as (
+  insert into gatehouse_refresh_tokens
+    (id, secret_hash, grant_id, client_id, scope, resource, created_at, expires_at)
+  select $11::text, $12::text, $13::text, $14::text, $15::text, $16::text, $17::bigint, $18::bigint
+  from g where $11::text is not null
+), a as (
+  insert into gatehouse_audit_events (at, type, client_id, user_id, actor, ip, user_agent, detail)
+  select $19::bigint, $20::text, $21::text, $22::text, $23::text, $24::text, $25::text, $26::text
+  from g where $20::text is not null
+)
+select exists (select 1 from consumed) as gh_consumed, exists (select 1 from g) as gh_granted, u.*
+from (values (1)) as one left join u on true`;
+
+const NO_REFRESH = new Array(8).fill(null);
+const NO_AUDIT = new Array(8).fill(null);
+
+export class PostgresHotPath implements HotPath {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async #rows<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    const result = await this.pool.query({ name: `gatehouse_${name}`, text, values });
+    return result.rows as R[];
+  }
+
+  async getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
+    const [row] = await this.#rows<Selectable<RefreshTokensTable>>('get_refresh', GET_REFRESH, [id]);
+    return row ? refreshFromRow(row) : undefined;
+  }
+
+  async getAuthorizationCode(id: string) {
+    const [row] = await this.#rows<Selectable<AuthorizationCodesTable>>('get_code', GET_CODE, [id]);
+    return row ? codeFromRow(row) : undefined;
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const [row] = await this.#rows<Selectable<GrantsTable>>('get_grant', GET_GRANT, [id]);
+    return row ? grantFromRow(row) : undefined;
+  }
+
+  async rotateIfFresh(id: string, successor: RefreshTokenRecord, at: number) {
+    const values = [id, successor.grantId, at, successor.clientId, ...refreshValues(successor)];
+    const [row] = await this.#rows<Selectable<GrantsTable>>('rotate', ROTATE, values);
+    return row ? grantFromRow(row) : undefined;
+  }
+
+  async redeemCode(input: RedeemCodeInput): Promise<RedeemCodeOutcome> {
+    checkRedeemInput(input);
+    const values = [
+      input.codeId,
+      input.at,
+      ...grantValues(input.grant),
+      ...(input.refreshToken ? refreshValues(input.refreshToken) : NO_REFRESH),
+      ...(input.audit ? auditValues(input.audit, input.at) : NO_AUDIT),
+    ];
+    type Row = Selectable<UsersTable> & { gh_consumed: boolean; gh_granted: boolean };
+    const [row] = await insertUnique(`grant ${input.grant.id}`, () =>
+      this.#rows<Row>('redeem', REDEEM, values),
+    );
+    if (!row?.gh_consumed) return { status: 'not_consumed' };
+    if (!row.gh_granted) return { status: 'user_inactive' };
+    return { status: 'redeemed', user: userFromRow(row) };
+  }
+}
