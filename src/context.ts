@@ -33,6 +33,12 @@ export interface RequestInfo {
   /** The client address: the socket peer, or X-Forwarded-For when the peer is a trusted proxy. */
   ip: string | null;
   userAgent: string | null;
+  /**
+   * CORS headers every response of this route carries (set by the router for the endpoints browsers
+   * call cross-origin). Handlers pass them when they build the response, so the response is created
+   * once with all its headers rather than having them added afterwards.
+   */
+  cors?: Record<string, string>;
 }
 
 export type Handler = (ctx: Context, req: RequestInfo) => Promise<Response>;

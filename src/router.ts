@@ -19,7 +19,7 @@ import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
-import { preflight, withCors } from './http/cors.js';
+import { corsHeadersFor, preflight } from './http/cors.js';
 import { html, json, oauthErrorJson } from './http/respond.js';
 import { renderMessage } from './pages/error.js';
 import { STYLESHEET } from './pages/styles.js';
@@ -49,13 +49,17 @@ export function buildRoutes(ctx: Context): Routes {
   // Rebuilt when an administrator edits a resource (scopes_supported follows the resources).
   let metadataBody = JSON.stringify(buildMetadata(ctx.config));
   let metadataVersion = ctx.resources.version;
-  const metadata: Handler = async () => {
+  const metadata: Handler = async (_c, req) => {
     if (metadataVersion !== ctx.resources.version) {
       metadataBody = JSON.stringify(buildMetadata(ctx.config));
       metadataVersion = ctx.resources.version;
     }
     return new Response(metadataBody, {
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+        ...req.cors,
+      },
     });
   };
   const metadataRoute: Route = { kind: 'api', methods: { GET: metadata }, cors: 'GET' };
@@ -68,9 +72,13 @@ export function buildRoutes(ctx: Context): Routes {
     kind: 'api',
     cors: 'GET',
     methods: {
-      GET: async (c) =>
+      GET: async (c, req) =>
         new Response(c.keys.jwks(), {
-          headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
+          headers: {
+            'content-type': 'application/jwk-set+json',
+            'cache-control': 'public, max-age=300',
+            ...req.cors,
+          },
         }),
     },
   });
@@ -165,6 +173,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
   }
   const method = req.request.method === 'HEAD' ? 'GET' : req.request.method;
   if (method === 'OPTIONS' && route.cors) return preflight(route.cors);
+  if (route.cors) req.cors = corsHeadersFor(route.cors);
   const handler = route.methods[method];
   let response: Response;
   try {
@@ -192,17 +201,17 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
     }
     response = renderError(ctx, route.kind, error, req);
   }
-  return route.cors ? withCors(response, route.cors) : response;
+  return response;
 }
 
 function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo): Response {
   if (error instanceof OAuthError) {
     if (error.detail)
       ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
-    return kind === 'api' ? oauthErrorJson(error) : errorPage(ctx, error);
+    return kind === 'api' ? oauthErrorJson(error, req.cors) : errorPage(ctx, error);
   }
   // A server fault: logged with its stack, answered with nothing secret.
   ctx.log.error({ err: error, path: req.url.pathname, method: req.request.method }, 'unhandled error');
   const fault = new OAuthError('server_error', 'The server could not complete this request.');
-  return kind === 'api' ? oauthErrorJson(fault) : errorPage(ctx, fault);
+  return kind === 'api' ? oauthErrorJson(fault, req.cors) : errorPage(ctx, fault);
 }

@@ -19,34 +19,40 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', '"token" is required');
   const found = await inspectToken(ctx, token);
-  if (!found?.active || !mayIntrospect(client, found)) return jsonNoStore(INACTIVE);
+  if (!found?.active || !mayIntrospect(client, found)) return jsonNoStore(INACTIVE, { headers: req.cors });
   if (found.kind === 'access_token') {
     const c = found.claims;
-    return jsonNoStore({
-      active: true,
-      token_type: 'Bearer',
-      iss: c.iss,
-      sub: c.sub,
-      aud: c.aud,
-      client_id: c.client_id,
-      scope: c.scope,
-      iat: c.iat,
-      exp: c.exp,
-      jti: c.jti,
-    });
+    return jsonNoStore(
+      {
+        active: true,
+        token_type: 'Bearer',
+        iss: c.iss,
+        sub: c.sub,
+        aud: c.aud,
+        client_id: c.client_id,
+        scope: c.scope,
+        iat: c.iat,
+        exp: c.exp,
+        jti: c.jti,
+      },
+      { headers: req.cors },
+    );
   }
   const { record, grant } = found;
-  return jsonNoStore({
-    active: true,
-    token_type: 'refresh_token',
-    iss: ctx.config.issuer,
-    sub: grant!.userId,
-    aud: record.resource,
-    client_id: record.clientId,
-    scope: record.scope,
-    iat: Math.floor(record.createdAt / 1000),
-    exp: Math.floor(record.expiresAt / 1000),
-  });
+  return jsonNoStore(
+    {
+      active: true,
+      token_type: 'refresh_token',
+      iss: ctx.config.issuer,
+      sub: grant!.userId,
+      aud: record.resource,
+      client_id: record.clientId,
+      scope: record.scope,
+      iat: Math.floor(record.createdAt / 1000),
+      exp: Math.floor(record.expiresAt / 1000),
+    },
+    { headers: req.cors },
+  );
 }
 
 function mayIntrospect(caller: ClientRecord, token: InspectedToken): boolean {

@@ -39,7 +39,7 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
       );
     }
     await audit('dcr.reused', { fingerprint }, clientId);
-    return registrationResponse(existing, metadata);
+    return registrationResponse(existing, metadata, req.cors);
   }
 
   const at = ctx.now();
@@ -83,7 +83,7 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
     if (!(error instanceof UniqueViolation)) throw error;
   }
   await audit('dcr.registered', { fingerprint, redirect_uris: metadata.redirect_uris }, clientId);
-  return registrationResponse(record, metadata);
+  return registrationResponse(record, metadata, req.cors);
 }
 
 async function readJson(request: Request): Promise<unknown> {
@@ -103,9 +103,13 @@ async function readJson(request: Request): Promise<unknown> {
 }
 
 /** RFC 7591 §3.2.1: every registered value, defaults included, with client_id_issued_at; never cached. */
-function registrationResponse(client: ClientRecord, metadata: RegisteredMetadata): Response {
+function registrationResponse(
+  client: ClientRecord,
+  metadata: RegisteredMetadata,
+  cors: Record<string, string> | undefined,
+): Response {
   return jsonNoStore(
     { client_id: client.client_id, client_id_issued_at: Math.floor(client.createdAt / 1000), ...metadata },
-    { status: 201 },
+    { status: 201, headers: cors },
   );
 }

@@ -37,5 +37,5 @@ export async function handleRevoke(ctx: Context, req: RequestInfo): Promise<Resp
       req,
     );
   }
-  return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+  return new Response(null, { status: 200, headers: { 'cache-control': 'no-store', ...req.cors } });
 }

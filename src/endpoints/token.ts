@@ -30,10 +30,10 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
   switch (grantType as GrantType) {
     case 'authorization_code':
-      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req));
+      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req), { headers: req.cors });
     case 'refresh_token':
-      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req));
+      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req), { headers: req.cors });
     case 'client_credentials':
-      return jsonNoStore(exchangeClientCredentials(ctx, client, params));
+      return jsonNoStore(exchangeClientCredentials(ctx, client, params), { headers: req.cors });
   }
 }

@@ -18,7 +18,14 @@ export function preflight(methods: string): Response {
   return new Response(null, { status: 204, headers: corsHeaders(methods) });
 }
 
-export function withCors(response: Response, methods: string): Response {
-  for (const [name, value] of Object.entries(corsHeaders(methods))) response.headers.set(name, value);
-  return response;
+const memo = new Map<string, Record<string, string>>();
+
+/** corsHeaders, computed once per method list (frozen: callers spread it into their own headers). */
+export function corsHeadersFor(methods: string): Record<string, string> {
+  let headers = memo.get(methods);
+  if (!headers) {
+    headers = Object.freeze(corsHeaders(methods)) as Record<string, string>;
+    memo.set(methods, headers);
+  }
+  return headers;
 }

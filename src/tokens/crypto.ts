@@ -5,12 +5,29 @@ import {
   createHmac,
   hkdfSync,
   randomBytes,
+  randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
 
+// CSPRNG output is drawn 4 KiB at a time (as crypto.randomUUID does) rather than with one call per
+// credential: the per-call overhead was 5-6 % of a token request. Each byte is handed out once and
+// zeroed as it is taken, so the pool never holds a value that has already been issued.
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
 /** base64url of `bytes` random bytes from the CSPRNG. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > POOL_SIZE / 4) return randomBytes(bytes).toString('base64url');
+  if (poolOffset + bytes > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += bytes;
+  const value = pool.toString('base64url', start, poolOffset);
+  pool.fill(0, start, poolOffset);
+  return value;
 }
 
 /** SHA-256 of a high-entropy secret, base64url. Fast hashing is right for ≥128-bit random secrets. */

@@ -20,12 +20,25 @@ function signingArgs(alg: SigningAlgorithm): { digest: string | null; dsaEncodin
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
+// The encoded header depends only on the key and typ: encode it once per pair.
+const headers = new Map<string, string>();
+function encodedHeader(alg: SigningAlgorithm, kid: string, typ: string): string {
+  const cacheKey = `${alg} ${typ} ${kid}`;
+  let header = headers.get(cacheKey);
+  if (header === undefined) {
+    if (headers.size >= 64) headers.clear();
+    header = b64({ alg, typ, kid });
+    headers.set(cacheKey, header);
+  }
+  return header;
+}
+
 export function signJwt(
   key: { kid: string; alg: SigningAlgorithm; privateKey: KeyObject },
   typ: string,
   payload: Record<string, unknown>,
 ): string {
-  const input = `${b64({ alg: key.alg, typ, kid: key.kid })}.${b64(payload)}`;
+  const input = `${encodedHeader(key.alg, key.kid, typ)}.${b64(payload)}`;
   const { digest, dsaEncoding } = signingArgs(key.alg);
   const signature = sign(
     digest,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateClientId, generateClientSecret } from '../../src/lanes/preregistered.js';
-import { hashSecret } from '../../src/tokens/crypto.js';
+import { hashSecret, randomToken } from '../../src/tokens/crypto.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../../src/tokens/opaque.js';
 
 /**
@@ -9,6 +9,34 @@ import { matchesSecret, mintOpaque, parseOpaque } from '../../src/tokens/opaque.
  */
 
 const SHAPE = /^(ghc|ghr|ghs)_([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+describe('randomToken (pooled CSPRNG output)', () => {
+  it('returns the requested number of bytes, never the same value twice across pool refills', () => {
+    const seen = new Set<string>();
+    // 20,000 × (16 + 32 + 7) bytes is ~270 pool refills, with draws straddling the refill boundary.
+    for (let i = 0; i < 20_000; i++) {
+      for (const bytes of [16, 32, 7]) {
+        const value = randomToken(bytes);
+        expect(Buffer.from(value, 'base64url')).toHaveLength(bytes);
+        expect(seen.has(value)).toBe(false);
+        seen.add(value);
+      }
+    }
+  });
+
+  it('is not biased: every byte value turns up about equally often', () => {
+    const counts = new Array(256).fill(0);
+    for (let i = 0; i < 4_000; i++)
+      for (const byte of Buffer.from(randomToken(32), 'base64url')) counts[byte]++;
+    // 128,000 bytes: 500 expected per value; a uniform source stays well within ±30 %.
+    expect(Math.min(...counts)).toBeGreaterThan(350);
+    expect(Math.max(...counts)).toBeLessThan(650);
+  });
+
+  it('draws large requests directly', () => {
+    expect(Buffer.from(randomToken(4096), 'base64url')).toHaveLength(4096);
+  });
+});
 
 describe('mintOpaque', () => {
   it('produces prefix_id.secret with a 128-bit id and a 256-bit secret', () => {
