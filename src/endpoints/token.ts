@@ -34,6 +34,6 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
     case 'refresh_token':
       return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req), { headers: req.cors });
     case 'client_credentials':
-      return jsonNoStore(exchangeClientCredentials(ctx, client, params), { headers: req.cors });
+      return jsonNoStore(await exchangeClientCredentials(ctx, client, params), { headers: req.cors });
   }
 }

@@ -197,24 +197,28 @@ export async function exchangeAuthorizationCode(
   const { user } = redeemed;
 
   const scope = code.scope.split(' ').filter(Boolean);
-  const access = issueAccessToken(ctx, {
-    sub: code.userId,
-    clientId: client.client_id,
-    resource: code.resource,
-    scope,
-    grantId: code.grantId,
-    authTime: code.authTime,
-  });
-  const extra: Partial<TokenResponse> = {};
-  if (refresh) extra.refresh_token = refresh.value;
-  if (scope.includes('openid')) {
-    extra.id_token = issueIdToken(ctx, {
+  // Both tokens are signed at once (WebCrypto runs the signatures on the thread pool).
+  const [access, idToken] = await Promise.all([
+    issueAccessToken(ctx, {
       sub: code.userId,
       clientId: client.client_id,
-      nonce: code.nonce ?? undefined,
+      resource: code.resource,
+      scope,
+      grantId: code.grantId,
       authTime: code.authTime,
-      email: scope.includes('email') ? user.email : undefined,
-    });
-  }
+    }),
+    scope.includes('openid')
+      ? issueIdToken(ctx, {
+          sub: code.userId,
+          clientId: client.client_id,
+          nonce: code.nonce ?? undefined,
+          authTime: code.authTime,
+          email: scope.includes('email') ? user.email : undefined,
+        })
+      : undefined,
+  ]);
+  const extra: Partial<TokenResponse> = {};
+  if (refresh) extra.refresh_token = refresh.value;
+  if (idToken !== undefined) extra.id_token = idToken;
   return tokenResponse(access, scope, extra);
 }

@@ -10,7 +10,11 @@ import { issueAccessToken, type TokenResponse, tokenResponse } from './issue.js'
  * (RFC 6749 §4.4.3). The subject is the client itself, so `sub` is the client_id: generated and
  * configured client_ids can never take the `usr_` form of user subjects (RFC 9068 §2.2; RFC 9700 §4.15).
  */
-export function exchangeClientCredentials(ctx: Context, client: ClientRecord, params: Params): TokenResponse {
+export async function exchangeClientCredentials(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+): Promise<TokenResponse> {
   if (client.token_endpoint_auth_method === 'none' || client.secretHash === null) {
     throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
   }
@@ -19,7 +23,7 @@ export function exchangeClientCredentials(ctx: Context, client: ClientRecord, pa
     redirectable: false,
     identityScopes: false,
   });
-  const access = issueAccessToken(ctx, {
+  const access = await issueAccessToken(ctx, {
     sub: client.client_id,
     clientId: client.client_id,
     resource: resource.resource,

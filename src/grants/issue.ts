@@ -25,7 +25,7 @@ export interface IssuedAccessToken {
   jti: string;
 }
 
-export function issueAccessToken(ctx: Context, input: AccessTokenInput): IssuedAccessToken {
+export async function issueAccessToken(ctx: Context, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const iat = Math.floor(ctx.now() / 1000);
   const expiresIn = ctx.config.tokens.accessTokenTtl;
   const jti = randomToken(16);
@@ -41,14 +41,14 @@ export function issueAccessToken(ctx: Context, input: AccessTokenInput): IssuedA
   if (input.scope.length) claims.scope = input.scope.join(' ');
   if (input.grantId) claims.gid = input.grantId;
   if (input.authTime !== undefined) claims.auth_time = Math.floor(input.authTime / 1000);
-  return { token: signJwt(ctx.keys.signingKey(), 'at+jwt', claims), expiresIn, jti };
+  return { token: await signJwt(ctx.keys.signingKey(), 'at+jwt', claims), expiresIn, jti };
 }
 
 /** An OIDC ID token for `openid` requests (OIDC Core §2, §3.1.3.6). */
 export function issueIdToken(
   ctx: Context,
   input: { sub: string; clientId: string; nonce?: string; authTime: number; email?: string },
-): string {
+): Promise<string> {
   const iat = Math.floor(ctx.now() / 1000);
   const claims: Record<string, unknown> = {
     iss: ctx.config.issuer,

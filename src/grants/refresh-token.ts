@@ -71,7 +71,7 @@ export async function exchangeRefreshToken(
     throw new OAuthError('invalid_grant', 'the refresh token is expired or revoked');
 
   const { grant } = outcome;
-  const access = issueAccessToken(ctx, {
+  const access = await issueAccessToken(ctx, {
     sub: grant.userId,
     clientId: client.client_id,
     resource: token.resource,
