@@ -1,12 +1,18 @@
 /** Opens the Store named by a database URL. */
-import { openPostgresStore } from './postgres.js';
-import { openSqliteStore } from './sqlite.js';
+import type { PostgresStoreOptions } from './postgres.js';
 import type { Store } from './types.js';
 
 export { KyselyStore } from './kysely-store.js';
 export type { SqlDialect } from './migrations.js';
-export { openPostgresStore } from './postgres.js';
-export { openSqliteStore } from './sqlite.js';
+/** PostgreSQL backend; `pg` is loaded only when a postgres:// URL is opened. */
+export async function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}) {
+  return (await import('./postgres.js')).openPostgresStore(connectionString, options);
+}
+
+/** SQLite backend; better-sqlite3 is loaded only when a sqlite: URL is opened. */
+export async function openSqliteStore(filename: string) {
+  return (await import('./sqlite.js')).openSqliteStore(filename);
+}
 export * from './types.js';
 
 export interface OpenStoreOptions {

@@ -1,6 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { readLimited } from '../../http/body.js';
 import { isAllowedAddress } from './address.js';
 
@@ -65,20 +64,29 @@ export function createSafeFetch(options: {
   /** Tests only: a stub DNS resolver. */
   resolver?: Resolver;
 }): DocumentFetch {
-  const agent = new Agent({
-    connect: {
-      lookup: filteringLookup(options.allowLoopback, options.resolver) as never,
-      timeout: options.connectTimeoutMs,
-    },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connections: 4,
-    pipelining: 0,
-  });
+  // undici is loaded on the first fetch: a server that never meets a CIMD client never pays its
+  // memory (~10 MB of modules), and the first fetch waits a few milliseconds once.
+  let client: Promise<{ agent: import('undici').Agent; fetch: typeof import('undici').fetch }> | undefined;
+  const load = async () => {
+    const { Agent, fetch } = await import('undici');
+    const agent = new Agent({
+      connect: {
+        lookup: filteringLookup(options.allowLoopback, options.resolver) as never,
+        timeout: options.connectTimeoutMs,
+      },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connections: 4,
+      pipelining: 0,
+    });
+    return { agent, fetch };
+  };
   return async (url, init) => {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !isAllowedAddress(host, options.allowLoopback)) throw new AddressRefused(host);
-    const response = await undiciFetch(url, {
+    client ??= load();
+    const { agent, fetch } = await client;
+    const response = await fetch(url, {
       method: 'GET',
       headers: init.headers,
       signal: init.signal,
