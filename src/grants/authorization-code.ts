@@ -9,10 +9,11 @@ import {
   type GrantRecord,
   type RedeemCodeResult,
   UniqueViolation,
+  type UserRecord,
 } from '../store/types.js';
-import { randomToken } from '../tokens/crypto.js';
-import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
-import { isValidCodeVerifier, verifyS256 } from '../tokens/pkce.js';
+import { hashSecret, randomToken } from '../tokens/crypto.js';
+import { matchesSecret, mintOpaque, type ParsedOpaque, parseOpaque } from '../tokens/opaque.js';
+import { isValidCodeVerifier, s256Challenge, verifyS256 } from '../tokens/pkce.js';
 import { canonicalResource } from './audience.js';
 import {
   issueAccessToken,
@@ -97,6 +98,11 @@ export async function exchangeAuthorizationCode(
   const resources = params.all('resource');
 
   const parsed = parseOpaque('ghc', presented);
+  const quick = parsed
+    ? await redeemInOneStep(ctx, client, parsed, { verifier, redirectUri, resources }, req)
+    : undefined;
+  if (quick) return issueTokens(ctx, client, quick.code, quick.user, quick.refreshToken);
+
   const code = parsed ? await ctx.store.getAuthorizationCode(parsed.id) : undefined;
   // Codes this server did not issue, altered codes and unknown ones look the same: invalid_grant.
   if (!parsed || !code || !matchesSecret(parsed, code.secretHash))
@@ -194,8 +200,64 @@ export async function exchangeAuthorizationCode(
   }
   if (redeemed.status === 'missing') throw invalidGrant('the authorization code is invalid');
   if (redeemed.status === 'user_inactive') throw invalidGrant('the user account is no longer active');
-  const { user } = redeemed;
+  return issueTokens(ctx, client, code, redeemed.user, refresh?.value);
+}
 
+/**
+ * The common case in one round trip: a PKCE-bound code redeemed by its client with a well-formed
+ * verifier. The store consumes the code only if every check of the full path holds (secret, client,
+ * expiry, S256 challenge, redirect_uri and resource when sent; the secret's hash is compared in SQL,
+ * which reveals nothing useful about a 256-bit secret). When anything does not match, nothing is written
+ * and the full path below runs the checks one by one to give the precise error.
+ */
+async function redeemInOneStep(
+  ctx: Context,
+  client: ClientRecord,
+  parsed: ParsedOpaque,
+  sent: { verifier: string | undefined; redirectUri: string | undefined; resources: string[] },
+  req: RequestInfo,
+): Promise<{ code: AuthorizationCodeRecord; user: UserRecord; refreshToken?: string } | undefined> {
+  const { verifier, redirectUri, resources } = sent;
+  if (verifier === undefined || !isValidCodeVerifier(verifier) || resources.length > 1) return undefined;
+  const at = ctx.now();
+  const refresh = client.grant_types.includes('refresh_token') ? mintOpaque('ghr') : undefined;
+  let result: Awaited<ReturnType<Context['store']['redeemMatchingCode']>>;
+  try {
+    result = await ctx.store.redeemMatchingCode({
+      id: parsed.id,
+      at,
+      expect: {
+        secretHash: hashSecret(parsed.secret),
+        clientId: client.client_id,
+        codeChallenge: s256Challenge(verifier),
+        redirectUri,
+        resource: resources[0],
+      },
+      refreshToken: refresh && {
+        id: refresh.id,
+        secretHash: refresh.secretHash,
+        expiresAt: at + ctx.config.tokens.refreshTokenIdleTtl * 1000,
+      },
+      audit: { ip: req.ip, userAgent: req.userAgent },
+    });
+  } catch (error) {
+    // A concurrent replay got here first and recorded the grant as revoked.
+    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
+    throw error;
+  }
+  if (!result) return undefined;
+  if (!result.user) throw invalidGrant('the user account is no longer active');
+  return { code: result.code, user: result.user, refreshToken: refresh?.value };
+}
+
+/** The token response of a redeemed code: access token, refresh token, and an ID token for openid. */
+async function issueTokens(
+  ctx: Context,
+  client: ClientRecord,
+  code: AuthorizationCodeRecord,
+  user: UserRecord,
+  refreshToken: string | undefined,
+): Promise<TokenResponse> {
   const scope = code.scope.split(' ').filter(Boolean);
   // Both tokens are signed at once (WebCrypto runs the signatures on the thread pool).
   const [access, idToken] = await Promise.all([
@@ -218,7 +280,7 @@ export async function exchangeAuthorizationCode(
       : undefined,
   ]);
   const extra: Partial<TokenResponse> = {};
-  if (refresh) extra.refresh_token = refresh.value;
+  if (refreshToken) extra.refresh_token = refreshToken;
   if (idToken !== undefined) extra.id_token = idToken;
   return tokenResponse(access, scope, extra);
 }

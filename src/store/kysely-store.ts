@@ -24,6 +24,7 @@ import type {
   ClientRecord,
   ConsentRecord,
   GrantRecord,
+  MatchingCodeRedemption,
   PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
@@ -216,6 +217,9 @@ export class KyselyStore implements Store {
   }
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
     return tokens.getAuthorizationCode(this.#ctx, id);
+  }
+  redeemMatchingCode(input: MatchingCodeRedemption) {
+    return tokens.redeemMatchingCode(this.#ctx, input);
   }
   redeemAuthorizationCode(input: Parameters<Store['redeemAuthorizationCode']>[0]): Promise<RedeemCodeResult> {
     return tokens.redeemAuthorizationCode(this.#ctx, input);

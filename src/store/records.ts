@@ -183,6 +183,29 @@ export type RedeemCodeResult =
   | { status: 'already_consumed'; code: AuthorizationCodeRecord }
   | { status: 'missing' };
 
+/** What a code must match to be redeemed in one step (Store.redeemMatchingCode). */
+export interface CodeExpectation {
+  /** SHA-256 of the presented secret. */
+  secretHash: string;
+  clientId: string;
+  /** The S256 challenge computed from the presented verifier; the code must carry it, method S256. */
+  codeChallenge: string;
+  /** When sent, the code's redirect_uri must equal it. */
+  redirectUri?: string;
+  /** When sent, the code's resource must equal it exactly. */
+  resource?: string;
+}
+
+export interface MatchingCodeRedemption {
+  id: string;
+  at: number;
+  expect: CodeExpectation;
+  /** The grant's first refresh token (scope, resource, grant and client come from the code). */
+  refreshToken?: { id: string; secretHash: string; expiresAt: number };
+  /** Recorded with the grant: type `token.issued`, detail { grant_type, grantId }. */
+  audit: { ip: string | null; userAgent: string | null };
+}
+
 export type RotateRefreshResult =
   /** This caller rotated the token: the successor was stored. `grant` is the token's (active) grant. */
   | { status: 'rotated'; grant: GrantRecord }

@@ -21,6 +21,7 @@ import type {
   ClientSource,
   ConsentRecord,
   GrantRecord,
+  MatchingCodeRedemption,
   PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
@@ -126,6 +127,20 @@ export interface Store {
     refreshToken?: RefreshTokenRecord;
     audit?: AuditEventInput;
   }): Promise<RedeemCodeResult>;
+
+  /**
+   * The token endpoint's one-round-trip redemption: if code `id` is unconsumed, unexpired and matches
+   * `expect` (secret, client, S256 challenge, redirect URI and resource when given), consumes it and,
+   * if its user is active, creates its grant (id, scope, resource, session and auth_time from the code),
+   * the refresh token and a `token.issued` audit event, atomically. Returns the consumed code and the
+   * user (undefined when inactive: then only the code was consumed). Returns undefined, having written
+   * nothing, when the code is missing, consumed or does not match: the caller then takes the full path
+   * (getAuthorizationCode, checks, redeemAuthorizationCode) to find out which. Rejects with
+   * UniqueViolation, consuming nothing, if the grant exists already.
+   */
+  redeemMatchingCode(
+    input: MatchingCodeRedemption,
+  ): Promise<{ code: AuthorizationCodeRecord; user: UserRecord | undefined } | undefined>;
 
   // ── grants and refresh tokens ────────────────────────────────────────────
   /**

@@ -14,8 +14,12 @@ export function isValidS256Challenge(challenge: string): boolean {
   return S256_CHALLENGE.test(challenge);
 }
 
+/** @see RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(ASCII(code_verifier))) */
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
 /** @see RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge */
 export function verifyS256(verifier: string, challenge: string): boolean {
-  const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
-  return safeEqual(computed, challenge);
+  return safeEqual(s256Challenge(verifier), challenge);
 }

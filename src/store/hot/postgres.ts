@@ -8,13 +8,15 @@ import type { Selectable } from 'kysely';
 import type pg from 'pg';
 import { insertUnique } from '../kysely/context.js';
 import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
-import type { GrantRecord, RefreshTokenRecord } from '../records.js';
+import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
   auditValues,
   checkRedeemInput,
   grantValues,
   type HotPath,
+  type MatchingCodeOutcome,
+  REDEEMED_AUDIT_TYPE,
   type RedeemCodeInput,
   type RedeemCodeOutcome,
   refreshValues,
@@ -73,6 +75,41 @@ with consumed as (
 select exists (select 1 from consumed) as gh_consumed, exists (select 1 from g) as gh_granted, u.*
 from (values (1)) as one left join u on true`;
 
+// One statement: the code is consumed only if it matches what the client presented (every condition the
+// full path checks one by one), and the grant, refresh token and audit event are built from the
+// consumed row. $1 code id, $2 secret hash, $3 client, $4 now, $5 S256 challenge, $6 redirect URI or
+// null, $7 resource or null, $8-$10 refresh token (id, secret hash, expiry) or nulls, $11 ip, $12 agent.
+const REDEEM_MATCHING = `
+with consumed as (
+  update gatehouse_authorization_codes set consumed_at = $4
+  where id = $1 and consumed_at is null and secret_hash = $2 and client_id = $3 and expires_at > $4
+    and code_challenge_method = 'S256' and code_challenge = $5
+    and ($6::text is null or redirect_uri = $6::text)
+    and ($7::text is null or resource = $7::text)
+  returning *
+), u as (
+  select u.* from gatehouse_users u join consumed c on u.id = c.user_id
+), g as (
+  insert into gatehouse_grants (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
+  select c.grant_id, c.user_id, c.client_id, c.scope, c.resource, c.session_id, c.auth_time, $4
+  from consumed c join u on u.id = c.user_id
+  where u.disabled_at is null
+  returning id, user_id, client_id, scope, resource
+), r as (
+  insert into gatehouse_refresh_tokens
+    (id, secret_hash, grant_id, client_id, scope, resource, created_at, expires_at)
+  select $8::text, $9::text, g.id, g.client_id, g.scope, g.resource, $4, $10::bigint
+  from g where $8::text is not null
+), a as (
+  insert into gatehouse_audit_events (at, type, client_id, user_id, actor, ip, user_agent, detail)
+  select $4, '${REDEEMED_AUDIT_TYPE}', g.client_id, g.user_id, null, $11::text, $12::text,
+    json_build_object('grant_type', 'authorization_code', 'grantId', g.id)::text
+  from g
+)
+select row_to_json(c) as code, (select row_to_json(g) from g) as granted,
+  (select row_to_json(u) from u where u.disabled_at is null) as "user"
+from consumed c`;
+
 const NO_REFRESH = new Array(8).fill(null);
 const NO_AUDIT = new Array(8).fill(null);
 
@@ -121,5 +158,33 @@ export class PostgresHotPath implements HotPath {
     if (!row?.gh_consumed) return { status: 'not_consumed' };
     if (!row.gh_granted) return { status: 'user_inactive' };
     return { status: 'redeemed', user: userFromRow(row) };
+  }
+
+  async redeemMatchingCode(input: MatchingCodeRedemption): Promise<MatchingCodeOutcome | undefined> {
+    const { expect, refreshToken: rt, audit } = input;
+    const values = [
+      input.id,
+      expect.secretHash,
+      expect.clientId,
+      input.at,
+      expect.codeChallenge,
+      expect.redirectUri ?? null,
+      expect.resource ?? null,
+      rt?.id ?? null,
+      rt?.secretHash ?? null,
+      rt?.expiresAt ?? null,
+      audit.ip,
+      audit.userAgent,
+    ];
+    type Row = {
+      code: Selectable<AuthorizationCodesTable>;
+      granted: unknown;
+      user: Selectable<UsersTable> | null;
+    };
+    const [row] = await insertUnique('grant of a redeemed code', () =>
+      this.#rows<Row>('redeem_matching', REDEEM_MATCHING, values),
+    );
+    if (!row) return undefined;
+    return { code: codeFromRow(row.code), user: row.user && row.granted ? userFromRow(row.user) : undefined };
   }
 }

@@ -7,15 +7,18 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import { insertUnique } from '../kysely/context.js';
 import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
-import type { GrantRecord, RefreshTokenRecord } from '../records.js';
+import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
   auditValues,
   checkRedeemInput,
   grantValues,
   type HotPath,
+  type MatchingCodeOutcome,
+  REDEEMED_AUDIT_TYPE,
   type RedeemCodeInput,
   type RedeemCodeOutcome,
+  redeemedAuditDetail,
   refreshValues,
 } from './types.js';
 
@@ -40,6 +43,11 @@ const SQL = {
   insertGrant: `insert into gatehouse_grants
     (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
     values (?, ?, ?, ?, ?, ?, ?, ?)`,
+  consumeMatching: `update gatehouse_authorization_codes set consumed_at = ?
+    where id = ? and consumed_at is null and secret_hash = ? and client_id = ? and expires_at > ?
+      and code_challenge_method = 'S256' and code_challenge = ?
+      and (? is null or redirect_uri = ?) and (? is null or resource = ?)
+    returning *`,
   insertAudit: `insert into gatehouse_audit_events
     (at, type, client_id, user_id, actor, ip, user_agent, detail) values (?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
@@ -50,6 +58,7 @@ export class SqliteHotPath implements HotPath {
   #statements: Statements | undefined;
   readonly #rotate: (id: string, successor: RefreshTokenRecord, at: number) => GrantRecord | undefined;
   readonly #redeem: (input: RedeemCodeInput) => RedeemCodeOutcome;
+  readonly #redeemMatching: (input: MatchingCodeRedemption) => MatchingCodeOutcome | undefined;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -71,6 +80,61 @@ export class SqliteHotPath implements HotPath {
       if (input.refreshToken) s.insertRefresh.run(...refreshValues(input.refreshToken));
       if (input.audit) s.insertAudit.run(...auditValues(input.audit, input.at));
       return { status: 'redeemed', user: userFromRow(user) };
+    }).immediate;
+    this.#redeemMatching = db.transaction((input: MatchingCodeRedemption) => {
+      const s = this.#prepared();
+      const { expect: e, refreshToken: rt, at } = input;
+      const redirect = e.redirectUri ?? null;
+      const resource = e.resource ?? null;
+      const row = s.consumeMatching.get(
+        at,
+        input.id,
+        e.secretHash,
+        e.clientId,
+        at,
+        e.codeChallenge,
+        redirect,
+        redirect,
+        resource,
+        resource,
+      ) as Selectable<AuthorizationCodesTable> | undefined;
+      if (!row) return undefined;
+      const code = codeFromRow(row);
+      const user = s.getUser.get(code.userId) as Selectable<UsersTable> | undefined;
+      if (!user || user.disabled_at !== null) return { code, user: undefined };
+      s.insertGrant.run(
+        code.grantId,
+        code.userId,
+        code.clientId,
+        code.scope,
+        code.resource,
+        code.sessionId,
+        code.authTime,
+        at,
+      );
+      if (rt) {
+        s.insertRefresh.run(
+          rt.id,
+          rt.secretHash,
+          code.grantId,
+          code.clientId,
+          code.scope,
+          code.resource,
+          at,
+          rt.expiresAt,
+        );
+      }
+      s.insertAudit.run(
+        at,
+        REDEEMED_AUDIT_TYPE,
+        code.clientId,
+        code.userId,
+        null,
+        input.audit.ip,
+        input.audit.userAgent,
+        redeemedAuditDetail(code.grantId),
+      );
+      return { code, user: userFromRow(user) };
     }).immediate;
   }
 
@@ -115,6 +179,10 @@ export class SqliteHotPath implements HotPath {
 
   rotateIfFresh(id: string, successor: RefreshTokenRecord, at: number) {
     return this.#exclusive(() => this.#rotate(id, successor, at));
+  }
+
+  redeemMatchingCode(input: MatchingCodeRedemption): Promise<MatchingCodeOutcome | undefined> {
+    return insertUnique('grant of a redeemed code', () => this.#exclusive(() => this.#redeemMatching(input)));
   }
 
   redeemCode(input: RedeemCodeInput): Promise<RedeemCodeOutcome> {

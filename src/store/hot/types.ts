@@ -13,6 +13,7 @@ import type {
   AuditEventInput,
   AuthorizationCodeRecord,
   GrantRecord,
+  MatchingCodeRedemption,
   RefreshTokenRecord,
   UserRecord,
 } from '../records.js';
@@ -48,6 +49,19 @@ export interface HotPath {
   rotateIfFresh(id: string, successor: RefreshTokenRecord, at: number): Promise<GrantRecord | undefined>;
   /** Consumes the code and, if its user is active, creates the grant, all in one transaction. */
   redeemCode(input: RedeemCodeInput): Promise<RedeemCodeOutcome>;
+  /** Store.redeemMatchingCode. */
+  redeemMatchingCode(input: MatchingCodeRedemption): Promise<MatchingCodeOutcome | undefined>;
+}
+
+export interface MatchingCodeOutcome {
+  code: AuthorizationCodeRecord;
+  user: UserRecord | undefined;
+}
+
+/** The audit event of a redemption: the same shape on every path (see grants/authorization-code.ts). */
+export const REDEEMED_AUDIT_TYPE = 'token.issued';
+export function redeemedAuditDetail(grantId: string): string {
+  return JSON.stringify({ grant_type: 'authorization_code', grantId });
 }
 
 /** The columns a refresh-token insert writes, in the order both dialects' statements bind them. */

@@ -4,6 +4,7 @@ import type {
   AuditEventInput,
   AuthorizationCodeRecord,
   GrantRecord,
+  MatchingCodeRedemption,
   RedeemCodeResult,
   RefreshTokenRecord,
   RotateRefreshResult,
@@ -68,6 +69,10 @@ export async function createGrant(
       );
     }
   });
+}
+
+export function redeemMatchingCode(ctx: StoreContext, input: MatchingCodeRedemption) {
+  return ctx.hot.redeemMatchingCode(input);
 }
 
 export function getGrant(ctx: StoreContext, id: string): Promise<GrantRecord | undefined> {

@@ -49,6 +49,35 @@ export function concurrencySuite(ctx: SuiteContext): void {
       expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
     });
 
+    it('of 20 parallel one-step redemptions of one code exactly one succeeds; the rest write nothing', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+      const expect_ = {
+        secretHash: code.secretHash,
+        clientId: client.client_id,
+        codeChallenge: code.codeChallenge!,
+      };
+      const tokens = Array.from({ length: PARALLEL }, (_, i) => ({
+        id: `${code.id}-rt-${i}`,
+        secretHash: 'h',
+        expiresAt: T0 + 1000,
+      }));
+      const results = await inParallel(ctx, PARALLEL, (s, i) =>
+        s.redeemMatchingCode({
+          id: code.id,
+          at: T0 + 1,
+          expect: expect_,
+          refreshToken: tokens[i],
+          audit: { ip: null, userAgent: null },
+        }),
+      );
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      const stored = await Promise.all(tokens.map((t) => ctx.store.getRefreshToken(t.id)));
+      expect(stored.filter((t) => t !== undefined)).toHaveLength(1);
+      expect(await ctx.store.listGrants({ clientId: client.client_id })).toHaveLength(2);
+    });
+
     it('20 parallel refreshes of one token within the grace window all succeed in the same single grant', async () => {
       const { client, grant, token } = await seedFamily(ctx.store);
       const successors = Array.from({ length: PARALLEL }, () => makeRefreshToken(grant));

@@ -127,6 +127,161 @@ export function tokensSuite(ctx: SuiteContext): void {
     });
   });
 
+  describe('one-step redemption (redeemMatchingCode)', () => {
+    const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    async function setUp(codeOverrides: Parameters<typeof makeCode>[2] = {}) {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id, codeOverrides);
+      await ctx.store.createAuthorizationCode(code);
+      const expect = {
+        secretHash: code.secretHash,
+        clientId: client.client_id,
+        codeChallenge: CHALLENGE,
+        redirectUri: code.redirectUri,
+        resource: code.resource,
+      };
+      const refreshToken = { id: uid('rt'), secretHash: uid('hash'), expiresAt: T0 + 1000 };
+      return { user, client, code, expect, refreshToken };
+    }
+
+    it('consumes a matching code and creates its grant, refresh token and audit event in one step', async () => {
+      const { user, client, code, expect: e, refreshToken } = await setUp({ sessionId: uid('sess') });
+      const result = await ctx.store.redeemMatchingCode({
+        id: code.id,
+        at: T0 + 5,
+        expect: e,
+        refreshToken,
+        audit: { ip: '198.51.100.7', userAgent: 'ua' },
+      });
+      expect(result).toEqual({ code: { ...code, consumedAt: T0 + 5 }, user });
+      expect(await ctx.store.getGrant(code.grantId)).toEqual({
+        id: code.grantId,
+        userId: user.id,
+        clientId: client.client_id,
+        scope: code.scope,
+        resource: code.resource,
+        sessionId: code.sessionId,
+        authTime: code.authTime,
+        createdAt: T0 + 5,
+        revokedAt: null,
+        revokedReason: null,
+      });
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toEqual({
+        ...refreshToken,
+        grantId: code.grantId,
+        clientId: client.client_id,
+        scope: code.scope,
+        resource: code.resource,
+        createdAt: T0 + 5,
+        rotatedAt: null,
+        revokedAt: null,
+      });
+      const events = await ctx.store.listAuditEvents({ clientId: client.client_id, type: 'token.issued' });
+      expect(events).toMatchObject([
+        {
+          at: T0 + 5,
+          userId: user.id,
+          ip: '198.51.100.7',
+          userAgent: 'ua',
+          detail: { grant_type: 'authorization_code', grantId: code.grantId },
+        },
+      ]);
+      // Once consumed it never matches again.
+      expect(
+        await ctx.other.redeemMatchingCode({
+          id: code.id,
+          at: T0 + 6,
+          expect: e,
+          audit: { ip: null, userAgent: null },
+        }),
+      ).toBeUndefined();
+    });
+
+    it('redirect URI and resource are only compared when sent; no refresh token when none is given', async () => {
+      const { code, expect: e } = await setUp();
+      const result = await ctx.store.redeemMatchingCode({
+        id: code.id,
+        at: T0 + 1,
+        expect: { ...e, redirectUri: undefined, resource: undefined },
+        audit: { ip: null, userAgent: null },
+      });
+      expect(result?.code.consumedAt).toBe(T0 + 1);
+      expect(await ctx.store.getGrant(code.grantId)).toBeDefined();
+    });
+
+    it('writes nothing when anything does not match, or the code is missing, expired or without PKCE', async () => {
+      const { code, expect: e, refreshToken } = await setUp();
+      const mismatches = [
+        { secretHash: uid('other') },
+        { clientId: uid('other-client') },
+        { codeChallenge: 'x'.repeat(43) },
+        { redirectUri: 'https://app.example/other' },
+        { resource: 'https://api.example/other' },
+      ];
+      for (const change of mismatches) {
+        const input = {
+          id: code.id,
+          at: T0 + 1,
+          expect: { ...e, ...change },
+          refreshToken,
+          audit: { ip: null, userAgent: null },
+        };
+        expect(await ctx.store.redeemMatchingCode(input), JSON.stringify(change)).toBeUndefined();
+      }
+      const audit = { ip: null, userAgent: null };
+      expect(
+        await ctx.store.redeemMatchingCode({ id: code.id, at: code.expiresAt, expect: e, audit }),
+      ).toBeUndefined();
+      expect(
+        await ctx.store.redeemMatchingCode({ id: uid('missing'), at: T0, expect: e, audit }),
+      ).toBeUndefined();
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
+      expect(await ctx.store.getGrant(code.grantId)).toBeUndefined();
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
+
+      const plain = await setUp({ codeChallenge: null, codeChallengeMethod: null });
+      expect(
+        await ctx.store.redeemMatchingCode({ id: plain.code.id, at: T0 + 1, expect: plain.expect, audit }),
+      ).toBeUndefined();
+      expect((await ctx.store.getAuthorizationCode(plain.code.id))?.consumedAt).toBeNull();
+    });
+
+    it('a disabled user: the code is consumed and nothing else is created', async () => {
+      const { user, code, expect: e, refreshToken } = await setUp();
+      await ctx.store.updateUser(user.id, { disabledAt: T0 });
+      const result = await ctx.store.redeemMatchingCode({
+        id: code.id,
+        at: T0 + 1,
+        expect: e,
+        refreshToken,
+        audit: { ip: null, userAgent: null },
+      });
+      expect(result).toEqual({ code: { ...code, consumedAt: T0 + 1 }, user: undefined });
+      expect(await ctx.store.getGrant(code.grantId)).toBeUndefined();
+      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
+    });
+
+    it('fails as a whole when the grant exists already (a replay recorded it revoked)', async () => {
+      const { user, client, code, expect: e } = await setUp();
+      const revoked = makeGrant(user.id, client.client_id, {
+        id: code.grantId,
+        revokedAt: T0,
+        revokedReason: 'replay',
+      });
+      await ctx.store.createGrant(revoked);
+      await expect(
+        ctx.store.redeemMatchingCode({
+          id: code.id,
+          at: T0 + 1,
+          expect: e,
+          audit: { ip: null, userAgent: null },
+        }),
+      ).rejects.toBeInstanceOf(UniqueViolation);
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
+      expect(await ctx.store.getGrant(code.grantId)).toEqual(revoked);
+    });
+  });
+
   describe('gatehouse_grants', () => {
     it('creates a grant with its first refresh token', async () => {
       const { grant, token } = await seedFamily(ctx.store);
