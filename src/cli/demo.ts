@@ -7,6 +7,7 @@ import type { GatehouseOptions } from '../config/options.js';
 import { createGatehouse } from '../gatehouse.js';
 import { randomToken } from '../tokens/crypto.js';
 import { installShutdown } from './serve.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse demo` (npm start): Gatehouse and the Todo MCP server on loopback with SQLite under
@@ -74,6 +75,7 @@ export function demoOptions(
 export async function runDemo(opts: { port: number }): Promise<void> {
   const dir = resolve('.gatehouse');
   const state = await demoState(dir);
+  capYoungGeneration();
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
   const { server } = await listen(gh, { port: opts.port, host: '127.0.0.1' });
   const todo = await createTodoServer({

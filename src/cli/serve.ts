@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { listen } from '../adapters/node.js';
 import type { GatehouseOptions } from '../config/options.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { capYoungGeneration, workerExecArgv } from './young-generation.js';
 
 /**
  * `gatehouse serve`: one process, or `--workers N` processes sharing the port through node:cluster
@@ -14,6 +15,7 @@ export async function serve(options: GatehouseOptions, workers = 1): Promise<voi
     // Migrate and create keys once, before the workers race to do it.
     const gh = await createGatehouse({ ...options, logger: false });
     await gh.close();
+    cluster.setupPrimary({ execArgv: workerExecArgv() });
     for (let i = 0; i < workers; i++) cluster.fork();
     let ready = 0;
     cluster.on('message', (_worker, message: { gatehouse?: string }) => {
@@ -28,6 +30,7 @@ export async function serve(options: GatehouseOptions, workers = 1): Promise<voi
     process.once('SIGINT', stop);
     return;
   }
+  if (cluster.isPrimary) capYoungGeneration();
   const gh = await createGatehouse(options);
   const { server } = await listen(gh, { port: gh.config.port, host: gh.config.host });
   installShutdown(gh, server);
