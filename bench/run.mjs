@@ -20,7 +20,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { log, sleep } from './lib/common.mjs';
@@ -195,7 +195,7 @@ async function workersPhase() {
   try {
     const single = await measure(1);
     const workers = await measure(2);
-    results.workers = { single, workers, ratio: workers.rps / single.rps };
+    results.workers = { single, workers, ratio: workers.rps / single.rps, cores: availableParallelism() };
   } finally {
     await db.drop();
   }

@@ -11,6 +11,8 @@ export const CONNECTIONS = 10;
 
 export async function load(options, sampler) {
   const stopRss = sampler?.();
+  // The load generator's own CPU (this process: autocannon runs in it), to show what is left for the server.
+  const cpuAtStart = process.cpuUsage();
   const { countOk, ...autocannonOptions } = options;
   // The elapsed time is measured here, to the last response: autocannon notices the end of an
   // `amount`-bounded run only on its next sample tick (1 s), and its own duration includes that wait.
@@ -25,8 +27,10 @@ export async function load(options, sampler) {
       last = performance.now();
     });
   });
-  const seconds = (last - started) / 1000;
   const rss = stopRss?.();
+  const cpu = process.cpuUsage(cpuAtStart);
+  const generatorCores = (cpu.user + cpu.system) / 1e6 / ((performance.now() - started) / 1000);
+  const seconds = (last - started) / 1000;
   // Scenarios whose success is not a 2xx (a redirect carrying a code) count their own successes.
   const ok = countOk ? countOk() : result['2xx'];
   const answered = Object.values(result.statusCodeStats ?? {}).reduce((n, s) => n + s.count, 0);
@@ -41,6 +45,8 @@ export async function load(options, sampler) {
     seconds,
     rssMb: rss ? rss.total : undefined,
     rssWorkerMb: rss?.maxWorker || undefined,
+    serverCores: rss?.cores,
+    generatorCores,
   };
 }
 

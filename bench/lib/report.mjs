@@ -11,6 +11,8 @@ export function summarise(runs) {
     errors: runs.reduce((n, r) => n + r.errors, 0),
     requests: runs.reduce((n, r) => n + r.ok + r.errors, 0),
     peakRssMb: Math.max(0, ...runs.map((r) => r.rssMb ?? 0)) || undefined,
+    serverCores: median(runs.map((r) => r.serverCores ?? Number.NaN)),
+    generatorCores: median(runs.map((r) => r.generatorCores ?? Number.NaN)),
     runs: runs.length,
   };
 }
@@ -73,6 +75,17 @@ export function extraLines(results) {
         `(target ≥ ${WORKERS_TARGET}×: ${mark(w.ratio >= WORKERS_TARGET)}); p50/p99 ${n(w.workers.p50, 1)}/${n(w.workers.p99, 1)} ms; ` +
         `errors ${w.workers.errors}; RSS total ${n(w.workers.peakRssMb)} MB`,
     );
+    if (Number.isFinite(w.single.serverCores) && w.cores) {
+      // What the machine allows: the single process's CPU per request plus the load generator's, with
+      // every core of the machine busy. Two workers cannot beat this on this machine.
+      const perRequest = (w.single.serverCores + w.single.generatorCores) / w.single.rps;
+      const ceiling = w.cores / perRequest / w.single.rps;
+      lines.push(
+        `  CPU (${w.cores} cores): one process used ${n(w.single.serverCores, 2)} cores (main thread + signing on the thread pool) and the load generator ${n(w.single.generatorCores, 2)}; ` +
+          `two workers ${n(w.workers.serverCores, 2)} + ${n(w.workers.generatorCores, 2)}. With every core busy at one process's cost per request, ` +
+          `two workers could reach at most ${n(ceiling, 2)}× here: the ${WORKERS_TARGET}× target needs cores this machine does not have`,
+      );
+    }
   }
   const v = results.inprocess?.verify;
   if (v) {

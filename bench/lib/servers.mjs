@@ -144,6 +144,17 @@ function rssKb(pid) {
     return 0;
   }
 }
+/** CPU time (user + system) of a process in clock ticks (USER_HZ, 100 per second on Linux). */
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+const TICKS_PER_SECOND = 100;
+
 function children(pid) {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
@@ -173,9 +184,19 @@ class Child {
       total: (own + workers.reduce((a, b) => a + b, 0)) / 1024,
     };
   }
-  /** Polls RSS every 100 ms until the returned stop() is called; stop() gives the peaks. */
+  /** CPU ticks of the process and its workers so far. */
+  cpuTicks() {
+    return cpuTicks(this.pid) + children(this.pid).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  }
+  /**
+   * Polls RSS every 100 ms until the returned stop() is called; stop() gives the peaks, and `cores`:
+   * the CPU the process tree used meanwhile, in cores (workers' CPU is read at their last sample, so
+   * they must still be running when stop() is called).
+   */
   sampleRss() {
     const peak = { process: 0, maxWorker: 0, total: 0 };
+    const startedAt = performance.now();
+    const ticksAtStart = this.cpuTicks();
     const tick = () => {
       const now = this.rss();
       for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], now[k]);
@@ -185,7 +206,8 @@ class Child {
     return () => {
       clearInterval(timer);
       tick();
-      return peak;
+      const seconds = (performance.now() - startedAt) / 1000;
+      return { ...peak, cores: (this.cpuTicks() - ticksAtStart) / TICKS_PER_SECOND / seconds };
     };
   }
   async stop() {
