@@ -19,7 +19,7 @@ import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
-import { corsHeadersFor, preflight } from './http/cors.js';
+import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { html, json, oauthErrorJson } from './http/respond.js';
 import { renderMessage } from './pages/error.js';
 import { STYLESHEET } from './pages/styles.js';
@@ -173,7 +173,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
   }
   const method = req.request.method === 'HEAD' ? 'GET' : req.request.method;
   if (method === 'OPTIONS' && route.cors) return preflight(route.cors);
-  if (route.cors) req.cors = corsHeadersFor(route.cors);
+  if (route.cors) req.cors = RESPONSE_CORS_HEADERS;
   const handler = route.methods[method];
   let response: Response;
   try {

@@ -18,14 +18,11 @@ export function preflight(methods: string): Response {
   return new Response(null, { status: 204, headers: corsHeaders(methods) });
 }
 
-const memo = new Map<string, Record<string, string>>();
-
-/** corsHeaders, computed once per method list (frozen: callers spread it into their own headers). */
-export function corsHeadersFor(methods: string): Record<string, string> {
-  let headers = memo.get(methods);
-  if (!headers) {
-    headers = Object.freeze(corsHeaders(methods)) as Record<string, string>;
-    memo.set(methods, headers);
-  }
-  return headers;
-}
+/**
+ * The CORS headers of an actual (non-preflight) response. Allow-Methods, Allow-Headers and Max-Age
+ * mean something only on a preflight answer (Fetch standard, CORS protocol), so they stay there.
+ */
+export const RESPONSE_CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'www-authenticate',
+});

@@ -32,8 +32,10 @@ const SQL = {
   getCode: 'select * from gatehouse_authorization_codes where id = ?',
   getGrant: 'select * from gatehouse_grants where id = ?',
   getUser: 'select * from gatehouse_users where id = ?',
+  // `+column` keeps SQLite from using that column's index: the primary key is the only way in (see
+  // ROTATE in ./postgres.ts for what a client_id index scan cost there).
   swap: `update gatehouse_refresh_tokens set rotated_at = ?
-    where id = ? and grant_id = ? and client_id = ?
+    where id = ? and +grant_id = ? and +client_id = ?
       and rotated_at is null and revoked_at is null and expires_at > ?
       and exists (select 1 from gatehouse_grants g where g.id = grant_id and g.revoked_at is null)`,
   insertRefresh: `insert into gatehouse_refresh_tokens
@@ -44,7 +46,7 @@ const SQL = {
     (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
     values (?, ?, ?, ?, ?, ?, ?, ?)`,
   consumeMatching: `update gatehouse_authorization_codes set consumed_at = ?
-    where id = ? and consumed_at is null and secret_hash = ? and client_id = ? and expires_at > ?
+    where id = ? and consumed_at is null and secret_hash = ? and +client_id = ? and expires_at > ?
       and code_challenge_method = 'S256' and code_challenge = ?
       and (? is null or redirect_uri = ?) and (? is null or resource = ?)
     returning *`,
