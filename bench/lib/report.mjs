@@ -81,7 +81,7 @@ export function extraLines(results) {
       const perRequest = (w.single.serverCores + w.single.generatorCores) / w.single.rps;
       const ceiling = w.cores / perRequest / w.single.rps;
       lines.push(
-        `  CPU (${w.cores} cores): one process used ${n(w.single.serverCores, 2)} cores (main thread + signing on the thread pool) and the load generator ${n(w.single.generatorCores, 2)}; ` +
+        `workers CPU (${w.cores} cores): one process used ${n(w.single.serverCores, 2)} cores (main thread + signing on the thread pool) and the load generator ${n(w.single.generatorCores, 2)}; ` +
           `two workers ${n(w.workers.serverCores, 2)} + ${n(w.workers.generatorCores, 2)}. With every core busy at one process's cost per request, ` +
           `two workers could reach at most ${n(ceiling, 2)}× here: the ${WORKERS_TARGET}× target needs cores this machine does not have`,
       );
