@@ -31,7 +31,10 @@ export function capYoungGeneration(): void {
   const newSpace = () =>
     v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
   const stopGrowing = () => v8.setFlagsFromString('--semi-space-growth-factor=1');
-  if (newSpace() >= limit) return stopGrowing();
+  if (newSpace() >= limit) {
+    stopGrowing();
+    return;
+  }
   // Growth happens at a garbage collection; look after each one until the limit is reached.
   const observer = new PerformanceObserver(() => {
     if (newSpace() < limit) return;
