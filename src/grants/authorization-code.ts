@@ -7,7 +7,6 @@ import {
   type AuthorizationCodeRecord,
   type ClientRecord,
   type GrantRecord,
-  type RedeemCodeResult,
   UniqueViolation,
   type UserRecord,
 } from '../store/types.js';
@@ -19,6 +18,7 @@ import {
   issueAccessToken,
   issueIdToken,
   mintRefreshToken,
+  refreshTokenExpiry,
   type TokenResponse,
   tokenResponse,
 } from './issue.js';
@@ -152,27 +152,15 @@ export async function exchangeAuthorizationCode(
         resource: code.resource,
       })
     : undefined;
-  let redeemed: RedeemCodeResult;
-  try {
-    redeemed = await ctx.store.redeemAuthorizationCode({
+  const redeemed = await unlessReplayed(
+    ctx.store.redeemAuthorizationCode({
       id: code.id,
       at,
       grant: grantOf(code, client.client_id, at),
       refreshToken: refresh?.record,
-      audit: {
-        type: 'token.issued',
-        clientId: client.client_id,
-        userId: code.userId,
-        ip: req.ip,
-        userAgent: req.userAgent,
-        detail: { grant_type: 'authorization_code', grantId: code.grantId },
-      },
-    });
-  } catch (error) {
-    // A concurrent replay got here first and recorded the grant as revoked.
-    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
-    throw error;
-  }
+      audit: { ip: req.ip, userAgent: req.userAgent },
+    }),
+  );
   if (redeemed.status === 'already_consumed') {
     // A second valid redemption: someone else holds this code. Revoke what the first one issued
     // (OAuth 2.1 §4.1.3). Creating the grant here, already revoked, covers a first redemption whose
@@ -221,9 +209,8 @@ async function redeemInOneStep(
   if (verifier === undefined || !isValidCodeVerifier(verifier) || resources.length > 1) return undefined;
   const at = ctx.now();
   const refresh = client.grant_types.includes('refresh_token') ? mintOpaque('ghr') : undefined;
-  let result: Awaited<ReturnType<Context['store']['redeemMatchingCode']>>;
-  try {
-    result = await ctx.store.redeemMatchingCode({
+  const result = await unlessReplayed(
+    ctx.store.redeemMatchingCode({
       id: parsed.id,
       at,
       expect: {
@@ -236,18 +223,24 @@ async function redeemInOneStep(
       refreshToken: refresh && {
         id: refresh.id,
         secretHash: refresh.secretHash,
-        expiresAt: at + ctx.config.tokens.refreshTokenIdleTtl * 1000,
+        expiresAt: refreshTokenExpiry(ctx, at),
       },
       audit: { ip: req.ip, userAgent: req.userAgent },
-    });
-  } catch (error) {
-    // A concurrent replay got here first and recorded the grant as revoked.
-    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
-    throw error;
-  }
+    }),
+  );
   if (!result) return undefined;
   if (!result.user) throw invalidGrant('the user account is no longer active');
   return { code: result.code, user: result.user, refreshToken: refresh?.value };
+}
+
+/** A redemption's grant exists already: a concurrent replay got there first and recorded it revoked. */
+async function unlessReplayed<T>(redemption: Promise<T>): Promise<T> {
+  try {
+    return await redemption;
+  } catch (error) {
+    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
+    throw error;
+  }
 }
 
 /** The token response of a redeemed code: access token, refresh token, and an ID token for openid. */

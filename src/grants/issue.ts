@@ -63,6 +63,11 @@ export function issueIdToken(
   return signJwt(ctx.keys.signingKey(), 'JWT', claims);
 }
 
+/** When a refresh token issued at `at` expires unless rotated first (the idle lifetime). */
+export function refreshTokenExpiry(ctx: Context, at: number): number {
+  return at + ctx.config.tokens.refreshTokenIdleTtl * 1000;
+}
+
 /** A new refresh token for a grant; the value goes to the client, the record (hash only) to the store. */
 export function mintRefreshToken(
   ctx: Context,
@@ -80,7 +85,7 @@ export function mintRefreshToken(
       scope: input.scope,
       resource: input.resource,
       createdAt: at,
-      expiresAt: at + ctx.config.tokens.refreshTokenIdleTtl * 1000,
+      expiresAt: refreshTokenExpiry(ctx, at),
       rotatedAt: null,
       revokedAt: null,
     },

@@ -202,8 +202,16 @@ export interface MatchingCodeRedemption {
   expect: CodeExpectation;
   /** The grant's first refresh token (scope, resource, grant and client come from the code). */
   refreshToken?: { id: string; secretHash: string; expiresAt: number };
-  /** Recorded with the grant: type `token.issued`, detail { grant_type, grantId }. */
-  audit: { ip: string | null; userAgent: string | null };
+  audit: RedemptionAudit;
+}
+
+/**
+ * Who redeemed a code. A redemption records a `token.issued` event (detail { grant_type, grantId }) in
+ * the transaction that creates the grant; the store builds it, so every path writes the same event.
+ */
+export interface RedemptionAudit {
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export type RotateRefreshResult =

@@ -25,6 +25,7 @@ import type {
   PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
+  RedemptionAudit,
   RefreshTokenRecord,
   ResourceRecord,
   RotateRefreshResult,
@@ -115,7 +116,7 @@ export interface Store {
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
    * Redeems code `id`: marks it consumed and, if its user is active, creates `grant` (whose id is the
-   * code's grantId), `refreshToken` and the `audit` event, all in one transaction. Atomic: of any number
+   * code's grantId), `refreshToken` and its `token.issued` audit event, all in one transaction. Atomic: of any number
    * of concurrent callers for one id, exactly one consumes it; the others get `already_consumed` (with
    * the row, so the caller can revoke what was issued) and write nothing. Rejects with UniqueViolation,
    * consuming nothing, if the grant exists already (a replay recorded it as revoked first).
@@ -125,7 +126,7 @@ export interface Store {
     at: number;
     grant: GrantRecord;
     refreshToken?: RefreshTokenRecord;
-    audit?: AuditEventInput;
+    audit: RedemptionAudit;
   }): Promise<RedeemCodeResult>;
 
   /**

@@ -171,6 +171,9 @@ export function makeKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRe
   };
 }
 
+/** A redemption by nobody in particular (no IP, no user agent). */
+export const NO_AUDIT = { ip: null, userAgent: null } as const;
+
 /** A client, a user, and a grant with its first refresh token: the usual starting point. */
 export async function seedFamily(store: Store): Promise<{
   client: ClientRecord;

@@ -11,7 +11,6 @@ import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappe
 import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
-  auditValues,
   checkRedeemInput,
   grantValues,
   type HotPath,
@@ -19,6 +18,7 @@ import {
   REDEEMED_AUDIT_TYPE,
   type RedeemCodeInput,
   type RedeemCodeOutcome,
+  redemptionAuditValues,
   refreshValues,
 } from './types.js';
 
@@ -56,7 +56,7 @@ with token as materialized (
 select g.* from g where exists (select 1 from successor)`;
 
 // $1 code id, $2 now, $3.. the grant (grantValues: $3 id, $4 user, $5 client, $6 scope, $7 resource,
-// $8 session, $9 auth_time, $10 created_at), $11.. the refresh token or nulls, $19.. the audit event or nulls.
+// $8 session, $9 auth_time, $10 created_at), $11.. the refresh token or nulls, $19.. the audit event (redemptionAuditValues).
 const REDEEM = `
 with consumed as (
   update gatehouse_authorization_codes set consumed_at = $2
@@ -78,7 +78,7 @@ with consumed as (
 ), a as (
   insert into gatehouse_audit_events (at, type, client_id, user_id, actor, ip, user_agent, detail)
   select $19::bigint, $20::text, $21::text, $22::text, $23::text, $24::text, $25::text, $26::text
-  from g where $20::text is not null
+  from g
 )
 select exists (select 1 from consumed) as gh_consumed, exists (select 1 from g) as gh_granted, u.*
 from (values (1)) as one left join u on true`;
@@ -125,7 +125,6 @@ select row_to_json(c) as code, (select row_to_json(g) from g) as granted,
 from consumed c`;
 
 const NO_REFRESH = new Array(8).fill(null);
-const NO_AUDIT = new Array(8).fill(null);
 
 export class PostgresHotPath implements HotPath {
   constructor(private readonly pool: pg.Pool) {}
@@ -163,7 +162,7 @@ export class PostgresHotPath implements HotPath {
       input.at,
       ...grantValues(input.grant),
       ...(input.refreshToken ? refreshValues(input.refreshToken) : NO_REFRESH),
-      ...(input.audit ? auditValues(input.audit, input.at) : NO_AUDIT),
+      ...redemptionAuditValues(input.grant, input.audit, input.at),
     ];
     type Row = Selectable<UsersTable> & { gh_consumed: boolean; gh_granted: boolean };
     const [row] = await insertUnique(`grant ${input.grant.id}`, () =>

@@ -10,15 +10,13 @@ import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappe
 import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
-  auditValues,
   checkRedeemInput,
   grantValues,
   type HotPath,
   type MatchingCodeOutcome,
-  REDEEMED_AUDIT_TYPE,
   type RedeemCodeInput,
   type RedeemCodeOutcome,
-  redeemedAuditDetail,
+  redemptionAuditValues,
   refreshValues,
 } from './types.js';
 
@@ -80,7 +78,7 @@ export class SqliteHotPath implements HotPath {
       if (!user || user.disabled_at !== null) return { status: 'user_inactive' };
       s.insertGrant.run(...grantValues(input.grant));
       if (input.refreshToken) s.insertRefresh.run(...refreshValues(input.refreshToken));
-      if (input.audit) s.insertAudit.run(...auditValues(input.audit, input.at));
+      s.insertAudit.run(...redemptionAuditValues(input.grant, input.audit, input.at));
       return { status: 'redeemed', user: userFromRow(user) };
     }).immediate;
     this.#redeemMatching = db.transaction((input: MatchingCodeRedemption) => {
@@ -127,14 +125,11 @@ export class SqliteHotPath implements HotPath {
         );
       }
       s.insertAudit.run(
-        at,
-        REDEEMED_AUDIT_TYPE,
-        code.clientId,
-        code.userId,
-        null,
-        input.audit.ip,
-        input.audit.userAgent,
-        redeemedAuditDetail(code.grantId),
+        ...redemptionAuditValues(
+          { id: code.grantId, clientId: code.clientId, userId: code.userId },
+          input.audit,
+          at,
+        ),
       );
       return { code, user: userFromRow(user) };
     }).immediate;

@@ -14,6 +14,7 @@ import type {
   AuthorizationCodeRecord,
   GrantRecord,
   MatchingCodeRedemption,
+  RedemptionAudit,
   RefreshTokenRecord,
   UserRecord,
 } from '../records.js';
@@ -25,8 +26,7 @@ export interface RedeemCodeInput {
   grant: GrantRecord;
   /** The grant's first refresh token, when the client may refresh. */
   refreshToken?: RefreshTokenRecord;
-  /** Recorded in the same transaction when the grant is created. */
-  audit?: AuditEventInput;
+  audit: RedemptionAudit;
 }
 
 export type RedeemCodeOutcome =
@@ -58,10 +58,24 @@ export interface MatchingCodeOutcome {
   user: UserRecord | undefined;
 }
 
-/** The audit event of a redemption: the same shape on every path (see grants/authorization-code.ts). */
+/** The audit event of a redemption, the same on every path (REDEEM_MATCHING builds it in SQL too). */
 export const REDEEMED_AUDIT_TYPE = 'token.issued';
-export function redeemedAuditDetail(grantId: string): string {
-  return JSON.stringify({ grant_type: 'authorization_code', grantId });
+export function redemptionAuditValues(
+  grant: { id: string; clientId: string; userId: string },
+  audit: RedemptionAudit,
+  at: number,
+): unknown[] {
+  return auditValues(
+    {
+      type: REDEEMED_AUDIT_TYPE,
+      clientId: grant.clientId,
+      userId: grant.userId,
+      ip: audit.ip,
+      userAgent: audit.userAgent,
+      detail: { grant_type: 'authorization_code', grantId: grant.id },
+    },
+    at,
+  );
 }
 
 /** The columns a refresh-token insert writes, in the order both dialects' statements bind them. */

@@ -1,11 +1,11 @@
 /** Authorization codes, grants, refresh tokens and the access-token denylist. */
 import { codeToRow, grantFromRow, grantToRow, refreshToRow } from '../mappers.js';
 import type {
-  AuditEventInput,
   AuthorizationCodeRecord,
   GrantRecord,
   MatchingCodeRedemption,
   RedeemCodeResult,
+  RedemptionAudit,
   RefreshTokenRecord,
   RotateRefreshResult,
 } from '../types.js';
@@ -37,7 +37,7 @@ export async function redeemAuthorizationCode(
     at: number;
     grant: GrantRecord;
     refreshToken?: RefreshTokenRecord;
-    audit?: AuditEventInput;
+    audit: RedemptionAudit;
   },
 ): Promise<RedeemCodeResult> {
   // One conditional UPDATE is the whole compare-and-swap: both databases apply it to the row under a

@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/types.js';
 import { MIGRATION_COUNT, raw, type SuiteContext } from '../context.js';
-import { makeCode, makeConsent, makeGrant, makeKey, makeRefreshToken, seedFamily, T0 } from '../fixtures.js';
+import {
+  makeCode,
+  makeConsent,
+  makeGrant,
+  makeKey,
+  makeRefreshToken,
+  NO_AUDIT,
+  seedFamily,
+  T0,
+} from '../fixtures.js';
 
 const PARALLEL = 20;
 
@@ -34,7 +43,13 @@ export function concurrencySuite(ctx: SuiteContext): void {
       const tokens = Array.from({ length: PARALLEL }, () => makeRefreshToken(grant));
 
       const results = await inParallel(ctx, PARALLEL, (s, i) =>
-        s.redeemAuthorizationCode({ id: code.id, at: T0 + 1 + i, grant, refreshToken: tokens[i] }),
+        s.redeemAuthorizationCode({
+          id: code.id,
+          at: T0 + 1 + i,
+          grant,
+          refreshToken: tokens[i],
+          audit: NO_AUDIT,
+        }),
       );
       expect(tally(results.map((r) => r.status))).toEqual({ redeemed: 1, already_consumed: PARALLEL - 1 });
       const consumedAt = (await ctx.store.getAuthorizationCode(code.id))?.consumedAt;

@@ -8,6 +8,7 @@ import {
   makeGrant,
   makeRefreshToken,
   makeUser,
+  NO_AUDIT,
   seedFamily,
   T0,
   uid,
@@ -35,8 +36,8 @@ export function tokensSuite(ctx: SuiteContext): void {
       await ctx.store.createAuthorizationCode(code);
       const grant = makeGrant(user.id, client.client_id, { id: code.grantId, createdAt: T0 + 1 });
       const refreshToken = makeRefreshToken(grant);
-      const type = uid('token.issued');
-      const audit = { type, clientId: client.client_id, userId: user.id, ip: '192.0.2.1', detail: { n: 1 } };
+      const audit = { ip: '192.0.2.1', userAgent: 'ua' };
+      const issued = { type: 'token.issued', clientId: client.client_id };
 
       expect(
         await ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken, audit }),
@@ -44,8 +45,14 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(await ctx.store.getAuthorizationCode(code.id)).toEqual({ ...code, consumedAt: T0 + 1 });
       expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
       expect(await ctx.store.getRefreshToken(refreshToken.id)).toEqual(refreshToken);
-      expect(await ctx.store.listAuditEvents({ type })).toMatchObject([
-        { at: T0 + 1, type, clientId: client.client_id, userId: user.id, ip: '192.0.2.1', detail: { n: 1 } },
+      expect(await ctx.store.listAuditEvents(issued)).toMatchObject([
+        {
+          at: T0 + 1,
+          userId: user.id,
+          ip: '192.0.2.1',
+          userAgent: 'ua',
+          detail: { grant_type: 'authorization_code', grantId: grant.id },
+        },
       ]);
 
       const again = makeRefreshToken(grant);
@@ -59,12 +66,13 @@ export function tokensSuite(ctx: SuiteContext): void {
         }),
       ).toEqual({ status: 'already_consumed', code: { ...code, consumedAt: T0 + 1 } });
       expect(await ctx.store.getRefreshToken(again.id)).toBeUndefined();
-      expect(await ctx.store.listAuditEvents({ type })).toHaveLength(1);
+      expect(await ctx.store.listAuditEvents(issued)).toHaveLength(1);
       expect(
         await ctx.store.redeemAuthorizationCode({
           id: uid('missing'),
           at: T0,
           grant: makeGrant(user.id, client.client_id),
+          audit,
         }),
       ).toEqual({ status: 'missing' });
     });
@@ -78,7 +86,13 @@ export function tokensSuite(ctx: SuiteContext): void {
       const grant = makeGrant(user.id, client.client_id, { id: code.grantId });
       const refreshToken = makeRefreshToken(grant);
       expect(
-        await ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken }),
+        await ctx.store.redeemAuthorizationCode({
+          id: code.id,
+          at: T0 + 1,
+          grant,
+          refreshToken,
+          audit: NO_AUDIT,
+        }),
       ).toEqual({
         status: 'user_inactive',
       });
@@ -100,7 +114,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       const grant = { ...revoked, revokedAt: null, revokedReason: null };
       const refreshToken = makeRefreshToken(grant);
       await expect(
-        ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken }),
+        ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant, refreshToken, audit: NO_AUDIT }),
       ).rejects.toBeInstanceOf(UniqueViolation);
       expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
       expect(await ctx.store.getGrant(grant.id)).toEqual(revoked);
@@ -118,10 +132,16 @@ export function tokensSuite(ctx: SuiteContext): void {
           at: T0 + 1,
           grant,
           refreshToken: makeRefreshToken(other),
+          audit: NO_AUDIT,
         }),
       ).rejects.toThrow(/must belong/);
       await expect(
-        ctx.store.redeemAuthorizationCode({ id: code.id, at: T0 + 1, grant: { ...grant, revokedAt: T0 } }),
+        ctx.store.redeemAuthorizationCode({
+          id: code.id,
+          at: T0 + 1,
+          grant: { ...grant, revokedAt: T0 },
+          audit: NO_AUDIT,
+        }),
       ).rejects.toThrow(/must not be revoked/);
       expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
     });
