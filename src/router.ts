@@ -19,6 +19,7 @@ import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
+import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { html, json, oauthErrorJson } from './http/respond.js';
 import { renderMessage } from './pages/error.js';
@@ -183,7 +184,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
       });
     }
     if (route.guarded) {
-      const wait = ctx.failures.blockedFor(req.ip ?? 'unknown');
+      const wait = ctx.failures.blockedFor(rateLimitKey(req.ip));
       if (wait > 0) {
         throw new OAuthError(
           'rate_limited',
@@ -197,7 +198,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
     response = await handler(ctx, req);
   } catch (error) {
     if (route.guarded && error instanceof OAuthError && CREDENTIAL_FAILURES.has(error.error)) {
-      ctx.failures.fail(req.ip ?? 'unknown');
+      ctx.failures.fail(rateLimitKey(req.ip));
     }
     response = renderError(ctx, route.kind, error, req);
   }

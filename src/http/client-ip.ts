@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+
 /**
  * The client's IP address. X-Forwarded-For is believed only when the direct peer is a configured proxy,
  * and then the right-most address that is not itself a trusted proxy is taken (RFC 9700 §4.13: spoofed
@@ -17,4 +19,39 @@ export function clientIp(
     if (!trustedProxies.includes(hops[i]!)) return hops[i]!;
   }
   return direct;
+}
+
+/**
+ * The identity every per-IP limit counts under: an IPv4 address as itself, an IPv6 address by its /64
+ * (one subscriber's allocation: RFC 6177 §2, RFC 7421 §1; a host picks any address in it, RFC 8981),
+ * an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries. Anything that is not an
+ * IP address (a proxy's "unknown", an obfuscated RFC 7239 node) is kept as one bounded opaque key.
+ */
+export function rateLimitKey(ip: string | null): string {
+  return keyOf(ip, 32);
+}
+
+/**
+ * The network an address belongs to for per-account sign-in counting: IPv4 by /24, IPv6 by /64.
+ * Coarser than `rateLimitKey`, so an attacker gains nothing by rotating addresses within a network.
+ */
+export function networkKey(ip: string | null): string {
+  return keyOf(ip, 24);
+}
+
+function keyOf(ip: string | null, v4Prefix: 24 | 32): string {
+  if (!ip) return 'unknown';
+  const text = ip.trim();
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) parsed = ipaddr.IPv4.parse(text);
+  else if (text.includes(':') && ipaddr.IPv6.isValid(text)) parsed = ipaddr.IPv6.parse(text);
+  else return `other:${text.slice(0, 64)}`;
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv4') {
+    const o = (parsed as ipaddr.IPv4).octets;
+    return v4Prefix === 32 ? o.join('.') : `${o[0]}.${o[1]}.${o[2]}.0/24`;
+  }
+  const prefix = new ipaddr.IPv6([...(parsed as ipaddr.IPv6).parts.slice(0, 4), 0, 0, 0, 0]);
+  return `${prefix.toRFC5952String()}/64`;
 }

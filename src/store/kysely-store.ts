@@ -289,6 +289,9 @@ export class KyselyStore implements Store {
   resetRateLimit(key: string): Promise<void> {
     return ops.resetRateLimit(this.#ctx, key);
   }
+  refundRateLimit(key: string, windowMs: number, at: number): Promise<void> {
+    return ops.refundRateLimit(this.#ctx, key, windowMs, at);
+  }
   purgeExpired(at: number): Promise<void> {
     return ops.purgeExpired(this.#ctx, at);
   }

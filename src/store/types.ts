@@ -213,6 +213,12 @@ export interface Store {
   hitRateLimit(key: string, limit: number, windowMs: number, at: number): Promise<RateLimitResult>;
   /** Clears the counter of `key` (e.g. after a successful sign-in). */
   resetRateLimit(key: string): Promise<void>;
+  /**
+   * Takes back one hit of `key` in the window containing `at` (never below zero), so a limit can
+   * reserve a hit before an outcome is known and count only the bad outcomes. A single conditional
+   * UPDATE: concurrent refunds and hits on any instance each move the count by exactly one.
+   */
+  refundRateLimit(key: string, windowMs: number, at: number): Promise<void>;
 
   // ── housekeeping ─────────────────────────────────────────────────────────
   /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows and old rate-limit windows. */

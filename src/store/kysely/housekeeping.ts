@@ -67,6 +67,23 @@ export async function resetRateLimit(ctx: StoreContext, key: string): Promise<vo
   await ctx.db.deleteFrom('gatehouse_rate_limits').where('key', '=', key).execute();
 }
 
+export async function refundRateLimit(
+  ctx: StoreContext,
+  key: string,
+  windowMs: number,
+  at: number,
+): Promise<void> {
+  if (!(windowMs > 0)) throw new Error('refundRateLimit: windowMs must be positive');
+  const windowStart = Math.floor(at / windowMs) * windowMs;
+  await ctx.db
+    .updateTable('gatehouse_rate_limits')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', key)
+    .where('window_start', '=', windowStart)
+    .where('count', '>', 0)
+    .execute();
+}
+
 /**
  * Separate statements, not one transaction: each delete is safe alone, and on SQLite a long transaction
  * would hold the database write lock against token requests for the whole purge.

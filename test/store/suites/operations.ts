@@ -211,6 +211,24 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect((await ctx.store.hitRateLimit(key, 5, MINUTE, T0)).count).toBe(1);
       expect((await ctx.store.hitRateLimit(other, 5, MINUTE, T0)).count).toBe(2);
     });
+
+    it('refundRateLimit takes back exactly one hit per call, in that window only, never below zero, under concurrency', async () => {
+      const key = uid('refund');
+      const start = Math.floor(T0 / MINUTE) * MINUTE;
+      await Promise.all(Array.from({ length: 10 }, () => ctx.store.hitRateLimit(key, 100, MINUTE, start)));
+      await ctx.store.hitRateLimit(key, 100, MINUTE, start + MINUTE);
+      await Promise.all([
+        ...Array.from({ length: 4 }, () => ctx.store.refundRateLimit(key, MINUTE, start + 10)),
+        ...Array.from({ length: 3 }, () => ctx.other.refundRateLimit(key, MINUTE, start + 20)),
+      ]);
+      expect((await ctx.store.hitRateLimit(key, 100, MINUTE, start)).count).toBe(4);
+      // The next window was not touched.
+      expect((await ctx.store.hitRateLimit(key, 100, MINUTE, start + MINUTE)).count).toBe(2);
+      for (let i = 0; i < 8; i++) await ctx.other.refundRateLimit(key, MINUTE, start);
+      expect((await ctx.store.hitRateLimit(key, 100, MINUTE, start)).count).toBe(1);
+      // A key that was never hit stays absent.
+      await ctx.store.refundRateLimit(uid('never'), MINUTE, start);
+    });
   });
 
   describe('purgeExpired', () => {
