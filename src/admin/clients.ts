@@ -2,6 +2,7 @@ import type { ClientOptions } from '../config/options.js';
 import { resolveClientSeed } from '../config/resolve.js';
 import { clientSchema, describeIssues } from '../config/schema.js';
 import type { Context } from '../context.js';
+import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
@@ -125,10 +126,13 @@ export async function editClient(
     patch.scope = scope || null;
   }
   if (edit.client_name !== undefined) {
-    const name = edit.client_name?.trim() ?? '';
-    if (name.length > 200)
+    const raw = edit.client_name ?? '';
+    if (raw.length > 200)
       throw new OAuthError('invalid_client_metadata', 'client_name: at most 200 characters');
-    patch.client_name = name || null;
+    // RFC 7591 §5: the same rule as every other place a name enters (src/display-name.ts).
+    const problem = displayNameProblem(raw);
+    if (problem) throw new OAuthError('invalid_client_metadata', `client_name: ${problem}`);
+    patch.client_name = sanitiseDisplayName(raw) || null;
   }
   patch.updatedAt = ctx.now();
   await ctx.store.updateClient(clientId, patch);

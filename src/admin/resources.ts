@@ -1,5 +1,6 @@
 import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Context } from '../context.js';
+import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
 import type { ResourceRecord, Store } from '../store/types.js';
 
@@ -108,8 +109,11 @@ export async function editResource(
 ): Promise<ResolvedResource> {
   const current = ctx.config.resources.find((r) => r.resource === resource && !r.restricted);
   if (!current) throw new OAuthError('not_found', `no editable resource ${resource}`);
-  const name = edit.name === undefined ? current.name : edit.name.trim();
-  if (!name || name.length > 200)
+  if (edit.name !== undefined && displayNameProblem(edit.name))
+    throw new OAuthError('invalid_request', `"name" ${displayNameProblem(edit.name)}`);
+  // Shown on the consent page: the same rule as client names (src/display-name.ts).
+  const name = edit.name === undefined ? current.name : sanitiseDisplayName(edit.name);
+  if (!name || (edit.name?.length ?? 0) > 200)
     throw new OAuthError('invalid_request', '"name" must be 1 to 200 characters');
   const scopes = edit.scopes ?? current.scopes;
   const bad = scopes.find((s) => !SCOPE_TOKEN.test(s));

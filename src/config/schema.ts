@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
+import { clientIdProblem } from '../lanes/client-id.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 
 /**
@@ -59,12 +61,23 @@ const redirectUri = (allowCustomSchemes: boolean) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** A name shown to people: see display-name.ts for what is refused and what is stripped. */
+const displayName = z
+  .string()
+  .max(200)
+  .superRefine((name, ctx) => {
+    const problem = displayNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else if (sanitiseDisplayName(name) === '')
+      ctx.addIssue({ code: 'custom', message: 'must contain visible characters' });
+  });
+
 const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
 const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post']);
 
 export const resourceSchema = z.strictObject({
   resource: resourceUri,
-  name: z.string().min(1).optional(),
+  name: displayName.optional(),
   scopes: z.array(scopeToken).optional(),
   default_scopes: z.array(scopeToken).optional(),
   lanes: z
@@ -78,13 +91,11 @@ export const resourceSchema = z.strictObject({
 
 export const clientSchema = z
   .strictObject({
-    client_id: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters')
-      .refine((id) => !/^https?:/i.test(id), 'must not be a URL (URL client_ids are CIMD documents)'),
-    client_name: z.string().min(1).max(200).optional(),
+    client_id: z.string().superRefine((id, ctx) => {
+      const problem = clientIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    client_name: displayName.optional(),
     client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     token_endpoint_auth_method: authMethod.optional(),
     grant_types: z.array(grantType).min(1).optional(),

@@ -76,8 +76,10 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   };
   if (m.client_name !== undefined) {
     if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
+    // RFC 7591 §5: a self-asserted name shown to people must not be able to disguise itself.
     const name = cleanClientName(m.client_name);
-    if (name) registered.client_name = name;
+    if (!name.ok) throw bad(name.problem);
+    if (name.name) registered.client_name = name.name;
   }
   const scope = narrowScope(m.scope, config);
   if (scope) registered.scope = scope;

@@ -1,4 +1,5 @@
 import type { ResolvedClientSeed } from '../config/resolve.js';
+import { sanitiseDisplayName } from '../display-name.js';
 import type { ClientRecord, Store } from '../store/types.js';
 import { hashSecret, randomToken } from '../tokens/crypto.js';
 
@@ -11,7 +12,7 @@ export function clientRecordFromSeed(seed: ResolvedClientSeed, at: number): Clie
   return {
     client_id: seed.client_id,
     source: 'preregistered',
-    client_name: seed.client_name,
+    client_name: seed.client_name === null ? null : sanitiseDisplayName(seed.client_name) || null,
     redirect_uris: seed.redirect_uris,
     post_logout_redirect_uris: seed.post_logout_redirect_uris,
     grant_types: seed.grant_types,

@@ -1,3 +1,5 @@
+import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
+
 /**
  * What the two open lanes (CIMD documents, DCR registrations) accept from a client that describes
  * itself: a public client using the code flow with PKCE. Shared so both lanes register the same shape.
@@ -17,10 +19,14 @@ export interface PublicClientMetadata {
 export const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((v) => typeof v === 'string');
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
-
-/** A self-asserted display name: control characters stripped, trimmed, at most 100 characters. */
-export function cleanClientName(name: string): string {
-  return name.replace(CONTROL_CHARS, '').trim().slice(0, 100);
+/**
+ * A self-asserted display name as it will be stored and shown, or why it is refused: text-direction and
+ * C1 controls are refused, other invisible characters stripped (see display-name.ts); at most 100
+ * characters.
+ */
+export function cleanClientName(name: string): { ok: true; name: string } | { ok: false; problem: string } {
+  const problem = displayNameProblem(name);
+  return problem
+    ? { ok: false, problem: `client_name ${problem}` }
+    : { ok: true, name: sanitiseDisplayName(name, 100) };
 }

@@ -39,9 +39,11 @@ export function validateDocument(
     return fail('jwks and jwks_uri must not both be present');
   if (hasPrivateKey(d.jwks)) return fail('the document publishes a private key');
 
-  if (typeof d.client_name !== 'string' || cleanClientName(d.client_name) === '') {
-    return fail('the document has no client_name');
-  }
+  if (typeof d.client_name !== 'string') return fail('the document has no client_name');
+  // RFC 7591 §5, RFC 9700 §4.15: the name is shown to people and must not be able to disguise itself.
+  const clientName = cleanClientName(d.client_name);
+  if (!clientName.ok) return fail(`the document's ${clientName.problem}`);
+  if (clientName.name === '') return fail('the document has no client_name');
   if (!isStringArray(d.redirect_uris) || d.redirect_uris.length === 0)
     return fail('the document has no redirect_uris');
   if (d.redirect_uris.length > 20) return fail('the document lists more than 20 redirect_uris');
@@ -60,7 +62,7 @@ export function validateDocument(
     return fail('response_types must include "code"');
   }
   const metadata: CimdMetadata = {
-    client_name: cleanClientName(d.client_name),
+    client_name: clientName.name,
     redirect_uris: [...new Set(d.redirect_uris)],
     grant_types: grants,
     token_endpoint_auth_method: 'none',
