@@ -2,6 +2,7 @@ import { ADMIN_SCOPE } from '../config/resolve.js';
 import type { Context, RequestInfo } from '../context.js';
 import { assertSameOrigin, readSession, sessionCsrf } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
+import { adminResource } from '../grants/audience.js';
 import { parseCookies } from '../http/cookies.js';
 import { safeEqual } from '../tokens/crypto.js';
 import { verifyJwt } from '../tokens/jwt.js';
@@ -9,7 +10,8 @@ import { verifyJwt } from '../tokens/jwt.js';
 /**
  * Who may call the admin API:
  * - automation: a bearer access token from this issuer for the resource `{issuer}/admin` with the
- *   `gatehouse.admin` scope (machine clients obtain one with client_credentials);
+ *   `gatehouse.admin` scope, whose subject is an enabled preregistered client that still lists that
+ *   resource (it obtained the token for itself with client_credentials);
  * - people: an administrator signed in on the hosted pages (session cookie); a mutating call must
  *   also carry the session's CSRF token in `X-CSRF-Token` and come from this origin.
  * Anything else is 401/403 with nothing else in the answer.
@@ -41,6 +43,11 @@ async function authenticateSession(ctx: Context, req: RequestInfo): Promise<Admi
 const challenge = (error?: string) =>
   error ? `Bearer realm="gatehouse-admin", error="${error}"` : 'Bearer realm="gatehouse-admin"';
 
+const invalid = () =>
+  new OAuthError('invalid_token', 'the access token is not valid for the admin API', {
+    headers: { 'www-authenticate': challenge('invalid_token') },
+  });
+
 export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise<AdminActor> {
   const header = req.request.headers.get('authorization');
   if (!header) {
@@ -53,24 +60,75 @@ export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise
       headers: { 'www-authenticate': challenge() },
     });
   }
-  const invalid = () =>
-    new OAuthError('invalid_token', 'the access token is not valid for the admin API', {
-      headers: { 'www-authenticate': challenge('invalid_token') },
-    });
   const decoded = verifyJwt(match[1]!, (kid) => ctx.keys.findKey(kid));
   if (decoded?.header.typ !== 'at+jwt') throw invalid();
   const claims = decoded.payload;
-  if (claims.iss !== ctx.config.issuer || claims.aud !== `${ctx.config.issuer}/admin`) throw invalid();
+  if (claims.iss !== ctx.config.issuer || claims.aud !== adminResource(ctx.config)) throw invalid();
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw invalid();
   if (typeof claims.jti !== 'string' || (await ctx.store.isAccessTokenRevoked(claims.jti))) throw invalid();
+  if (typeof claims.sub !== 'string' || typeof claims.client_id !== 'string') throw invalid();
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
   if (!scopes.includes(ADMIN_SCOPE)) {
     throw new OAuthError('insufficient_scope', `the ${ADMIN_SCOPE} scope is required`, {
       headers: { 'www-authenticate': `${challenge('insufficient_scope')}, scope="${ADMIN_SCOPE}"` },
     });
   }
-  const client =
-    typeof claims.client_id === 'string' ? await ctx.store.getClient(claims.client_id) : undefined;
-  if (!client || client.disabledAt !== null) throw invalid();
-  return { id: `client:${client.client_id}` };
+  const subject = { sub: claims.sub, client_id: claims.client_id };
+  return typeof claims.gid === 'string'
+    ? authenticateDelegated(ctx, { ...subject, gid: claims.gid })
+    : authenticateClientItself(ctx, subject);
+}
+
+/**
+ * The client is still one that may call the admin API: enabled, preregistered, and still listing the
+ * admin resource with client_credentials (removing either takes its tokens' access away at once).
+ */
+async function assertAdminClient(ctx: Context, clientId: string): Promise<void> {
+  const client = await ctx.store.getClient(clientId);
+  if (
+    !client ||
+    client.disabledAt !== null ||
+    client.source !== 'preregistered' ||
+    !client.resources.includes(adminResource(ctx.config)) ||
+    !client.grant_types.includes('client_credentials')
+  )
+    throw invalid();
+}
+
+/** A client_credentials token: the client acts for itself, so its subject is its client_id (RFC 9068 §2.2). */
+async function authenticateClientItself(
+  ctx: Context,
+  claims: { sub: string; client_id: string },
+): Promise<AdminActor> {
+  if (claims.sub !== claims.client_id) throw invalid();
+  await assertAdminClient(ctx, claims.client_id);
+  return { id: `client:${claims.client_id}` };
+}
+
+/**
+ * A token delegated by a user (a `gid` grant). Gatehouse no longer issues these for the admin API
+ * (audience.ts `mayIssueFor`), but one minted before that rule, or by a future grant type, must still
+ * be worth no more than its user: the grant is live and for this user, client and resource, and the
+ * user is an enabled administrator now, not merely when the token was issued.
+ */
+async function authenticateDelegated(
+  ctx: Context,
+  claims: { sub: string; client_id: string; gid: string },
+): Promise<AdminActor> {
+  const [grant, user] = await Promise.all([
+    ctx.store.getGrant(claims.gid),
+    ctx.store.getUserById(claims.sub),
+    assertAdminClient(ctx, claims.client_id),
+  ]);
+  if (
+    !grant ||
+    grant.revokedAt !== null ||
+    grant.userId !== claims.sub ||
+    grant.clientId !== claims.client_id ||
+    grant.resource !== adminResource(ctx.config)
+  )
+    throw invalid();
+  if (!user || user.disabledAt !== null) throw invalid();
+  if (!user.admin) throw new OAuthError('forbidden', 'an administrator account is required');
+  return { id: `user:${user.id}` };
 }

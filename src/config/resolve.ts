@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { adminResource, canonicalResource } from '../grants/audience.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import type {
   CimdOptions,
@@ -194,6 +195,9 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   const seenResources = new Set<string>();
   resources.forEach((r, i) => {
     if (seenResources.has(r.resource)) problems.push(`resources[${i}].resource: duplicate "${r.resource}"`);
+    // The built-in admin API resource cannot be shadowed by a configured one with looser rules.
+    if (canonicalResource(r.resource) === canonicalResource(adminResource(o)))
+      problems.push(`resources[${i}].resource: "${r.resource}" is reserved for the admin API`);
     seenResources.add(r.resource);
     r.defaultScopes.forEach((s, j) => {
       if (!r.scopes.includes(s))
@@ -217,7 +221,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
   // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
   resources.push({
-    resource: `${o.issuer}/admin`,
+    resource: adminResource(o),
     name: 'Gatehouse admin API',
     scopes: [ADMIN_SCOPE],
     defaultScopes: [ADMIN_SCOPE],

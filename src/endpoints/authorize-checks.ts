@@ -136,9 +136,12 @@ const checkPkce: Check = ({ params, client, out }) => {
   out.code_challenge_method = 'S256';
 };
 
-/** RFC 8707 §2: the resource must be one this server issues tokens for. */
+/**
+ * RFC 8707 §2: the resource must be one this server issues tokens for, through a user's delegation (so
+ * never the admin API: audience.ts `mayIssueFor`); refused with a redirected invalid_target.
+ */
 const checkResource: Check = ({ ctx, params, client, out }) => {
-  out.resource = resolveResource(ctx.config, client!, params.all('resource'), true).resource;
+  out.resource = resolveResource(ctx.config, client!, params.all('resource'), true, 'user').resource;
 };
 
 /** RFC 6749 §3.3: unknown scopes are refused; scopes the client may not have are dropped; none means the defaults. */

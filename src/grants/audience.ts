@@ -26,15 +26,40 @@ export function canonicalResource(uri: string): string | undefined {
   return `${url.protocol}//${url.host}${tail === '/' ? '' : tail}`;
 }
 
+/** The built-in admin API's resource indicator, `{issuer}/admin`. */
+export function adminResource(config: Pick<ResolvedConfig, 'issuer'>): string {
+  return `${config.issuer}/admin`;
+}
+
+/**
+ * How a token comes to exist: delegated by a signed-in user (the authorization code, and every refresh
+ * of its grant), or obtained by a client for itself (client_credentials).
+ */
+export type IssuancePath = 'user' | 'client';
+
+/**
+ * The one rule for who may hold admin API tokens: the admin resource is issued only to a client for
+ * itself (client_credentials, to a preregistered client that lists it), never delegated by a user. A
+ * user's power over Gatehouse comes from being an administrator, and is checked on the session; a
+ * client allowed to call the admin API must not turn any user who can sign in into one. Every grant
+ * path asks this question before issuing: /authorize, code redemption, refresh, client_credentials.
+ */
+export function mayIssueFor(config: Pick<ResolvedConfig, 'issuer'>, resource: string, path: IssuancePath) {
+  return path === 'client' || canonicalResource(resource) !== canonicalResource(adminResource(config));
+}
+
 /**
  * The configured resource that `requested` names (RFC 8707 §2: absolute URI, no fragment), checked
- * against the client's allowed resources and the resource's allowed lanes.
+ * against the issuance path, the client's allowed resources and the resource's allowed lanes. An
+ * unacceptable resource is invalid_target (RFC 8707 §2: "the requested resource is invalid, missing,
+ * unknown, or malformed", and the server may refuse one by policy).
  */
 export function resolveResource(
   config: ResolvedConfig,
   client: ClientRecord,
   requested: readonly string[],
   redirectable: boolean,
+  path: IssuancePath = 'user',
 ): ResolvedResource {
   const fail = (description: string) => new OAuthError('invalid_target', description, { redirectable });
   if (requested.length > 1) throw fail('only one resource may be requested per authorization');
@@ -45,6 +70,9 @@ export function resolveResource(
   if (!canonical) throw fail('"resource" must be an absolute URI');
   const resource = config.resources.find((r) => canonicalResource(r.resource) === canonical);
   if (!resource) throw fail('the requested resource is not known to this server');
+  if (!mayIssueFor(config, resource.resource, path)) {
+    throw fail('tokens for the admin API are issued only to clients, through client_credentials');
+  }
   if ((client.resources.length || resource.restricted) && !client.resources.includes(resource.resource)) {
     throw fail('this client may not request tokens for the requested resource');
   }

@@ -13,7 +13,7 @@ import {
 import { hashSecret, randomToken } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, type ParsedOpaque, parseOpaque } from '../tokens/opaque.js';
 import { isValidCodeVerifier, s256Challenge, verifyS256 } from '../tokens/pkce.js';
-import { canonicalResource } from './audience.js';
+import { canonicalResource, mayIssueFor } from './audience.js';
 import {
   issueAccessToken,
   issueIdToken,
@@ -251,6 +251,12 @@ async function issueTokens(
   user: UserRecord,
   refreshToken: string | undefined,
 ): Promise<TokenResponse> {
+  // A code minted for a resource no user may delegate (the admin API; only a code from before that
+  // rule could name it): its grant, created by the redemption, is revoked and nothing is issued.
+  if (!mayIssueFor(ctx.config, code.resource, 'user')) {
+    await ctx.store.revokeGrant(code.grantId, ctx.now(), 'resource not delegable by a user');
+    throw invalidGrant('the authorization code was issued for a resource no user may delegate');
+  }
   const scope = code.scope.split(' ').filter(Boolean);
   // Both tokens are signed at once (WebCrypto runs the signatures on the thread pool).
   const [access, idToken] = await Promise.all([

@@ -18,7 +18,7 @@ export async function exchangeClientCredentials(
   if (client.token_endpoint_auth_method === 'none' || client.secretHash === null) {
     throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
   }
-  const resource = resolveResource(ctx.config, client, params.all('resource'), false);
+  const resource = resolveResource(ctx.config, client, params.all('resource'), false, 'client');
   const scope = resolveScopes(resource, client, params.get('scope'), {
     redirectable: false,
     identityScopes: false,

@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import type { ClientRecord } from '../store/types.js';
 import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
-import { canonicalResource, splitScope } from './audience.js';
+import { canonicalResource, mayIssueFor, splitScope } from './audience.js';
 import { issueAccessToken, mintRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
 
 /**
@@ -29,6 +29,10 @@ export async function exchangeRefreshToken(
     throw new OAuthError('invalid_grant', 'the refresh token was issued to another client', {
       detail: `token of ${token.clientId}`,
     });
+  }
+  // A refresh continues a user's delegation: never for the admin API (audience.ts `mayIssueFor`).
+  if (!mayIssueFor(ctx.config, token.resource, 'user')) {
+    throw new OAuthError('invalid_grant', 'the refresh token was issued for a resource no user may delegate');
   }
   // RFC 8707 §2.2; OAuth 2.1 §3.2.3: the token stays bound to the resource it was granted for.
   const resources = params.all('resource');

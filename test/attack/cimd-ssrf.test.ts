@@ -59,6 +59,19 @@ describe('SSRF: addresses the CIMD fetcher refuses to connect to', () => {
     ['6to4 of loopback', '2002:7f00:1::1'],
     ['Teredo', '2001:0:4136:e378:8000:63bf:3fff:fdd2'],
     ['unspecified', '0.0.0.0'],
+    ['IPv4-compatible loopback (dotted)', '::127.0.0.1'],
+    ['IPv4-compatible loopback (hex)', '::7f00:1'],
+    ['IPv4-compatible metadata address', '::169.254.169.254'],
+    ['IPv4-compatible public address', '::8.8.8.8'],
+    ['SIIT-translated loopback', '::ffff:0:7f00:1'],
+    ['local-use NAT64 of loopback', '64:ff9b:1::7f00:1'],
+    ['IPv6 discard-only', '100::1'],
+    ['IPv6 documentation', '2001:db8::1'],
+    ['IPv6 site-local', 'fec0::1'],
+    ['IETF protocol assignment', '192.0.0.170'],
+    ['benchmarking', '198.18.0.1'],
+    ['reserved class E', '240.0.0.1'],
+    ['"this network"', '0.1.2.3'],
   ])('%s (%s): refused with zero connections', async (_name, address) => {
     const before = server.connections();
     const fetch = fetcher(stub({ 'docs.attacker.example': [address] }));

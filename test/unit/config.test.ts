@@ -151,6 +151,11 @@ describe('fields are named in the error', () => {
       },
       'clients[0].resources[0]',
     ],
+    [
+      'a configured resource that would shadow the built-in admin API',
+      { resources: [{ resource: 'HTTP://127.0.0.1:4000/admin', scopes: ['gatehouse.admin'] }] },
+      'resources[0].resource',
+    ],
   ])('refuses %s, naming the field', (_label, overrides, field) => {
     expect(problem(overrides)).toContain(`${field}:`);
   });
