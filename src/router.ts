@@ -21,6 +21,7 @@ import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
 import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
+import { assertFieldLengths, assertHeaderLengths } from './http/limits.js';
 import { html, json, oauthErrorJson } from './http/respond.js';
 import { renderMessage } from './pages/error.js';
 import { STYLESHEET } from './pages/styles.js';
@@ -183,6 +184,9 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
         headers: { allow: Object.keys(route.methods).join(', ') },
       });
     }
+    // Bounded before any handler reads them, whichever way it reads them (http/limits.ts).
+    assertHeaderLengths(req.request.headers);
+    assertFieldLengths(req.url.searchParams);
     if (route.guarded) {
       const wait = ctx.failures.blockedFor(rateLimitKey(req.ip));
       if (wait > 0) {

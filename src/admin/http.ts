@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { assertJsonFieldLengths } from '../http/limits.js';
 import { readBody } from '../http/params.js';
 import type { AdminActor } from './auth.js';
 
@@ -22,12 +23,14 @@ export type Register = (method: string, path: string, handler: AdminHandler) => 
 export async function jsonBody(req: RequestInfo): Promise<Record<string, unknown>> {
   const text = await readBody(req.request, 64 * 1024);
   if (!text) return {};
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
+    value = JSON.parse(text) as unknown;
   } catch {}
-  throw new OAuthError('invalid_request', 'the body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new OAuthError('invalid_request', 'the body must be a JSON object');
+  assertJsonFieldLengths(value);
+  return value as Record<string, unknown>;
 }
 
 /** Boundary checks that quote the field, as the rest of Gatehouse does. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
+import { FIELD_LIMITS } from '../http/limits.js';
 import { clientIdProblem } from '../lanes/client-id.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 
@@ -96,7 +97,14 @@ export const clientSchema = z
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
     client_name: displayName.optional(),
-    client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    client_secret: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .max(
+        FIELD_LIMITS.client_secret.max,
+        'must be at most 512 characters (the token endpoint accepts no more)',
+      )
+      .optional(),
     token_endpoint_auth_method: authMethod.optional(),
     grant_types: z.array(grantType).min(1).optional(),
     redirect_uris: z.array(redirectUri(true)).optional(),

@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { assertJsonFieldLengths } from '../http/limits.js';
 import { readBody } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import {
@@ -95,11 +96,20 @@ async function readJson(request: Request): Promise<unknown> {
     );
   }
   const text = await readBody(request, 16 * 1024);
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new OAuthError('invalid_client_metadata', 'the body is not valid JSON');
   }
+  // RFC 7591 §3.2.2: a value this server will not accept is invalid_client_metadata, or
+  // invalid_redirect_uri for the redirect URIs.
+  assertJsonFieldLengths(body, (field) =>
+    field === 'redirect_uri' || field === 'redirect_uris'
+      ? 'invalid_redirect_uri'
+      : 'invalid_client_metadata',
+  );
+  return body;
 }
 
 /** RFC 7591 §3.2.1: every registered value, defaults included, with client_id_issued_at; never cached. */
