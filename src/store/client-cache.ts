@@ -52,6 +52,11 @@ export function withClientCache(
       forget(clientId);
       return result;
     },
+    async deleteUnusedCimdClients(unusedBefore, at, limit) {
+      const deleted = await store.deleteUnusedCimdClients(unusedBefore, at, limit);
+      for (const clientId of deleted) forget(clientId);
+      return deleted;
+    },
     async touchClient(clientId, at) {
       const last = touched.get(clientId);
       if (last !== undefined && at - last < touchEveryMs) return;

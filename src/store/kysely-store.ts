@@ -9,11 +9,13 @@ import * as clients from './kysely/clients.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
+import * as retention from './kysely/retention.js';
 import * as tokens from './kysely/tokens.js';
 import * as users from './kysely/users.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
 import type {
+  AuditDayCount,
   AuditEventInput,
   AuditEventRecord,
   AuditQuery,
@@ -296,3 +298,17 @@ export class KyselyStore implements Store {
     return ops.purgeExpired(this.#ctx, at);
   }
 }
+
+  // ── bounded storage ──────────────────────────────────────────────────────
+  aggregateAuditEvent(key: string, event: AuditEventInput, count: number, at: number): Promise<void> {
+    return retention.aggregateAuditEvent(this.#ctx, key, event, count, at);
+  }
+  purgeAuditEvents(options: { before: number; maxEvents?: number }): Promise<number> {
+    return retention.purgeAuditEvents(this.#ctx, options);
+  }
+  countAuditEventsByDay(types: string[], since: number): Promise<AuditDayCount[]> {
+    return retention.countAuditEventsByDay(this.#ctx, types, since);
+  }
+  deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
+    return retention.deleteUnusedCimdClients(this.#ctx, unusedBefore, at, limit);
+  }

@@ -348,6 +348,9 @@ export function auditFromRow(r: Selectable<AuditEventsTable>): AuditEventRecord 
     ip: r.ip,
     userAgent: r.user_agent,
     detail: parseJson<Record<string, unknown>>(r.detail, {}),
+    ...(r.aggregate_key !== null && r.aggregate_key !== undefined
+      ? { count: num(r.count), lastAt: num(r.last_at ?? r.at) }
+      : {}),
   };
 }
 

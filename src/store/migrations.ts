@@ -4,6 +4,7 @@
  * new one instead.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { storageSchema } from './migrations-storage.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -331,7 +332,11 @@ function adminSchema(): Migration {
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initialSchema(dialect), '0002_admin': adminSchema() };
+      return {
+        '0001_initial': initialSchema(dialect),
+        '0002_admin': adminSchema(),
+        '0004_storage': storageSchema(),
+      };
     },
   };
 }

@@ -157,6 +157,20 @@ export interface AuditEventRecord {
 }
 
 export interface AuditQuery {
+  /**
+   * Aggregate rows only (events bounded under flood): how many events the row stands for, and when the
+   * last of them happened (`at` is the first).
+   */
+  count?: number;
+  lastAt?: number;
+}
+
+/** Events of one type on one UTC day, aggregate rows counted by their `count`. */
+export interface AuditDayCount {
+  type: string;
+  /** Start of the UTC day, epoch ms. */
+  day: number;
+  count: number;
   type?: string;
   clientId?: string;
   userId?: string;

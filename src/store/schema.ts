@@ -129,6 +129,12 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   detail: string;
+  /** How many events the row stands for: 1, or more for an aggregate row (migrations-storage.ts). */
+  count: Generated<number>;
+  /** An aggregate row's latest event. */
+  last_at: number | null;
+  /** An aggregate row's bucket; null for an ordinary row. */
+  aggregate_key: string | null;
 }
 
 export interface RateLimitsTable {

@@ -10,6 +10,7 @@
  */
 
 import type {
+  AuditDayCount,
   AuditEventInput,
   AuditEventRecord,
   AuditQuery,
@@ -232,3 +233,25 @@ export class UniqueViolation extends Error {
     this.name = 'UniqueViolation';
   }
 }
+
+  // ── bounded storage (issue 11) ───────────────────────────────────────────
+  /**
+   * Adds `count` events to the aggregate audit row named `key`, creating it from `event` (its `at` the
+   * first event's time) if it does not exist; its `lastAt` becomes the latest `at`. Atomic across
+   * instances (a single upsert): concurrent callers with one key all add to one row.
+   */
+  aggregateAuditEvent(key: string, event: AuditEventInput, count: number, at: number): Promise<void>;
+  /**
+   * Deletes audit events with `at < before` and, when `maxEvents` is given, all but the newest
+   * `maxEvents`; returns how many. In batches of indexed rows, each its own statement (no long lock).
+   */
+  purgeAuditEvents(options: { before: number; maxEvents?: number }): Promise<number>;
+  /** Events per type and UTC day since `since`, aggregate rows counted by their count (one grouped query). */
+  countAuditEventsByDay(types: string[], since: number): Promise<AuditDayCount[]>;
+  /**
+   * Deletes, with their dependents, up to `limit` CIMD clients that are not disabled, not pinned, neither
+   * used nor refreshed since `unusedBefore`, and have no live grant (an unrevoked grant with an unexpired,
+   * unrevoked refresh token at `at`). Each is re-checked inside its delete's transaction, under the same
+   * locks as deleteClient, so a client used or granted concurrently is kept. Returns the deleted ids.
+   */
+  deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]>;

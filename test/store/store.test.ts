@@ -15,6 +15,7 @@ import { accessSuite } from './suites/access.js';
 import { adminSuite } from './suites/admin.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { operationsSuite } from './suites/operations.js';
+import { retentionSuite } from './suites/retention.js';
 import { tokensSuite } from './suites/tokens.js';
 
 describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) => {
@@ -53,6 +54,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
   operationsSuite(ctx);
   concurrencySuite(ctx);
   adminSuite(ctx);
+  retentionSuite(ctx);
 });
 
 describe('openStore', () => {

@@ -6,6 +6,7 @@
 
 import type { Selectable } from 'kysely';
 import type pg from 'pg';
+import { AUDIT_CAPS, capString } from '../audit-caps.js';
 import { insertUnique } from '../kysely/context.js';
 import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
 import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
@@ -186,8 +187,8 @@ export class PostgresHotPath implements HotPath {
       rt?.id ?? null,
       rt?.secretHash ?? null,
       rt?.expiresAt ?? null,
-      audit.ip,
-      audit.userAgent,
+      audit.ip === null ? null : capString(audit.ip, AUDIT_CAPS.ip),
+      audit.userAgent === null ? null : capString(audit.userAgent, AUDIT_CAPS.userAgent),
     ];
     type Row = {
       code: Selectable<AuthorizationCodesTable>;

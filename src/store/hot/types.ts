@@ -9,6 +9,8 @@
  * the fast statement does not rotate, nothing was written and the caller runs the full Kysely
  * transaction, which decides between grace, reuse and invalid (../kysely/tokens.ts).
  */
+
+import { capAuditEvent } from '../audit-caps.js';
 import type {
   AuditEventInput,
   AuthorizationCodeRecord,
@@ -88,16 +90,8 @@ export function grantValues(g: GrantRecord): unknown[] {
 }
 
 export function auditValues(event: AuditEventInput, at: number): unknown[] {
-  return [
-    at,
-    event.type,
-    event.clientId ?? null,
-    event.userId ?? null,
-    event.actor ?? null,
-    event.ip ?? null,
-    event.userAgent ?? null,
-    JSON.stringify(event.detail ?? {}),
-  ];
+  const row = capAuditEvent(event);
+  return [at, row.type, row.client_id, row.user_id, row.actor, row.ip, row.user_agent, row.detail];
 }
 
 export function checkRedeemInput(input: RedeemCodeInput): void {

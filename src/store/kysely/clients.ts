@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { clientFromRow, clientPatchToRow, clientToRow } from '../mappers.js';
+import type { SqlDialect } from '../migrations.js';
 import type { ClientListQuery, ClientRecord } from '../types.js';
 import { likeContains } from './admin.js';
-import { affected, clampLimit, insertUnique, type StoreContext, writeTx } from './context.js';
+import { affected, clampLimit, insertUnique, type StoreContext, type Tx, writeTx } from './context.js';
 
 /** touchClient writes at most once per this interval per client. */
 const TOUCH_COALESCE_MS = 60_000;
@@ -51,42 +52,53 @@ export async function updateClient(
 
 export async function deleteClient(ctx: StoreContext, clientId: string): Promise<boolean> {
   return writeTx(ctx, async (tx) => {
-    if (ctx.dialect === 'postgres') {
-      // Lock order matters. Grants first, as rotateRefreshToken does (grant, then its tokens), so a
-      // rotation in flight finishes before we proceed. Then the client row: FOR UPDATE blocks new rows
-      // that reference it (their foreign-key check takes KEY SHARE), so nothing is created behind our
-      // back. Locking the client first would deadlock with a rotation that holds its grant and is
-      // waiting to insert a successor referencing the client.
-      await tx
-        .selectFrom('gatehouse_grants')
-        .select('id')
-        .where('client_id', '=', clientId)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      await tx
-        .selectFrom('gatehouse_clients')
-        .select('client_id')
-        .where('client_id', '=', clientId)
-        .forUpdate()
-        .execute();
-    }
-    // Children before parents so foreign keys hold at every statement (PostgreSQL checks them
-    // immediately). Tokens are matched by grant too, in case a token's client_id ever disagreed.
-    const grantIds = tx.selectFrom('gatehouse_grants').select('id').where('client_id', '=', clientId);
-    await tx
-      .deleteFrom('gatehouse_refresh_tokens')
-      .where((eb) => eb.or([eb('client_id', '=', clientId), eb('grant_id', 'in', grantIds)]))
-      .execute();
-    await tx.deleteFrom('gatehouse_authorization_codes').where('client_id', '=', clientId).execute();
-    await tx.deleteFrom('gatehouse_consents').where('client_id', '=', clientId).execute();
-    await tx.deleteFrom('gatehouse_grants').where('client_id', '=', clientId).execute();
-    const result = await tx
-      .deleteFrom('gatehouse_clients')
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
-    return affected(result) > 0;
+    await lockClientForDelete(tx, ctx.dialect, clientId);
+    return deleteClientRows(tx, clientId);
   });
+}
+
+/**
+ * PostgreSQL: locks what deleting a client touches. Lock order matters. Grants first, as
+ * rotateRefreshToken does (grant, then its tokens), so a rotation in flight finishes before we proceed.
+ * Then the client row: FOR UPDATE blocks new rows that reference it (their foreign-key check takes KEY
+ * SHARE), so nothing is created behind our back. Locking the client first would deadlock with a
+ * rotation that holds its grant and is waiting to insert a successor referencing the client. (SQLite's
+ * write transaction already excludes every other writer.)
+ */
+export async function lockClientForDelete(tx: Tx, dialect: SqlDialect, clientId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx
+    .selectFrom('gatehouse_grants')
+    .select('id')
+    .where('client_id', '=', clientId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  await tx
+    .selectFrom('gatehouse_clients')
+    .select('client_id')
+    .where('client_id', '=', clientId)
+    .forUpdate()
+    .execute();
+}
+
+/** Deletes the client and its dependents, inside the caller's transaction; true if the client existed. */
+export async function deleteClientRows(tx: Tx, clientId: string): Promise<boolean> {
+  // Children before parents so foreign keys hold at every statement (PostgreSQL checks them
+  // immediately). Tokens are matched by grant too, in case a token's client_id ever disagreed.
+  const grantIds = tx.selectFrom('gatehouse_grants').select('id').where('client_id', '=', clientId);
+  await tx
+    .deleteFrom('gatehouse_refresh_tokens')
+    .where((eb) => eb.or([eb('client_id', '=', clientId), eb('grant_id', 'in', grantIds)]))
+    .execute();
+  await tx.deleteFrom('gatehouse_authorization_codes').where('client_id', '=', clientId).execute();
+  await tx.deleteFrom('gatehouse_consents').where('client_id', '=', clientId).execute();
+  await tx.deleteFrom('gatehouse_grants').where('client_id', '=', clientId).execute();
+  const result = await tx
+    .deleteFrom('gatehouse_clients')
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  return affected(result) > 0;
 }
 
 export async function listClients(ctx: StoreContext, query: ClientListQuery): Promise<ClientRecord[]> {

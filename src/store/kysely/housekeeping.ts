@@ -1,24 +1,18 @@
 /** Audit log, rate limiting and purging of expired rows. */
+import { type RawBuilder, sql } from 'kysely';
+import { capAuditEvent } from '../audit-caps.js';
 import { auditFromRow } from '../mappers.js';
 import type { AuditEventInput, AuditEventRecord, AuditQuery, RateLimitResult } from '../types.js';
 import { clampLimit, type StoreContext } from './context.js';
+import { deleteInBatches } from './retention.js';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export async function recordAuditEvent(ctx: StoreContext, event: AuditEventInput, at: number): Promise<void> {
+  // Every column capped (../audit-caps.ts): audit rows record what anonymous requests sent.
   await ctx.db
     .insertInto('gatehouse_audit_events')
-    .values({
-      at,
-      type: event.type,
-      client_id: event.clientId ?? null,
-      user_id: event.userId ?? null,
-      actor: event.actor ?? null,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent ?? null,
-      detail: JSON.stringify(event.detail ?? {}),
-    })
+    .values({ at, ...capAuditEvent(event) })
     .execute();
 }
 
@@ -85,24 +79,22 @@ export async function refundRateLimit(
 }
 
 /**
- * Separate statements, not one transaction: each delete is safe alone, and on SQLite a long transaction
- * would hold the database write lock against token requests for the whole purge.
+ * Separate statements, not one transaction, each delete in batches (./retention.ts): each delete is safe
+ * alone, and on SQLite a long transaction would hold the database write lock against token requests for
+ * the whole purge.
  */
 export async function purgeExpired(ctx: StoreContext, at: number): Promise<void> {
-  const { db } = ctx;
+  const purge = (table: string, key: string, condition: RawBuilder<unknown>) =>
+    deleteInBatches(ctx, table, key, condition);
   // Codes linger an hour past expiry so a replayed code is still recognised (and its grant revoked)
   // rather than reported as unknown.
-  await db
-    .deleteFrom('gatehouse_authorization_codes')
-    .where('expires_at', '<', at - HOUR_MS)
-    .execute();
-  await db.deleteFrom('gatehouse_refresh_tokens').where('expires_at', '<', at).execute();
-  await db.deleteFrom('gatehouse_browser_sessions').where('expires_at', '<', at).execute();
-  await db.deleteFrom('gatehouse_password_resets').where('expires_at', '<', at).execute();
-  await db.deleteFrom('gatehouse_revoked_access_tokens').where('expires_at', '<', at).execute();
-  // Windows are only ever read while current; a day of history helps diagnose lockouts.
-  await db
-    .deleteFrom('gatehouse_rate_limits')
-    .where('window_end', '<', at - DAY_MS)
-    .execute();
+  await purge('gatehouse_authorization_codes', 'id', sql`expires_at < ${at - HOUR_MS}`);
+  await purge('gatehouse_refresh_tokens', 'id', sql`expires_at < ${at}`);
+  await purge('gatehouse_browser_sessions', 'id', sql`expires_at < ${at}`);
+  await purge('gatehouse_password_resets', 'id', sql`expires_at < ${at}`);
+  await purge('gatehouse_revoked_access_tokens', 'jti', sql`expires_at < ${at}`);
+  // A window is only ever read while it runs, so it goes as soon as it has ended: anonymous traffic
+  // creates counters (per network, per account tried), and they must not pile up. Lockouts are
+  // diagnosed from the audit log.
+  await purge('gatehouse_rate_limits', 'key, window_start', sql`window_end <= ${at}`);
 }
