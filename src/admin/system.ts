@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { ClientSource } from '../store/types.js';
+import { HIDDEN, redactSecrets } from './redact.js';
 
 /**
  * Read-only views for the dashboard's Overview, Keys and Settings, and key rotation. Shared by the
@@ -76,15 +77,20 @@ export async function rotateKeys(ctx: Context, actor: string): Promise<KeyView[]
   return keys;
 }
 
-const HIDDEN = '[hidden]';
-
-/** The effective configuration with every secret replaced by "[hidden]" and hooks named, not shown. */
+/**
+ * The effective configuration with every secret replaced by "[hidden]" — secret fields, URL passwords
+ * and secret URL parameters alike (one redaction, src/admin/redact.ts) — and hooks named, not shown.
+ */
 export function effectiveSettings(ctx: Context): Record<string, unknown> {
+  return redactSecrets(settingsView(ctx)) as Record<string, unknown>;
+}
+
+function settingsView(ctx: Context): Record<string, unknown> {
   const c = ctx.config;
   const hook = (f: unknown) => (typeof f === 'function' ? 'configured' : 'not configured');
   return {
     issuer: c.issuer,
-    database: c.database.replace(/\/\/([^:@/]+):[^@/]*@/, `//$1:${HIDDEN}@`),
+    database: c.database,
     secret: HIDDEN,
     signup: c.signup,
     defaultResource: c.defaultResource,
