@@ -78,12 +78,22 @@ export interface CimdOptions {
   /** Cache lifetime bounds (seconds) around what the document's HTTP headers say. @default 30 and 86400 */
   minTtl?: number;
   maxTtl?: number;
-  /** Fetches in flight at once, across all clients. @default 16 */
+  /** Fetches in flight at once on this instance, across all clients. @default 16 */
   maxConcurrentFetches?: number;
-  /** Fetches per document host per minute. @default 30 */
+  /** Fetches in flight at once that one client IP (an IPv6 /64) has caused. @default 4 */
+  maxConcurrentFetchesPerIp?: number;
+  /** First fetches of unknown client_ids per document host per minute. @default 30 */
   fetchesPerHostPerMinute?: number;
-  /** Fetches one client IP may trigger per minute. @default 20 */
+  /** Refreshes of known (expired) documents per document host per minute: a budget of its own. @default 60 */
+  refreshesPerHostPerMinute?: number;
+  /** First fetches of unknown client_ids one client IP (an IPv6 /64) may cause per minute. @default 20 */
   fetchesPerIpPerMinute?: number;
+  /**
+   * Seconds past expiry a previously validated document is still served while its refresh is
+   * throttled or fails with a transient error (RFC 5861 §4 stale-if-error); 0 turns this off.
+   * @default 86400
+   */
+  staleIfError?: number;
   /** Runs after the document is validated; a denial is shown to the user with the reason. */
   policy?: (input: CimdPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
   /** Replaces the SSRF-safe fetcher (tests). Receives the URL and request headers; returns a web Response. */
@@ -103,7 +113,11 @@ export type PolicyDecision = { allow: true } | { allow: false; reason: string };
 export interface DcrOptions {
   /** @default false */
   enabled?: boolean;
-  /** Registrations per client IP per window. Identical re-registrations do not count. @default 25 */
+  /**
+   * Registrations per client IP (an IPv6 /64) per window; at most a quarter of
+   * `maxRegistrationsGlobal`. Identical re-registrations do not count.
+   * @default 25, or a quarter of `maxRegistrationsGlobal` when that is less
+   */
   maxRegistrationsPerWindow?: number;
   /** Registrations from everyone per window: a ceiling against distributed floods. @default 1000 */
   maxRegistrationsGlobal?: number;
@@ -133,10 +147,25 @@ export interface SessionOptions {
   ttl?: number;
 }
 
+/** Sign-in throttling: only failures count, and nobody can lock an account's owner out. @see docs/configuration.md */
 export interface LoginThrottleOptions {
-  /** Failed sign-ins per account per window before refusing. @default 10 */
+  /**
+   * Failed sign-ins for one account from one network (IPv4 /24, IPv6 /64) per window; then that
+   * network gets 429 for that account, even with the right password. A success resets it. @default 10
+   */
+  maxFailuresPerAccountNetwork?: number;
+  /** Failed sign-ins from one client IP (an IPv6 /64) per window, across accounts. @default 100 */
+  maxFailuresPerIp?: number;
+  /**
+   * Failed sign-ins for one account from all networks per window after which every attempt on it is
+   * answered `accountSlowdownMs` later (slowed, never refused). @default 50
+   */
+  accountSlowdownAfter?: number;
+  /** The delay, in milliseconds; 0 turns the slowdown off. @default 1000 */
+  accountSlowdownMs?: number;
+  /** @deprecated the older name of `maxFailuresPerAccountNetwork` */
   maxFailuresPerAccount?: number;
-  /** Sign-in attempts per client IP per window. @default 100 */
+  /** @deprecated the older name of `maxFailuresPerIp` (which counts failures only) */
   maxAttemptsPerIp?: number;
   /** @default 900 (15 minutes) */
   windowSeconds?: number;

@@ -67,8 +67,11 @@ export interface ResolvedConfig {
     minTtlMs: number;
     maxTtlMs: number;
     maxConcurrentFetches: number;
+    maxConcurrentFetchesPerIp: number;
     fetchesPerHostPerMinute: number;
+    refreshesPerHostPerMinute: number;
     fetchesPerIpPerMinute: number;
+    staleIfErrorMs: number;
     policy: CimdOptions['policy'] | undefined;
     fetch: CimdOptions['fetch'] | undefined;
   };
@@ -88,7 +91,13 @@ export interface ResolvedConfig {
     authorizationCodeTtl: number;
   };
   sessions: { ttl: number };
-  loginThrottle: { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number };
+  loginThrottle: {
+    maxFailuresPerAccountNetwork: number;
+    maxFailuresPerIp: number;
+    accountSlowdownAfter: number;
+    accountSlowdownMs: number;
+    windowSeconds: number;
+  };
   signingAlgorithm: SigningAlgorithm;
   maxCredentialFailuresPerMinute: number;
   clientCacheTtlMs: number;
@@ -218,6 +227,14 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
         problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
     });
   });
+  // One network (a client IP, an IPv6 /64) must not be able to spend the global registration quota.
+  const dcrGlobal = o.dcr?.maxRegistrationsGlobal ?? 1000;
+  const dcrPerNetwork =
+    o.dcr?.maxRegistrationsPerWindow ?? Math.max(1, Math.min(25, Math.floor(dcrGlobal / 4)));
+  if (dcrPerNetwork * 4 > dcrGlobal)
+    problems.push(
+      `dcr.maxRegistrationsPerWindow: ${dcrPerNetwork} is more than a quarter of dcr.maxRegistrationsGlobal (${dcrGlobal}), so one network could spend the global quota`,
+    );
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
   // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
   resources.push({
@@ -253,15 +270,18 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       minTtlMs: (o.cimd?.minTtl ?? 30) * 1000,
       maxTtlMs: (o.cimd?.maxTtl ?? 86_400) * 1000,
       maxConcurrentFetches: o.cimd?.maxConcurrentFetches ?? 16,
+      maxConcurrentFetchesPerIp: o.cimd?.maxConcurrentFetchesPerIp ?? 4,
       fetchesPerHostPerMinute: o.cimd?.fetchesPerHostPerMinute ?? 30,
+      refreshesPerHostPerMinute: o.cimd?.refreshesPerHostPerMinute ?? 60,
       fetchesPerIpPerMinute: o.cimd?.fetchesPerIpPerMinute ?? 20,
+      staleIfErrorMs: (o.cimd?.staleIfError ?? 86_400) * 1000,
       policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
       fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
     },
     dcr: {
       enabled: o.dcr?.enabled ?? false,
-      maxRegistrationsPerWindow: o.dcr?.maxRegistrationsPerWindow ?? 25,
-      maxRegistrationsGlobal: o.dcr?.maxRegistrationsGlobal ?? 1000,
+      maxRegistrationsPerWindow: dcrPerNetwork,
+      maxRegistrationsGlobal: dcrGlobal,
       windowSeconds: o.dcr?.windowSeconds ?? 3600,
       staleAfterMs: (o.dcr?.staleAfterDays ?? 30) * 86_400_000,
       allowedCustomSchemes: o.dcr?.allowedCustomSchemes ?? [],
@@ -275,8 +295,12 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     },
     sessions: { ttl: o.sessions?.ttl ?? 7 * 86400 },
     loginThrottle: {
-      maxFailuresPerAccount: o.loginThrottle?.maxFailuresPerAccount ?? 10,
-      maxAttemptsPerIp: o.loginThrottle?.maxAttemptsPerIp ?? 100,
+      // The older names (maxFailuresPerAccount, maxAttemptsPerIp) are read as the new ones.
+      maxFailuresPerAccountNetwork:
+        o.loginThrottle?.maxFailuresPerAccountNetwork ?? o.loginThrottle?.maxFailuresPerAccount ?? 10,
+      maxFailuresPerIp: o.loginThrottle?.maxFailuresPerIp ?? o.loginThrottle?.maxAttemptsPerIp ?? 100,
+      accountSlowdownAfter: o.loginThrottle?.accountSlowdownAfter ?? 50,
+      accountSlowdownMs: o.loginThrottle?.accountSlowdownMs ?? 1000,
       windowSeconds: o.loginThrottle?.windowSeconds ?? 900,
     },
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',

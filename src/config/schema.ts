@@ -188,8 +188,16 @@ export const optionsSchema = z.strictObject({
       minTtl: z.number().int().min(0).optional(),
       maxTtl: z.number().int().min(1).optional(),
       maxConcurrentFetches: z.number().int().positive().optional(),
+      maxConcurrentFetchesPerIp: z.number().int().positive().optional(),
       fetchesPerHostPerMinute: z.number().int().positive().optional(),
+      refreshesPerHostPerMinute: z.number().int().positive().optional(),
       fetchesPerIpPerMinute: z.number().int().positive().optional(),
+      staleIfError: z
+        .number()
+        .int()
+        .min(0)
+        .max(7 * 86_400)
+        .optional(),
       policy: z.any().optional(),
       fetch: z.any().optional(),
     })
@@ -218,6 +226,10 @@ export const optionsSchema = z.strictObject({
   sessions: z.strictObject({ ttl: z.number().int().min(60).optional() }).optional(),
   loginThrottle: z
     .strictObject({
+      maxFailuresPerAccountNetwork: z.number().int().positive().optional(),
+      maxFailuresPerIp: z.number().int().positive().optional(),
+      accountSlowdownAfter: z.number().int().positive().optional(),
+      accountSlowdownMs: z.number().int().min(0).max(10_000).optional(),
       maxFailuresPerAccount: z.number().int().positive().optional(),
       maxAttemptsPerIp: z.number().int().positive().optional(),
       windowSeconds: z.number().int().positive().optional(),

@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { renderLogin } from '../pages/login.js';
@@ -8,13 +9,14 @@ import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
 import { interactionFormTargets, openInteraction } from './authorization-request.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
+import { admitSignIn } from './login-throttle.js';
 import { errorPage } from './pages-common.js';
 
 /**
  * The hosted sign-in and sign-up pages. Forms are CSRF-protected (double-submit token plus an Origin
  * check); a successful POST answers 303 (never 307: OAuth 2.1 §7.5.3) back to /authorize/resume.
- * Sign-in attempts are throttled per account and per client IP, with the counters in the database so
- * they hold across instances.
+ * Failed sign-ins are throttled per (account, network), per client IP and, softly, per account
+ * (login-throttle.ts), with the counters in the database so they hold across instances.
  */
 
 function continueUrl(ctx: Context, interaction: string | undefined, returnTo?: string): string {
@@ -107,35 +109,22 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const returnTo = safeReturnTo(ctx, params.get('return_to'));
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
-  const throttle = ctx.config.loginThrottle;
-  const windowMs = throttle.windowSeconds * 1000;
-  const at = ctx.now();
-
-  const perIp = await ctx.store.hitRateLimit(
-    `login:ip:${req.ip ?? 'unknown'}`,
-    throttle.maxAttemptsPerIp,
-    windowMs,
-    at,
-  );
-  const perAccount = email
-    ? await ctx.store.hitRateLimit(`login:account:${email}`, throttle.maxFailuresPerAccount, windowMs, at)
-    : { allowed: true, retryAfter: 0 };
-  if (!perIp.allowed || !perAccount.allowed) {
-    const retryAfter = Math.max(perIp.retryAfter, perAccount.retryAfter);
-    await ctx.audit(
-      { type: 'login.throttled', detail: { account: !perAccount.allowed, ip: !perIp.allowed } },
-      req,
-    );
+  const admission = await admitSignIn(ctx, req, email);
+  if (!admission.allowed) {
+    await ctx.audit({ type: 'login.throttled', detail: { scope: admission.scope } }, req);
+    const minutes = Math.max(1, Math.ceil(admission.retryAfter / 60));
+    const from = admission.scope === 'account' ? 'for this account from your network' : 'from your network';
     return loginPage(ctx, req, {
       interaction,
       returnTo,
       email,
-      error: 'Too many sign-in attempts. Wait a few minutes and try again.',
+      error: `Too many failed sign-in attempts ${from}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
       status: 429,
-      headers: { 'retry-after': String(retryAfter) },
+      headers: { 'retry-after': String(admission.retryAfter) },
     });
   }
   const user = email && password ? await verifyCredentials(ctx.store, email, password) : undefined;
+  await admission.settle(user !== undefined);
   if (!user) {
     await ctx.audit({ type: 'login.failed', detail: {} }, req);
     return loginPage(ctx, req, {
@@ -146,7 +135,6 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
       status: 401,
     });
   }
-  await ctx.store.resetRateLimit(`login:account:${email}`);
   const { cookie } = await startSession(ctx, user);
   await ctx.audit({ type: 'login.succeeded', userId: user.id }, req);
   return redirect(continueUrl(ctx, interaction, returnTo), 303, { 'set-cookie': cookie });
@@ -181,13 +169,14 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
   const interaction = params.get('interaction');
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
-  const limit = await ctx.store.hitRateLimit(`signup:ip:${req.ip ?? 'unknown'}`, 20, 3600_000, ctx.now());
+  const limit = await ctx.store.hitRateLimit(`signup:ip:${rateLimitKey(req.ip)}`, 20, 3600_000, ctx.now());
   if (!limit.allowed) {
     return signupPage(ctx, req, {
       interaction,
       email,
       error: 'Too many accounts were created from here. Try again later.',
       status: 429,
+      headers: { 'retry-after': String(limit.retryAfter) },
     });
   }
   const problem = checkNewCredentials(email, password);

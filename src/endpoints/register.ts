@@ -1,6 +1,7 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { assertJsonFieldLengths } from '../http/limits.js';
+import { rateLimitKey } from '../http/client-ip.js';
 import { readBody } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import {
@@ -15,7 +16,9 @@ import { type ClientRecord, UniqueViolation } from '../store/types.js';
  * POST /register: Dynamic Client Registration (RFC 7591 §3), only when `dcr.enabled`.
  * Order: parse → validate → an identical earlier registration from the same source is returned as is
  * (it costs no quota, so hosted clients behind one egress IP are not locked out) → rate limits per IP
- * and globally (counters in the database) → policy hook → insert. Every outcome is audited.
+ * (IPv6 by /64) and globally (counters in the database; the global one is only spent by requests the
+ * per-IP limit let through, and config keeps that limit at most a quarter of the global one) → policy
+ * hook → insert. Every outcome is audited.
  */
 export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Response> {
   const audit = (type: string, detail: Record<string, unknown>, clientId?: string) =>
@@ -28,7 +31,9 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
       await audit('dcr.rejected', { reason: error.description, error: error.error });
     throw error;
   }
-  const source = req.ip ?? 'unknown';
+  // One source per client IP, an IPv6 /64 as one (client-ip.ts): rotating addresses within it neither
+  // mints new client_ids for one registration nor escapes the per-IP limit.
+  const source = rateLimitKey(req.ip);
   const { clientId, fingerprint } = registrationClientId(metadata, source, ctx.secrets.state);
   const existing = await ctx.store.getClient(clientId);
   if (existing) {

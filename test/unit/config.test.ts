@@ -198,7 +198,13 @@ describe('defaults', () => {
         authorizationCodeTtl: 60,
       },
       sessions: { ttl: 7 * 86400 },
-      loginThrottle: { maxFailuresPerAccount: 10, maxAttemptsPerIp: 100, windowSeconds: 900 },
+      loginThrottle: {
+        maxFailuresPerAccountNetwork: 10,
+        maxFailuresPerIp: 100,
+        accountSlowdownAfter: 50,
+        accountSlowdownMs: 1000,
+        windowSeconds: 900,
+      },
       signingAlgorithm: 'ES256',
       trustedProxies: [],
       migrate: true,
@@ -262,5 +268,38 @@ describe('defaults', () => {
 
   it('uses the given clock', () => {
     expect(resolveConfig(options({ clock: () => 42 })).clock()).toBe(42);
+  });
+});
+
+describe('throttle settings', () => {
+  it('fills the CIMD budgets, the in-flight caps and the stale-if-error bound', () => {
+    expect(resolveConfig(options()).cimd).toMatchObject({
+      maxConcurrentFetches: 16,
+      maxConcurrentFetchesPerIp: 4,
+      fetchesPerHostPerMinute: 30,
+      refreshesPerHostPerMinute: 60,
+      fetchesPerIpPerMinute: 20,
+      staleIfErrorMs: 86_400_000,
+    });
+  });
+
+  it('reads the older sign-in throttle names as the new ones', () => {
+    const config = resolveConfig(
+      options({ loginThrottle: { maxFailuresPerAccount: 3, maxAttemptsPerIp: 7 } }),
+    );
+    expect(config.loginThrottle).toMatchObject({ maxFailuresPerAccountNetwork: 3, maxFailuresPerIp: 7 });
+  });
+
+  it('keeps the per-network DCR limit at most a quarter of the global quota, so one network cannot spend it', () => {
+    expect(resolveConfig(options()).dcr).toMatchObject({
+      maxRegistrationsPerWindow: 25,
+      maxRegistrationsGlobal: 1000,
+    });
+    expect(
+      resolveConfig(options({ dcr: { maxRegistrationsGlobal: 40 } })).dcr.maxRegistrationsPerWindow,
+    ).toBe(10);
+    expect(problem({ dcr: { maxRegistrationsPerWindow: 30, maxRegistrationsGlobal: 100 } })).toContain(
+      'dcr.maxRegistrationsPerWindow',
+    );
   });
 });

@@ -1,17 +1,24 @@
 import type { Context } from '../../context.js';
+import { rateLimitKey } from '../../http/client-ip.js';
 import type { ClientRecord } from '../../store/types.js';
 import { freshnessLifetime } from './cache.js';
 import { type CimdMetadata, securityRelevant, validateDocument } from './document.js';
 import { AddressRefused, BodyTooLarge, createSafeFetch, type DocumentFetch, readCapped } from './fetcher.js';
 import { fetchLogo, type StoredLogo } from './logo.js';
+import { FetchBusy, FetchSlots } from './slots.js';
 import { checkClientIdUrl } from './url.js';
 
 /**
  * Lane 2: the client_id is an https URL and the client's metadata is the JSON document there
  * (draft-ietf-oauth-client-id-metadata-document). Resolution order: URL rules (no fetch on failure) →
- * trusted-hosts policy → the cached record, if fresh → rate limits → one coalesced, bounded, SSRF-safe
- * fetch (conditional when a validator is cached) → document validation → policy hook → change
- * detection → cache in the database (shared by every instance). Failures are audited and never cached.
+ * trusted-hosts policy → the cached record, if fresh → the client IP's share of fetches in flight →
+ * rate limits (a first fetch: per client IP and per host; a refresh of a known client: per host, from a
+ * budget of its own, so junk URLs under a host cannot starve its real clients) → one coalesced,
+ * bounded, SSRF-safe fetch (conditional when a validator is cached) → document validation → policy
+ * hook → change detection → cache in the database (shared by every instance). Failures are audited
+ * and never cached, except that a refresh that is throttled or fails transiently serves the document
+ * validated before for up to `cimd.staleIfError` past its expiry (RFC 5861 §4), backing off for the
+ * minimum TTL before asking the host again.
  */
 
 /** What the database keeps about a document, in `ClientRecord.metadata.cimd`. */
@@ -32,8 +39,9 @@ export type CimdResolution = { ok: true; client: ClientRecord } | { ok: false; r
 export class CimdService {
   private readonly fetchDocument: DocumentFetch;
   private readonly inflight = new Map<string, Promise<CimdResolution>>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly slots: FetchSlots;
+  /** Per instance: after a failed refresh, when to try again (until then the stale copy is served). */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(private readonly ctx: Context) {
     const c = ctx.config.cimd;
@@ -44,6 +52,11 @@ export class CimdService {
         connectTimeoutMs: Math.min(2000, c.timeoutMs),
         timeoutMs: c.timeoutMs,
       });
+    this.slots = new FetchSlots(() => ({
+      global: ctx.config.cimd.maxConcurrentFetches,
+      perIp: ctx.config.cimd.maxConcurrentFetchesPerIp,
+      waitMs: ctx.config.cimd.timeoutMs,
+    }));
   }
 
   async resolve(clientId: string, ip: string | null): Promise<CimdResolution> {
@@ -58,7 +71,11 @@ export class CimdService {
     if (cached && cached.source !== 'cimd')
       return { ok: false, reason: 'this client ID is registered in another way' };
     const state = cached ? cimdState(cached) : undefined;
-    if (cached && state && state.expiresAt > this.ctx.now()) return { ok: true, client: cached };
+    const at = this.ctx.now();
+    if (cached && state && state.expiresAt > at) return { ok: true, client: cached };
+    // A refresh failed a moment ago: serve the stale copy without asking the host again yet.
+    if (cached && state && (this.retryAt.get(clientId) ?? 0) > at && this.withinStaleBound(state, at))
+      return { ok: true, client: cached };
     // Concurrent requests for one URL share one fetch (and one rate-limit hit).
     let pending = this.inflight.get(clientId);
     if (!pending) {
@@ -68,71 +85,131 @@ export class CimdService {
     return pending;
   }
 
+  /** RFC 5861 §4 (stale-if-error), as a bound past the document's expiry. */
+  private withinStaleBound(state: CimdCacheState, at: number): boolean {
+    return at - state.expiresAt <= this.ctx.config.cimd.staleIfErrorMs;
+  }
+
   private async refresh(
     clientId: string,
     host: string,
     cached: ClientRecord | undefined,
     ip: string | null,
   ): Promise<CimdResolution> {
+    const ipSlot = this.slots.takeIpSlot(rateLimitKey(ip));
+    try {
+      return await this.refreshHolding(clientId, host, cached, ip, ipSlot !== undefined);
+    } finally {
+      ipSlot?.();
+    }
+  }
+
+  private async refreshHolding(
+    clientId: string,
+    host: string,
+    cached: ClientRecord | undefined,
+    ip: string | null,
+    hasIpSlot: boolean,
+  ): Promise<CimdResolution> {
     const config = this.ctx.config.cimd;
     const at = this.ctx.now();
-    const fail = async (reason: string, detail: Record<string, unknown> = {}) => {
+    const known = cached ? cimdState(cached) : undefined;
+    /**
+     * A transient failure (throttled, busy, unreachable, 5xx, 429) of a refresh serves the document
+     * validated before, within the stale bound; anything else (404, a redirect, an invalid document,
+     * a private address) fails, as does a first fetch.
+     */
+    const fail = async (reason: string, detail: Record<string, unknown> = {}, transient = false) => {
+      if (transient && cached && known && this.withinStaleBound(known, at)) {
+        this.rememberFailure(clientId, at);
+        const staleFor = Math.round((at - known.expiresAt) / 1000);
+        this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');
+        await this.ctx.audit({
+          type: 'cimd.fetch_failed',
+          clientId,
+          ip,
+          detail: { reason, host, stale: true, stale_for: staleFor, ...detail },
+        });
+        return { ok: true as const, client: cached };
+      }
       await this.ctx.audit({ type: 'cimd.fetch_failed', clientId, ip, detail: { reason, host, ...detail } });
       return { ok: false as const, reason };
     };
-    const perIp = await this.ctx.store.hitRateLimit(
-      `cimd:ip:${ip ?? 'unknown'}`,
-      config.fetchesPerIpPerMinute,
-      60_000,
-      at,
-    );
-    if (!perIp.allowed)
-      return fail('too many new applications were looked up from your network; try again in a minute');
-    const perHost = await this.ctx.store.hitRateLimit(
-      `cimd:host:${host}`,
-      config.fetchesPerHostPerMinute,
-      60_000,
-      at,
-    );
-    if (!perHost.allowed) return fail(`${host} was asked for documents too often; try again in a minute`);
+    if (!hasIpSlot)
+      return fail(
+        'too many documents are being fetched for your network right now; try again shortly',
+        {},
+        true,
+      );
+    if (known) {
+      // Refreshes of known clients have a budget of their own, which unknown URLs cannot spend.
+      const perHost = await this.ctx.store.hitRateLimit(
+        `cimd:refresh:host:${host}`,
+        config.refreshesPerHostPerMinute,
+        60_000,
+        at,
+      );
+      if (!perHost.allowed)
+        return fail(`${host} was asked for documents too often; try again in a minute`, {}, true);
+    } else {
+      const perIp = await this.ctx.store.hitRateLimit(
+        `cimd:ip:${rateLimitKey(ip)}`,
+        config.fetchesPerIpPerMinute,
+        60_000,
+        at,
+      );
+      if (!perIp.allowed)
+        return fail('too many new applications were looked up from your network; try again in a minute', {});
+      const perHost = await this.ctx.store.hitRateLimit(
+        `cimd:host:${host}`,
+        config.fetchesPerHostPerMinute,
+        60_000,
+        at,
+      );
+      if (!perHost.allowed) return fail(`${host} was asked for documents too often; try again in a minute`);
+    }
 
-    const state = cached ? cimdState(cached) : undefined;
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': 'Gatehouse (client ID metadata)',
     };
-    if (state?.etag) headers['if-none-match'] = state.etag;
-    if (state?.lastModified) headers['if-modified-since'] = state.lastModified;
+    if (known?.etag) headers['if-none-match'] = known.etag;
+    if (known?.lastModified) headers['if-modified-since'] = known.lastModified;
 
     let response: Response;
     let text = '';
-    const release = await this.acquire();
     try {
-      const signal = AbortSignal.timeout(config.timeoutMs);
-      response = await this.fetchDocument(clientId, { headers, signal });
-      if (response.status === 200) text = await readCapped(response, config.maxDocumentBytes);
-      else await response.body?.cancel().catch(() => {});
+      const release = await this.slots.acquire();
+      try {
+        const signal = AbortSignal.timeout(config.timeoutMs);
+        response = await this.fetchDocument(clientId, { headers, signal });
+        if (response.status === 200) text = await readCapped(response, config.maxDocumentBytes);
+        else await response.body?.cancel().catch(() => {});
+      } finally {
+        release();
+      }
     } catch (error) {
-      return fail(describeFetchError(error, host), { error: (error as Error).name });
-    } finally {
-      release();
+      return fail(describeFetchError(error, host), { error: (error as Error).name }, isTransient(error));
     }
 
     const policy = { minTtlMs: config.minTtlMs, maxTtlMs: config.maxTtlMs, defaultTtlMs: 5 * 60_000 };
-    if (response.status === 304 && cached && state) {
+    if (response.status === 304 && cached && known) {
       const next: CimdCacheState = {
-        ...state,
+        ...known,
         expiresAt: at + freshnessLifetime(response.headers, at, policy),
       };
       const client = { ...cached, metadata: { ...cached.metadata, cimd: next } };
       await this.ctx.store.updateClient(clientId, { metadata: client.metadata });
+      this.retryAt.delete(clientId);
       return { ok: true, client };
     }
     // CIMD-01 §4: only a 200 with a JSON document counts; redirects are never followed (§6.5).
     if (response.status >= 300 && response.status < 400)
       return fail(`${host} answered with a redirect, which is not followed`);
-    if (response.status !== 200)
-      return fail(`${host} answered HTTP ${response.status} instead of the document`);
+    if (response.status !== 200) {
+      const transient = response.status >= 500 || response.status === 429;
+      return fail(`${host} answered HTTP ${response.status} instead of the document`, {}, transient);
+    }
     const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
       return fail(`${host} did not serve JSON (Content-Type: ${type || 'none'})`);
@@ -149,7 +226,14 @@ export class CimdService {
       const decision = await config.policy({ clientId, host, metadata: { ...validated.metadata }, ip });
       if (!decision.allow) return fail(decision.reason, { policy: true });
     }
+    this.retryAt.delete(clientId);
     return this.store(clientId, validated.metadata, response.headers, cached, at, policy);
+  }
+
+  /** Bounded: a flood of failing clients forgets the oldest back-off first. */
+  private rememberFailure(clientId: string, at: number): void {
+    if (this.retryAt.size >= 10_000) this.retryAt.delete(this.retryAt.keys().next().value!);
+    this.retryAt.set(clientId, at + this.ctx.config.cimd.minTtlMs);
   }
 
   private async store(
@@ -214,36 +298,6 @@ export class CimdService {
         : client,
     };
   }
-
-  /** A global cap on fetches in flight; a request that cannot get a slot within the timeout fails. */
-  private async acquire(): Promise<() => void> {
-    const limit = this.ctx.config.cimd.maxConcurrentFetches;
-    if (this.active >= limit) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const index = this.waiting.indexOf(go);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(new Error('busy'));
-        }, this.ctx.config.cimd.timeoutMs);
-        const go = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        this.waiting.push(go);
-      }).catch(() => {
-        throw new FetchBusy();
-      });
-    }
-    this.active++;
-    return () => {
-      this.active--;
-      this.waiting.shift()?.();
-    };
-  }
-}
-
-class FetchBusy extends Error {
-  override name = 'FetchBusy';
 }
 
 export function cimdState(client: ClientRecord): CimdCacheState | undefined {
@@ -281,9 +335,17 @@ export function clientRecordFromDocument(
   };
 }
 
+/** Errors that say nothing about the document: worth serving the copy validated before. */
+function isTransient(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  if (error instanceof BodyTooLarge || error instanceof AddressRefused || cause instanceof AddressRefused)
+    return false;
+  return (cause as { code?: string })?.code !== 'EADDRREFUSED';
+}
+
 function describeFetchError(error: unknown, host: string): string {
   if (error instanceof BodyTooLarge) return `the document at ${host} is larger than ${error.limit} bytes`;
-  if (error instanceof FetchBusy) return 'too many documents are being fetched right now; try again shortly';
+  if (error instanceof FetchBusy) return error.message;
   const cause = (error as { cause?: unknown }).cause;
   if (
     error instanceof AddressRefused ||

@@ -95,17 +95,19 @@ describe('CIMD: URL client IDs whose metadata is fetched (draft-ietf-oauth-clien
     expect(host.count(CLIENT)).toBe(2);
     expect(host.requests[1]!.headers['if-none-match']).toBe('"v1"');
 
-    host.documents.set(CLIENT, { status: 500, body: 'oops' });
+    // A document that is gone (404, not a transient 5xx, which would serve the copy validated before:
+    // test/attack/throttles.test.ts) ends the client, and the failure is not cached.
+    host.documents.set(CLIENT, { status: 404, body: 'gone' });
     now += 61_000;
     const failed = await start();
     expect(failed.status).toBe(400);
     expect(failed.headers.get('location')).toBeNull();
-    expect(await failed.text()).toContain('answered HTTP 500');
+    expect(await failed.text()).toContain('answered HTTP 404');
     const again = await start();
     expect(again.status).toBe(400);
     expect(host.count(CLIENT)).toBe(4);
     const audit = await srv.gh.store.listAuditEvents({ type: 'cimd.fetch_failed', clientId: CLIENT });
-    expect(audit[0]!.detail.reason).toMatch(/HTTP 500/);
+    expect(audit[0]!.detail.reason).toMatch(/HTTP 404/);
   });
 
   it.each([
