@@ -48,8 +48,10 @@ export const FIELD_LIMITS = {
   code_challenge: { max: 128 }, // RFC 7636 §4.2: an S256 challenge is 43; plain would be a verifier
   code_challenge_method: { max: SHORT_WORD },
   code_verifier: { min: 43, max: 128 }, // RFC 7636 §4.1
-  code: { max: SHORT_WORD }, // opaque id.secret, ~70
-  refresh_token: { max: SHORT_WORD },
+  // Opaque id.secret (~70), but as long as any token this server issues: a token of the wrong kind
+  // (an access token sent as a refresh token) stays invalid_grant (RFC 6749 §5.2), not a length error.
+  code: { max: JWT },
+  refresh_token: { max: JWT },
   token: { max: JWT }, // RFC 7009 / RFC 7662: an access token (JWT) or refresh token; reset tokens
   token_type_hint: { max: SHORT_WORD },
   assertion: { max: JWT },
@@ -115,6 +117,8 @@ export function checkFieldLength(name: string, value: string, label = name): str
     return `a parameter name is longer than ${MAX_FIELD_NAME_LENGTH} characters`;
   const { max, min } = limitOf(name);
   if (value.length > max) return `"${label}" is longer than ${max} characters`;
+  // No request field has a use for U+0000, and PostgreSQL text cannot store it (a 500 otherwise).
+  if (value.includes('\u0000')) return `"${label}" contains a NUL character`;
   // An empty value is an omitted parameter (OAuth 2.1 §3.1), not a short one.
   if (min !== undefined && value.length > 0 && value.length < min)
     return `"${label}" is shorter than ${min} characters`;
