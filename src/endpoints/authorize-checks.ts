@@ -191,8 +191,8 @@ const CHECKS: Check[] = [
 
 export interface ValidationFailure {
   error: OAuthError;
-  /** Set once the redirect URI was verified: where a redirectable error may go. */
-  redirect?: Pick<AuthorizationRequest, 'redirect_uri' | 'state'>;
+  /** Set once the redirect URI was verified: where a redirectable error may go, and for which client. */
+  redirect?: Pick<AuthorizationRequest, 'client_id' | 'redirect_uri' | 'state'>;
 }
 
 export async function validateAuthorizationRequest(
@@ -212,7 +212,11 @@ export async function validateAuthorizationRequest(
         return {
           ok: false,
           error,
-          redirect: { redirect_uri: draft.out.redirect_uri, state: draft.out.state },
+          redirect: {
+            client_id: draft.out.client_id!,
+            redirect_uri: draft.out.redirect_uri,
+            state: draft.out.state,
+          },
         };
       }
       return { ok: false, error };

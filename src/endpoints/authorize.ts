@@ -17,6 +17,7 @@ import {
   sealInteraction,
 } from './authorization-request.js';
 import { validateAuthorizationRequest } from './authorize-checks.js';
+import { answerAuthorizationError } from './authorize-errors.js';
 import { type ActiveSession, readSession, sessionCsrf } from './browser-session.js';
 import { errorPage } from './pages-common.js';
 
@@ -66,11 +67,13 @@ export async function handleResume(ctx: Context, req: RequestInfo): Promise<Resp
       req.url.searchParams.get('interaction') ?? undefined,
     );
     if (pendingError) {
-      // The redirect URI was verified before the error was sealed; the user has now signed in.
+      // The user must be signed in before the error goes back (OAuth 2.1 §7.12.2), and the client and
+      // its redirect URI are checked again: either may have changed while the user was signing in.
       if (!(await readSession(ctx, req)))
         return redirectToLogin(ctx, request, {
           pendingError: new OAuthError(pendingError.error as never, pendingError.description),
         });
+      await reverify(ctx, request, req.ip);
       return redirect(
         buildRedirect(request.redirect_uri, {
           error: pendingError.error,
@@ -125,25 +128,18 @@ async function proceed(
   const needsLogin =
     !active || (options.loginAfter !== undefined && active.session.authTime < options.loginAfter);
   if (needsLogin) {
-    // OIDC Core §3.1.2.6: prompt=none must not show any page.
+    // OIDC Core §3.1.2.6: prompt=none must not show any page; the error is redirected (for a DCR or
+    // CIMD client not before sign-in: authorize-errors.ts).
     if (request.prompt.includes('none')) {
-      return redirect(
-        errorRedirectLocation(ctx, request, new OAuthError('login_required', 'the user is not signed in')),
-        options.method,
-      );
+      const error = new OAuthError('login_required', 'the user is not signed in');
+      return answerAuthorizationError(ctx, request, client, error, undefined, options.method);
     }
     return redirectToLogin(ctx, request, { loginAfter: options.loginAfter });
   }
   if (await needsConsent(ctx, request, client, active)) {
     if (request.prompt.includes('none')) {
-      return redirect(
-        errorRedirectLocation(
-          ctx,
-          request,
-          new OAuthError('consent_required', 'the user has not approved this client'),
-        ),
-        options.method,
-      );
+      const error = new OAuthError('consent_required', 'the user has not approved this client');
+      return answerAuthorizationError(ctx, request, client, error, active, options.method);
     }
     return consentPage(ctx, request, client, active);
   }
@@ -162,13 +158,13 @@ async function proceed(
 
 function redirectToLogin(
   ctx: Context,
-  request: AuthorizationRequest | Pick<AuthorizationRequest, 'redirect_uri' | 'state'>,
+  request: AuthorizationRequest | Pick<AuthorizationRequest, 'client_id' | 'redirect_uri' | 'state'>,
   options: InteractionOptions,
 ): Response {
   const full: AuthorizationRequest =
-    'client_id' in request
+    'scope' in request
       ? request
-      : { ...request, client_id: '', redirect_uri_explicit: true, scope: [], resource: '', prompt: [] };
+      : { ...request, redirect_uri_explicit: true, scope: [], resource: '', prompt: [] };
   const sealed = sealInteraction(ctx, full, options);
   return redirect(`${ctx.config.issuerPath}/login?interaction=${encodeURIComponent(sealed)}`);
 }

@@ -47,7 +47,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
     await ctx.audit({ type: 'logout', userId: active.user.id }, req);
   }
   headers['set-cookie'] = clearSessionCookie(ctx);
-  const target = await postLogoutTarget(ctx, params);
+  const target = await postLogoutTarget(ctx, params, active !== undefined);
   if (target)
     return redirect(buildRedirect(target, { state: params.get('state') }), isPost ? 303 : 302, headers);
   return html(
@@ -56,7 +56,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
   );
 }
 
-async function postLogoutTarget(ctx: Context, params: Params): Promise<string | undefined> {
+async function postLogoutTarget(ctx: Context, params: Params, signedIn = true): Promise<string | undefined> {
   const uri = params.get('post_logout_redirect_uri');
   if (!uri) return undefined;
   let clientId = params.get('client_id');
@@ -70,5 +70,8 @@ async function postLogoutTarget(ctx: Context, params: Params): Promise<string | 
   }
   if (!clientId) return undefined;
   const client = await ctx.store.getClient(clientId);
-  return client?.post_logout_redirect_uris.includes(uri) ? uri : undefined;
+  // RFC 9700 §4.11.2: without a session to end, a redirect is one anybody can trigger; only an
+  // administrator-registered (preregistered) client's URI is followed then, never a self-registered one.
+  if (!client || (!signedIn && client.source !== 'preregistered')) return undefined;
+  return client.post_logout_redirect_uris.includes(uri) ? uri : undefined;
 }

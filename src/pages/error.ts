@@ -6,6 +6,8 @@ export interface ErrorModel {
   message: string;
   /** The OAuth error code, shown small for support requests. */
   code?: string;
+  /** A way on from here on Gatehouse's own origin (e.g. signing in), shown as a link. */
+  next?: { href: string; label: string };
 }
 
 /** An error shown to the user instead of redirecting (never to an unverified redirect URI). */
@@ -15,6 +17,7 @@ export function renderError(m: ErrorModel): string {
     html`<h1 id="page-title">${m.title}</h1>
 <p role="alert">${m.message}</p>
 ${m.code ? html`<p class="muted">Error code: <code>${m.code}</code></p>` : ''}
+${m.next ? html`<p><a href="${m.next.href}">${m.next.label}</a></p>` : ''}
 <p class="muted">You can close this window and return to the application.</p>`,
   );
 }
