@@ -6,6 +6,7 @@ import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
 import { FailureLimiter } from './http/failure-limit.js';
+import { boundedUserAgent } from './http/limits.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
@@ -122,7 +123,7 @@ export async function createGatehouse(
             request.headers.get('x-forwarded-for'),
             config.trustedProxies,
           ),
-          userAgent: request.headers.get('user-agent'),
+          userAgent: boundedUserAgent(request.headers),
         };
         const started = performance.now();
         await resources.refreshIfStale();

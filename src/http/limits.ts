@@ -21,6 +21,8 @@ export const DEFAULT_FIELD_LIMIT = 4096;
 export const MAX_FIELD_NAME_LENGTH = 128;
 /** `Authorization`: Basic credentials or a bearer JWT (an admin access token is well under 2 KB). */
 export const MAX_AUTHORIZATION_HEADER = 8192;
+/** `User-Agent` is kept (audit, DCR registrations) only up to this length; it is never refused. */
+export const MAX_USER_AGENT = 512;
 /** `Cookie`: the host application may set cookies on the same origin; Node's own header cap is 16 KB. */
 export const MAX_COOKIE_HEADER = 16_384;
 
@@ -185,4 +187,9 @@ export function assertHeaderLengths(headers: Headers): void {
         status: 431,
       },
     );
+}
+
+/** The User-Agent as Gatehouse records it: cut to MAX_USER_AGENT, so a stored copy is bounded. */
+export function boundedUserAgent(headers: Headers): string | null {
+  return headers.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null;
 }

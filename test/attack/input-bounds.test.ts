@@ -253,3 +253,20 @@ describe('one character over a field limit', () => {
     });
   }
 });
+
+describe('request headers that are stored', () => {
+  it('a registration keeps at most 512 characters of a 12 KB User-Agent', async () => {
+    const response = await fetch(`${srv.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': `agent/${'u'.repeat(12_000)}` },
+      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/ua-callback'], client_name: 'UA' }),
+    });
+    expect(response.status).toBe(201);
+    const { client_id } = (await response.json()) as { client_id: string };
+    const detail = await fetch(`${srv.issuer}/admin/api/clients/${encodeURIComponent(client_id)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { client } = (await detail.json()) as { client: { metadata: { userAgent: string } } };
+    expect(client.metadata.userAgent).toBe(`agent/${'u'.repeat(512 - 'agent/'.length)}`);
+  });
+});

@@ -6,6 +6,7 @@ import {
   assertFieldLengths,
   assertHeaderLengths,
   assertJsonFieldLengths,
+  boundedUserAgent,
   checkFieldLength,
   DEFAULT_FIELD_LIMIT,
   FIELD_LIMITS,
@@ -156,5 +157,11 @@ describe('the boundaries that apply it', () => {
     );
     const cookie = refusal(() => assertHeaderLengths(new Headers({ cookie: `a=${'b'.repeat(16_384)}` })));
     expect(cookie.status).toBe(431);
+  });
+
+  it('keeps at most 512 characters of a User-Agent and never refuses one', () => {
+    expect(boundedUserAgent(new Headers({ 'user-agent': 'u'.repeat(5000) }))).toBe('u'.repeat(512));
+    expect(boundedUserAgent(new Headers({ 'user-agent': 'curl/8' }))).toBe('curl/8');
+    expect(boundedUserAgent(new Headers())).toBeNull();
   });
 });
