@@ -14,7 +14,7 @@ export interface Context {
   keys: KeyRing;
   log: Logger;
   /** Keys derived from the configured secret, one per purpose. */
-  secrets: { state: Buffer; csrf: Buffer; keyEncryption: Buffer };
+  secrets: { state: Buffer; csrf: Buffer; keyEncryption: Buffer; refreshSuccessor: Buffer };
   cookies: CookieNames;
   now(): number;
   audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;

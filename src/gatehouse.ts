@@ -61,6 +61,7 @@ export async function createGatehouse(
       state: deriveKey(config.secret, 'interaction-state'),
       csrf: deriveKey(config.secret, 'csrf'),
       keyEncryption: deriveKey(config.secret, 'signing-key-encryption'),
+      refreshSuccessor: deriveKey(config.secret, 'refresh-token-successor'),
     };
     const keys = new KeyRing(store, secrets.keyEncryption, config.signingAlgorithm, config.clock);
     await keys.init();

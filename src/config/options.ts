@@ -136,8 +136,16 @@ export interface TokenOptions {
   accessTokenTtl?: number;
   /** Refresh tokens expire after this much inactivity (seconds). @default 1209600 (14 days) */
   refreshTokenIdleTtl?: number;
-  /** A rotated refresh token may be presented again for this long (concurrent refreshes). @default 10 */
+  /**
+   * A rotated refresh token may be presented again for this long (a retry whose response was lost,
+   * concurrent refreshes): it gets the very same successor while that successor is unused. @default 10
+   */
   refreshTokenGracePeriod?: number;
+  /**
+   * A grant's refresh tokens stop working this long after the grant was created (seconds), however often
+   * they are rotated; then the user signs in again. @default 2592000 (30 days)
+   */
+  refreshTokenAbsoluteTtl?: number;
   /** Authorization-code lifetime (seconds). @default 60 */
   authorizationCodeTtl?: number;
 }

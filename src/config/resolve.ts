@@ -88,6 +88,7 @@ export interface ResolvedConfig {
     accessTokenTtl: number;
     refreshTokenIdleTtl: number;
     refreshTokenGracePeriod: number;
+    refreshTokenAbsoluteTtl: number;
     authorizationCodeTtl: number;
   };
   sessions: { ttl: number };
@@ -291,6 +292,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,
       refreshTokenIdleTtl: o.tokens?.refreshTokenIdleTtl ?? 14 * 86400,
       refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 10,
+      refreshTokenAbsoluteTtl: o.tokens?.refreshTokenAbsoluteTtl ?? 30 * 86400,
       authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
     },
     sessions: { ttl: o.sessions?.ttl ?? 7 * 86400 },

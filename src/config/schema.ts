@@ -220,6 +220,7 @@ export const optionsSchema = z.strictObject({
       accessTokenTtl: z.number().int().min(30).max(86400).optional(),
       refreshTokenIdleTtl: z.number().int().min(60).optional(),
       refreshTokenGracePeriod: z.number().int().min(0).max(120).optional(),
+      refreshTokenAbsoluteTtl: z.number().int().min(60).optional(),
       authorizationCodeTtl: z.number().int().min(10).max(600).optional(),
     })
     .optional(),

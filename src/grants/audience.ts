@@ -96,9 +96,7 @@ export function resolveScopes(
   options: { redirectable: boolean; identityScopes: boolean },
 ): string[] {
   const identity: readonly string[] = options.identityScopes ? IDENTITY_SCOPES : [];
-  const allowedForClient = client.scope === null ? null : new Set(splitScope(client.scope));
-  const permitted = (s: string) =>
-    identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
+  const permitted = scopePermission(client, identity);
   const asked = splitScope(requested);
   if (asked.length === 0) {
     const defaults = resource.defaultScopes.filter(permitted);
@@ -117,6 +115,27 @@ export function resolveScopes(
     });
   }
   return granted;
+}
+
+/** Whether the client may hold a scope: an identity scope, or one its `scope` does not exclude. */
+function scopePermission(client: ClientRecord, identity: readonly string[]): (scope: string) => boolean {
+  const allowedForClient = client.scope === null ? null : new Set(splitScope(client.scope));
+  return (s) => identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
+}
+
+/**
+ * Which of a grant's `scopes` the client may still hold for `resource`, by the same rule as
+ * `resolveScopes`: the identity scopes, and the resource's scopes that the client's `scope` does not
+ * exclude. A refresh narrows its grant to these (OAuth 2.1 §4.3.1: never more than was granted).
+ */
+export function allowedScopes(
+  resource: ResolvedResource,
+  client: ClientRecord,
+  scopes: readonly string[],
+): string[] {
+  const identity: readonly string[] = IDENTITY_SCOPES;
+  const permitted = scopePermission(client, identity);
+  return scopes.filter((s) => (identity.includes(s) || resource.scopes.includes(s)) && permitted(s));
 }
 
 export function findResource(ctx: Context, resource: string): ResolvedResource | undefined {

@@ -26,15 +26,18 @@ export interface AccessTokenClaims {
 export async function inspectToken(ctx: Context, token: string): Promise<InspectedToken | undefined> {
   const refresh = parseOpaque('ghr', token);
   if (refresh) {
-    const record = await ctx.store.getRefreshToken(refresh.id);
-    if (!record || !matchesSecret(refresh, record.secretHash)) return undefined;
-    const grant = await ctx.store.getGrant(record.grantId);
+    // The token, its grant and its user in one read; active means the refresh grant would accept it.
+    const found = await ctx.store.getRefreshTokenWithGrant(refresh.id);
+    if (!found || !matchesSecret(refresh, found.token.secretHash)) return undefined;
+    const { token: record, grant } = found;
+    const now = ctx.now();
     const active =
       record.revokedAt === null &&
       record.rotatedAt === null &&
-      record.expiresAt > ctx.now() &&
-      grant !== undefined &&
-      grant.revokedAt === null;
+      record.expiresAt > now &&
+      grant.revokedAt === null &&
+      found.userActive &&
+      now < grant.createdAt + ctx.config.tokens.refreshTokenAbsoluteTtl * 1000;
     return { kind: 'refresh_token', active, record, grant };
   }
   const decoded = verifyJwt(token, (kid) => ctx.keys.findKey(kid));

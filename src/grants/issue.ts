@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import type { RefreshTokenRecord } from '../store/types.js';
 import { randomToken } from '../tokens/crypto.js';
 import { signJwt } from '../tokens/jwt.js';
-import { mintOpaque } from '../tokens/opaque.js';
+import { deriveOpaque, mintOpaque, type OpaqueCredential, type ParsedOpaque } from '../tokens/opaque.js';
 
 /**
  * Token issuance shared by every grant. Access tokens are RFC 9068 JWTs: `typ: at+jwt`, and the claims
@@ -63,17 +63,29 @@ export function issueIdToken(
   return signJwt(ctx.keys.signingKey(), 'JWT', claims);
 }
 
-/** When a refresh token issued at `at` expires unless rotated first (the idle lifetime). */
-export function refreshTokenExpiry(ctx: Context, at: number): number {
-  return at + ctx.config.tokens.refreshTokenIdleTtl * 1000;
+/**
+ * When a refresh token issued at `at` expires unless rotated first: after the idle lifetime, and never
+ * later than the grant's absolute lifetime, counted from the grant's creation so that rotation cannot
+ * extend it (`tokens.refreshTokenAbsoluteTtl`; RFC 9700 §4.14.2 lets the server bound a refresh token's life).
+ */
+export function refreshTokenExpiry(ctx: Context, at: number, grantCreatedAt = at): number {
+  const { refreshTokenIdleTtl, refreshTokenAbsoluteTtl } = ctx.config.tokens;
+  return Math.min(at + refreshTokenIdleTtl * 1000, grantCreatedAt + refreshTokenAbsoluteTtl * 1000);
 }
 
-/** A new refresh token for a grant; the value goes to the client, the record (hash only) to the store. */
-export function mintRefreshToken(
+interface RefreshTokenInput {
+  grantId: string;
+  clientId: string;
+  scope: string;
+  resource: string;
+}
+
+function refreshRecord(
   ctx: Context,
-  input: { grantId: string; clientId: string; scope: string; resource: string },
+  credential: OpaqueCredential,
+  input: RefreshTokenInput,
+  grantCreatedAt?: number,
 ): { value: string; record: RefreshTokenRecord } {
-  const credential = mintOpaque('ghr');
   const at = ctx.now();
   return {
     value: credential.value,
@@ -85,11 +97,33 @@ export function mintRefreshToken(
       scope: input.scope,
       resource: input.resource,
       createdAt: at,
-      expiresAt: refreshTokenExpiry(ctx, at),
+      expiresAt: refreshTokenExpiry(ctx, at, grantCreatedAt),
       rotatedAt: null,
       revokedAt: null,
     },
   };
+}
+
+/** A new refresh token for a grant; the value goes to the client, the record (hash only) to the store. */
+export function mintRefreshToken(
+  ctx: Context,
+  input: RefreshTokenInput,
+): { value: string; record: RefreshTokenRecord } {
+  return refreshRecord(ctx, mintOpaque('ghr'), input);
+}
+
+/**
+ * The successor of a presented refresh token. It is the same token however often the parent is
+ * presented (deriveOpaque), so a rotation can never branch: the parent has exactly one possible
+ * successor, and the store's primary key holds at most one of it.
+ */
+export function successorRefreshToken(
+  ctx: Context,
+  parent: ParsedOpaque,
+  input: RefreshTokenInput & { grantCreatedAt: number },
+): { value: string; record: RefreshTokenRecord } {
+  const credential = deriveOpaque('ghr', ctx.secrets.refreshSuccessor, parent);
+  return refreshRecord(ctx, credential, input, input.grantCreatedAt);
 }
 
 export interface TokenResponse {

@@ -31,6 +31,7 @@ import type {
   RateLimitResult,
   RedeemCodeResult,
   RefreshTokenRecord,
+  RefreshTokenWithGrant,
   ResourceRecord,
   RotateRefreshResult,
   SigningKeyRecord,
@@ -243,6 +244,9 @@ export class KyselyStore implements Store {
   }
   getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
     return tokens.getRefreshToken(this.#ctx, id);
+  }
+  getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
+    return this.#ctx.hot.getRefreshTokenWithGrant(id);
   }
   rotateRefreshToken(
     id: string,

@@ -107,11 +107,14 @@ export interface RefreshTokenRecord {
   secretHash: string;
   grantId: string;
   clientId: string;
-  /** The full scope of the grant; a refresh may narrow the access token, never this. */
+  /**
+   * The grant's scope as this token carries it: a refresh may narrow the access token, never this; a
+   * refresh after a scope was withdrawn from the client or resource drops it here (refresh-token.ts).
+   */
   scope: string;
   resource: string;
   createdAt: number;
-  /** Idle expiry: the token is unusable after this time. */
+  /** Idle expiry, capped by the grant's absolute lifetime: the token is unusable after this time. */
   expiresAt: number;
   /** Set when the token was exchanged for a successor. */
   rotatedAt: number | null;
@@ -231,12 +234,26 @@ export interface RedemptionAudit {
 export type RotateRefreshResult =
   /** This caller rotated the token: the successor was stored. `grant` is the token's (active) grant. */
   | { status: 'rotated'; grant: GrantRecord }
-  /** The token had been rotated already, within the grace window: the successor was stored as a sibling. */
-  | { status: 'rotated_in_grace'; grant: GrantRecord }
-  /** The token had been rotated before the grace window: reuse. The grant has been revoked. */
+  /**
+   * The token had been rotated within the grace window to this very successor, which is still unused:
+   * a retry. Nothing was written; the caller hands out the same successor again.
+   */
+  | { status: 'retried'; grant: GrantRecord }
+  /**
+   * The token had been rotated before the grace window, or its successor has been used or is not the one
+   * presented: reuse. The grant has been revoked.
+   */
   | { status: 'reused' }
   /** Missing, revoked, expired, or its grant is revoked. */
   | { status: 'invalid' };
+
+/** A refresh token with its grant and whether the grant's user may still sign in (one read). */
+export interface RefreshTokenWithGrant {
+  token: RefreshTokenRecord;
+  grant: GrantRecord;
+  /** False when the user is disabled or gone. */
+  userActive: boolean;
+}
 
 export interface ClientListQuery {
   source?: ClientSource;

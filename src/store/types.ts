@@ -28,6 +28,7 @@ import type {
   RedeemCodeResult,
   RedemptionAudit,
   RefreshTokenRecord,
+  RefreshTokenWithGrant,
   ResourceRecord,
   RotateRefreshResult,
   SigningKeyRecord,
@@ -159,11 +160,21 @@ export interface Store {
 
   getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined>;
   /**
-   * Exchanges refresh token `id` for `successor` (same grant). Compare-and-swap on `rotatedAt`:
-   * - not yet rotated: exactly one concurrent caller gets `rotated`, and its successor is stored;
-   * - rotated less than `graceMs` ago (never, when graceMs is 0): `rotated_in_grace`, the successor is
-   *   stored as a sibling in the same grant (concurrent refreshes by one client all succeed);
-   * - rotated earlier: `reused`, and the whole grant is revoked (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2) —
+   * The refresh token with its grant and its user's state, read together (one round trip; the refresh
+   * grant's re-checks need all three). A plain read: no lock, no write.
+   */
+  getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined>;
+  /**
+   * Exchanges refresh token `id` for `successor` (same grant). `successor` must be a function of the
+   * presented token (the same id and secret hash every time it is presented), so a token has exactly one
+   * possible successor and its primary key stores it at most once: a family never branches.
+   * - not yet rotated: compare-and-swap on `rotatedAt`; exactly one concurrent caller gets `rotated`, and
+   *   its successor is stored;
+   * - rotated less than `graceMs` ago (never, when graceMs is 0) to this same successor, which is still
+   *   unrotated, unrevoked and unexpired: `retried`, nothing is written (a retry after a lost response, or
+   *   concurrent refreshes, all get the same successor);
+   * - rotated, and the grace window is over, or the successor has been used (rotated) or is not the one
+   *   stored: `reused`, and the whole grant is revoked at once (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2) —
    *   even if the grant was revoked already, so every replay is reported as a replay;
    * - missing, revoked without rotation, expired (`expiresAt <= at`) or grant revoked: `invalid`.
    * A successor of another grant or client is refused (throws): a family never splits into two grants.

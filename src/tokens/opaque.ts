@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { hashSecret, randomToken, safeEqual } from './crypto.js';
 
 /**
@@ -18,6 +19,22 @@ export interface OpaqueCredential {
 export function mintOpaque(kind: OpaqueKind): OpaqueCredential {
   const id = randomToken(16);
   const secret = randomToken(32);
+  return { value: `${kind}_${id}.${secret}`, id, secretHash: hashSecret(secret) };
+}
+
+/**
+ * The one successor a presented credential can have: `id` and `secret` are HMAC-SHA256 of the parent's
+ * id (for the id) and of its id and secret (for the secret) under a server key, so presenting the same
+ * parent again yields the very same successor, which is what lets a refresh retried after a lost
+ * response get back the token it missed instead of a second, independent one (refresh-token.ts).
+ * Sound because only a holder of the parent secret (checked against its hash first) can ask, and
+ * without the server key the successor cannot be computed from the parent: it is as unpredictable as
+ * a random one to anyone else. The id depends on the parent id alone, so it is one fixed row per parent.
+ */
+export function deriveOpaque(kind: OpaqueKind, key: Buffer, parent: ParsedOpaque): OpaqueCredential {
+  const mac = (label: string, data: string) => createHmac('sha256', key).update(`${label}\0${data}`);
+  const id = mac('id', parent.id).digest().subarray(0, 16).toString('base64url');
+  const secret = mac('secret', `${parent.id}.${parent.secret}`).digest('base64url');
   return { value: `${kind}_${id}.${secret}`, id, secretHash: hashSecret(secret) };
 }
 

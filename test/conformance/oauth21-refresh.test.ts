@@ -89,12 +89,13 @@ describe('refresh_token grant (OAuth 2.1 §4.3)', () => {
     expect((await refresh(srv(), rt)).status).toBe(200);
   });
 
-  it('two parallel refreshes with one token both succeed inside the grace window, and the family survives', async () => {
+  it('two parallel refreshes with one token both succeed inside the grace window with the same successor, and the family survives', async () => {
     const t = await obtainTokens(srv());
     const [a, b] = await Promise.all([refresh(srv(), t.refresh_token!), refresh(srv(), t.refresh_token!)]);
     expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.body.refresh_token).toBe(a.body.refresh_token);
+    expect(b.body.access_token).not.toBe(a.body.access_token);
     expect((await refresh(srv(), a.body.refresh_token)).status).toBe(200);
-    expect((await refresh(srv(), b.body.refresh_token)).status).toBe(200);
   });
 });
 
@@ -122,16 +123,17 @@ describe('expiry and the refresh grace window, on a fake clock', () => {
 
   /**
    * Documented behaviour (tokens.refreshTokenGracePeriod, default 10 s): a rotated refresh token presented
-   * again within the grace window is treated as a concurrent refresh — it gets a fresh sibling token in
-   * the same grant and nothing is revoked. After the window, the same presentation is reuse: invalid_grant,
-   * and the whole grant (every refresh token and the access tokens it issued) is revoked.
+   * again within the grace window, while its successor is unused, is a retry — it gets that same successor
+   * (and a fresh access token) and nothing is revoked. After the window, the same presentation is reuse:
+   * invalid_grant, and the whole grant (every refresh token and the access tokens it issued) is revoked.
    */
-  it('reuse inside the grace window yields a sibling; reuse after it revokes the whole family', async () => {
+  it('reuse inside the grace window returns the same successor; reuse after it revokes the whole family', async () => {
     const t = await obtainTokens(srv());
     const rt2 = await refresh(srv(), t.refresh_token!);
     clock.advance(5_000);
-    const sibling = await refresh(srv(), t.refresh_token!);
-    expect(sibling.status).toBe(200);
+    const retry = await refresh(srv(), t.refresh_token!);
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).toBe(rt2.body.refresh_token);
     expect(await isActive(srv(), rt2.body.refresh_token)).toBe(true);
     clock.advance(6_000); // 11 s after rotation
     const reuse = await refresh(srv(), t.refresh_token!);
@@ -139,7 +141,7 @@ describe('expiry and the refresh grace window, on a fake clock', () => {
     expect(reuse.body.error).toBe('invalid_grant');
     for (const token of [
       rt2.body.refresh_token,
-      sibling.body.refresh_token,
+      retry.body.access_token,
       rt2.body.access_token,
       t.access_token,
     ]) {

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDEEM_MATCHING, ROTATE } from '../../src/store/hot/postgres.js';
+import { GET_REFRESH_WITH_GRANT, REDEEM_MATCHING, ROTATE } from '../../src/store/hot/postgres.js';
 import { openStore } from '../../src/store/index.js';
 import { postgresBackend } from './backends.js';
 
@@ -72,6 +72,13 @@ describe('hot path plans (PostgreSQL, generic plans on imported statistics)', ()
       expect.arrayContaining(['gatehouse_refresh_tokens_pkey']),
     );
     expect(text).not.toMatch(/refresh_tokens_(client|grant|expires)_idx/);
+  });
+
+  it('the refresh read reaches the token, its grant and its user by their primary keys only', async () => {
+    const text = await plan('refresh_with_grant', GET_REFRESH_WITH_GRANT, 1);
+    expect(indexesOn(text, 'gatehouse_refresh_tokens')).toEqual(['gatehouse_refresh_tokens_pkey']);
+    expect(indexesOn(text, 'gatehouse_grants')).toEqual(['gatehouse_grants_pkey']);
+    expect(indexesOn(text, 'gatehouse_users')).toEqual(['gatehouse_users_pkey']);
   });
 
   it('the one-step redemption reads the code by its primary key only', async () => {

@@ -9,7 +9,12 @@ import type pg from 'pg';
 import { AUDIT_CAPS, capString } from '../audit-caps.js';
 import { insertUnique } from '../kysely/context.js';
 import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
-import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
+import type {
+  GrantRecord,
+  MatchingCodeRedemption,
+  RefreshTokenRecord,
+  RefreshTokenWithGrant,
+} from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
   checkRedeemInput,
@@ -24,10 +29,18 @@ import {
 } from './types.js';
 
 const GET_REFRESH = 'select * from gatehouse_refresh_tokens where id = $1';
+// The token, its grant and the grant's user, each by primary key.
+export const GET_REFRESH_WITH_GRANT = `
+select row_to_json(t) as token, row_to_json(g) as grant_row,
+  (u.id is not null and u.disabled_at is null) as user_active
+from gatehouse_refresh_tokens t
+join gatehouse_grants g on g.id = t.grant_id
+left join gatehouse_users u on u.id = g.user_id
+where t.id = $1`;
 const GET_CODE = 'select * from gatehouse_authorization_codes where id = $1';
 const GET_GRANT = 'select * from gatehouse_grants where id = $1';
 
-// The grant row is locked first (FOR NO KEY UPDATE, as the full rotation and revokeGrant do), so
+// The grant row is locked first (FOR NO KEY UPDATE, as revokeGrant's update does), so
 // everything that happens to one token family is serialised on it and the lock order is the same
 // everywhere; the successor's foreign key takes only KEY SHARE, which that lock admits.
 // The token is found by its primary key alone (the materialized `token`), and its grant and client,
@@ -138,6 +151,21 @@ export class PostgresHotPath implements HotPath {
   async getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
     const [row] = await this.#rows<Selectable<RefreshTokensTable>>('get_refresh', GET_REFRESH, [id]);
     return row ? refreshFromRow(row) : undefined;
+  }
+
+  async getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
+    type Row = {
+      token: Selectable<RefreshTokensTable>;
+      grant_row: Selectable<GrantsTable>;
+      user_active: boolean;
+    };
+    const [row] = await this.#rows<Row>('get_refresh_with_grant', GET_REFRESH_WITH_GRANT, [id]);
+    if (!row) return undefined;
+    return {
+      token: refreshFromRow(row.token),
+      grant: grantFromRow(row.grant_row),
+      userActive: row.user_active,
+    };
   }
 
   async getAuthorizationCode(id: string) {

@@ -7,7 +7,12 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import { insertUnique } from '../kysely/context.js';
 import { codeFromRow, grantFromRow, refreshFromRow, userFromRow } from '../mappers.js';
-import type { GrantRecord, MatchingCodeRedemption, RefreshTokenRecord } from '../records.js';
+import type {
+  GrantRecord,
+  MatchingCodeRedemption,
+  RefreshTokenRecord,
+  RefreshTokenWithGrant,
+} from '../records.js';
 import type { AuthorizationCodesTable, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.js';
 import {
   checkRedeemInput,
@@ -27,6 +32,10 @@ export interface Queue {
 
 const SQL = {
   getRefresh: 'select * from gatehouse_refresh_tokens where id = ?',
+  // Read with expand(): each row comes back namespaced by table.
+  getRefreshWithGrant: `select t.*, g.*, u.id, u.disabled_at from gatehouse_refresh_tokens t
+    join gatehouse_grants g on g.id = t.grant_id left join gatehouse_users u on u.id = g.user_id
+    where t.id = ?`,
   getCode: 'select * from gatehouse_authorization_codes where id = ?',
   getGrant: 'select * from gatehouse_grants where id = ?',
   getUser: 'select * from gatehouse_users where id = ?',
@@ -140,6 +149,7 @@ export class SqliteHotPath implements HotPath {
     if (!this.#statements) {
       const entries = Object.entries(SQL).map(([key, sql]) => [key, this.db.prepare(sql)]);
       this.#statements = Object.fromEntries(entries) as Statements;
+      this.#statements.getRefreshWithGrant.expand(true);
     }
     return this.#statements;
   }
@@ -157,6 +167,24 @@ export class SqliteHotPath implements HotPath {
     return this.#exclusive(() => {
       const row = this.#prepared().getRefresh.get(id) as Selectable<RefreshTokensTable> | undefined;
       return row ? refreshFromRow(row) : undefined;
+    });
+  }
+
+  getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
+    type Row = {
+      gatehouse_refresh_tokens: Selectable<RefreshTokensTable>;
+      gatehouse_grants: Selectable<GrantsTable>;
+      gatehouse_users: { id: string | null; disabled_at: number | null };
+    };
+    return this.#exclusive(() => {
+      const row = this.#prepared().getRefreshWithGrant.get(id) as Row | undefined;
+      if (!row) return undefined;
+      const user = row.gatehouse_users;
+      return {
+        token: refreshFromRow(row.gatehouse_refresh_tokens),
+        grant: grantFromRow(row.gatehouse_grants),
+        userActive: user.id !== null && user.disabled_at === null,
+      };
     });
   }
 

@@ -5,9 +5,9 @@
  * statements and as many awaits. Profiles of refresh and code exchange showed the difference: query
  * building, statement preparation and socket writes per statement were the largest costs.
  *
- * Only the common, successful case is fast-pathed where the logic branches (refresh rotation): when
- * the fast statement does not rotate, nothing was written and the caller runs the full Kysely
- * transaction, which decides between grace, reuse and invalid (../kysely/tokens.ts).
+ * Only the common, successful case is fast-pathed where the logic branches (refresh rotation): the
+ * compare-and-swap here is the only place a token is rotated; when it does not rotate, nothing was
+ * written and the caller's Kysely transaction tells a retry, reuse and invalid apart (../kysely/tokens.ts).
  */
 
 import { capAuditEvent } from '../audit-caps.js';
@@ -18,6 +18,7 @@ import type {
   MatchingCodeRedemption,
   RedemptionAudit,
   RefreshTokenRecord,
+  RefreshTokenWithGrant,
   UserRecord,
 } from '../records.js';
 
@@ -41,6 +42,8 @@ export type RedeemCodeOutcome =
 
 export interface HotPath {
   getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined>;
+  /** Store.getRefreshTokenWithGrant: the token, its grant and its user, by primary keys, in one statement. */
+  getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined>;
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined>;
   getGrant(id: string): Promise<GrantRecord | undefined>;
   /**

@@ -11,7 +11,7 @@ import type {
 } from '../types.js';
 import { affected, insertUnique, type StoreContext, type Tx, writeTx } from './context.js';
 
-/** Recorded on the grant when a rotated refresh token is presented again outside the grace window. */
+/** Recorded on the grant when a rotated refresh token is presented again and it is not a retry. */
 export const REUSE_REVOKE_REASON = 'refresh_token_reuse';
 
 export async function createAuthorizationCode(
@@ -170,90 +170,49 @@ export async function rotateRefreshToken(
   at: number,
   graceMs: number,
 ): Promise<RotateRefreshResult> {
-  // The common case, a live token rotated once, in one round trip; anything else writes nothing there
-  // and is decided by the full transaction below.
+  // The compare-and-swap, one round trip (../hot/), is the only place a token is ever rotated. When it
+  // does not rotate, it wrote nothing, and every condition it can fail on (rotated, revoked, expired,
+  // grant revoked) is one that never reverts: what follows only tells retry, reuse and invalid apart.
   const grant = await ctx.hot.rotateIfFresh(id, successor, at);
   if (grant) return { status: 'rotated', grant };
   return writeTx(ctx, async (tx) => {
-    const family = await tx
+    const rows = await tx
       .selectFrom('gatehouse_refresh_tokens')
-      .select(['grant_id', 'client_id'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!family) return INVALID;
+      .selectAll()
+      .where('id', 'in', [id, successor.id])
+      .execute();
+    const token = rows.find((r) => r.id === id);
+    if (!token) return INVALID;
     // A successor in another grant would fork the family: reuse detection would then miss it.
-    if (successor.grantId !== family.grant_id || successor.clientId !== family.client_id) {
+    if (successor.grantId !== token.grant_id || successor.clientId !== token.client_id) {
       throw new Error('rotateRefreshToken: the successor must belong to the same grant and client');
     }
-    if (ctx.dialect === 'postgres') {
-      // Serialise everything that happens to one token family on the grant row. NO KEY UPDATE still
-      // lets the successor's foreign key (KEY SHARE) through, and revokeGrant/deleteClient lock the
-      // grant before its tokens too, so the lock order is the same everywhere.
-      const locked = await tx
-        .selectFrom('gatehouse_grants')
-        .select('id')
-        .where('id', '=', family.grant_id)
-        .forNoKeyUpdate()
-        .executeTakeFirst();
-      if (!locked) return INVALID;
-    }
-    // The compare-and-swap itself: correct on its own under READ COMMITTED (the loser re-checks the
-    // WHERE clause on the winner's committed row), the lock above only orders the follow-up writes.
-    const swapped = await tx
-      .updateTable('gatehouse_refresh_tokens')
-      .set({ rotated_at: at })
-      .where('id', '=', id)
-      .where('rotated_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', at)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('gatehouse_grants')
-            .select('gatehouse_grants.id')
-            .whereRef('gatehouse_grants.id', '=', 'gatehouse_refresh_tokens.grant_id')
-            .where('gatehouse_grants.revoked_at', 'is', null),
-        ),
-      )
-      .returning('id')
-      .executeTakeFirst();
-    if (swapped) {
-      await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
-      const grant = await tx
+    if (Number(token.expires_at) <= at) return INVALID;
+    // Not rotated, yet the swap failed: the token or its grant is revoked.
+    if (token.rotated_at === null) return INVALID;
+
+    // graceMs = 0 means no grace at all, even for a caller whose clock reads the same millisecond.
+    const inGrace = graceMs > 0 && at - Number(token.rotated_at) <= graceMs;
+    const stored = rows.find((r) => r.id === successor.id && r.id !== id);
+    const isItsSuccessor = stored?.grant_id === token.grant_id && stored.secret_hash === successor.secretHash;
+    // A retry (a lost response, or a concurrent refresh): the token was rotated moments ago to this very
+    // successor and nobody has used that yet, so the caller gets it again and nothing branches.
+    if (inGrace && isItsSuccessor && stored.rotated_at === null) {
+      if (stored.revoked_at !== null || Number(stored.expires_at) <= at) return INVALID;
+      const row = await tx
         .selectFrom('gatehouse_grants')
         .selectAll()
-        .where('id', '=', family.grant_id)
-        .executeTakeFirstOrThrow();
-      return { status: 'rotated', grant: grantFromRow(grant) };
+        .where('id', '=', token.grant_id)
+        .executeTakeFirst();
+      if (!row || row.revoked_at !== null) return INVALID;
+      return { status: 'retried', grant: grantFromRow(row) };
     }
-
-    const token = await tx
-      .selectFrom('gatehouse_refresh_tokens')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!token || Number(token.expires_at) <= at) return INVALID;
-    const rotatedAt = token.rotated_at === null ? null : Number(token.rotated_at);
-    // graceMs = 0 means no grace at all, even for a caller whose clock reads the same millisecond.
-    const inGrace = rotatedAt !== null && graceMs > 0 && at - rotatedAt <= graceMs;
-
-    // A rotated token presented after the grace window is reuse even when the family is already
-    // revoked (typically by an earlier reuse a moment ago): every such presentation is a theft signal
+    // Reuse (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2): rotated before the grace window, or its successor has
+    // been used already, so two parties hold this family. Revoke it at once, even if it is revoked
+    // already (typically by an earlier reuse a moment ago): every such presentation is a theft signal
     // worth reporting, and revoking again is a no-op.
-    if (rotatedAt !== null && !inGrace) {
-      await revokeGrantIn(tx, token.grant_id, at, REUSE_REVOKE_REASON);
-      return { status: 'reused' };
-    }
-    if (rotatedAt === null || token.revoked_at !== null) return INVALID;
-    const grant = await tx
-      .selectFrom('gatehouse_grants')
-      .selectAll()
-      .where('id', '=', token.grant_id)
-      .executeTakeFirst();
-    if (!grant || grant.revoked_at !== null) return INVALID;
-
-    await tx.insertInto('gatehouse_refresh_tokens').values(refreshToRow(successor)).execute();
-    return { status: 'rotated_in_grace', grant: grantFromRow(grant) };
+    await revokeGrantIn(tx, token.grant_id, at, REUSE_REVOKE_REASON);
+    return { status: 'reused' };
   });
 }
 

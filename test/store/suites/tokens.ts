@@ -418,29 +418,74 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(await ctx.store.getRefreshToken(successor.id)).toEqual(successor);
     });
 
-    it('a second rotation within the grace window stores a sibling in the same grant', async () => {
+    it("reads a token with its grant and whether the grant's user is still active", async () => {
+      const { user, grant, token } = await seedFamily(ctx.store);
+      expect(await ctx.store.getRefreshTokenWithGrant(token.id)).toEqual({ token, grant, userActive: true });
+      await ctx.store.updateUser(user.id, { disabledAt: T0 + 5 });
+      expect(await ctx.other.getRefreshTokenWithGrant(token.id)).toEqual({ token, grant, userActive: false });
+      expect(await ctx.store.getRefreshTokenWithGrant(uid('missing'))).toBeUndefined();
+    });
+
+    it('presenting a rotated token again within the grace window, with the same successor still unused, is a retry that writes nothing', async () => {
       const { grant, token } = await seedFamily(ctx.store);
-      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000);
-      const sibling = makeRefreshToken(grant);
-      expect(await ctx.other.rotateRefreshToken(token.id, sibling, T0 + 10_001, 10_000)).toEqual({
-        status: 'rotated_in_grace',
-        grant,
-      });
-      expect((await ctx.store.getRefreshToken(sibling.id))?.grantId).toBe(grant.id);
+      const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
+      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      for (const [store, at] of [
+        [ctx.other, T0 + 5_000],
+        [ctx.store, T0 + 10_001],
+      ] as const) {
+        expect(await store.rotateRefreshToken(token.id, { ...successor, createdAt: at }, at, 10_000)).toEqual(
+          {
+            status: 'retried',
+            grant,
+          },
+        );
+      }
+      expect(await ctx.store.getRefreshToken(successor.id)).toEqual(successor);
       expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBe(T0 + 1);
       expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBeNull();
+    });
+
+    it('presenting a rotated token whose successor has been used is reuse, inside the grace window too: the grant is revoked at once', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const successor = makeRefreshToken(grant);
+      const next = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      expect((await ctx.store.rotateRefreshToken(successor.id, next, T0 + 2, 10_000)).status).toBe('rotated');
+
+      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 3, 10_000)).toEqual({
+        status: 'reused',
+      });
+      expect(await ctx.store.getGrant(grant.id)).toMatchObject({
+        revokedAt: T0 + 3,
+        revokedReason: 'refresh_token_reuse',
+      });
+      expect((await ctx.store.getRefreshToken(next.id))?.revokedAt).toBe(T0 + 3);
+      expect(
+        (await ctx.store.rotateRefreshToken(next.id, makeRefreshToken(grant), T0 + 4, 10_000)).status,
+      ).toBe('invalid');
+    });
+
+    it('presenting a rotated token with another successor than the one it was rotated to is reuse, and stores nothing', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000);
+      const other = makeRefreshToken(grant);
+      expect(await ctx.store.rotateRefreshToken(token.id, other, T0 + 2, 10_000)).toEqual({
+        status: 'reused',
+      });
+      expect(await ctx.store.getRefreshToken(other.id)).toBeUndefined();
+      expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 2);
     });
 
     it('reuse after the grace window revokes the grant, and the successor becomes invalid', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant);
       await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
-      const late = makeRefreshToken(grant);
-      expect(await ctx.store.rotateRefreshToken(token.id, late, T0 + 10_002, 10_000)).toEqual({
+      // Even the very successor it was rotated to, still unused: the window is over.
+      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 10_002, 10_000)).toEqual({
         status: 'reused',
       });
 
-      expect(await ctx.store.getRefreshToken(late.id)).toBeUndefined();
       const revoked = await ctx.store.getGrant(grant.id);
       expect(revoked?.revokedAt).toBe(T0 + 10_002);
       expect(revoked?.revokedReason).toBe('refresh_token_reuse');
@@ -451,9 +496,7 @@ export function tokensSuite(ctx: SuiteContext): void {
         status: 'invalid',
       });
       // Presenting the rotated token yet again is still reported as reuse; the first revocation stands.
-      expect(
-        await ctx.other.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 20_000, 10_000),
-      ).toEqual({
+      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 20_000, 10_000)).toEqual({
         status: 'reused',
       });
       expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 10_002);
@@ -461,8 +504,9 @@ export function tokensSuite(ctx: SuiteContext): void {
 
     it('with graceMs = 0 even a same-millisecond second use is reuse', async () => {
       const { grant, token } = await seedFamily(ctx.store);
-      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 0);
-      expect(await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 0)).toEqual({
+      const successor = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 0);
+      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 0)).toEqual({
         status: 'reused',
       });
     });
