@@ -22,9 +22,9 @@ import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenRespo
  * Before anything is issued, what may have changed since the grant is checked again (each refusal is
  * invalid_grant, RFC 6749 §5.2): the user is still active, the grant is within its absolute lifetime, the
  * client may still obtain tokens for the grant's resource (its list of resources, the resource's lanes,
- * the issuance rules: audience.ts), and the scopes are still allowed — withdrawn ones are dropped from
- * this and every later token of the grant; a grant left with none is refused. A disabled client never
- * gets this far: it fails client authentication (invalid_client).
+ * the issuance rules: audience.ts), and the scopes are still allowed — withdrawn ones are left out of
+ * the access token (narrowed) while they stay withdrawn; a grant left with none is refused. A disabled
+ * client never gets this far: it fails client authentication (invalid_client).
  */
 export async function exchangeRefreshToken(
   ctx: Context,
@@ -60,7 +60,8 @@ export async function exchangeRefreshToken(
   const successor = successorRefreshToken(ctx, parsed, {
     grantId: token.grantId,
     clientId: client.client_id,
-    scope: held.join(' '),
+    // RFC 6749 §6, OAuth 2.1 §4.3.3: a new refresh token has exactly the scope of the one presented.
+    scope: token.scope,
     resource: token.resource,
     grantCreatedAt: grant.createdAt,
   });
@@ -155,8 +156,9 @@ function checkResourceStillAllowed(
 }
 
 /**
- * The granted scopes the client may still hold (audience.ts `allowedScopes`): withdrawn ones are dropped
- * (narrowed) rather than failing the refresh; a grant that held scopes and has none left is refused.
+ * The granted scopes the client may still hold (audience.ts `allowedScopes`): withdrawn ones are left out
+ * of the access token (narrowed) rather than failing the refresh, and come back if they are allowed
+ * again (the user's consent still covers them); a grant that held scopes and has none left is refused.
  */
 function checkScopesStillAllowed(
   resource: ResolvedResource,

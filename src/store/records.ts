@@ -107,10 +107,7 @@ export interface RefreshTokenRecord {
   secretHash: string;
   grantId: string;
   clientId: string;
-  /**
-   * The grant's scope as this token carries it: a refresh may narrow the access token, never this; a
-   * refresh after a scope was withdrawn from the client or resource drops it here (refresh-token.ts).
-   */
+  /** The full scope of the grant; a refresh may narrow the access token, never this (OAuth 2.1 §4.3.3). */
   scope: string;
   resource: string;
   createdAt: number;

@@ -247,7 +247,7 @@ describe('what a refresh checks again', () => {
     }
   });
 
-  it('a scope withdrawn from the resource is dropped from the refreshed tokens, and stays dropped', async () => {
+  it('a scope withdrawn from the resource is left out of access tokens while it is withdrawn; the refresh token keeps the grant’s scope', async () => {
     const t = await obtainTokens(srv());
     expect(t.scope).toBe('todos.read todos.write');
     await resourceEdit({ scopes: ['todos.read'] });
@@ -263,11 +263,12 @@ describe('what a refresh checks again', () => {
     } finally {
       await resourceEdit({ scopes: ['todos.read', 'todos.write'] });
     }
+    expect((await introspect(srv(), narrowed.body.refresh_token)).body.scope).toBe('todos.read todos.write');
     const later = await refresh(srv(), narrowed.body.refresh_token);
-    expect(later.body.scope).toBe('todos.read');
+    expect(later.body.scope).toBe('todos.read todos.write');
   });
 
-  it('a scope withdrawn from the client is dropped; a grant left with no scope at all is invalid_grant', async () => {
+  it('a scope withdrawn from the client is left out; a grant left with no allowed scope at all is invalid_grant', async () => {
     const t = await obtainTokens(srv());
     await srv().gh.store.updateClient('native-app', { scope: 'todos.write' });
     try {
