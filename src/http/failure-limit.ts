@@ -1,6 +1,7 @@
 /**
  * Guessing resistance for the credential endpoints (token, introspection, revocation): a client IP
- * that keeps presenting invalid codes, tokens or client credentials is answered 429 for the rest of
+ * (keyed by `rateLimitKey`: an IPv6 client by its /64, client-ip.ts) that keeps presenting invalid
+ * codes, tokens or client credentials is answered 429 for the rest of
  * the window (checklist §4 attacks 14 and 45). Only failures are counted, in memory per instance, so
  * the hot path of a well-behaved client never pays a database round trip; the credentials themselves
  * carry ≥ 256 bits, so this bounds noise and scanning rather than being the only defence.
