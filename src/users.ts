@@ -45,7 +45,7 @@ export function checkNewCredentials(email: string, password: string): string | u
 
 export async function createUser(
   store: Store,
-  input: { email: string; password: string; admin?: boolean },
+  input: { email: string; password: string; admin?: boolean; emailVerified?: boolean },
   at: number,
 ): Promise<UserRecord> {
   const problem = checkNewCredentials(normaliseEmail(input.email), input.password);
@@ -55,6 +55,8 @@ export async function createUser(
     email: normaliseEmail(input.email),
     passwordHash: await hash(input.password, ARGON2),
     admin: input.admin ?? false,
+    // OIDC Core §5.1: true only with proof of control or an operator's word; a sign-up has neither.
+    emailVerified: input.emailVerified ?? false,
     createdAt: at,
     disabledAt: null,
   };
@@ -65,7 +67,7 @@ export async function createUser(
 /** Creates seed users that do not exist yet; never changes existing ones. */
 export async function seedUsers(
   store: Store,
-  seeds: readonly { email: string; password: string; admin: boolean }[],
+  seeds: readonly { email: string; password: string; admin: boolean; emailVerified: boolean }[],
   at: number,
 ): Promise<void> {
   for (const seed of seeds) {

@@ -34,7 +34,12 @@ export function registerUserRoutes(route: Register): void {
     if (!email || !password) throw new OAuthError('invalid_request', '"email" and "password" are required');
     const user = await createUserAsAdmin(
       ctx,
-      { email, password, admin: optionalBoolean(body, 'admin') ?? false },
+      {
+        email,
+        password,
+        admin: optionalBoolean(body, 'admin') ?? false,
+        emailVerified: optionalBoolean(body, 'email_verified') ?? false,
+      },
       actor.id,
     );
     return jsonNoStore({ user: presentUser(user) }, { status: 201 });

@@ -31,7 +31,7 @@ export async function findUserByEmail(ctx: Context, email: string): Promise<User
 
 export async function createUserAsAdmin(
   ctx: Context,
-  input: { email: string; password: string; admin?: boolean },
+  input: { email: string; password: string; admin?: boolean; emailVerified?: boolean },
   actor: string,
 ): Promise<UserRecord> {
   const problem = checkNewCredentials(normaliseEmail(input.email), input.password);
@@ -44,7 +44,12 @@ export async function createUserAsAdmin(
       throw new OAuthError('invalid_request', 'a user with this e-mail exists', { status: 409 });
     throw error;
   }
-  await ctx.audit({ type: 'user.created', userId: user.id, actor, detail: { admin: user.admin } });
+  await ctx.audit({
+    type: 'user.created',
+    userId: user.id,
+    actor,
+    detail: { admin: user.admin, email_verified: user.emailVerified },
+  });
   return user;
 }
 
@@ -141,7 +146,8 @@ export async function completePasswordReset(
   const passwordHash = await hashPassword(password);
   if (!(await ctx.store.consumePasswordReset(parseOpaque('ghp', token)!.id, ctx.now())))
     throw new OAuthError('invalid_grant', 'This reset link is not valid. Ask for a new one.');
-  await ctx.store.updateUser(user.id, { passwordHash });
+  // The link went to the user's address, so whoever holds it controls that mailbox (OIDC Core §5.1).
+  await ctx.store.updateUser(user.id, { passwordHash, emailVerified: true });
   const at = ctx.now();
   await ctx.store.revokeUserBrowserSessions(user.id, at);
   await ctx.store.revokeGrants({ userId: user.id }, at, 'password reset');

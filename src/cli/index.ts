@@ -64,21 +64,41 @@ export function buildProgram(): Command {
     .requiredOption('--email <email>', 'e-mail address')
     .requiredOption('--password <password>', 'password (at least 8 characters)')
     .option('--admin', 'make the user an administrator', false)
-    .action(async (opts: { config: string; email: string; password: string; admin: boolean }) => {
-      const gh = await open(opts.config);
-      try {
-        const user = await createUser(gh.store, opts, gh.config.clock());
-        await gh.context.audit({
-          type: 'user.created',
-          userId: user.id,
-          actor: 'cli',
-          detail: { admin: user.admin },
-        });
-        console.log(JSON.stringify({ id: user.id, email: user.email, admin: user.admin }));
-      } finally {
-        await gh.close();
-      }
-    });
+    .option(
+      '--email-verified',
+      'vouch that the person controls the address (ID tokens: email_verified)',
+      false,
+    )
+    .action(
+      async (opts: {
+        config: string;
+        email: string;
+        password: string;
+        admin: boolean;
+        emailVerified: boolean;
+      }) => {
+        const gh = await open(opts.config);
+        try {
+          const user = await createUser(gh.store, opts, gh.config.clock());
+          await gh.context.audit({
+            type: 'user.created',
+            userId: user.id,
+            actor: 'cli',
+            detail: { admin: user.admin },
+          });
+          console.log(
+            JSON.stringify({
+              id: user.id,
+              email: user.email,
+              admin: user.admin,
+              email_verified: user.emailVerified,
+            }),
+          );
+        } finally {
+          await gh.close();
+        }
+      },
+    );
 
   users
     .command('revoke-sessions')

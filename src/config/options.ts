@@ -53,6 +53,13 @@ export interface UserSeed {
   email: string;
   password: string;
   admin?: boolean;
+  /**
+   * The operator vouches that this person controls `email`, so ID tokens say `email_verified: true`
+   * (OIDC Core §5.1). Without it the address counts as verified only after a password reset completed
+   * through the mailed link.
+   * @default false
+   */
+  email_verified?: boolean;
 }
 
 /** What a CIMD policy hook sees: the validated document and where the request came from. */

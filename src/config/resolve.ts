@@ -57,7 +57,7 @@ export interface ResolvedConfig {
   resources: ResolvedResource[];
   defaultResource: string | null;
   clients: ResolvedClientSeed[];
-  users: { email: string; password: string; admin: boolean }[];
+  users: { email: string; password: string; admin: boolean; emailVerified: boolean }[];
   cimd: {
     enabled: boolean;
     trustedHosts: string[];
@@ -261,7 +261,12 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     resources,
     defaultResource,
     clients,
-    users: (o.users ?? []).map((u) => ({ email: u.email, password: u.password, admin: u.admin ?? false })),
+    users: (o.users ?? []).map((u) => ({
+      email: u.email,
+      password: u.password,
+      admin: u.admin ?? false,
+      emailVerified: u.email_verified ?? false,
+    })),
     cimd: {
       enabled: o.cimd?.enabled ?? false,
       trustedHosts: (o.cimd?.trustedHosts ?? []).map((h) => h.toLowerCase()),

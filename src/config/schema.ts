@@ -176,7 +176,14 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   users: z
-    .array(z.strictObject({ email: z.email(), password: z.string().min(8), admin: z.boolean().optional() }))
+    .array(
+      z.strictObject({
+        email: z.email(),
+        password: z.string().min(8),
+        admin: z.boolean().optional(),
+        email_verified: z.boolean().optional(),
+      }),
+    )
     .optional(),
   cimd: z
     .strictObject({

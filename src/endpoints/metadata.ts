@@ -37,7 +37,7 @@ export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
     // OpenID Connect Discovery §3 required members (ID tokens are issued for the openid scope).
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [config.signingAlgorithm],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'email_verified'],
   };
   if (config.dcr.enabled) metadata.registration_endpoint = e.registration;
   if (config.cimd.enabled) metadata.client_id_metadata_document_supported = true;

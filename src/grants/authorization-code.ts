@@ -275,6 +275,7 @@ async function issueTokens(
           nonce: code.nonce ?? undefined,
           authTime: code.authTime,
           email: scope.includes('email') ? user.email : undefined,
+          emailVerified: user.emailVerified,
         })
       : undefined,
   ]);

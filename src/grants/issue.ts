@@ -47,7 +47,14 @@ export async function issueAccessToken(ctx: Context, input: AccessTokenInput): P
 /** An OIDC ID token for `openid` requests (OIDC Core §2, §3.1.3.6). */
 export function issueIdToken(
   ctx: Context,
-  input: { sub: string; clientId: string; nonce?: string; authTime: number; email?: string },
+  input: {
+    sub: string;
+    clientId: string;
+    nonce?: string;
+    authTime: number;
+    email?: string;
+    emailVerified?: boolean;
+  },
 ): Promise<string> {
   const iat = Math.floor(ctx.now() / 1000);
   const claims: Record<string, unknown> = {
@@ -59,7 +66,11 @@ export function issueIdToken(
     auth_time: Math.floor(input.authTime / 1000),
   };
   if (input.nonce !== undefined) claims.nonce = input.nonce;
-  if (input.email !== undefined) claims.email = input.email;
+  if (input.email !== undefined) {
+    // OIDC Core §5.1, §5.4: the email scope asks for email and email_verified; false unless proven.
+    claims.email = input.email;
+    claims.email_verified = input.emailVerified === true;
+  }
   return signJwt(ctx.keys.signingKey(), 'JWT', claims);
 }
 

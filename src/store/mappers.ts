@@ -130,6 +130,7 @@ export function userToRow(u: UserRecord): Insertable<UsersTable> {
     email_lower: normaliseEmail(u.email),
     password_hash: u.passwordHash,
     admin: int(u.admin),
+    email_verified: int(u.emailVerified),
     created_at: u.createdAt,
     disabled_at: u.disabledAt,
   };
@@ -141,6 +142,7 @@ export function userFromRow(r: Selectable<UsersTable>): UserRecord {
     email: r.email,
     passwordHash: r.password_hash,
     admin: bool(r.admin),
+    emailVerified: bool(r.email_verified),
     createdAt: num(r.created_at),
     disabledAt: numOrNull(r.disabled_at),
   };
@@ -154,6 +156,7 @@ export function userPatchToRow(patch: Partial<Omit<UserRecord, 'id' | 'createdAt
   }
   if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
   if (patch.admin !== undefined) row.admin = int(patch.admin);
+  if (patch.emailVerified !== undefined) row.email_verified = int(patch.emailVerified);
   if (patch.disabledAt !== undefined) row.disabled_at = patch.disabledAt;
   return row;
 }

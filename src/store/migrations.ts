@@ -4,6 +4,7 @@
  * new one instead.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { identitySchema } from './migrations-identity.js';
 import { storageSchema } from './migrations-storage.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -336,6 +337,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0001_initial': initialSchema(dialect),
         '0002_admin': adminSchema(),
         '0004_storage': storageSchema(),
+        '0006_identity': identitySchema(),
       };
     },
   };

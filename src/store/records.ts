@@ -41,6 +41,11 @@ export interface UserRecord {
   /** argon2id PHC string. */
   passwordHash: string;
   admin: boolean;
+  /**
+   * Whether Gatehouse has proof that the user controls `email` (a completed password reset through the
+   * mailed link) or an operator said so; self sign-ups start false. The ID token's `email_verified`.
+   */
+  emailVerified: boolean;
   createdAt: number;
   disabledAt: number | null;
 }

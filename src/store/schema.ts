@@ -35,6 +35,8 @@ export interface UsersTable {
   email_lower: string;
   password_hash: string;
   admin: number;
+  /** 0006_identity. */
+  email_verified: number;
   created_at: number;
   disabled_at: number | null;
 }

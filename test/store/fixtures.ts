@@ -53,6 +53,7 @@ export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
     email: `${id}@example.com`,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     admin: false,
+    emailVerified: false,
     createdAt: T0,
     disabledAt: null,
     ...overrides,

@@ -92,6 +92,7 @@ export async function seedScreenshotData(store: Store): Promise<void> {
       email,
       passwordHash,
       admin,
+      emailVerified: true,
       createdAt: NOW - 40 * DAY,
       disabledAt: email.endsWith('.org') ? NOW - DAY : null,
     });

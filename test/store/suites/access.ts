@@ -290,6 +290,17 @@ export function accessSuite(ctx: SuiteContext): void {
       expect(await ctx.store.updateUser(uid('missing'), { admin: true })).toBe(false);
     });
 
+    it("stores whether a user's e-mail is verified, unverified by default, and updates it alone", async () => {
+      const user = makeUser();
+      await ctx.store.createUser(user);
+      expect((await ctx.store.getUserById(user.id))?.emailVerified).toBe(false);
+      expect(await ctx.store.updateUser(user.id, { emailVerified: true })).toBe(true);
+      expect(await ctx.store.getUserByEmail(user.email)).toEqual({ ...user, emailVerified: true });
+      const vouched = makeUser({ emailVerified: true });
+      await ctx.store.createUser(vouched);
+      expect((await ctx.store.getUserById(vouched.id))?.emailVerified).toBe(true);
+    });
+
     it('rejects changing an e-mail to one another user has with UniqueViolation', async () => {
       const a = makeUser();
       const b = makeUser();
