@@ -21,6 +21,11 @@ registerClientRoutes(route);
 registerUserRoutes(route);
 registerSystemRoutes(route);
 
+/** Every admin API route as `METHOD path` pattern (`:name` for a parameter), for tests that cover them all. */
+export function listAdminApiRoutes(): { method: string; path: string }[] {
+  return routes.map((r) => ({ method: r.method, path: r.pattern.join('/') }));
+}
+
 export async function handleAdminApi(ctx: Context, req: RequestInfo): Promise<Response> {
   const prefix = `${ctx.config.issuerPath}/admin/api/`;
   let segments: string[];
@@ -29,6 +34,8 @@ export async function handleAdminApi(ctx: Context, req: RequestInfo): Promise<Re
   } catch {
     throw new OAuthError('not_found', 'no such admin endpoint');
   }
+  // No id contains U+0000 (PostgreSQL text cannot even be compared with one).
+  if (segments.some((s) => s.includes('\u0000'))) throw new OAuthError('not_found', 'no such admin endpoint');
   const matches = routes.filter(
     (r) =>
       r.pattern.length === segments.length &&

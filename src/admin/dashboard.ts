@@ -54,6 +54,15 @@ const POST: Record<string, ActionHandler> = {
   '/keys/action': handleKeyAction,
 };
 
+/** Every dashboard page and form action below `{issuer}/admin`, for tests that cover them all. */
+export function listDashboardRoutes(): { method: 'GET' | 'POST'; path: string }[] {
+  return [
+    ...Object.keys(GET).map((path) => ({ method: 'GET' as const, path })),
+    ...Object.keys(POST).map((path) => ({ method: 'POST' as const, path })),
+    { method: 'GET', path: '/assets/admin.css' },
+  ];
+}
+
 /** Outcome notices, by code: the query string selects a fixed sentence, never supplies text. */
 const NOTICES: Record<string, string> = {
   disable: 'The client was disabled and its grants revoked.',

@@ -66,7 +66,8 @@ function timeOf(q: URLSearchParams, name: string): number | undefined {
   const n = /^\d+$/.test(value)
     ? Number(value)
     : Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) || value.length === 10 ? value : `${value}Z`);
-  if (!Number.isFinite(n))
+  // A safe integer: the store binds it as a BIGINT, which 1e+23 (a long digit string) is not.
+  if (!Number.isSafeInteger(n))
     throw new OAuthError('invalid_request', `"${name}" must be epoch milliseconds or an ISO date`);
   return n;
 }
@@ -87,7 +88,8 @@ export function parseAuditQuery(q: URLSearchParams): AuditQuery & { limit: numbe
   if (until !== undefined) query.until = until;
   const before = present(q, 'before');
   if (before !== undefined) {
-    if (!/^\d+$/.test(before)) throw new OAuthError('invalid_request', '"before" must be an event id');
+    if (!/^\d+$/.test(before) || !Number.isSafeInteger(Number(before)))
+      throw new OAuthError('invalid_request', '"before" must be an event id');
     query.before = Number(before);
   }
   return query;

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
+import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
 import { resolveClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
 import { verifySecret } from '../tokens/crypto.js';
@@ -8,7 +9,7 @@ import { verifySecret } from '../tokens/crypto.js';
 /**
  * Client authentication at the token, revocation and introspection endpoints (OAuth 2.1 §2.4, §3.2.1):
  * client_secret_basic, client_secret_post, or none (public clients name themselves with client_id).
- * Exactly one method per request (§2.4); a failure after Basic is 401 with WWW-Authenticate (§3.2.4).
+ * Exactly one method per request (§2.4); a failure is 401 with a Basic challenge (§3.2.4).
  */
 
 export interface AuthenticatedClient {
@@ -18,21 +19,27 @@ export interface AuthenticatedClient {
 
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' };
 
-function parseBasic(header: string): { id: string; secret: string } | undefined {
+/** `Authorization: Basic` credentials, or undefined when they are malformed. @see RFC 6749 §2.3.1 */
+export function parseBasic(header: string): { id: string; secret: string } | undefined {
   const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
+  let id: string;
+  let secret: string;
   try {
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
-    };
+    id = decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' '));
+    secret = decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' '));
   } catch {
     return undefined;
   }
+  // A client_id is looked up in the store: no control characters (PostgreSQL refuses U+0000) and no
+  // more than any other client_id may have.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (id === '' || id.length > MAX_CLIENT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
+  return { id, secret };
 }
 
 export async function authenticateClient(
@@ -51,42 +58,39 @@ export async function authenticateClient(
       'use one client authentication method, not both Basic and client_secret',
     );
   }
-  const fail = (description: string, basic: boolean, detail?: string) =>
-    new OAuthError('invalid_client', description, {
-      status: 401,
-      headers: basic ? BASIC_CHALLENGE : {},
-      detail,
-    });
+  // RFC 9110 §15.5.2: every 401 carries a challenge, whichever method the client tried (or none);
+  // OAuth 2.1 §3.2.4 requires it when the client used the Authorization header.
+  const fail = (description: string, detail?: string) =>
+    new OAuthError('invalid_client', description, { status: 401, headers: BASIC_CHALLENGE, detail });
 
   if (usesBasic) {
     const credentials = parseBasic(authorization!);
-    if (!credentials) throw fail('malformed Basic credentials', true);
+    if (!credentials) throw fail('malformed Basic credentials');
     if (bodyId !== undefined && bodyId !== credentials.id) {
       throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
     }
     const client = await lookup(ctx, credentials.id, options.ip);
     if (client?.token_endpoint_auth_method !== 'client_secret_basic' || client.secretHash === null) {
-      throw fail('client authentication failed', true, `basic auth for ${credentials.id}`);
+      throw fail('client authentication failed', `basic auth for ${credentials.id}`);
     }
-    if (!verifySecret(credentials.secret, client.secretHash))
-      throw fail('client authentication failed', true);
+    if (!verifySecret(credentials.secret, client.secretHash)) throw fail('client authentication failed');
     return { client, method: 'client_secret_basic' };
   }
-  if (!bodyId) throw fail('client authentication failed: no client_id', false);
+  if (!bodyId) throw fail('client authentication failed: no client_id');
   const client = await lookup(ctx, bodyId, options.ip);
-  if (!client) throw fail('client authentication failed', false, `unknown client ${bodyId}`);
+  if (!client) throw fail('client authentication failed', `unknown client ${bodyId}`);
   if (bodySecret !== undefined) {
     if (client.token_endpoint_auth_method !== 'client_secret_post' || client.secretHash === null) {
-      throw fail('client authentication failed', false, `client_secret_post not allowed for ${bodyId}`);
+      throw fail('client authentication failed', `client_secret_post not allowed for ${bodyId}`);
     }
-    if (!verifySecret(bodySecret, client.secretHash)) throw fail('client authentication failed', false);
+    if (!verifySecret(bodySecret, client.secretHash)) throw fail('client authentication failed');
     return { client, method: 'client_secret_post' };
   }
   if (client.token_endpoint_auth_method !== 'none') {
     // OAuth 2.1 §3.2.1: a confidential client must authenticate.
-    throw fail('client authentication is required for this client', false);
+    throw fail('client authentication is required for this client');
   }
-  if (!options.allowPublic) throw fail('this endpoint requires client authentication', false);
+  if (!options.allowPublic) throw fail('this endpoint requires client authentication');
   return { client, method: 'none' };
 }
 
