@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { ResourceRegistry } from './admin/resources.js';
+import type { AnonymousAuditOptions } from './audit/writer.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { CookieNames } from './http/cookies.js';
 import type { FailureLimiter } from './http/failure-limit.js';
+import type { RejectionThrottle } from './http/rejection-throttle.js';
 import type { CimdService } from './lanes/cimd/service.js';
 import type { AuditEventInput, Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
@@ -18,6 +20,18 @@ export interface Context {
   cookies: CookieNames;
   now(): number;
   audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
+  /**
+   * Audits an event an unauthenticated request caused (a refusal, a failed sign-in): every field capped
+   * and the number of rows bounded under flood (src/audit/flood.ts). Use it wherever anyone on the
+   * internet can trigger the event at will.
+   */
+  auditAnonymous(
+    event: AuditEventInput,
+    request?: RequestInfo | null,
+    options?: AnonymousAuditOptions,
+  ): Promise<void>;
+  /** Refused anonymous requests per client network; over the limit, those routes answer 429. */
+  rejections: RejectionThrottle;
   /** Failed credential presentations per client IP (token, revocation, introspection). */
   failures: FailureLimiter;
   /** Run-time view of the protected resources (edits by administrators, shared through the database). */

@@ -1,5 +1,6 @@
-import { cleanupStaleClients } from './admin/lifecycle.js';
+import { housekeep } from './admin/housekeeping.js';
 import { ResourceRegistry } from './admin/resources.js';
+import { createAuditors } from './audit/writer.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { Context, RequestInfo } from './context.js';
@@ -7,6 +8,7 @@ import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
 import { FailureLimiter } from './http/failure-limit.js';
 import { boundedUserAgent } from './http/limits.js';
+import { RejectionThrottle } from './http/rejection-throttle.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
@@ -33,7 +35,10 @@ export interface Gatehouse {
   readonly keys: KeyRing;
   /** Internal context, for the CLI and the admin API. */
   readonly context: Context;
-  /** Purges expired rows and deletes stale registered clients now (it also runs every 10 minutes). */
+  /**
+   * Purges expired rows, old audit events, stale registered clients and unused CIMD clients now (it
+   * also runs every 10 minutes).
+   */
   runHousekeeping(): Promise<void>;
   /** Stops timers and closes the database. */
   close(): Promise<void>;
@@ -70,6 +75,7 @@ export async function createGatehouse(
       log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
     );
     await resources.init(at);
+    const auditors = createAuditors(store, config, log);
     const ctx: Context = {
       resources,
       config,
@@ -80,27 +86,20 @@ export async function createGatehouse(
       cookies: cookieNames(config.secureCookies),
       now: config.clock,
       failures: new FailureLimiter(config.maxCredentialFailuresPerMinute, 60_000, config.clock),
-      async audit(event, req) {
-        try {
-          await store.recordAuditEvent(
-            {
-              ...event,
-              ip: event.ip ?? req?.ip ?? null,
-              userAgent: event.userAgent ?? req?.userAgent ?? null,
-            },
-            config.clock(),
-          );
-        } catch (error) {
-          log.error({ err: error, type: event.type }, 'audit event not recorded');
-        }
-      },
+      ...auditors,
+      rejections: new RejectionThrottle(store, config.rejectionThrottle, config.clock, (network, count) =>
+        auditors.auditAnonymous(
+          { type: 'request.throttled', detail: { reason: 'too many refused requests from this network' } },
+          null,
+          { throttled: true, count, network },
+        ),
+      ),
     };
     if (config.cimd.enabled) ctx.cimd = new CimdService(ctx);
     const routes: Routes = buildRoutes(ctx);
     const runHousekeeping = async () => {
-      await store.purgeExpired(config.clock());
-      const deleted = await cleanupStaleClients(ctx);
-      if (deleted) log.info({ deleted }, 'stale registered clients deleted');
+      const done = await housekeep(ctx);
+      if (Object.values(done).some((n) => n > 0)) log.info(done, 'housekeeping');
     };
     const housekeeping = setInterval(() => {
       runHousekeeping().catch((error) => log.error({ err: error }, 'housekeeping failed'));
@@ -145,6 +144,7 @@ export async function createGatehouse(
       },
       async close() {
         clearInterval(housekeeping);
+        await ctx.rejections.flush(true);
         await store.close();
       },
     };

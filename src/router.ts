@@ -19,6 +19,7 @@ import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
 import { OAuthError } from './errors.js';
+import { auditCredentialFailure, countRefusal, throttledRefusal } from './http/anonymous.js';
 import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { assertFieldLengths, assertHeaderLengths } from './http/limits.js';
@@ -39,6 +40,8 @@ interface Route {
   cors?: string;
   /** Credential endpoint: repeated invalid credentials from one IP are answered 429. */
   guarded?: boolean;
+  /** Anyone may call it: refusals count against the client network (http/anonymous.ts). */
+  anonymous?: boolean;
 }
 
 const CREDENTIAL_FAILURES = new Set(['invalid_grant', 'invalid_client']);
@@ -84,8 +87,12 @@ export function buildRoutes(ctx: Context): Routes {
         }),
     },
   });
-  routes.set(`${p}/authorize`, { kind: 'page', methods: { GET: handleAuthorize, POST: handleAuthorize } });
-  routes.set(`${p}/authorize/resume`, { kind: 'page', methods: { GET: handleResume } });
+  routes.set(`${p}/authorize`, {
+    kind: 'page',
+    anonymous: true,
+    methods: { GET: handleAuthorize, POST: handleAuthorize },
+  });
+  routes.set(`${p}/authorize/resume`, { kind: 'page', anonymous: true, methods: { GET: handleResume } });
   routes.set(`${p}/token`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleToken } });
   routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleRevoke } });
   routes.set(`${p}/introspect`, {
@@ -95,15 +102,29 @@ export function buildRoutes(ctx: Context): Routes {
     methods: { POST: handleIntrospect },
   });
   if (ctx.config.dcr.enabled) {
-    routes.set(`${p}/register`, { kind: 'api', cors: 'POST', methods: { POST: handleRegister } });
+    routes.set(`${p}/register`, {
+      kind: 'api',
+      cors: 'POST',
+      anonymous: true,
+      methods: { POST: handleRegister },
+    });
   }
-  routes.set(`${p}/login`, { kind: 'page', methods: { GET: handleLoginPage, POST: handleLoginSubmit } });
-  routes.set(`${p}/signup`, { kind: 'page', methods: { GET: handleSignupPage, POST: handleSignupSubmit } });
+  routes.set(`${p}/login`, {
+    kind: 'page',
+    anonymous: true,
+    methods: { GET: handleLoginPage, POST: handleLoginSubmit },
+  });
+  routes.set(`${p}/signup`, {
+    kind: 'page',
+    anonymous: true,
+    methods: { GET: handleSignupPage, POST: handleSignupSubmit },
+  });
   routes.set(`${p}/reset-password`, {
     kind: 'page',
+    anonymous: true,
     methods: { GET: handleResetPasswordPage, POST: handleResetPasswordSubmit },
   });
-  routes.set(`${p}/consent`, { kind: 'page', methods: { POST: handleConsentSubmit } });
+  routes.set(`${p}/consent`, { kind: 'page', anonymous: true, methods: { POST: handleConsentSubmit } });
   routes.set(`${p}/logout`, { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } });
   routes.set(`${p}/signed-in`, {
     kind: 'page',
@@ -118,7 +139,7 @@ export function buildRoutes(ctx: Context): Routes {
         ),
     },
   });
-  routes.set(`${p}/client-logo`, { kind: 'page', methods: { GET: handleClientLogo } });
+  routes.set(`${p}/client-logo`, { kind: 'page', anonymous: true, methods: { GET: handleClientLogo } });
   routes.set(`${p}/assets/gatehouse.css`, {
     kind: 'page',
     methods: {
@@ -184,6 +205,8 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
         headers: { allow: Object.keys(route.methods).join(', ') },
       });
     }
+    const throttled = route.anonymous ? throttledRefusal(ctx, req) : undefined;
+    if (throttled) return renderError(ctx, route.kind, throttled, req);
     // Bounded before any handler reads them, whichever way it reads them (http/limits.ts).
     assertHeaderLengths(req.request.headers);
     assertFieldLengths(req.url.searchParams);
@@ -203,9 +226,11 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
   } catch (error) {
     if (route.guarded && error instanceof OAuthError && CREDENTIAL_FAILURES.has(error.error)) {
       ctx.failures.fail(rateLimitKey(req.ip));
+      await auditCredentialFailure(ctx, req, error);
     }
     response = renderError(ctx, route.kind, error, req);
   }
+  if (route.anonymous) await countRefusal(ctx, req, response.status);
   return response;
 }
 

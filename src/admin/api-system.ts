@@ -1,5 +1,6 @@
 import { OAuthError } from '../errors.js';
 import { jsonNoStore } from '../http/respond.js';
+import { housekeep } from './housekeeping.js';
 import { jsonBody, optionalString, optionalStrings, type Register } from './http.js';
 import { cleanupStaleClients } from './lifecycle.js';
 import { exportAuditLines, listAuditPage, parseAuditQuery } from './queries.js';
@@ -58,6 +59,12 @@ export function registerSystemRoutes(route: Register): void {
   route('POST', 'keys/rotate', async (ctx, _req, actor) =>
     jsonNoStore({ keys: await rotateKeys(ctx, actor.id) }),
   );
+
+  route('POST', 'maintenance/housekeeping', async (ctx, _req, actor) => {
+    const report = await housekeep(ctx);
+    await ctx.audit({ type: 'maintenance.housekeeping', actor: actor.id, detail: { ...report } });
+    return jsonNoStore(report);
+  });
 
   route('POST', 'maintenance/cleanup-stale-clients', async (ctx, _req, actor) => {
     const deleted = await cleanupStaleClients(ctx);

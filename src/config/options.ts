@@ -101,6 +101,11 @@ export interface CimdOptions {
    * @default 86400
    */
   staleIfError?: number;
+  /**
+   * Cached CIMD clients neither used at the token endpoint nor refreshed for this long (days) are
+   * deleted by housekeeping, unless disabled, pinned or holding a live grant. @default 30
+   */
+  staleAfterDays?: number;
   /** Runs after the document is validated; a denial is shown to the user with the reason. */
   policy?: (input: CimdPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
   /** Replaces the SSRF-safe fetcher (tests). Receives the URL and request headers; returns a web Response. */
@@ -196,6 +201,41 @@ export interface MailMessage {
   link: string;
 }
 
+/**
+ * The audit log's growth: retention, and how events caused by unauthenticated requests are bounded
+ * under flood. @see docs/configuration.md ("Storage bounds")
+ */
+export interface AuditOptions {
+  /** Housekeeping deletes events older than this (days). @default 90 */
+  retentionDays?: number;
+  /** Housekeeping also keeps at most this many events, the newest; 0 means no count limit. @default 0 */
+  maxEvents?: number;
+  /** The window over which anonymous events are counted (seconds). @default 3600 */
+  floodWindowSeconds?: number;
+  /**
+   * Events of one type from one client network (an IPv6 /64) per window stored one row each; later
+   * ones only add to one aggregate row (count, first and last time). @default 10
+   */
+  individualPerNetwork?: number;
+  /**
+   * Events of one type from everyone per window stored one row each (or as a per-network aggregate);
+   * later ones only add to one aggregate row for the whole window. @default 200
+   */
+  individualPerType?: number;
+}
+
+/**
+ * Unauthenticated requests that were refused (an error page or 4xx from /authorize, sign-in, sign-up,
+ * password reset, consent, registration): a client network that collects this many in a window is
+ * answered 429 on those routes until the window ends, without any work or per-request storage.
+ */
+export interface RejectionThrottleOptions {
+  /** @default 60 */
+  maxRejections?: number;
+  /** @default 60 */
+  windowSeconds?: number;
+}
+
 export interface PasswordResetOptions {
   /** How long a reset link works (seconds). @default 1800 (30 minutes) */
   ttl?: number;
@@ -254,6 +294,8 @@ export interface GatehouseOptions {
    */
   mailer?: (message: MailMessage) => Promise<void>;
   passwordReset?: PasswordResetOptions;
+  audit?: AuditOptions;
+  rejectionThrottle?: RejectionThrottleOptions;
   /** Milliseconds since the epoch; replace in tests. @default Date.now */
   clock?: () => number;
   /** Run migrations when the instance starts. @default true */

@@ -74,6 +74,7 @@ export interface ResolvedConfig {
     staleIfErrorMs: number;
     policy: CimdOptions['policy'] | undefined;
     fetch: CimdOptions['fetch'] | undefined;
+    staleAfterMs: number;
   };
   dcr: {
     enabled: boolean;
@@ -106,6 +107,12 @@ export interface ResolvedConfig {
   logger: Logger;
   mailer: ((message: MailMessage) => Promise<void>) | undefined;
   passwordReset: { ttlMs: number };
+  audit: {
+    retentionMs: number;
+    maxEvents: number;
+    flood: { windowMs: number; perNetwork: number; perType: number };
+  };
+  rejectionThrottle: { maxRejections: number; windowMs: number };
   clock: () => number;
   migrate: boolean;
   endpoints: {
@@ -283,6 +290,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       staleIfErrorMs: (o.cimd?.staleIfError ?? 86_400) * 1000,
       policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
       fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
+      staleAfterMs: (o.cimd?.staleAfterDays ?? 30) * 86_400_000,
     },
     dcr: {
       enabled: o.dcr?.enabled ?? false,
@@ -317,6 +325,19 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     logger: makeLogger(options.logger),
     mailer: typeof options.mailer === 'function' ? options.mailer : undefined,
     passwordReset: { ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000 },
+    audit: {
+      retentionMs: (o.audit?.retentionDays ?? 90) * 86_400_000,
+      maxEvents: o.audit?.maxEvents ?? 0,
+      flood: {
+        windowMs: (o.audit?.floodWindowSeconds ?? 3600) * 1000,
+        perNetwork: o.audit?.individualPerNetwork ?? 10,
+        perType: o.audit?.individualPerType ?? 200,
+      },
+    },
+    rejectionThrottle: {
+      maxRejections: o.rejectionThrottle?.maxRejections ?? 60,
+      windowMs: (o.rejectionThrottle?.windowSeconds ?? 60) * 1000,
+    },
     clock: typeof options.clock === 'function' ? options.clock : Date.now,
     migrate: o.migrate ?? true,
     endpoints: {

@@ -205,6 +205,7 @@ export const optionsSchema = z.strictObject({
         .min(0)
         .max(7 * 86_400)
         .optional(),
+      staleAfterDays: z.number().positive().optional(),
       policy: z.any().optional(),
       fetch: z.any().optional(),
     })
@@ -250,6 +251,21 @@ export const optionsSchema = z.strictObject({
   logger: z.any().optional(),
   mailer: z.any().optional(),
   passwordReset: z.strictObject({ ttl: z.number().int().min(60).max(86400).optional() }).optional(),
+  audit: z
+    .strictObject({
+      retentionDays: z.number().positive().optional(),
+      maxEvents: z.number().int().min(0).optional(),
+      floodWindowSeconds: z.number().int().min(1).max(86_400).optional(),
+      individualPerNetwork: z.number().int().min(0).optional(),
+      individualPerType: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  rejectionThrottle: z
+    .strictObject({
+      maxRejections: z.number().int().positive().optional(),
+      windowSeconds: z.number().int().positive().max(86_400).optional(),
+    })
+    .optional(),
   clock: z.any().optional(),
   migrate: z.boolean().optional(),
 });

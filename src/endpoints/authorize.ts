@@ -20,6 +20,7 @@ import { validateAuthorizationRequest } from './authorize-checks.js';
 import { answerAuthorizationError } from './authorize-errors.js';
 import { type ActiveSession, readSession, sessionCsrf } from './browser-session.js';
 import { errorPage } from './pages-common.js';
+import { presentClient } from './client-presentation.js';
 
 /**
  * The authorization endpoint (OAuth 2.1 §4.1.1). GET and POST. Validation is an ordered list of checks

@@ -111,7 +111,10 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const password = params.get('password') ?? '';
   const admission = await admitSignIn(ctx, req, email);
   if (!admission.allowed) {
-    await ctx.audit({ type: 'login.throttled', detail: { scope: admission.scope } }, req);
+    // A throttled attempt only counts into an aggregate row (src/audit/flood.ts).
+    await ctx.auditAnonymous({ type: 'login.throttled', detail: { scope: admission.scope } }, req, {
+      throttled: true,
+    });
     const minutes = Math.max(1, Math.ceil(admission.retryAfter / 60));
     const from = admission.scope === 'account' ? 'for this account from your network' : 'from your network';
     return loginPage(ctx, req, {
@@ -126,7 +129,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const user = email && password ? await verifyCredentials(ctx.store, email, password) : undefined;
   await admission.settle(user !== undefined);
   if (!user) {
-    await ctx.audit({ type: 'login.failed', detail: {} }, req);
+    await ctx.auditAnonymous({ type: 'login.failed', detail: {} }, req);
     return loginPage(ctx, req, {
       interaction,
       returnTo,

@@ -36,6 +36,9 @@ export interface CimdCacheState {
 
 export type CimdResolution = { ok: true; client: ClientRecord } | { ok: false; reason: string };
 
+/** The detail of a failure caused by a throttle (audited in aggregate only: src/audit/flood.ts). */
+const THROTTLED = { throttled: true } as const;
+
 export class CimdService {
   private readonly fetchDocument: DocumentFetch;
   private readonly inflight = new Map<string, Promise<CimdResolution>>();
@@ -124,21 +127,30 @@ export class CimdService {
         this.rememberFailure(clientId, at);
         const staleFor = Math.round((at - known.expiresAt) / 1000);
         this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');
-        await this.ctx.audit({
-          type: 'cimd.fetch_failed',
-          clientId,
-          ip,
-          detail: { reason, host, stale: true, stale_for: staleFor, ...detail },
-        });
+        // Anyone can cause these: bounded under flood, and a throttled attempt never gets a row of its own.
+        await this.ctx.auditAnonymous(
+          {
+            type: 'cimd.fetch_failed',
+            clientId,
+            ip,
+            detail: { reason, host, stale: true, stale_for: staleFor, ...detail },
+          },
+          null,
+          { throttled: detail['throttled'] === true },
+        );
         return { ok: true as const, client: cached };
       }
-      await this.ctx.audit({ type: 'cimd.fetch_failed', clientId, ip, detail: { reason, host, ...detail } });
+      await this.ctx.auditAnonymous(
+        { type: 'cimd.fetch_failed', clientId, ip, detail: { reason, host, ...detail } },
+        null,
+        { throttled: detail['throttled'] === true },
+      );
       return { ok: false as const, reason };
     };
     if (!hasIpSlot)
       return fail(
         'too many documents are being fetched for your network right now; try again shortly',
-        {},
+        THROTTLED,
         true,
       );
     if (known) {
@@ -150,7 +162,7 @@ export class CimdService {
         at,
       );
       if (!perHost.allowed)
-        return fail(`${host} was asked for documents too often; try again in a minute`, {}, true);
+        return fail(`${host} was asked for documents too often; try again in a minute`, THROTTLED, true);
     } else {
       const perIp = await this.ctx.store.hitRateLimit(
         `cimd:ip:${rateLimitKey(ip)}`,
@@ -159,14 +171,18 @@ export class CimdService {
         at,
       );
       if (!perIp.allowed)
-        return fail('too many new applications were looked up from your network; try again in a minute', {});
+        return fail(
+          'too many new applications were looked up from your network; try again in a minute',
+          THROTTLED,
+        );
       const perHost = await this.ctx.store.hitRateLimit(
         `cimd:host:${host}`,
         config.fetchesPerHostPerMinute,
         60_000,
         at,
       );
-      if (!perHost.allowed) return fail(`${host} was asked for documents too often; try again in a minute`);
+      if (!perHost.allowed)
+        return fail(`${host} was asked for documents too often; try again in a minute`, THROTTLED);
     }
 
     const headers: Record<string, string> = {
