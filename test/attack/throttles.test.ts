@@ -332,6 +332,40 @@ describe('CIMD: junk URLs and failing refreshes do not lock out a real client', 
       await srv.close();
     }
   });
+
+  it("a network at its cap on fetches in flight gets the copy validated before, and holds back no one else's refresh", async () => {
+    let now = Date.now();
+    const host = new DocumentHost();
+    host.publish(REAL, {}, { 'cache-control': 'max-age=60' });
+    const hold: (() => void)[] = [];
+    const fetch = async (url: string, init: { headers: Record<string, string> }) => {
+      if (url.includes('slow')) await new Promise<void>((resolve) => hold.push(resolve));
+      return host.fetch(url, init);
+    };
+    const srv = await startServer({
+      ...baseOptions(),
+      ...PROXY,
+      clock: () => now,
+      cimd: { enabled: true, fetch, maxConcurrentFetchesPerIp: 2, timeoutMs: 10_000 },
+    });
+    try {
+      expect((await start(srv, REAL, '198.51.100.1')).status).toBe(302);
+      now += 61_000;
+      const stuck = [0, 1].map((i) =>
+        statusOf(start(srv, `https://slow${i}.example.net/c.json`, '203.0.113.5')),
+      );
+      await expect.poll(() => hold.length).toBe(2);
+      expect((await start(srv, REAL, '203.0.113.5')).status).toBe(302);
+      expect(host.count(REAL)).toBe(1);
+      expect((await start(srv, REAL, '198.51.100.2')).status).toBe(302);
+      expect(host.count(REAL)).toBe(2);
+      for (const release of hold) release();
+      await Promise.all(stuck);
+    } finally {
+      for (const release of hold) release();
+      await srv.close();
+    }
+  });
 });
 
 describe('CIMD stale-if-error against a real failing HTTPS host (RFC 5861 §4, bounded)', () => {

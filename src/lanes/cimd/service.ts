@@ -122,9 +122,14 @@ export class CimdService {
      * validated before, within the stale bound; anything else (404, a redirect, an invalid document,
      * a private address) fails, as does a first fetch.
      */
-    const fail = async (reason: string, detail: Record<string, unknown> = {}, transient = false) => {
+    const fail = async (
+      reason: string,
+      detail: Record<string, unknown> = {},
+      transient = false,
+      backoff = true,
+    ) => {
       if (transient && cached && known && this.withinStaleBound(known, at)) {
-        this.rememberFailure(clientId, at);
+        if (backoff) this.rememberFailure(clientId, at);
         const staleFor = Math.round((at - known.expiresAt) / 1000);
         this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');
         // Anyone can cause these: bounded under flood, and a throttled attempt never gets a row of its own.
@@ -152,6 +157,8 @@ export class CimdService {
         'too many documents are being fetched for your network right now; try again shortly',
         THROTTLED,
         true,
+        // The requester's own cap: no reason to make anyone else wait for a refresh.
+        false,
       );
     if (known) {
       // Refreshes of known clients have a budget of their own, which unknown URLs cannot spend.
