@@ -41,12 +41,12 @@ export class RejectionThrottle {
     return Math.ceil((block.until - now) / 1000);
   }
 
-  /** Counts one refused request of `network`; blocks it once the window's count exceeds the limit. */
+  /** Counts one refused request of `network`; once it has had its `maxRejections`, blocks it. */
   async reject(network: string): Promise<void> {
     const at = this.clock();
     const { maxRejections, windowMs } = this.limit;
     const hit = await this.store.hitRateLimit(`rejected:${network}`, maxRejections, windowMs, at);
-    if (hit.allowed || this.blocks.has(network)) return;
+    if (hit.count < maxRejections || this.blocks.has(network)) return;
     if (this.blocks.size >= this.maxKeys) await this.flush(true);
     this.blocks.set(network, { until: at + hit.retryAfter * 1000, throttled: 0 });
   }

@@ -279,6 +279,55 @@ describe('a flood of anonymous requests', () => {
   });
 });
 
+describe('one network refused over and over', () => {
+  let srv: TestServer;
+  const clock = { now: Math.floor(Date.now() / HOUR) * HOUR + 60_000 };
+
+  beforeAll(async () => {
+    srv = await startAdminServer(() => ({
+      trustedProxies: ['127.0.0.1'],
+      rejectionThrottle: { maxRejections: 60, windowSeconds: 60 },
+      audit: { individualPerNetwork: 10, individualPerType: 200 },
+      clock: () => clock.now,
+    }));
+  });
+  afterAll(() => srv?.close());
+
+  const refused = (ip: string, i: number) =>
+    fetch(`${srv.issuer}/authorize?client_id=nobody-${i}&response_type=code`, {
+      headers: { 'x-forwarded-for': ip },
+    });
+
+  it('gets 10 rows, then one aggregate row, and after 60 refusals a minute only 429s that write nothing', async () => {
+    // Addresses rotating within one IPv6 /64 are one network.
+    const ip = (i: number) => `2001:db8:77:1:${i.toString(16)}::1`;
+    for (let i = 0; i < 60; i++) expect((await refused(ip(i), i)).status).toBe(400);
+    const events = await srv.gh.store.listAuditEvents({ type: 'authorize.rejected', limit: 1000 });
+    expect(events.filter((e) => e.count === undefined)).toHaveLength(10);
+    const aggregate = events.filter((e) => e.count !== undefined);
+    expect(aggregate).toHaveLength(1);
+    expect(aggregate[0]).toMatchObject({ count: 50, ip: '2001:db8:77:1::/64' });
+    expect(aggregate[0]!.detail).toMatchObject({ aggregated: true, sample: { error: 'invalid_request' } });
+
+    const throttled = await refused(ip(1000), 1000);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    const rowsBefore = (await srv.gh.store.listAuditEvents({ limit: 1000 })).length;
+    for (let i = 0; i < 100; i++) expect((await refused(ip(2000 + i), i)).status).toBe(429);
+    expect((await srv.gh.store.listAuditEvents({ limit: 1000 })).length).toBe(rowsBefore);
+    // Another network is not affected.
+    expect((await refused('198.51.100.7', 1)).status).toBe(400);
+
+    // The window ends: the network is served again, and the throttled requests are one aggregate row.
+    clock.now += 61_000;
+    expect((await refused(ip(5000), 5000)).status).toBe(400);
+    await srv.gh.runHousekeeping();
+    const tally = await srv.gh.store.listAuditEvents({ type: 'request.throttled' });
+    expect(tally).toHaveLength(1);
+    expect(tally[0]).toMatchObject({ count: 101, ip: '2001:db8:77:1::/64' });
+  });
+});
+
 /** The sign-in form's hidden fields and the CSRF cookie they are bound to. */
 async function loginForm(srv: TestServer): Promise<{ cookie: string; fields: Record<string, string> }> {
   const response = await fetch(`${srv.issuer}/login`);
