@@ -39,7 +39,14 @@ function ipv4Spellings([a, b, c, d]: number[]): string[] {
 
 const ipv6Spellings = (v6: string): string[] => {
   const parsed = ipaddr.IPv6.parse(v6);
-  return [`[${v6}]`, `[${parsed.toNormalizedString()}]`, `[${parsed.toFixedLengthString().toUpperCase()}]`];
+  return [
+    `[${v6}]`,
+    `[${parsed.toNormalizedString()}]`,
+    `[${parsed.parts
+      .map((p) => p.toString(16).padStart(4, '0'))
+      .join(':')
+      .toUpperCase()}]`,
+  ];
 };
 
 const ipLiteral = fc.oneof(
@@ -58,6 +65,7 @@ const pathChars = fc.stringMatching(/^[A-Za-z0-9._~%!$&'()*+,;=:@/-]{0,20}$/);
 /** Candidate client_ids: mostly plausible, with every rule's violation mixed in. */
 const candidate = fc.oneof(
   fc.tuple(hostName, pathChars).map(([h, p]) => `https://${h}/${p}`),
+  fc.tuple(fc.constantFrom('user@', 'u:p@', '@', ':@'), hostName).map(([u, h]) => `https://${u}${h}/c.json`),
   fc
     .tuple(hostName, fc.integer({ min: 0, max: 70_000 }), pathChars)
     .map(([h, port, p]) => `https://${h}:${port}/${p}`),
@@ -65,7 +73,6 @@ const candidate = fc.oneof(
   fc.webUrl({
     withQueryParameters: true,
     withFragments: true,
-    withUserInfo: true,
     authoritySettings: { withPort: true, withIPv4: true, withIPv6: true, withIPv4Extended: true },
   }),
   fc
