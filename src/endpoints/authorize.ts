@@ -1,11 +1,12 @@
 import type { Context, RequestInfo } from '../context.js';
+import { sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
 import { findResource } from '../grants/audience.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import { formParams, type Params, queryParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { resolveClient } from '../lanes/index.js';
-import { isLoopbackRedirectUri, matchRedirectUri } from '../lanes/redirect-uri.js';
+import { matchRedirectUri } from '../lanes/redirect-uri.js';
 import { renderConsent } from '../pages/consent.js';
 import type { ClientRecord } from '../store/types.js';
 import {
@@ -19,8 +20,8 @@ import {
 import { validateAuthorizationRequest } from './authorize-checks.js';
 import { answerAuthorizationError } from './authorize-errors.js';
 import { type ActiveSession, readSession, sessionCsrf } from './browser-session.js';
-import { errorPage } from './pages-common.js';
 import { presentClient } from './client-presentation.js';
+import { errorPage } from './pages-common.js';
 
 /**
  * The authorization endpoint (OAuth 2.1 §4.1.1). GET and POST. Validation is an ordered list of checks
@@ -197,52 +198,20 @@ function consentPage(
   active: ActiveSession,
 ): Response {
   const resource = findResource(ctx, request.resource);
-  const redirectHost = hostOf(request.redirect_uri);
-  const warnings: string[] = [];
-  if (client.source === 'dcr') {
-    warnings.push('This application registered itself. Gatehouse has not verified who runs it or its name.');
-  }
-  if (client.source === 'cimd') {
-    warnings.push(
-      `This application is identified by its web address. Only allow it if you trust ${hostOf(client.client_id)}.`,
-    );
-    // CIMD-01 §6.6 (localhost impersonation): any local program can claim a document whose only
-    // redirect URIs are loopback; the user is the last line of defence.
-    if (client.redirect_uris.every(isLoopbackRedirectUri)) {
-      warnings.push(
-        'Every address this application returns to is on your own computer, so any program on it could be pretending to be this application.',
-      );
-    }
-  }
-  if (isLoopbackRedirectUri(request.redirect_uri)) {
-    warnings.push('This application runs on your own computer (it returns to a local address).');
-  }
+  // The same presentation as the sign-in page: name, lane badge, hosts and warnings (client-presentation.ts).
   const body = renderConsent({
+    ...presentClient(client, request.redirect_uri),
     basePath: ctx.config.issuerPath,
     action: `${ctx.config.issuerPath}/consent`,
     csrf: sessionCsrf(ctx, active.session),
     interaction: sealInteraction(ctx, request),
-    clientName: client.client_name ?? client.client_id,
-    clientHost: client.source === 'cimd' ? hostOf(client.client_id) : undefined,
     logoUrl: client.metadata.logo
       ? `${ctx.config.issuerPath}/client-logo?client_id=${encodeURIComponent(client.client_id)}`
       : undefined,
-    clientBadge: client.source === 'dcr' ? 'unverified' : client.first_party ? 'first-party' : undefined,
-    redirectHost,
     scopes: request.scope.map((name) => ({ name })),
-    resourceName: resource?.name ?? request.resource,
+    resourceName: sanitiseDisplayName(resource?.name ?? '') || request.resource,
     resource: request.resource,
-    userEmail: active.user.email,
-    warnings,
+    userEmail: sanitiseDisplayName(active.user.email, 254),
   });
   return html(body, { formTargets: [request.redirect_uri] });
-}
-
-function hostOf(uri: string): string {
-  try {
-    const url = new URL(uri);
-    return url.host || url.protocol;
-  } catch {
-    return uri;
-  }
 }

@@ -9,6 +9,7 @@ import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
 import { interactionFormTargets, openInteraction } from './authorization-request.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
+import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { admitSignIn } from './login-throttle.js';
 import { errorPage } from './pages-common.js';
 
@@ -35,13 +36,17 @@ function safeReturnTo(ctx: Context, value: string | undefined): string | undefin
   return value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`) ? value : undefined;
 }
 
-async function clientNameOf(ctx: Context, interaction: string | undefined): Promise<string | undefined> {
+/** The client the person is signing in for, presented as on the consent page (client-presentation.ts). */
+async function clientOf(
+  ctx: Context,
+  interaction: string | undefined,
+): Promise<ClientPresentation | undefined> {
   if (!interaction) return undefined;
   try {
     const { request } = openInteraction(ctx, interaction);
     if (!request.client_id) return undefined;
     const client = await ctx.store.getClient(request.client_id);
-    return client?.client_name ?? client?.client_id;
+    return client ? presentClient(client, request.redirect_uri) : undefined;
   } catch {
     return undefined;
   }
@@ -50,7 +55,7 @@ async function clientNameOf(ctx: Context, interaction: string | undefined): Prom
 export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<Response> {
   const interaction = req.url.searchParams.get('interaction') ?? undefined;
   const returnTo = safeReturnTo(ctx, req.url.searchParams.get('return_to') ?? undefined);
-  return loginPage(ctx, req, { interaction, returnTo, clientName: await clientNameOf(ctx, interaction) });
+  return loginPage(ctx, req, { interaction, returnTo });
 }
 
 interface FormPageModel {
@@ -59,7 +64,6 @@ interface FormPageModel {
   returnTo?: string;
   email?: string;
   error?: string;
-  clientName?: string;
   status?: number;
   headers?: Record<string, string>;
 }
@@ -85,7 +89,8 @@ function formPage(
   return response;
 }
 
-function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
+async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
+  const client = await clientOf(ctx, m.interaction);
   return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderLogin({
       basePath,
@@ -95,7 +100,7 @@ function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
       returnTo: m.returnTo,
       email: m.email,
       error: m.error,
-      clientName: m.clientName,
+      client,
       signupHref: ctx.config.signup ? `${basePath}/signup${query}` : undefined,
     }),
   );

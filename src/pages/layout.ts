@@ -4,8 +4,17 @@
  * (RFC 9700 §4.2.4), and the one stylesheet is served from Gatehouse's own origin.
  */
 
+/**
+ * Characters no page ever carries, whatever it shows (a name, an audit record's user agent, an error
+ * description): text-direction controls, which can make any text render as any other (Unicode TR #36
+ * §2.1), and C0/C1 control characters other than tab and line breaks.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const NEVER_SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Bidi_Control}]/gu;
+
 export function escapeHtml(value: string): string {
   return value
+    .replace(NEVER_SHOWN, '')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')

@@ -1,3 +1,4 @@
+import type { ClientPresentation } from '../endpoints/client-presentation.js';
 import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
 
 export interface LoginModel {
@@ -9,8 +10,29 @@ export interface LoginModel {
   returnTo?: string;
   email?: string;
   error?: string;
-  clientName?: string;
+  /** The client of the authorization request being signed in for (src/endpoints/client-presentation.ts). */
+  client?: ClientPresentation;
   signupHref?: string;
+}
+
+/**
+ * Who the person is signing in for. A DCR or CIMD client names itself, so its lane badge, the host of
+ * its client_id (CIMD) and the host it returns to are shown here already, not only on the consent page
+ * (RFC 9700 §4.15; RFC 7591 §5): the sign-in page is where a phishing client wants to look trusted.
+ */
+function clientSummary(c: ClientPresentation | undefined) {
+  if (!c) return '';
+  const selfDescribed = c.lane !== 'preregistered';
+  return html`<p>to continue to <strong id="client-name">${c.clientName}</strong>${c.clientBadge ? html` <span class="badge" id="client-badge">${c.clientBadge}</span>` : ''}</p>
+${
+  selfDescribed
+    ? html`<dl>
+${c.clientHost ? html`<dt>Application site</dt><dd><strong id="client-host">${c.clientHost}</strong></dd>` : ''}
+<dt>Sends you back to</dt><dd><strong id="redirect-host">${c.redirectHost}</strong></dd>
+</dl>
+${c.warnings.map((w) => html`<p class="warning" role="note">${w}</p>`)}`
+    : ''
+}`;
 }
 
 /** Sign-in form. Contract (DESIGN §5): fields labelled Email and Password, submit button "Sign in". */
@@ -18,7 +40,7 @@ export function renderLogin(m: LoginModel): string {
   return layout(
     { title: 'Sign in', basePath: m.basePath },
     html`<h1 id="page-title">Sign in</h1>
-${m.clientName ? html`<p>to continue to <strong>${m.clientName}</strong></p>` : ''}
+${clientSummary(m.client)}
 ${errorList(m.error)}
 <form method="post" action="${m.action}" novalidate>
 ${hidden({ csrf: m.csrf, interaction: m.interaction, return_to: m.returnTo })}
