@@ -7,7 +7,8 @@ export function parseCookies(header: string | null): Map<string, string> {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
     const name = part.slice(0, eq).trim();
-    if (!jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
+    // RFC 6265 §5.4: the first cookie of a name is the most specific; a later one never replaces it.
+    if (name !== '' && !jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
   }
   return jar;
 }
