@@ -41,6 +41,15 @@ export function sanitiseDisplayName(value: string, max = 200): string {
 }
 
 /**
+ * Whether `value` holds a character that is invisible or changes how text around it is drawn (the
+ * class `sanitiseDisplayName` strips, plus the refused controls). For identifiers shown to people that
+ * cannot be rewritten, such as e-mail addresses: refuse them instead.
+ */
+export function hasInvisibleCharacters(value: string): boolean {
+  return new RegExp(INVISIBLE.source, 'u').test(value) || REFUSED.test(value);
+}
+
+/**
  * Why a name cannot be accepted where it enters, or undefined when it can be (then store its
  * sanitised form; it may be empty, which each caller treats as "no name" or refuses).
  */

@@ -1,4 +1,5 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { hasInvisibleCharacters } from './display-name.js';
 import { FIELD_LIMITS } from './http/limits.js';
 import type { Store, UserRecord } from './store/types.js';
 import { UniqueViolation } from './store/types.js';
@@ -36,7 +37,9 @@ export function isEmailAddress(value: string): boolean {
 }
 
 export function checkNewCredentials(email: string, password: string): string | undefined {
-  if (!isEmailAddress(email)) return 'Enter a valid email address.';
+  // The address is shown to administrators and on consent pages: no invisible or bidi characters
+  // that would let it read as someone else's (src/display-name.ts).
+  if (!isEmailAddress(email) || hasInvisibleCharacters(email)) return 'Enter a valid email address.';
   if (password.length < MIN_PASSWORD_LENGTH)
     return `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
   if (password.length > MAX_PASSWORD_LENGTH) return 'The password is too long.';

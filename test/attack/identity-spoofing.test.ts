@@ -158,6 +158,19 @@ describe('names shown to people cannot disguise themselves', () => {
     expect(await srv.gh.store.getClient(id)).toBeUndefined();
   });
 
+  it.each([
+    ['a right-to-left override', 'moc.elpmaxe@\u202Eada@example.com'],
+    ['a zero-width space', 'ad\u200Ba@example.com'],
+    ['a C1 control', 'ada\u0085@example.com'],
+  ])('sign-up refuses an e-mail address with %s', async (_name, email) => {
+    const agent = new UserAgent(srv.origin);
+    const page = await agent.request(`${srv.issuer}/signup`);
+    const response = await agent.submit(await page.text(), { email, password: 'long enough password' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Enter a valid email address.');
+    expect(await srv.gh.store.getUserByEmail(email)).toBeUndefined();
+  });
+
   it('no page carries a bidi or C1 control even from a record stored before these rules', async () => {
     await srv.gh.store.updateClient('native-app', { client_name: 'Native\u202E ppA\u0085' });
     const html = await signInPage('native-app', 'http://127.0.0.1:5555/callback');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayNameProblem, sanitiseDisplayName } from '../../src/display-name.js';
+import { displayNameProblem, hasInvisibleCharacters, sanitiseDisplayName } from '../../src/display-name.js';
 import { cleanClientName } from '../../src/lanes/public-client.js';
 
 /** Every character class that must never reach a page inside a name. */
@@ -10,7 +10,9 @@ const FORBIDDEN =
 const hostile = [
   ...'\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c',
   ...'\u0000\u0007\u001b\u007f\u0080\u0085\u009b\u009f\u00ad\u034f\u2028\u2029\u2060\u2064\ufeff',
-  ...'\u180e\u3164\uffa0\ufff9\ud800\udfff',
+  ...'\u180e\u3164\uffa0\ufff9',
+  '\ud800', // lone surrogates (spread would pair them)
+  '\udfff',
   String.fromCodePoint(0xe0041),
   String.fromCodePoint(0x1d173),
 ];
@@ -106,5 +108,22 @@ describe('display names (sanitised where shown, refused where they enter)', () =
   it('is accepted where it enters when its only oddities are strippable', () => {
     expect(displayNameProblem('Acme\u200b Tools ⚡\ufe0f')).toBeUndefined();
     expect(cleanClientName('Acme\u200b Tools ⚡\ufe0f')).toEqual({ ok: true, name: 'Acme Tools ⚡' });
+  });
+
+  it('flags an identifier that holds anything the sanitiser would strip or refuse', () => {
+    fc.assert(
+      fc.property(names, (value) => {
+        const clean = sanitiseDisplayName(value, 1000);
+        expect(hasInvisibleCharacters(clean)).toBe(false);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom(...hostile), fc.nat(), (value, bad, at) => {
+        const i = at % (value.length + 1);
+        expect(hasInvisibleCharacters(value.slice(0, i) + bad + value.slice(i))).toBe(true);
+      }),
+    );
+    expect(hasInvisibleCharacters('ada@example.com')).toBe(false);
+    expect(hasInvisibleCharacters('ada\u202E@example.com')).toBe(true);
   });
 });
