@@ -3,6 +3,7 @@ import { hasInvisibleCharacters } from './display-name.js';
 import { FIELD_LIMITS } from './http/limits.js';
 import type { Store, UserRecord } from './store/types.js';
 import { UniqueViolation } from './store/types.js';
+import { USER_SUBJECT_PREFIX } from './subjects.js';
 import { randomToken } from './tokens/crypto.js';
 
 /**
@@ -54,7 +55,7 @@ export async function createUser(
   const problem = checkNewCredentials(normaliseEmail(input.email), input.password);
   if (problem) throw new Error(problem);
   const user: UserRecord = {
-    id: `usr_${randomToken(16)}`,
+    id: `${USER_SUBJECT_PREFIX}${randomToken(16)}`,
     email: normaliseEmail(input.email),
     passwordHash: await hash(input.password, ARGON2),
     admin: input.admin ?? false,

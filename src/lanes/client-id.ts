@@ -1,3 +1,5 @@
+import { USER_SUBJECT_PREFIX } from '../subjects.js';
+
 /**
  * The one rule for client_ids an operator chooses (configuration, admin API, dashboard, CLI). A
  * client_credentials access token's `sub` is its client_id, so a chosen client_id must never take a
@@ -12,7 +14,7 @@
 
 /** Prefixes of identifiers Gatehouse generates for other kinds of things; compared case-insensitively. */
 export const RESERVED_CLIENT_ID_PREFIXES = [
-  'usr_', // users: the `sub` of every user's tokens (src/users.ts)
+  USER_SUBJECT_PREFIX, // users: the `sub` of every user's tokens (src/users.ts)
   'dcr_', // dynamically registered clients (src/lanes/dcr.ts)
   'grt_', // grants (src/grants/authorization-code.ts)
   'ghc_', // authorization codes (src/tokens/opaque.ts)

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveClientSeed } from '../../src/config/resolve.js';
 import { createGatehouse } from '../../src/gatehouse.js';
+import { clientRecordFromSeed } from '../../src/lanes/preregistered.js';
 import { authorizationUrl, DocumentHost } from '../helpers/cimd.js';
 import { admin, adminToken, dcrOptions, register } from '../helpers/dcr.js';
 import { RESOURCE, USER } from '../helpers/fixtures.js';
@@ -103,6 +105,32 @@ describe('chosen client_ids cannot impersonate a user or another lane', () => {
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
     expect(claims.sub).toBe('reporting-agent');
     expect(await srv.gh.store.getUserById(claims.sub)).toBeUndefined();
+  });
+
+  it('a user-shaped client stored before the rule existed gets no client_credentials token', async () => {
+    const secret = 'legacy-secret-0123456789-abcdefghijklmnop';
+    const at = Date.now();
+    await srv.gh.store.createClient({
+      ...clientRecordFromSeed(
+        resolveClientSeed({
+          client_id: 'machine',
+          client_secret: secret,
+          grant_types: ['client_credentials'],
+        }),
+        at,
+      ),
+      client_id: 'usr_legacy0123456789abcd',
+    });
+    const response = await fetch(`${srv.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`usr_legacy0123456789abcd:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: RESOURCE }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'unauthorized_client' });
   });
 
   it('a configuration with a reserved client_id fails at start-up, naming the field', async () => {
