@@ -308,6 +308,9 @@ describe('one network refused over and over', () => {
     expect(aggregate).toHaveLength(1);
     expect(aggregate[0]).toMatchObject({ count: 50, ip: '2001:db8:77:1::/64' });
     expect(aggregate[0]!.detail).toMatchObject({ aggregated: true, sample: { error: 'invalid_request' } });
+    const { agent } = await signIn(srv.origin, srv.issuer, ADMIN);
+    const auditPage = await (await agent.request(`${srv.issuer}/admin/audit?type=authorize.rejected`)).text();
+    expect(auditPage).toContain('× 50, last');
 
     const throttled = await refused(ip(1000), 1000);
     expect(throttled.status).toBe(429);

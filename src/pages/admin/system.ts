@@ -69,7 +69,11 @@ ${
     ? html`<div class="table-card"><table><caption class="muted">Newest first</caption>
 <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Type</th><th scope="col">Client</th><th scope="col">User</th><th scope="col">Actor</th><th scope="col">Detail</th></tr></thead>
 <tbody>${m.events.map(
-        (e) => html`<tr><td class="time">${shortTime(e.at)}</td><td><code>${e.type}</code></td>
+        (e) => html`<tr><td class="time">${shortTime(e.at)}</td><td><code>${e.type}</code>${
+          e.count === undefined
+            ? ''
+            : html` <span class="muted">× ${String(e.count)}, last ${shortTime(e.lastAt ?? e.at)}</span>`
+        }</td>
 <td class="wrap">${e.clientId ? html`<a href="${m.admin}/clients${query({ client: e.clientId })}">${e.clientId}</a>` : '—'}</td>
 <td class="wrap">${e.userId ? html`<a href="${m.admin}/users${query({ user: e.userId })}">${e.userId}</a>` : '—'}</td>
 <td class="wrap">${e.actor ?? '—'}</td><td class="wrap"><code>${Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''}</code></td></tr>`,
