@@ -101,6 +101,7 @@ export async function createGatehouse(
       const done = await housekeep(ctx);
       if (Object.values(done).some((n) => n > 0)) log.info(done, 'housekeeping');
     };
+    let warnedNoClientIp = false;
     const housekeeping = setInterval(() => {
       runHousekeeping().catch((error) => log.error({ err: error }, 'housekeeping failed'));
     }, HOUSEKEEPING_MS);
@@ -125,6 +126,12 @@ export async function createGatehouse(
           ),
           userAgent: boundedUserAgent(request.headers),
         };
+        if (req.ip === null && !warnedNoClientIp) {
+          warnedNoClientIp = true;
+          log.warn(
+            'a request arrived without a peer address: every per-IP limit counts all such requests as one client; pass remoteAddress to fetch() (docs/configuration.md, "Client IP and per-IP limits")',
+          );
+        }
         const started = performance.now();
         await resources.refreshIfStale();
         const response = await dispatch(ctx, routes, req);
