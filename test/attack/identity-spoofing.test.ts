@@ -1,8 +1,11 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveClientSeed } from '../../src/config/resolve.js';
 import { createGatehouse } from '../../src/gatehouse.js';
 import { clientRecordFromSeed } from '../../src/lanes/preregistered.js';
 import { authorizationUrl, DocumentHost } from '../helpers/cimd.js';
+import { runCli, tempDir, writeConfig } from '../helpers/cli.js';
 import { admin, adminToken, dcrOptions, register } from '../helpers/dcr.js';
 import { RESOURCE, USER } from '../helpers/fixtures.js';
 import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.js';
@@ -145,6 +148,75 @@ describe('chosen client_ids cannot impersonate a user or another lane', () => {
         ],
       }),
     ).rejects.toThrow(/clients\[0\]\.client_id: .*"usr_"/);
+  });
+});
+
+describe('the CLI applies the same rules (dist/, as after npm ci)', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    file = await writeConfig(dir, {
+      issuer: 'http://127.0.0.1:4999',
+      database: `sqlite:${join(dir, 'cli.db')}`,
+      secret: TEST_SECRET,
+      resources: [{ resource: RESOURCE, name: 'Todo MCP', scopes: ['todos.read'] }],
+    });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const create = (...args: string[]) =>
+    runCli([
+      'clients',
+      'create',
+      '--config',
+      file,
+      '--confidential',
+      '--grant-type',
+      'client_credentials',
+      ...args,
+    ]);
+
+  it.each([
+    ['usr_0123456789abcdefghij', /client_id: .*"usr_"/],
+    ['dcr_0123456789abcdef', /client_id: .*"dcr_"/],
+    ['https://tool.example.com/client.json', /client_id: .*URL/],
+  ])('clients create --client-id %s exits non-zero naming client_id', async (clientId, message) => {
+    const result = await create('--client-id', clientId);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('clients create refuses a --name with a text-direction override', async () => {
+    const result = await create('--name', 'Nightly\u202E report');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/client_name: /);
+  });
+
+  it('users create --email-verified vouches for the address; without it the address is unverified', async () => {
+    const vouched = await runCli([
+      'users',
+      'create',
+      '--config',
+      file,
+      '--email',
+      'ops@example.com',
+      '--password',
+      'long password 1',
+      '--email-verified',
+    ]);
+    expect(JSON.parse(vouched.stdout)).toMatchObject({ email: 'ops@example.com', email_verified: true });
+    const plain = await runCli([
+      'users',
+      'create',
+      '--config',
+      file,
+      '--email',
+      'dev@example.com',
+      '--password',
+      'long password 1',
+    ]);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ email: 'dev@example.com', email_verified: false });
   });
 });
 
