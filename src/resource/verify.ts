@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AccessToken, TokenVerifier } from './access-token.js';
+import { isCanonicalCompactJws } from './compact.js';
 import type { AuthorizationServerMetadata } from './discovery.js';
 import { BearerError } from './errors.js';
 import type { ResolvedResourceOptions } from './options.js';
@@ -84,6 +85,9 @@ export function createJwtVerifier(config: ResolvedResourceOptions, getKey: JWTVe
   };
   return async (token: string): Promise<AccessToken> => {
     let payload: Record<string, unknown>;
+    // One token, one spelling: jose's lenient base64url decoding would accept variants of it.
+    if (!isCanonicalCompactJws(token))
+      throw invalid('The access token is invalid.', 'not a canonical compact JWS (RFC 7515 §7.1)');
     try {
       ({ payload } = await jwtVerify(token, getKey, { ...options, currentDate: new Date(config.clock()) }));
     } catch (error) {

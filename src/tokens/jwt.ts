@@ -1,5 +1,6 @@
 import { type JsonWebKey, type KeyObject, verify, webcrypto } from 'node:crypto';
 import type { SigningAlgorithm } from '../config/options.js';
+import { isCanonicalCompactJws } from '../resource/compact.js';
 
 /**
  * Compact JWS signing (WebCrypto) and verification (node:crypto KeyObjects).
@@ -81,9 +82,9 @@ export function verifyJwt(
   token: string,
   findKey: (kid: string) => { alg: SigningAlgorithm; publicKey: KeyObject } | undefined,
 ): DecodedJwt | undefined {
-  if (token.length > 8192) return undefined;
+  // Buffer's base64url decoding skips stray characters and bits: only the canonical spelling verifies.
+  if (token.length > 8192 || !isCanonicalCompactJws(token)) return undefined;
   const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
   let decoded: DecodedJwt;
   try {
