@@ -13,17 +13,18 @@ export interface CachePolicy {
 export function freshnessLifetime(headers: Headers, now: number, policy: CachePolicy): number {
   const clamp = (ms: number) => Math.min(policy.maxTtlMs, Math.max(policy.minTtlMs, ms));
   const cacheControl = (headers.get('cache-control') ?? '').toLowerCase();
-  const directives = new Map(
-    cacheControl
-      .split(',')
-      .map((d) => d.trim())
-      .filter(Boolean)
-      .map((d) => {
-        const [name, value] = d.split('=');
-        return [name!.trim(), value?.trim().replace(/^"|"$/g, '')] as const;
-      }),
-  );
+  const list = cacheControl
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => {
+      const [name, value] = d.split('=');
+      return [name!.trim(), value?.trim().replace(/^"|"$/g, '')] as const;
+    });
+  const directives = new Map(list);
   if (directives.has('no-store') || directives.has('no-cache')) return policy.minTtlMs;
+  // RFC 9111 §4.2.1: with several max-age directives the response may be considered stale.
+  if (list.filter(([name]) => name === 'max-age').length > 1) return policy.minTtlMs;
   const maxAge = directives.get('max-age');
   if (maxAge !== undefined && /^\d+$/.test(maxAge)) return clamp(Number(maxAge) * 1000);
   const expires = headers.get('expires');
