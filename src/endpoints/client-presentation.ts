@@ -43,6 +43,16 @@ export function presentClient(client: ClientRecord, redirectUri: string): Client
   if (isLoopbackRedirectUri(redirectUri)) {
     warnings.push('This application runs on your own computer (it returns to a local address).');
   }
+  // Hosts are shown in their ASCII (punycode) form, which is what URL parsing yields; an
+  // internationalised label may imitate another name (UTS #39 §4; checklist §4 #28), so say so.
+  const idn = [client.source === 'cimd' ? hostOf(client.client_id) : '', hostOf(redirectUri)].find((h) =>
+    /(^|\.)xn--/i.test(h),
+  );
+  if (idn) {
+    warnings.push(
+      `The address ${idn} is written with international characters, which can imitate another address. Check it carefully.`,
+    );
+  }
   const badge = BADGES[client.source] ?? (client.first_party ? 'first-party' : undefined);
   const presentation: ClientPresentation = {
     lane: client.source,

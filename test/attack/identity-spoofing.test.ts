@@ -303,6 +303,15 @@ describe('the sign-in page shows who is really asking', () => {
     expect(decodeEntities(html)).toContain('identified by its web address');
   });
 
+  it('an internationalised look-alike host is shown in its punycode form, with a warning', async () => {
+    const lookalike = 'https://\u0430pp.example/cb'; // Cyrillic "а"
+    const response = await register(srv.issuer, { client_name: 'App', redirect_uris: [lookalike] });
+    expect(response.status).toBe(201);
+    const html = await signInPage(String(response.body.client_id), lookalike);
+    expect(text(html, 'redirect-host')).toBe('xn--pp-6kc.example');
+    expect(decodeEntities(html)).toContain('can imitate another address');
+  });
+
   it('a preregistered client is named without the self-registration warnings', async () => {
     const html = await signInPage('native-app', 'http://127.0.0.1:5555/callback');
     expect(text(html, 'client-name')).toBe('Native App');
