@@ -1,7 +1,7 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { assertJsonFieldLengths } from '../http/limits.js';
 import { rateLimitKey } from '../http/client-ip.js';
+import { assertJsonFieldLengths } from '../http/limits.js';
 import { readBody } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import {
