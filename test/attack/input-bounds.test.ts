@@ -159,7 +159,7 @@ async function send(
   target: Target,
   field: string,
   value: string,
-): Promise<{ status: number; text: string; ms: number }> {
+): Promise<{ status: number; text: string; ms: number; type: string }> {
   sent += 1;
   const headers: Record<string, string> = {
     origin: srv.origin,
@@ -198,7 +198,12 @@ async function send(
       ? await fetch(url, { method: target.method, headers, body, redirect: 'manual' })
       : await agent.request(url, { method: target.method, headers, body });
   const text = await response.text();
-  return { status: response.status, text, ms: performance.now() - started };
+  return {
+    status: response.status,
+    text,
+    ms: performance.now() - started,
+    type: response.headers.get('content-type') ?? '',
+  };
 }
 
 async function metadata(): Promise<{ status: number; ms: number }> {
@@ -225,6 +230,8 @@ describe('a pathological 60 KB value in any field', () => {
   }
 });
 
+const isApi = (target: Target) => /^\/(token|revoke|introspect|register|admin\/api)\b/.test(target.path);
+
 /** A value just over the limit still fits Node's 16 KB request head, so the boundary itself answers. */
 const MAX_QUERY_VALUE = 12_000;
 
@@ -247,6 +254,8 @@ describe('one character over a field limit', () => {
         const result = await send(target, field, 'a'.repeat(max + 1));
         const where = `${field}: ${result.status} ${result.text.slice(0, 300)}`;
         expect(result.status, where).toBe(400);
+        // Pages answer a page (never a redirect, even from /authorize); APIs answer OAuth JSON.
+        expect(result.type, where).toContain(isApi(target) ? 'application/json' : 'text/html');
         expect(decodeEntities(result.text), where).toContain(`is longer than ${max} characters`);
         expect(decodeEntities(result.text), where).toContain(name);
       }
