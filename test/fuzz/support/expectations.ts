@@ -9,7 +9,8 @@ import { MARKER } from './requests.js';
  * for a place that is neither this server nor a registered redirect URI.
  */
 
-export type RouteKind = 'api' | 'page' | 'none';
+/** `none`: Gatehouse's JSON 404; `host`: a path the host application answers (Express adapter). */
+export type RouteKind = 'api' | 'page' | 'none' | 'host';
 
 /** The OAuthErrorCode union of src/errors.ts. */
 export const ERROR_CODES = new Set([
@@ -122,7 +123,7 @@ export function checkResponse(
       options.redirectPrefixes.some((prefix) => matchesRedirect(target.href, prefix));
     if (!safe) problems.push(`redirect to ${location}`);
   }
-  if (response.status < 400) return problems;
+  if (response.status < 400 || kind === 'host') return problems;
   if (response.status === 404 && options.emptyNotFound && response.body.length === 0) return problems;
   if (kind === 'page') return [...problems, ...checkPage(response, options.head)];
   return [...problems, ...checkJsonError(response, options.head)];

@@ -129,7 +129,8 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     if (route) return route.kind;
     if (pathname.startsWith(`${adminPrefix}/api/`)) return 'api';
     if (pathname === adminPrefix || pathname.startsWith(`${adminPrefix}/`)) return 'page';
-    return 'none';
+    // Under the Express adapter, Gatehouse passes unknown paths on to the application.
+    return process.env['GATEHOUSE_TEST_ADAPTER'] === 'express' ? 'host' : 'none';
   };
 
   const pool: Pool = {
