@@ -24,8 +24,9 @@ export function clientIp(
 /**
  * The identity every per-IP limit counts under: an IPv4 address as itself, an IPv6 address by its /64
  * (one subscriber's allocation: RFC 6177 §2, RFC 7421 §1; a host picks any address in it, RFC 8981),
- * an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries. Anything that is not an
- * IP address (a proxy's "unknown", an obfuscated RFC 7239 node) is kept as one bounded opaque key.
+ * an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries; a port a proxy appended
+ * is ignored. Anything that is not an IP address (a proxy's "unknown", an obfuscated RFC 7239 node) is
+ * kept as one bounded opaque key.
  */
 export function rateLimitKey(ip: string | null): string {
   return keyOf(ip, 32);
@@ -41,7 +42,11 @@ export function networkKey(ip: string | null): string {
 
 function keyOf(ip: string | null, v4Prefix: 24 | 32): string {
   if (!ip) return 'unknown';
-  const text = ip.trim();
+  // Some proxies write "192.0.2.1:5678" or "[2001:db8::1]:5678": the port must not make a new client.
+  const text = ip
+    .trim()
+    .replace(/^\[([^\]]+)\](?::\d+)?$/, '$1')
+    .replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) parsed = ipaddr.IPv4.parse(text);
   else if (text.includes(':') && ipaddr.IPv6.isValid(text)) parsed = ipaddr.IPv6.parse(text);

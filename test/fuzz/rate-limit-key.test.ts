@@ -101,11 +101,15 @@ describe('per-IP rate-limit keys', () => {
     expect(networkKey('203.0.113.9')).not.toBe(networkKey('203.0.114.9'));
   });
 
-  it('examples: zone identifiers are ignored, a missing address is "unknown"', () => {
+  it('examples: zone identifiers and ports are ignored, a missing address is "unknown"', () => {
     expect(rateLimitKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
     expect(rateLimitKey('2001:DB8:1:2::9')).toBe('2001:db8:1:2::/64');
     expect(rateLimitKey('fe80::1%eth0')).toBe('fe80::/64');
     expect(rateLimitKey(null)).toBe('unknown');
     expect(rateLimitKey('0x7f.0.0.1')).toBe('other:0x7f.0.0.1');
+    // A port some proxies append to X-Forwarded-For does not make a new client.
+    expect(rateLimitKey('192.0.2.1:5678')).toBe('192.0.2.1');
+    expect(rateLimitKey('[2001:db8:1:2::9]:443')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitKey('[2001:db8:1:2::9]')).toBe('2001:db8:1:2::/64');
   });
 });
