@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { RequestInfo } from '../context.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import type { AuditEventInput, Store } from '../store/types.js';
-import { recordUnderFlood } from './flood.js';
+import { FloodBoundedAudit } from './flood.js';
 
 export interface AnonymousAuditOptions {
   /** The request was refused by a throttle: counted into aggregate rows only, never a row of its own. */
@@ -34,6 +34,7 @@ export function createAuditors(store: Store, config: ResolvedConfig, log: Logger
     ip: event.ip ?? req?.ip ?? null,
     userAgent: event.userAgent ?? req?.userAgent ?? null,
   });
+  const flood = new FloodBoundedAudit(store, config.audit.flood);
   const report = (error: unknown, type: string) =>
     log.error({ err: error, type }, 'audit event not recorded');
   return {
@@ -47,14 +48,7 @@ export function createAuditors(store: Store, config: ResolvedConfig, log: Logger
     async auditAnonymous(event, req, options = {}) {
       const full = complete(event, req);
       try {
-        await recordUnderFlood(
-          store,
-          config.audit.flood,
-          full,
-          options.network ?? rateLimitKey(full.ip ?? null),
-          config.clock(),
-          options,
-        );
+        await flood.record(full, options.network ?? rateLimitKey(full.ip ?? null), config.clock(), options);
       } catch (error) {
         report(error, event.type);
       }

@@ -58,7 +58,7 @@ export async function startServer(
     // Suites send far more refused requests from 127.0.0.1 than a real network would; the refusal
     // throttle and the audit flood bounds run with their defaults in test/attack/storage-flood.test.ts.
     rejectionThrottle: { maxRejections: 1_000_000 },
-    audit: { individualPerNetwork: 1_000_000, individualPerType: 1_000_000 },
+    audit: { individualPerNetwork: 1000, individualPerType: 1000 },
     ...rest,
   });
   if (adapter === 'express') {
