@@ -29,9 +29,12 @@ import {
 } from './types.js';
 
 const GET_REFRESH = 'select * from gatehouse_refresh_tokens where id = $1';
-// The token, its grant and the grant's user, each by primary key.
+// The token, its grant and the grant's user, each by primary key. Plain columns (the grant's prefixed),
+// not row_to_json: no JSON to build on the server or to parse here.
 export const GET_REFRESH_WITH_GRANT = `
-select row_to_json(t) as token, row_to_json(g) as grant_row,
+select t.*, g.user_id as g_user_id, g.client_id as g_client_id, g.scope as g_scope, g.resource as g_resource,
+  g.session_id as g_session_id, g.auth_time as g_auth_time, g.created_at as g_created_at,
+  g.revoked_at as g_revoked_at, g.revoked_reason as g_revoked_reason,
   (u.id is not null and u.disabled_at is null) as user_active
 from gatehouse_refresh_tokens t
 join gatehouse_grants g on g.id = t.grant_id
@@ -154,18 +157,24 @@ export class PostgresHotPath implements HotPath {
   }
 
   async getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
-    type Row = {
-      token: Selectable<RefreshTokensTable>;
-      grant_row: Selectable<GrantsTable>;
-      user_active: boolean;
-    };
+    type Row = Selectable<RefreshTokensTable> & {
+      [K in keyof Selectable<GrantsTable> as `g_${K & string}`]: Selectable<GrantsTable>[K];
+    } & { user_active: boolean };
     const [row] = await this.#rows<Row>('get_refresh_with_grant', GET_REFRESH_WITH_GRANT, [id]);
     if (!row) return undefined;
-    return {
-      token: refreshFromRow(row.token),
-      grant: grantFromRow(row.grant_row),
-      userActive: row.user_active,
-    };
+    const grant = grantFromRow({
+      id: row.grant_id,
+      user_id: row.g_user_id,
+      client_id: row.g_client_id,
+      scope: row.g_scope,
+      resource: row.g_resource,
+      session_id: row.g_session_id,
+      auth_time: row.g_auth_time,
+      created_at: row.g_created_at,
+      revoked_at: row.g_revoked_at,
+      revoked_reason: row.g_revoked_reason,
+    });
+    return { token: refreshFromRow(row), grant, userActive: row.user_active };
   }
 
   async getAuthorizationCode(id: string) {
