@@ -154,7 +154,8 @@ export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<
   return signupPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
 }
 
-function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
+async function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
+  const client = await clientOf(ctx, m.interaction);
   return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderSignup({
       basePath,
@@ -163,6 +164,7 @@ function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response 
       interaction: m.interaction,
       email: m.email,
       error: m.error,
+      client,
       loginHref: `${basePath}/login${query}`,
     }),
   );

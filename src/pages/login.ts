@@ -20,7 +20,7 @@ export interface LoginModel {
  * its client_id (CIMD) and the host it returns to are shown here already, not only on the consent page
  * (RFC 9700 §4.15; RFC 7591 §5): the sign-in page is where a phishing client wants to look trusted.
  */
-function clientSummary(c: ClientPresentation | undefined) {
+export function clientSummary(c: ClientPresentation | undefined) {
   if (!c) return '';
   const selfDescribed = c.lane !== 'preregistered';
   return html`<p>to continue to <strong id="client-name">${c.clientName}</strong>${c.clientBadge ? html` <span class="badge" id="client-badge">${c.clientBadge}</span>` : ''}</p>

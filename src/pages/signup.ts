@@ -1,4 +1,6 @@
+import type { ClientPresentation } from '../endpoints/client-presentation.js';
 import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
+import { clientSummary } from './login.js';
 
 export interface SignupModel {
   basePath: string;
@@ -7,6 +9,8 @@ export interface SignupModel {
   interaction?: string;
   email?: string;
   error?: string;
+  /** The client of the authorization request, presented as on the sign-in page. */
+  client?: ClientPresentation;
   loginHref: string;
 }
 
@@ -15,6 +19,7 @@ export function renderSignup(m: SignupModel): string {
   return layout(
     { title: 'Create account', basePath: m.basePath },
     html`<h1 id="page-title">Create account</h1>
+${clientSummary(m.client)}
 ${errorList(m.error)}
 <form method="post" action="${m.action}" novalidate>
 ${hidden({ csrf: m.csrf, interaction: m.interaction })}

@@ -312,6 +312,17 @@ describe('the sign-in page shows who is really asking', () => {
     expect(decodeEntities(html)).toContain('can imitate another address');
   });
 
+  it('the sign-up page reached from it shows the same badge and hosts', async () => {
+    host.publish(CIMD_CLIENT, { client_name: 'Claude' });
+    const html = await signInPage(CIMD_CLIENT, 'https://tool.example.com/cb');
+    const href = decodeEntities(/href="([^"]*\/signup[^"]*)"/.exec(html)![1]!);
+    const signup = await (await fetch(new URL(href, srv.origin))).text();
+    expect(signup).toContain('Create account');
+    expect(text(signup, 'client-badge')).toBe('web address');
+    expect(text(signup, 'client-host')).toBe('tool.example.com');
+    expect(text(signup, 'redirect-host')).toBe('tool.example.com');
+  });
+
   it('a preregistered client is named without the self-registration warnings', async () => {
     const html = await signInPage('native-app', 'http://127.0.0.1:5555/callback');
     expect(text(html, 'client-name')).toBe('Native App');
@@ -320,6 +331,7 @@ describe('the sign-in page shows who is really asking', () => {
   });
 
   it('the client stays named on the page after a failed sign-in', async () => {
+    host.publish(CIMD_CLIENT, { client_name: 'Claude' });
     const agent = new UserAgent(srv.origin);
     const { url } = await authorizationUrl(srv.issuer, CIMD_CLIENT, 'https://tool.example.com/cb');
     let response = await agent.request(url);
