@@ -38,7 +38,8 @@ export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<R
   }
   const result = await validateAuthorizationRequest(ctx, params, req.ip);
   if (!result.ok) {
-    await ctx.audit(
+    // Anyone can cause this: capped and bounded under flood (src/audit/flood.ts).
+    await ctx.auditAnonymous(
       {
         type: 'authorize.rejected',
         clientId: params.all('client_id')[0] ?? null,
