@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateClientId, generateClientSecret } from '../../src/lanes/preregistered.js';
 import { hashSecret, randomToken } from '../../src/tokens/crypto.js';
-import { matchesSecret, mintOpaque, parseOpaque } from '../../src/tokens/opaque.js';
+import { deriveOpaque, matchesSecret, mintOpaque, parseOpaque } from '../../src/tokens/opaque.js';
 
 /**
  * Opaque credentials (codes, refresh tokens, sessions): `prefix_id.secret` from the CSPRNG, only the
@@ -137,5 +138,53 @@ describe('generated client identifiers and secrets (CIMD-01 §6.9; OAuth 2.1 §7
     const body = secret.replace(/^ghsec_/, '');
     expect(Buffer.from(body, 'base64url')).toHaveLength(32);
     expect(generateClientSecret()).not.toBe(secret);
+  });
+});
+
+describe('deriveOpaque (the one successor of a refresh token)', () => {
+  const key = Buffer.alloc(32, 7);
+  const otherKey = Buffer.alloc(32, 8);
+  const parent = () => parseOpaque('ghr', mintOpaque('ghr').value)!;
+  const parents = fc.record({
+    id: fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    secret: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+  });
+
+  it('is the same credential every time the same parent is presented, and has the credential shape', () => {
+    fc.assert(
+      fc.property(parents, (p) => {
+        const a = deriveOpaque('ghr', key, p);
+        const b = deriveOpaque('ghr', key, { ...p });
+        expect(b).toEqual(a);
+        expect(a.value).toMatch(SHAPE);
+        const parsed = parseOpaque('ghr', a.value)!;
+        expect(parsed.id).toBe(a.id);
+        expect(matchesSecret(parsed, a.secretHash)).toBe(true);
+        expect(a.id).not.toBe(p.id);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('needs the parent secret and the server key: change either and the secret is unrelated', () => {
+    fc.assert(
+      fc.property(parents, parents, (p, q) => {
+        fc.pre(p.secret !== q.secret);
+        const a = deriveOpaque('ghr', key, p);
+        const wrongSecret = deriveOpaque('ghr', key, { id: p.id, secret: q.secret });
+        // The id is the parent id's alone (one row per parent); the secret is not.
+        expect(wrongSecret.id).toBe(a.id);
+        expect(wrongSecret.secretHash).not.toBe(a.secretHash);
+        const otherServer = deriveOpaque('ghr', otherKey, p);
+        expect(otherServer.id).not.toBe(a.id);
+        expect(otherServer.secretHash).not.toBe(a.secretHash);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives distinct parents distinct successors', () => {
+    const ids = new Set(Array.from({ length: 5_000 }, () => deriveOpaque('ghr', key, parent()).id));
+    expect(ids.size).toBe(5_000);
   });
 });

@@ -466,6 +466,17 @@ export function tokensSuite(ctx: SuiteContext): void {
       ).toBe('invalid');
     });
 
+    it('a retry within the grace window of a grant revoked meanwhile is invalid, not a retry', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const successor = makeRefreshToken(grant);
+      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      await ctx.store.revokeGrant(grant.id, T0 + 2, 'user_logout');
+      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 3, 10_000)).toEqual({
+        status: 'invalid',
+      });
+      expect((await ctx.store.getGrant(grant.id))?.revokedReason).toBe('user_logout');
+    });
+
     it('presenting a rotated token with another successor than the one it was rotated to is reuse, and stores nothing', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000);
