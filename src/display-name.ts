@@ -31,13 +31,20 @@ const MARK_RUN = new RegExp(`(\\p{M}{${MAX_MARKS}})\\p{M}+`, 'gu');
 
 /**
  * The name as it may be shown: no invisible or direction-changing characters, NFKC-normalised, marks
- * capped, white space collapsed and trimmed, at most `max` code points. Idempotent.
+ * capped, white space collapsed and trimmed, at most `max` UTF-16 units. Idempotent.
  */
 export function sanitiseDisplayName(value: string, max = 200): string {
   const visible = value.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').normalize('NFKC');
   const tidy = visible.replace(MARK_RUN, '$1').replace(SPACES, ' ').trim();
-  const points = Array.from(tidy);
-  return points.length > max ? points.slice(0, max).join('').trim() : tidy;
+  if (tidy.length <= max) return tidy;
+  // Cut at `max` UTF-16 units (what JavaScript's length and most column limits count), never inside
+  // a surrogate pair.
+  let cut = '';
+  for (const point of tidy) {
+    if (cut.length + point.length > max) break;
+    cut += point;
+  }
+  return cut.trim();
 }
 
 /**

@@ -301,7 +301,6 @@ export class KyselyStore implements Store {
   purgeExpired(at: number): Promise<void> {
     return ops.purgeExpired(this.#ctx, at);
   }
-}
 
   // ── bounded storage ──────────────────────────────────────────────────────
   aggregateAuditEvent(key: string, event: AuditEventInput, count: number, at: number): Promise<void> {
@@ -316,3 +315,4 @@ export class KyselyStore implements Store {
   deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
     return retention.deleteUnusedCimdClients(this.#ctx, unusedBefore, at, limit);
   }
+}

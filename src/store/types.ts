@@ -235,15 +235,6 @@ export interface Store {
   // ── housekeeping ─────────────────────────────────────────────────────────
   /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows and old rate-limit windows. */
   purgeExpired(at: number): Promise<void>;
-}
-
-/** Thrown by createUser/createClient on a duplicate key. */
-export class UniqueViolation extends Error {
-  constructor(what: string) {
-    super(`${what} already exists`);
-    this.name = 'UniqueViolation';
-  }
-}
 
   // ── bounded storage (issue 11) ───────────────────────────────────────────
   /**
@@ -266,3 +257,12 @@ export class UniqueViolation extends Error {
    * locks as deleteClient, so a client used or granted concurrently is kept. Returns the deleted ids.
    */
   deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]>;
+}
+
+/** Thrown by createUser/createClient on a duplicate key. */
+export class UniqueViolation extends Error {
+  constructor(what: string) {
+    super(`${what} already exists`);
+    this.name = 'UniqueViolation';
+  }
+}

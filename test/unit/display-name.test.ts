@@ -53,11 +53,12 @@ describe('display names (sanitised where shown, refused where they enter)', () =
     );
   });
 
-  it('keeps at most the given number of code points, trimmed, with single spaces', () => {
+  it('keeps at most the given number of UTF-16 units, never half a surrogate pair, trimmed, with single spaces', () => {
     fc.assert(
       fc.property(names, fc.integer({ min: 1, max: 60 }), (name, max) => {
         const out = sanitiseDisplayName(name, max);
-        expect(Array.from(out).length).toBeLessThanOrEqual(max);
+        expect(out.length).toBeLessThanOrEqual(max);
+        expect(out).not.toMatch(/\p{Cs}/u);
         expect(out).toBe(out.trim());
         expect(out).not.toMatch(/\s\s/u);
       }),
