@@ -68,7 +68,7 @@ describe('chosen client_ids cannot impersonate a user or another lane', () => {
     });
     expect(created.status).toBe(400);
     expect(created.body).toMatchObject({ error: 'invalid_client_metadata' });
-    expect(String(created.body.error_description)).toMatch(/^client_id: .*"usr_"/);
+    expect(String(created.body.error_description)).toMatch(/^client_id: .*["']usr_["']/);
     expect(await srv.gh.store.getClient(user!.id)).toBeUndefined();
   });
 
@@ -147,7 +147,7 @@ describe('chosen client_ids cannot impersonate a user or another lane', () => {
           { client_id: 'usr_imposter', client_secret: 'x'.repeat(40), grant_types: ['client_credentials'] },
         ],
       }),
-    ).rejects.toThrow(/clients\[0\]\.client_id: .*"usr_"/);
+    ).rejects.toThrow(/clients\[0\]\.client_id: .*["']usr_["']/);
   });
 });
 
@@ -178,8 +178,8 @@ describe('the CLI applies the same rules (dist/, as after npm ci)', () => {
     ]);
 
   it.each([
-    ['usr_0123456789abcdefghij', /client_id: .*"usr_"/],
-    ['dcr_0123456789abcdef', /client_id: .*"dcr_"/],
+    ['usr_0123456789abcdefghij', /client_id: .*["']usr_["']/],
+    ['dcr_0123456789abcdef', /client_id: .*["']dcr_["']/],
     ['https://tool.example.com/client.json', /client_id: .*URL/],
   ])('clients create --client-id %s exits non-zero naming client_id', async (clientId, message) => {
     const result = await create('--client-id', clientId);
