@@ -71,7 +71,7 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OAuthError';
     this.error = error;
-    this.description = description;
+    this.description = toErrorDescription(description);
     this.detail = options.detail;
     this.redirectable = options.redirectable ?? false;
     this.status = options.status ?? defaultStatus[error] ?? 400;
@@ -87,6 +87,18 @@ export class OAuthError extends Error {
       headers: this.headers,
     });
   }
+}
+
+/**
+ * A description as the wire allows it, in a JSON body or a redirect's query alike: RFC 6749 §5.2 and
+ * §4.1.2.1 admit only %x20-21 / %x23-5B / %x5D-7E. Quotes become apostrophes, backslashes slashes,
+ * anything else outside the set (echoed input: non-ASCII, control characters) a question mark.
+ */
+export function toErrorDescription(text: string): string {
+  return text
+    .replaceAll('"', "'")
+    .replaceAll('\\', '/')
+    .replace(/[^\x20-\x7e]/g, '?');
 }
 
 export function isOAuthError(value: unknown): value is OAuthError {

@@ -77,7 +77,7 @@ describe('clients', () => {
     expect(String(bad.body.error_description)).toMatch(/redirect_uris/);
     const wrongType = await call('POST', 'clients', { client_name: 42 });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.error_description).toBe('"client_name" must be a string');
+    expect(wrongType.body.error_description).toBe("'client_name' must be a string");
   });
 
   it('rotating a secret makes the old one fail and the new one work', async () => {

@@ -81,9 +81,9 @@ function checkJsonError(response: RawResponse, head: boolean): string[] {
   if (typeof error !== 'string' || !ERROR_CODES.has(error)) return [`unknown error code ${String(error)}`];
   if (Object.keys(rest).some((k) => k !== 'error_uri')) problems.push(`extra members ${Object.keys(rest)}`);
   if (description !== undefined && typeof description !== 'string') problems.push('error_description type');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (typeof description === 'string' && /[\u0000-\u001f\u007f]/.test(description))
-    problems.push('error_description holds control characters');
+  // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E only.
+  if (typeof description === 'string' && /[^\x20\x21\x23-\x5b\x5d-\x7e]/.test(description))
+    problems.push('error_description outside the RFC 6749 §5.2 character set');
   const allowed = STATUS_OF[error] ?? [400];
   if (!allowed.includes(response.status)) problems.push(`${error} answered with ${response.status}`);
   if (response.status === 401 && !response.headers.has('www-authenticate'))
