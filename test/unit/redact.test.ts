@@ -15,7 +15,10 @@ describe('settings redaction: a secret never shows, in whatever URL form it was 
       `postgres://db/gh?sslmode=require&sslpassword=${HIDDEN}&sslkey=${HIDDEN}`,
     ],
     [`https://api.example/mcp?api_key=${SECRET}&x=1`, `https://api.example/mcp?api_key=${HIDDEN}&x=1`],
-    [`https://api.example/mcp?X-Amz-Signature=${SECRET}`, `https://api.example/mcp?X-Amz-Signature=${HIDDEN}`],
+    [
+      `https://api.example/mcp?X-Amz-Signature=${SECRET}`,
+      `https://api.example/mcp?X-Amz-Signature=${HIDDEN}`,
+    ],
     [`https://api.example/cb#access_token=${SECRET}`, `https://api.example/cb#access_token=${HIDDEN}`],
     [`https://api.example/x?Pass%77ord=${SECRET}`, `https://api.example/x?Pass%77ord=${HIDDEN}`],
     [`https://${SECRET}@git.example/repo`, `https://${HIDDEN}@git.example/repo`],
