@@ -140,6 +140,7 @@ export async function handleUserAction(
           email: params.get('email') ?? '',
           password: params.get('password') ?? '',
           admin: params.get('admin') === 'yes',
+          emailVerified: params.get('email_verified') === 'yes',
         },
         view.actor,
       );

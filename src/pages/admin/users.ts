@@ -27,7 +27,7 @@ function panel(m: UsersModel): Html {
   const disabled = user.disabledAt !== null;
   return html`<aside class="card" aria-labelledby="detail-title">
 <h2 id="detail-title">${user.email}</h2>
-<p>${statusBadge(disabled)}${user.admin ? html` <span class="badge">Administrator</span>` : ''}</p>
+<p>${statusBadge(disabled)}${user.admin ? html` <span class="badge">Administrator</span>` : ''} <span class="badge" id="email-verified">${user.emailVerified ? 'E-mail verified' : 'E-mail not verified'}</span></p>
 <dl><dt>User id</dt><dd><code>${user.id}</code></dd><dt>Created</dt><dd>${time(user.createdAt)}</dd>
 ${disabled ? html`<dt>Disabled</dt><dd>${time(user.disabledAt)}</dd>` : ''}</dl>
 <div class="actions">
@@ -75,6 +75,7 @@ ${formFields({ csrf: m.csrf, op: 'create', return_to: `${m.admin}/users` })}
 <div class="field"><label for="new-email">Email</label><input id="new-email" name="email" type="email" required autocomplete="off"></div>
 <div class="field"><label for="new-password">Password</label><input id="new-password" name="password" type="password" required minlength="8" autocomplete="new-password"></div>
 <label><input type="checkbox" name="admin" value="yes"> Administrator</label>
+<label><input type="checkbox" name="email_verified" value="yes"> I vouch that this person controls the address (ID tokens say email_verified)</label>
 <div class="actions"><button type="submit" class="primary">Create user</button></div>
 </form></details>
 </section>

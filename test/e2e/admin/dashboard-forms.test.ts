@@ -160,6 +160,21 @@ describe('dashboard forms', () => {
     expect(self.status).toBe(400);
   });
 
+  it('creates a user the administrator vouches for, and the panel says whether the e-mail is verified', async () => {
+    const vouched = await post('/users/action', {
+      op: 'create',
+      email: 'grace@example.com',
+      password: 'password 12345',
+      email_verified: 'yes',
+    });
+    expect(vouched.status).toBe(303);
+    expect((await srv.gh.store.getUserByEmail('grace@example.com'))?.emailVerified).toBe(true);
+    const panel = await (await agent.request(`${srv.issuer}${vouched.headers.get('location')}`)).text();
+    expect(panel).toContain('E-mail verified');
+    await post('/users/action', { op: 'create', email: 'mallory@example.com', password: 'password 12345' });
+    expect((await srv.gh.store.getUserByEmail('mallory@example.com'))?.emailVerified).toBe(false);
+  });
+
   it('rotates keys only after confirming', async () => {
     const before = await srv.gh.store.listSigningKeys();
     expect(await (await post('/keys/action', { op: 'rotate' })).text()).toContain('Rotate signing keys?');
