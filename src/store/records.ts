@@ -159,9 +159,6 @@ export interface AuditEventRecord {
   ip: string | null;
   userAgent: string | null;
   detail: Record<string, unknown>;
-}
-
-export interface AuditQuery {
   /**
    * Aggregate rows only (events bounded under flood): how many events the row stands for, and when the
    * last of them happened (`at` is the first).
@@ -176,6 +173,9 @@ export interface AuditDayCount {
   /** Start of the UTC day, epoch ms. */
   day: number;
   count: number;
+}
+
+export interface AuditQuery {
   type?: string;
   clientId?: string;
   userId?: string;
