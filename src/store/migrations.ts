@@ -336,8 +336,8 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       return {
         '0001_initial': initialSchema(dialect),
         '0002_admin': adminSchema(),
-        '0004_storage': storageSchema(),
-        '0006_identity': identitySchema(),
+        '0003_storage': storageSchema(),
+        '0004_identity': identitySchema(),
       };
     },
   };

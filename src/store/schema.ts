@@ -35,7 +35,7 @@ export interface UsersTable {
   email_lower: string;
   password_hash: string;
   admin: number;
-  /** 0006_identity. */
+  /** 0004_identity. */
   email_verified: number;
   created_at: number;
   disabled_at: number | null;
