@@ -14,7 +14,7 @@ import { requestArb } from './support/requests.js';
  */
 
 const SEED = Number(process.env['GATEHOUSE_FUZZ_SEED'] ?? 20_261_127);
-const RUNS = Number(process.env['GATEHOUSE_FUZZ_RUNS'] ?? 1_500);
+const RUNS = Number(process.env['GATEHOUSE_FUZZ_RUNS'] ?? 2_000);
 /** Nothing Gatehouse does for one request takes this long on a loaded 2-core machine. */
 const RESPONSE_BOUND_MS = 10_000;
 

@@ -10,6 +10,7 @@ import { decodeEntities, UserAgent } from '../../helpers/user-agent.js';
 import { machineToken, userTokens } from '../../resource/setup.js';
 import type { RouteKind } from './expectations.js';
 import type { Endpoint, Pool } from './requests.js';
+import type { Template } from './templates.js';
 
 /**
  * The server the HTTP fuzz suite attacks: every lane on (preregistered, DCR, CIMD through an in-memory
@@ -186,6 +187,7 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     cookies: [adminSession.cookie, userSession.cookie, pending.cookie],
     csrfHeaders: [adminSession.csrf ?? ''],
     origins: [srv.origin, 'null', 'https://evil.example'],
+    templates: templates({ srv, admin, machine, user, adminSession, pending, dcrId }),
     ids: [dcrId, encodeURIComponent(CIMD_ID), 'web-app', 'no-such-client', victimId, 'usr_nope', '%E0%A4%A'],
   };
   const redirectPrefixes = [
@@ -197,4 +199,168 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     'https://tool.example.com/cb',
   ];
   return { srv, endpoints, kindOf, pool, redirectPrefixes, errors };
+}
+
+/** Valid requests to every kind of endpoint, for templates.ts to change one thing in. */
+function templates(v: {
+  srv: TestServer;
+  admin: string;
+  machine: string;
+  user: { access_token: string; refresh_token: string };
+  adminSession: { cookie: string; csrf?: string };
+  pending: { interaction: string; csrf: string; cookie: string };
+  dcrId: string;
+}): Template[] {
+  const p = v.srv.gh.config.issuerPath;
+  const machineAuth: [string, string] = ['authorization', basic('machine', MACHINE_SECRET)];
+  const adminAuth: [string, string] = ['authorization', `Bearer ${v.admin}`];
+  const { challenge } = pkce();
+  return [
+    {
+      method: 'POST',
+      path: `${p}/token`,
+      params: [
+        ['grant_type', 'client_credentials'],
+        ['resource', RESOURCE],
+        ['scope', 'todos.read'],
+      ],
+      headers: [machineAuth],
+    },
+    {
+      method: 'POST',
+      path: `${p}/token`,
+      params: [
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', v.user.refresh_token],
+        ['client_id', 'native-app'],
+      ],
+      headers: [],
+    },
+    {
+      method: 'POST',
+      path: `${p}/token`,
+      params: [
+        ['grant_type', 'authorization_code'],
+        ['code', 'ghc_AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+        ['code_verifier', pkce().verifier],
+        ['redirect_uri', NATIVE_REDIRECT],
+        ['client_id', 'native-app'],
+      ],
+      headers: [],
+    },
+    {
+      method: 'POST',
+      path: `${p}/introspect`,
+      params: [['token', v.user.access_token]],
+      headers: [machineAuth],
+    },
+    {
+      method: 'POST',
+      path: `${p}/introspect`,
+      params: [
+        ['token', v.machine],
+        ['token_type_hint', 'access_token'],
+      ],
+      headers: [machineAuth],
+    },
+    {
+      method: 'POST',
+      path: `${p}/revoke`,
+      params: [
+        ['token', v.user.refresh_token],
+        ['client_id', 'native-app'],
+        ['token_type_hint', 'refresh_token'],
+      ],
+      headers: [],
+    },
+    {
+      method: 'POST',
+      path: `${p}/register`,
+      params: [
+        ['client_name', 'Fuzz'],
+        ['scope', 'todos.read'],
+        ['application_type', 'native'],
+      ],
+      headers: [],
+      json: true,
+      base: {
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+    },
+    {
+      method: 'GET',
+      path: `${p}/authorize`,
+      params: [
+        ['response_type', 'code'],
+        ['client_id', 'native-app'],
+        ['redirect_uri', NATIVE_REDIRECT],
+        ['scope', 'todos.read'],
+        ['resource', RESOURCE],
+        ['state', 'st'],
+        ['code_challenge', challenge],
+        ['code_challenge_method', 'S256'],
+      ],
+      headers: [['cookie', v.adminSession.cookie]],
+    },
+    {
+      method: 'POST',
+      path: `${p}/login`,
+      params: [
+        ['interaction', v.pending.interaction],
+        ['csrf', v.pending.csrf],
+        ['email', 'ada@example.com'],
+        ['password', 'wrong password'],
+      ],
+      headers: [
+        ['cookie', v.pending.cookie],
+        ['origin', v.srv.origin],
+      ],
+    },
+    {
+      method: 'GET',
+      path: `${p}/admin/api/audit`,
+      params: [
+        ['since', '2026-01-01'],
+        ['until', '2030-01-01T00:00'],
+        ['type', 'dcr.registered'],
+        ['limit', '5'],
+        ['before', '100'],
+      ],
+      headers: [adminAuth],
+    },
+    {
+      method: 'GET',
+      path: `${p}/admin/api/clients`,
+      params: [
+        ['source', 'dcr'],
+        ['status', 'active'],
+        ['q', 'fuzz'],
+        ['after', v.dcrId],
+        ['limit', '10'],
+      ],
+      headers: [adminAuth],
+    },
+    {
+      method: 'POST',
+      path: `${p}/admin/api/clients`,
+      params: [
+        ['client_name', 'Fuzz'],
+        ['token_endpoint_auth_method', 'none'],
+        ['scope', 'todos.read'],
+      ],
+      headers: [adminAuth],
+      json: true,
+      base: { redirect_uris: ['https://app.example/fuzz'] },
+    },
+    {
+      method: 'GET',
+      path: `${p}/admin/users`,
+      params: [
+        ['q', 'ada'],
+        ['done', 'edit'],
+      ],
+      headers: [['cookie', v.adminSession.cookie]],
+    },
+  ];
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { RawRequest } from './raw-http.js';
+import { type Template, templateArb } from './templates.js';
 import {
   CONTENT_TYPES,
   deepJson,
@@ -10,6 +11,7 @@ import {
   METHODS,
   PARAM_NAMES,
   POISON,
+  pct,
   registrationLike,
 } from './values.js';
 
@@ -46,6 +48,8 @@ export interface Pool {
   origins: string[];
   /** Values for `:id` path segments (client ids, user ids, junk), already percent-encoded. */
   ids: string[];
+  /** Valid requests to mutate one thing in (templates.ts). */
+  templates: Template[];
 }
 
 /** One parameter: a name (known or random) and a value (pool, hostile, or raw-encoded). */
@@ -71,16 +75,6 @@ function paramArb(pool: Pool, maxHuge: number): fc.Arbitrary<[string, { raw: str
     );
     return fc.tuple(fc.constant(n), value);
   });
-}
-
-/** Percent-encodes every byte outside the unreserved set (lone surrogates become U+FFFD). */
-function pct(value: string): string {
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
 }
 
 function encodeParams(params: [string, { raw: string } | { plain: string }][]): string {
@@ -211,8 +205,18 @@ function pathArb(endpoint: Endpoint, ids: string[]): fc.Arbitrary<{ path: string
   );
 }
 
-/** A request to `endpoint`: a method, a target with a query, headers (some repeated), maybe a body. */
+/**
+ * A request: two in three random (a method, a target with a query, headers, some repeated, maybe a
+ * body), one in three a valid request from a template with one thing changed.
+ */
 export function requestArb(endpoints: Endpoint[], pool: Pool): fc.Arbitrary<FuzzRequest> {
+  const random = randomRequestArb(endpoints, pool);
+  return pool.templates.length
+    ? fc.oneof({ weight: 2, arbitrary: random }, { weight: 1, arbitrary: templateArb(pool.templates) })
+    : random;
+}
+
+function randomRequestArb(endpoints: Endpoint[], pool: Pool): fc.Arbitrary<FuzzRequest> {
   // Duplicated parameters: repeat one of the list.
   const withDuplicates = (maxHuge: number) =>
     fc

@@ -223,3 +223,13 @@ export const headerText = fc
     maxLength: 60,
   })
   .map((s) => Buffer.from(s, 'latin1'));
+
+/** Percent-encodes every byte outside the unreserved set (lone surrogates become U+FFFD). */
+export function pct(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
