@@ -43,6 +43,25 @@ async function signIn(srv: TestServer, who: { email: string; password: string })
   return { cookie, csrf: csrf ? decodeEntities(csrf) : undefined };
 }
 
+/** A consent page for a signed-in user: its CSRF field and sealed interaction. */
+async function pendingConsent(srv: TestServer, cookie: string) {
+  const url = new URL(`${srv.issuer}/authorize`);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: 'native-app',
+    redirect_uri: NATIVE_REDIRECT,
+    resource: RESOURCE,
+    scope: 'todos.read todos.write',
+    state: 's',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  }).toString();
+  const page = await (await fetch(url, { headers: { cookie }, redirect: 'manual' })).text();
+  const field = (name: string) =>
+    decodeEntities(new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '');
+  return { interaction: field('interaction'), csrf: field('csrf') };
+}
+
 /** A pending sign-in: the login page's sealed interaction, its CSRF field and cookie. */
 async function pendingInteraction(srv: TestServer) {
   const agent = new UserAgent(srv.origin);
@@ -104,6 +123,7 @@ export async function startFuzzServer(): Promise<FuzzServer> {
   const adminSession = await signIn(srv, ADMIN);
   const userSession = await signIn(srv, USER);
   const pending = await pendingInteraction(srv);
+  const consent = { ...(await pendingConsent(srv, userSession.cookie)), cookie: userSession.cookie };
 
   const routes = buildRoutes(srv.gh.context);
   const endpoints: Endpoint[] = [];
@@ -187,7 +207,7 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     cookies: [adminSession.cookie, userSession.cookie, pending.cookie],
     csrfHeaders: [adminSession.csrf ?? ''],
     origins: [srv.origin, 'null', 'https://evil.example'],
-    templates: templates({ srv, admin, machine, user, adminSession, pending, dcrId }),
+    templates: templates({ srv, admin, machine, user, adminSession, pending, consent, dcrId }),
     ids: [dcrId, encodeURIComponent(CIMD_ID), 'web-app', 'no-such-client', victimId, 'usr_nope', '%E0%A4%A'],
   };
   const redirectPrefixes = [
@@ -209,13 +229,47 @@ function templates(v: {
   user: { access_token: string; refresh_token: string };
   adminSession: { cookie: string; csrf?: string };
   pending: { interaction: string; csrf: string; cookie: string };
+  consent: { interaction: string; csrf: string; cookie: string };
   dcrId: string;
 }): Template[] {
   const p = v.srv.gh.config.issuerPath;
   const machineAuth: [string, string] = ['authorization', basic('machine', MACHINE_SECRET)];
   const adminAuth: [string, string] = ['authorization', `Bearer ${v.admin}`];
   const { challenge } = pkce();
+  const sameOrigin: [string, string] = ['origin', v.srv.origin];
   return [
+    {
+      method: 'POST',
+      path: `${p}/consent`,
+      params: [
+        ['csrf', v.consent.csrf],
+        ['interaction', v.consent.interaction],
+        ['decision', 'allow'],
+      ],
+      headers: [['cookie', v.consent.cookie], sameOrigin],
+    },
+    {
+      method: 'POST',
+      path: `${p}/admin/clients/new`,
+      params: [
+        ['csrf', v.adminSession.csrf ?? ''],
+        ['kind', 'public'],
+        ['client_name', 'Fuzz'],
+        ['redirect_uris', 'https://app.example/fuzz'],
+        ['scope', 'todos.read'],
+      ],
+      headers: [['cookie', v.adminSession.cookie], sameOrigin],
+    },
+    {
+      method: 'POST',
+      path: `${p}/reset-password`,
+      params: [
+        ['csrf', v.pending.csrf],
+        ['token', 'ghp_AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+        ['password', 'a new password 123'],
+      ],
+      headers: [['cookie', v.pending.cookie], sameOrigin],
+    },
     {
       method: 'POST',
       path: `${p}/token`,
