@@ -21,7 +21,8 @@ const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset=
 
 /** `Authorization: Basic` credentials, or undefined when they are malformed. @see RFC 6749 §2.3.1 */
 export function parseBasic(header: string): { id: string; secret: string } | undefined {
-  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+  // RFC 9110 §11.4: the scheme, case-insensitive, then one or more spaces, then the token68.
+  const match = /^Basic +([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

@@ -64,12 +64,12 @@ const anyText = fc.oneof(
 );
 
 describe('Basic client credentials (properties)', () => {
-  it('any client_id and secret round-trip through form-urlencoding and Basic, whatever the scheme case', () => {
+  it('any client_id and secret round-trip through form-urlencoding and Basic, whatever the scheme case and spacing', () => {
     fc.assert(
       fc.property(
         anyText.filter((id) => id !== '' && !CONTROL.test(id)),
         anyText,
-        fc.constantFrom('Basic', 'basic', 'BASIC'),
+        fc.constantFrom('Basic', 'basic', 'BASIC', 'Basic  '),
         fc.boolean(),
         (id, secret, scheme, percentOnly) => {
           const encode = percentOnly ? (s: string) => encodeURIComponent(toWellFormed(s)) : formEncode;
