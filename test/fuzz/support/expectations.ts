@@ -41,6 +41,9 @@ export const ERROR_CODES = new Set([
   'forbidden',
 ]);
 
+/** RFC 6749 §5.2, §4.1.2.1: error_description is %x20-21 / %x23-5B / %x5D-7E only. */
+const DESCRIPTION = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 const STATUS_OF: Record<string, number[]> = {
   invalid_client: [401],
   invalid_token: [401],
@@ -81,8 +84,7 @@ function checkJsonError(response: RawResponse, head: boolean): string[] {
   if (typeof error !== 'string' || !ERROR_CODES.has(error)) return [`unknown error code ${String(error)}`];
   if (Object.keys(rest).some((k) => k !== 'error_uri')) problems.push(`extra members ${Object.keys(rest)}`);
   if (description !== undefined && typeof description !== 'string') problems.push('error_description type');
-  // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E only.
-  if (typeof description === 'string' && /[^\x20\x21\x23-\x5b\x5d-\x7e]/.test(description))
+  if (typeof description === 'string' && !DESCRIPTION.test(description))
     problems.push('error_description outside the RFC 6749 §5.2 character set');
   const allowed = STATUS_OF[error] ?? [400];
   if (!allowed.includes(response.status)) problems.push(`${error} answered with ${response.status}`);
@@ -122,6 +124,10 @@ export function checkResponse(
       target.origin === options.issuerOrigin ||
       options.redirectPrefixes.some((prefix) => matchesRedirect(target.href, prefix));
     if (!safe) problems.push(`redirect to ${location}`);
+    // RFC 6749 §4.1.2.1: an error redirected to the client has the same description charset.
+    const description = target.searchParams.get('error_description');
+    if (description !== null && !DESCRIPTION.test(description))
+      problems.push('redirected error_description outside the RFC 6749 §4.1.2.1 character set');
   }
   if (response.status < 400 || kind === 'host') return problems;
   if (response.status === 404 && options.emptyNotFound && response.body.length === 0) return problems;
