@@ -1,16 +1,20 @@
 import type { Logger } from 'pino';
 import type { ResourceRegistry } from './admin/resources.js';
-import type { AnonymousAuditOptions } from './audit/writer.js';
+import type { Auditors } from './audit/writer.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { CookieNames } from './http/cookies.js';
 import type { FailureLimiter } from './http/failure-limit.js';
 import type { RejectionThrottle } from './http/rejection-throttle.js';
 import type { CimdService } from './lanes/cimd/service.js';
-import type { AuditEventInput, Store } from './store/types.js';
+import type { Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
 
-/** Everything a handler needs, built once per Gatehouse instance. Handlers never read globals. */
-export interface Context {
+/**
+ * Everything a handler needs, built once per Gatehouse instance. Handlers never read globals.
+ * `audit` and `auditAnonymous` come from Auditors (src/audit/writer.ts): every field capped, and
+ * `auditAnonymous` bounded under flood; use it wherever anyone can trigger the event at will.
+ */
+export interface Context extends Auditors {
   config: ResolvedConfig;
   store: Store;
   keys: KeyRing;
@@ -19,17 +23,6 @@ export interface Context {
   secrets: { state: Buffer; csrf: Buffer; keyEncryption: Buffer; refreshSuccessor: Buffer };
   cookies: CookieNames;
   now(): number;
-  audit(event: AuditEventInput, request?: RequestInfo): Promise<void>;
-  /**
-   * Audits an event an unauthenticated request caused (a refusal, a failed sign-in): every field capped
-   * and the number of rows bounded under flood (src/audit/flood.ts). Use it wherever anyone on the
-   * internet can trigger the event at will.
-   */
-  auditAnonymous(
-    event: AuditEventInput,
-    request?: RequestInfo | null,
-    options?: AnonymousAuditOptions,
-  ): Promise<void>;
   /** Refused anonymous requests per client network; over the limit, those routes answer 429. */
   rejections: RejectionThrottle;
   /** Failed credential presentations per client IP (token, revocation, introspection). */
