@@ -1,15 +1,24 @@
+import { MCP_REQUEST_HEADERS } from '../resource/cors.js';
+
 /**
  * CORS for the endpoints browser-based MCP clients call directly (metadata, JWKS, token, revocation,
- * introspection; RFC 9700 §2.6 MAY). Never with credentials, so `*` is safe; never on /authorize.
+ * introspection, registration; RFC 9700 §2.6 MAY). Never with credentials, so `*` is safe; never on
+ * /authorize or the hosted pages (OAuth 2.1 §3.1: the user agent navigates there, no script reads them).
+ *
+ * A fixed list, cacheable by the browser for Max-Age: the headers of an OAuth request plus the MCP
+ * transport headers of every protocol revision (resource/cors.ts), which clients whose fetch adds
+ * them to every request (e.g. the SDK's `MCP-Protocol-Version` on discovery) send here too.
  */
-const ALLOW_HEADERS = 'authorization, content-type, mcp-protocol-version';
+const ALLOW_HEADERS = ['authorization', 'content-type', ...MCP_REQUEST_HEADERS].join(', ');
+/** `WWW-Authenticate` of a 401 invalid_client (RFC 6749 §5.2); `Retry-After` of a 429. */
+const EXPOSE_HEADERS = 'www-authenticate, retry-after';
 
 export function corsHeaders(methods: string): Record<string, string> {
   return {
     'access-control-allow-origin': '*',
     'access-control-allow-methods': methods,
     'access-control-allow-headers': ALLOW_HEADERS,
-    'access-control-expose-headers': 'www-authenticate',
+    'access-control-expose-headers': EXPOSE_HEADERS,
     'access-control-max-age': '600',
   };
 }
@@ -24,5 +33,5 @@ export function preflight(methods: string): Response {
  */
 export const RESPONSE_CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'www-authenticate',
+  'access-control-expose-headers': EXPOSE_HEADERS,
 });

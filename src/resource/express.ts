@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessToken } from './access-token.js';
-import { corsHeaders } from './cors.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
 import { resolveScopes, type ScopeRequirement } from './fetch.js';
 import { type McpAuthInfo, toAuthInfo } from './mcp.js';
 import type { ProtectedResource } from './protected-resource.js';
@@ -38,7 +38,10 @@ export function requireBearerAuth(
   options: { scopes?: ScopeRequirement<AuthenticatedRequest> } = {},
 ): (req: AuthenticatedRequest, res: ServerResponse, next: Next) => void {
   return (req, res, next) => {
-    if (req.method === 'OPTIONS') return send(res, 204, corsHeaders(), null);
+    if (req.method === 'OPTIONS') {
+      const requested = req.headers['access-control-request-headers'];
+      return send(res, 204, preflightHeaders(undefined, requested), null);
+    }
     const run = async () => {
       const scopes = await resolveScopes(options.scopes, req);
       const result = await resource.authenticate(

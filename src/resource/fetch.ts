@@ -38,7 +38,8 @@ export function withBearerAuth(
   return async (request) => {
     const metadata = resource.handleMetadata(request);
     if (metadata) return metadata;
-    if (request.method === 'OPTIONS') return preflightResponse();
+    if (request.method === 'OPTIONS')
+      return preflightResponse(undefined, request.headers.get('access-control-request-headers'));
     const scopes = await resolveScopes(options.scopes, request);
     const result = await resource.authenticate(
       { authorization: request.headers.get('authorization'), url: request.url },

@@ -22,7 +22,8 @@ export function bearerAuth(
   options: { scopes?: ScopeRequirement<Request> } = {},
 ): MiddlewareHandler<{ Variables: ResourceVariables }> {
   return async (c, next) => {
-    if (c.req.method === 'OPTIONS') return preflightResponse();
+    if (c.req.method === 'OPTIONS')
+      return preflightResponse(undefined, c.req.header('access-control-request-headers'));
     const scopes = await resolveScopes(options.scopes, c.req.raw);
     const result = await resource.authenticate(
       { authorization: c.req.header('authorization'), url: c.req.url },

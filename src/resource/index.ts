@@ -8,7 +8,15 @@
 export type { AccessToken, TokenVerifier } from './access-token.js';
 export { type BearerRequest, extractBearerToken } from './bearer.js';
 export { buildChallenge, type Challenge, challengeResponse } from './challenge.js';
-export { corsHeaders, preflightResponse } from './cors.js';
+export {
+  ALLOW_HEADERS,
+  allowedRequestHeaders,
+  corsHeaders,
+  EXPOSE_HEADERS,
+  MCP_REQUEST_HEADERS,
+  preflightHeaders,
+  preflightResponse,
+} from './cors.js';
 export { authorizationServerMetadataUrl } from './discovery.js';
 export { BearerError, type BearerErrorCode, isBearerError, ResourceConfigError } from './errors.js';
 export { type ScopeRequirement, withBearerAuth, withCors } from './fetch.js';

@@ -83,7 +83,8 @@ export function protectMcpEndpoint(
   return async (request) => {
     const metadata = resource.handleMetadata(request);
     if (metadata) return metadata;
-    if (request.method === 'OPTIONS') return preflightResponse();
+    if (request.method === 'OPTIONS')
+      return preflightResponse(undefined, request.headers.get('access-control-request-headers'));
     let parsedBody: unknown;
     if (request.method === 'POST' && request.headers.get('content-type')?.includes('json')) {
       parsedBody = await request

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   baseOptions,
+  corsPreflight,
   get,
   introspect,
   MACHINE_AUTH,
@@ -20,7 +21,7 @@ const ORIGIN = { origin: 'https://client.test' };
 
 function expectCors(headers: Headers, what: string) {
   expect(headers.get('access-control-allow-origin'), what).toBe('*');
-  expect(headers.get('access-control-expose-headers'), what).toBe('www-authenticate');
+  expect(headers.get('access-control-expose-headers'), what).toBe('www-authenticate, retry-after');
   // Never with credentials: `*` would otherwise be refused, and cookies must not ride along.
   expect(headers.get('access-control-allow-credentials'), what).toBeNull();
 }
@@ -96,6 +97,32 @@ describe('CORS on the cross-origin endpoints', () => {
     });
     expect(registered.status).toBe(201);
     expectCors(registered.headers, 'registration 201');
+  });
+
+  it('preflights of every cross-origin endpoint allow the MCP headers of every protocol revision (SEP-2243, Streamable HTTP)', async () => {
+    const { endpoints, issuer } = srv().gh.config;
+    const origin = new URL(issuer).origin;
+    const mcp = 'mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id';
+    const cases: Array<[string, string]> = [
+      [`${origin}/.well-known/oauth-authorization-server`, 'GET'],
+      [`${issuer}/.well-known/openid-configuration`, 'GET'],
+      [endpoints.jwks, 'GET'],
+      [endpoints.token, 'POST'],
+      [endpoints.revocation, 'POST'],
+      [endpoints.introspection, 'POST'],
+      [endpoints.registration!, 'POST'],
+    ];
+    for (const [url, method] of cases) {
+      const preflight = await corsPreflight(url, method, `authorization, content-type, ${mcp}`);
+      expect(preflight.status, url).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin'), url).toBe('*');
+      expect(preflight.headers.get('access-control-allow-methods'), url).toContain(method);
+      const allowed = preflight.headers.get('access-control-allow-headers')!.split(', ');
+      for (const name of ['authorization', 'content-type', ...mcp.split(', ')]) {
+        expect(allowed, `${url} ${name}`).toContain(name);
+      }
+      expect(preflight.headers.get('access-control-allow-credentials'), url).toBeNull();
+    }
   });
 
   it('405 and 429 answers carry them too; the hosted pages do not', async () => {

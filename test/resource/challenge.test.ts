@@ -67,6 +67,27 @@ describe('WWW-Authenticate challenges (RFC 6750 §3, RFC 9728 §5.1, MCP scope c
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
   });
 
+  it('lets a preflight through with every MCP transport header and SEP-2243 Mcp-Param headers, exposing Mcp-Session-Id', async () => {
+    const requested =
+      'authorization, content-type, last-event-id, mcp-method, mcp-name, mcp-param-region, mcp-protocol-version, mcp-session-id, x-other';
+    const response = await handler(
+      new Request(RESOURCE, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://inspector.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': requested,
+        },
+      }),
+    );
+    expect(response.status).toBe(204);
+    const allowed = response.headers.get('access-control-allow-headers')!.split(', ');
+    for (const name of requested.split(', ').filter((n) => n !== 'x-other')) expect(allowed).toContain(name);
+    expect(allowed).not.toContain('x-other');
+    expect(response.headers.get('access-control-expose-headers')).toContain('mcp-session-id');
+    expect(response.headers.get('vary')).toBe('access-control-request-headers');
+  });
+
   it('treats a token sent only in the query string as no token at all (MCP "Token Requirements")', async () => {
     const token = await machineToken(srv);
     const response = await handler(new Request(`${RESOURCE}?access_token=${token}`));
