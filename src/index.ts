@@ -1,3 +1,4 @@
+export { KNOWN_CLIENT_SCHEMES, withCompatibility } from './config/compatibility.js';
 export { machineClient, nativeApp, singlePageApp, webApp } from './config/intents.js';
 export type {
   CimdOptions,

@@ -11,7 +11,7 @@ import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse demo` (npm start): Gatehouse and the Todo MCP server on loopback with SQLite under
- * .gatehouse/, a demo user, and every client lane on (a preregistered client, CIMD and DCR). The demo's secret and password are generated on first run and kept in
+ * .gatehouse/, a demo user, and the `compatibility` preset (a preregistered client, CIMD and DCR). The demo's secret and password are generated on first run and kept in
  * .gatehouse/demo.json, so data (and signing keys) survive a restart.
  */
 
@@ -65,9 +65,9 @@ export function demoOptions(
       },
     ],
     users: [{ email: state.email, password: state.password }],
-    // Every client lane that exists is on, so any MCP client connects with no setup.
-    dcr: { enabled: true },
-    cimd: { enabled: true },
+    // The compatibility preset: every client lane on (CIMD and DCR) and the redirect schemes of
+    // well-known desktop clients (cursor://, vscode://…) accepted, so any MCP client connects with no setup.
+    compatibility: true,
     logger: 'warn',
   };
 }

@@ -72,7 +72,7 @@ export interface CimdPolicyInput {
 
 /** Client ID Metadata Documents: URL client_ids whose metadata is fetched. @see docs/cimd.md */
 export interface CimdOptions {
-  /** @default false */
+  /** @default false — true with `compatibility` */
   enabled?: boolean;
   /** Hosts whose documents are accepted; empty means any public host. @default [] */
   trustedHosts?: string[];
@@ -123,7 +123,7 @@ export type PolicyDecision = { allow: true } | { allow: false; reason: string };
 
 /** Dynamic Client Registration (RFC 7591): off by default, public clients only. @see docs/dcr.md */
 export interface DcrOptions {
-  /** @default false */
+  /** @default false — true with `compatibility` */
   enabled?: boolean;
   /**
    * Registrations per client IP (an IPv6 /64) per window; at most a quarter of
@@ -137,7 +137,11 @@ export interface DcrOptions {
   windowSeconds?: number;
   /** Registered clients unused this long are deleted with their grants. @default 30 */
   staleAfterDays?: number;
-  /** Private-use redirect URI schemes a registration may use (e.g. "cursor"). @default [] */
+  /**
+   * Private-use redirect URI schemes (RFC 8252 §7.1) a registration may use, by name (e.g. "cursor").
+   * Never `http`, `https` or a scheme refused everywhere (`javascript`, `data`, `file`, …).
+   * @default [] — or KNOWN_CLIENT_SCHEMES (cursor, vscode, vscode-insiders, windsurf) with `compatibility`
+   */
   allowedCustomSchemes?: string[];
   /** Runs after validation; a denial is a 400 invalid_client_metadata with the reason. */
   policy?: (input: DcrPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
@@ -258,6 +262,13 @@ export interface GatehouseOptions {
   secret: string;
   /** Whether the hosted pages offer sign-up. @default false */
   signup?: boolean;
+  /**
+   * The preset for the MCP clients people use (docs/clients.md): CIMD and DCR on, and DCR accepts the
+   * private-use redirect schemes of well-known desktop clients. Changes defaults only: anything set
+   * explicitly wins; no safety rule is relaxed. @see src/config/compatibility.ts, docs/configuration.md
+   * @default false
+   */
+  compatibility?: boolean;
   resources?: ResourceOptions[];
   /** The audience when a request names no resource. @default the only resource, if there is one */
   defaultResource?: string;

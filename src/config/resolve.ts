@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
-import { adminResource, canonicalResource } from '../grants/audience.js';
+import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import { compatibilityDefaults } from './compatibility.js';
 import type {
   CimdOptions,
   ClientOptions,
@@ -54,6 +55,8 @@ export interface ResolvedConfig {
   database: string;
   secret: string;
   signup: boolean;
+  /** The `compatibility` preset (src/config/compatibility.ts); its effects are already in the fields below. */
+  compatibility: boolean;
   resources: ResolvedResource[];
   defaultResource: string | null;
   clients: ResolvedClientSeed[];
@@ -216,6 +219,11 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     if (canonicalResource(r.resource) === canonicalResource(adminResource(o)))
       problems.push(`resources[${i}].resource: "${r.resource}" is reserved for the admin API`);
     seenResources.add(r.resource);
+    // OIDC Core §11: offline_access asks for a refresh token; it is never a resource's scope.
+    if (r.scopes.includes(OFFLINE_ACCESS))
+      problems.push(
+        `resources[${i}].scopes: "${OFFLINE_ACCESS}" is reserved (it asks for a refresh token, which clients allowed refresh_token always get)`,
+      );
     r.defaultScopes.forEach((s, j) => {
       if (!r.scopes.includes(s))
         problems.push(`resources[${i}].default_scopes[${j}]: "${s}" is not in scopes`);
@@ -254,6 +262,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     restricted: true,
   });
 
+  const preset = compatibilityDefaults(o.compatibility ?? false);
   const base = `${o.issuer}`;
   return {
     issuer: o.issuer,
@@ -265,6 +274,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     database: o.database ?? 'sqlite:.gatehouse/gatehouse.db',
     secret: o.secret,
     signup: o.signup ?? false,
+    compatibility: o.compatibility ?? false,
     resources,
     defaultResource,
     clients,
@@ -275,7 +285,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       emailVerified: u.email_verified ?? false,
     })),
     cimd: {
-      enabled: o.cimd?.enabled ?? false,
+      enabled: o.cimd?.enabled ?? preset.cimdEnabled,
       trustedHosts: (o.cimd?.trustedHosts ?? []).map((h) => h.toLowerCase()),
       allowLoopback: o.cimd?.allowLoopback ?? false,
       maxDocumentBytes: o.cimd?.maxDocumentBytes ?? 5120,
@@ -293,12 +303,12 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       staleAfterMs: (o.cimd?.staleAfterDays ?? 30) * 86_400_000,
     },
     dcr: {
-      enabled: o.dcr?.enabled ?? false,
+      enabled: o.dcr?.enabled ?? preset.dcrEnabled,
       maxRegistrationsPerWindow: dcrPerNetwork,
       maxRegistrationsGlobal: dcrGlobal,
       windowSeconds: o.dcr?.windowSeconds ?? 3600,
       staleAfterMs: (o.dcr?.staleAfterDays ?? 30) * 86_400_000,
-      allowedCustomSchemes: o.dcr?.allowedCustomSchemes ?? [],
+      allowedCustomSchemes: o.dcr?.allowedCustomSchemes ?? preset.dcrAllowedCustomSchemes,
       policy: typeof options.dcr?.policy === 'function' ? options.dcr.policy : undefined,
     },
     tokens: {

@@ -172,6 +172,7 @@ export const optionsSchema = z.strictObject({
     .optional(),
   secret: z.string().min(32, 'must be at least 32 characters'),
   signup: z.boolean().optional(),
+  compatibility: z.boolean().optional(),
   resources: z.array(resourceSchema).optional(),
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
@@ -218,7 +219,24 @@ export const optionsSchema = z.strictObject({
       windowSeconds: z.number().int().positive().optional(),
       staleAfterDays: z.number().positive().optional(),
       allowedCustomSchemes: z
-        .array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URI scheme'))
+        .array(
+          z
+            .string()
+            .regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URI scheme')
+            .superRefine((scheme, ctx) => {
+              // RFC 8252 §7.1 private-use schemes only: http(s) have their own rules, and the schemes
+              // refused everywhere (OAuth 2.1 §7.11) cannot be allow-listed.
+              const problem = checkRedirectUri(`${scheme}://x/cb`, {
+                allowCustomSchemes: true,
+                requireReverseDns: false,
+              });
+              if (scheme === 'http' || scheme === 'https' || problem)
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `${scheme} is not a private-use scheme that may be allowed`,
+                });
+            }),
+        )
         .optional(),
       policy: z.any().optional(),
     })

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/resolve.js';
-import { IDENTITY_SCOPES } from '../grants/audience.js';
+import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
@@ -12,6 +12,9 @@ export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
     ...new Set([
       ...config.resources.filter((r) => !r.restricted).flatMap((r) => r.scopes),
       ...IDENTITY_SCOPES,
+      // MCP SEP-2207: clients add offline_access only when it is listed; it is accepted and dropped
+      // (audience.ts OFFLINE_ACCESS). Resource metadata (RFC 9728) never lists it: src/resource/metadata.ts.
+      OFFLINE_ACCESS,
     ]),
   ];
   const metadata: Record<string, unknown> = {

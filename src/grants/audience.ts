@@ -12,6 +12,19 @@ import type { ClientRecord } from '../store/types.js';
 /** Scopes about the user's identity, granted by the authorization server itself (OIDC Core §5.4). */
 export const IDENTITY_SCOPES = ['openid', 'email'] as const;
 
+/**
+ * `offline_access` (OIDC Core §11; MCP SEP-2207) asks for a refresh token. Here a refresh token is
+ * issued to every client whose grant_types include refresh_token, asked for or not (OAuth 2.1 §4.3:
+ * the server decides), so the scope is understood and then dropped: it is never an error, never part
+ * of a grant, an access token's `scope` or the consent page, and it cannot name a resource's scope.
+ */
+export const OFFLINE_ACCESS = 'offline_access';
+
+/** A requested `scope` as a list, without `offline_access` (see OFFLINE_ACCESS). */
+export function splitRequestedScope(scope: string | undefined | null): string[] {
+  return splitScope(scope).filter((s) => s !== OFFLINE_ACCESS);
+}
+
 /** Canonical form for comparison: lower-case scheme and host; an origin-only URI compares with or without "/". */
 export function canonicalResource(uri: string): string | undefined {
   let url: URL;
@@ -69,7 +82,15 @@ export function resolveResource(
   const canonical = canonicalResource(value);
   if (!canonical) throw fail('"resource" must be an absolute URI');
   const resource = config.resources.find((r) => canonicalResource(r.resource) === canonical);
-  if (!resource) throw fail('the requested resource is not known to this server');
+  if (!resource) {
+    const meant = resourceDifferingBySlash(config, canonical);
+    if (meant) {
+      throw fail(
+        `the requested resource ${value} is not known to this server; the configured resource is ${meant} (resource identifiers compare exactly, RFC 8707 §2: a trailing slash makes another resource)`,
+      );
+    }
+    throw fail('the requested resource is not known to this server');
+  }
   if (!mayIssueFor(config, resource.resource, path)) {
     throw fail('tokens for the admin API are issued only to clients, through client_credentials');
   }
@@ -78,6 +99,21 @@ export function resolveResource(
   }
   if (!resource.lanes[client.source]) throw fail(`the resource does not accept ${client.source} clients`);
   return resource;
+}
+
+/**
+ * A configured resource that `canonical` names but for a trailing slash on its path (`/mcp/` for
+ * `/mcp`, or `/mcp` for `/mcp/`): never accepted — RFC 8707 §2 identifies a resource by its URI, and
+ * the MCP spec's canonical URI has no trailing slash — but named in the error, so the person
+ * configuring the client sees which URL to use. The admin API's resource is never named.
+ */
+function resourceDifferingBySlash(config: ResolvedConfig, canonical: string): string | undefined {
+  const query = canonical.search(/[?]/);
+  const path = query === -1 ? canonical : canonical.slice(0, query);
+  const rest = query === -1 ? '' : canonical.slice(query);
+  const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+  return config.resources.find((r) => !r.restricted && canonicalResource(r.resource) === `${other}${rest}`)
+    ?.resource;
 }
 
 export function splitScope(scope: string | undefined | null): string[] {
@@ -97,7 +133,7 @@ export function resolveScopes(
 ): string[] {
   const identity: readonly string[] = options.identityScopes ? IDENTITY_SCOPES : [];
   const permitted = scopePermission(client, identity);
-  const asked = splitScope(requested);
+  const asked = splitRequestedScope(requested);
   if (asked.length === 0) {
     const defaults = resource.defaultScopes.filter(permitted);
     return defaults;

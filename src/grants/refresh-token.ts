@@ -4,7 +4,14 @@ import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import type { ClientRecord, GrantRecord, RefreshTokenRecord, RefreshTokenWithGrant } from '../store/types.js';
 import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
-import { allowedScopes, canonicalResource, mayIssueFor, resolveResource, splitScope } from './audience.js';
+import {
+  allowedScopes,
+  canonicalResource,
+  mayIssueFor,
+  resolveResource,
+  splitRequestedScope,
+  splitScope,
+} from './audience.js';
 import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
 
 /**
@@ -117,8 +124,9 @@ function checkRequestedResource(params: Params, token: RefreshTokenRecord): void
 /** OAuth 2.1 §4.3.1: the scope may be narrowed, never widened. Nothing asked means what the token holds. */
 function requestedScope(params: Params, token: RefreshTokenRecord): string[] {
   const granted = splitScope(token.scope);
-  const asked = params.get('scope');
-  const scope = asked === undefined ? granted : splitScope(asked);
+  // offline_access alone asks for nothing more than the token holds (audience.ts OFFLINE_ACCESS).
+  const asked = splitRequestedScope(params.get('scope'));
+  const scope = asked.length === 0 ? granted : asked;
   if (!scope.every((s) => granted.includes(s))) {
     throw new OAuthError('invalid_scope', 'the requested scope exceeds what was granted');
   }

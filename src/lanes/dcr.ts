@@ -15,6 +15,9 @@ export interface RegisteredMetadata extends PublicClientMetadata {
   response_types: ['code'];
 }
 
+/** Methods answered with "none" rather than refused (RFC 7591 §3.2.1 substitution). */
+const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+
 const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
 const badRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
 
@@ -29,8 +32,14 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
     throw new OAuthError('unapproved_software_statement', 'software statements are not accepted here');
   }
   const method = m.token_endpoint_auth_method ?? 'none';
-  if (method !== 'none') {
-    throw bad('only public clients can register here: token_endpoint_auth_method must be "none" (use PKCE)');
+  // RFC 7591 §3.2.1: the server may replace a requested value and echoes what it registered. A request
+  // for a shared secret (claude.ai asks for client_secret_post: anthropics/claude-ai-mcp#1043) is
+  // registered as a public client and answered "none": a secret given to anyone who asks proves nothing,
+  // and the clients read the method from the answer (anthropics/claude-ai-mcp#82). PKCE stays required.
+  if (method !== 'none' && !(typeof method === 'string' && SHARED_SECRET_METHODS.has(method))) {
+    throw bad(
+      'only public clients can register here: token_endpoint_auth_method must be "none" (use PKCE); a request for client_secret_basic or client_secret_post is registered as "none"',
+    );
   }
   const grantTypes = m.grant_types ?? ['authorization_code'];
   if (!isStringArray(grantTypes) || grantTypes.length === 0)
@@ -60,8 +69,13 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   for (const uri of redirectUris) {
     const scheme = /^([a-z][a-z0-9+.-]*):/.exec(uri)?.[1];
     const custom = scheme !== undefined && scheme !== 'http' && scheme !== 'https';
+    // RFC 8252 §7.1 private-use schemes only by name (dcr.allowedCustomSchemes; the compatibility
+    // preset lists well-known clients'). One unacceptable URI refuses the registration, named.
     if (custom && !config.dcr.allowedCustomSchemes.includes(scheme)) {
-      throw badRedirect(`redirect URI ${uri}: the ${scheme}: scheme is not allowed here`);
+      const allowed = config.dcr.allowedCustomSchemes;
+      throw badRedirect(
+        `redirect URI ${uri}: the private-use scheme ${scheme}: is not allowed by this server (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none is allowed'}; https and loopback http are)`,
+      );
     }
     const problem = checkRedirectUri(uri, { allowCustomSchemes: custom, requireReverseDns: false });
     if (problem) throw badRedirect(`redirect URI ${uri} ${problem}`);

@@ -76,7 +76,8 @@ describe('RFC 7591 dynamic client registration (narrow lane)', () => {
   });
 
   it.each([
-    ['a confidential client', { token_endpoint_auth_method: 'client_secret_basic' }],
+    // A request for a shared secret is registered as "none" (test/conformance/dcr-real-clients.test.ts).
+    ['an authentication method it cannot substitute', { token_endpoint_auth_method: 'tls_client_auth' }],
     ['client_credentials', { grant_types: ['client_credentials'] }],
     ['implicit', { grant_types: ['implicit'] }],
     ['password', { grant_types: ['authorization_code', 'password'] }],
