@@ -55,8 +55,10 @@ describe('client address and rate-limit keys (properties)', () => {
           // ipaddr.js reads a dotted tail (::a.b.c.d) as IPv4-mapped, so those key as the IPv4 address.
           if (v6.includes('.')) return;
           const parts = ipaddr.IPv6.parse(v6).parts;
-          const sibling = new ipaddr.IPv6([...parts.slice(0, 4), ...low]).toString();
-          expect(rateLimitKey(sibling)).toBe(rateLimitKey(v6));
+          const sibling = new ipaddr.IPv6([...parts.slice(0, 4), ...low]);
+          // ::ffff:0:0/96 lies inside ::/64: an IPv4-mapped address keys as its IPv4 address instead.
+          if (sibling.isIPv4MappedAddress() || ipaddr.IPv6.parse(v6).isIPv4MappedAddress()) return;
+          expect(rateLimitKey(sibling.toString())).toBe(rateLimitKey(v6));
         },
       ),
       { numRuns: 1000 },
