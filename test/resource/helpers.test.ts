@@ -138,10 +138,18 @@ describe('framework helpers over a real Gatehouse', () => {
     it('answers CORS preflights of the protected path', async () => {
       const response = await fetch(`${base}/mcp`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://inspector.test' },
+        headers: {
+          origin: 'https://inspector.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'mcp-method, mcp-name, mcp-param-tenantid, x-unlisted',
+        },
       });
       expect(response.status).toBe(204);
-      expect(response.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
+      const allowed = response.headers.get('access-control-allow-headers')!.split(', ');
+      expect(allowed).toEqual(
+        expect.arrayContaining(['mcp-protocol-version', 'mcp-method', 'mcp-name', 'mcp-param-tenantid']),
+      );
+      expect(allowed).not.toContain('x-unlisted');
     });
 
     it('sees a token in the query string next to the header although mounted on a path (400)', async () => {
@@ -199,6 +207,21 @@ describe('framework helpers over a real Gatehouse', () => {
         bearer(readToken, 'http://127.0.0.1:4100/todos/add', { method: 'POST' }),
       );
       expect(forbidden.status).toBe(403);
+    });
+
+    it('answers preflights allowing the SEP-2243 headers and a requested Mcp-Param header', async () => {
+      const preflight = await app().request('http://127.0.0.1:4100/todos/add', {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://inspector.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'mcp-method, mcp-name, mcp-param-region',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')!.split(', ')).toEqual(
+        expect.arrayContaining(['mcp-method', 'mcp-name', 'mcp-param-region', 'last-event-id']),
+      );
     });
   });
 
