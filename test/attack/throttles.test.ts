@@ -113,6 +113,17 @@ describe('the per-IP sign-in limit counts failures only', () => {
     // The neighbour in the same /24 has a budget of its own (per IP), and so does everyone else.
     expect(await statusOf(signIn(srv, '203.0.113.41', USER.email, USER.password))).toBe(303);
   });
+
+  it('signing in to an account of their own between guesses buys an attacker no extra guesses', async () => {
+    // A success gives back only its own hit, so the failures between successes still add up.
+    const ip = '203.0.113.60';
+    const guesses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await statusOf(signIn(srv, ip, USER.email, USER.password));
+      guesses.push(await statusOf(signIn(srv, ip, `victim${i}@example.com`, 'guess')));
+    }
+    expect(guesses).toEqual([401, 401, 401, 401, 429, 429, 429, 429]);
+  });
 });
 
 describe('failures from many networks slow an account down but never lock it', () => {
