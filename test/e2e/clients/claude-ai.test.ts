@@ -10,7 +10,9 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * https://claude.com/docs/connectors/building/authentication), and have been reported to ask for
  * `token_endpoint_auth_method: client_secret_post` (anthropics/claude-ai-mcp#1043); they use the method
  * the registration answer names (anthropics/claude-ai-mcp#82). Claude uses CIMD only when the metadata
- * has `client_id_metadata_document_supported: true` and lists `none` (same docs). The redirect to
+ * has `client_id_metadata_document_supported: true` and lists `none` (same docs); its web client's
+ * document is https://claude.ai/oauth/mcp-oauth-client-metadata (openstatusHQ/openstatus#2733), served
+ * here with that shape at https://localhost:PORT/… (test CA). The redirect to
  * https://claude.ai/… is observed in Chromium and goes nowhere.
  */
 
@@ -73,5 +75,54 @@ describe('claude.ai', () => {
       }),
     );
     await callResource(stack, refreshed.access_token, client.client_id);
+  });
+
+  it("claude.ai's CIMD document, used because the metadata offers CIMD with none, completes sign-in with prompt=consent, then token and refresh", async () => {
+    const { as } = await discover(stack);
+    expect(as.client_id_metadata_document_supported).toBe(true);
+    expect(as.token_endpoint_auth_methods_supported).toContain('none');
+    const path = '/oauth/mcp-oauth-client-metadata';
+    const clientId = stack.host.publish(path, {
+      client_id: `${stack.host.origin}${path}`,
+      client_name: 'Claude',
+      client_uri: 'https://claude.ai',
+      redirect_uris: [REDIRECT, 'https://claude.com/api/mcp/auth_callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    });
+    const params = {
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      prompt: 'consent',
+      resource: stack.resource,
+    };
+    const { code, verifier } = await authorizeInBrowser(
+      as.authorization_endpoint,
+      params,
+      stack.user,
+      stack.issuer,
+    );
+    expect(stack.host.count(path)).toBeGreaterThan(0);
+    const tokens = expectTokens(
+      await tokenRequest(as, {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        resource: stack.resource,
+      }),
+    );
+    await callResource(stack, tokens.access_token, clientId);
+    const refreshed = expectTokens(
+      await tokenRequest(as, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+        resource: stack.resource,
+      }),
+    );
+    await callResource(stack, refreshed.access_token, clientId);
   });
 });

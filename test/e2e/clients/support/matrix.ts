@@ -68,6 +68,20 @@ export const MATRIX: MatrixRow[] = [
     tests: [{ file: `${dir}/claude-ai.test.ts`, title: 'claude.ai registering for client_secret_post' }],
   },
   {
+    client: 'claude.ai, Claude Desktop',
+    lane: 'CIMD',
+    sends:
+      'Document `https://claude.ai/oauth/mcp-oauth-client-metadata` with the claude.ai/claude.com callbacks and `none`; used only when the metadata has `client_id_metadata_document_supported: true` and lists `none`',
+    sources: ['claude.com/docs/connectors/building/authentication', 'openstatusHQ/openstatus#2733'],
+    status: 'supported',
+    tests: [
+      {
+        file: `${dir}/claude-ai.test.ts`,
+        title: "claude.ai's CIMD document, used because the metadata offers CIMD with none",
+      },
+    ],
+  },
+  {
     client: 'ChatGPT',
     lane: 'CIMD, per app',
     sends:
