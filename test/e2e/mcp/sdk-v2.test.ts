@@ -51,7 +51,10 @@ describe('@modelcontextprotocol/client (v2) issuer checks against the demo', () 
     const session = sdkV2.open(stack.mcpUrl, provider, fetch);
     await session.connect();
     await expect(session.callTool('add_todo', { title: 'x' })).rejects.toSatisfy(sdkV2.isUnauthorized);
-    expect(provider.authorizations[0]!.url.searchParams.get('scope')).toBe('todos.read todos.write');
+    // SEP-2207: the SDK appends offline_access, which the metadata lists (and Gatehouse drops).
+    expect(provider.authorizations[0]!.url.searchParams.get('scope')).toBe(
+      'todos.read todos.write offline_access',
+    );
     await session.close();
   });
 });

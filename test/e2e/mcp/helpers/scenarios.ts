@@ -93,9 +93,13 @@ export function describeMcpClient(sdk: McpSdk): void {
         client_id: 'todo-cli',
         redirect_uri: redirectUri,
         code_challenge_method: 'S256',
-        scope: 'todos.read todos.write',
         resource: stack.mcpUrl,
       });
+      // The challenged scope; an SDK implementing MCP SEP-2207 (v2) appends offline_access, which the
+      // metadata lists and Gatehouse accepts and drops (docs/configuration.md "Scopes every client may send").
+      expect(authorizationUrl.searchParams.get('scope')).toMatch(
+        /^todos\.read todos\.write( offline_access)?$/,
+      );
       // In Chromium: the demo user signed in, then the consent page named the client, where the
       // browser goes back to, and the resource; Allow sent the code to the application's listener.
       expect(steps).toEqual(['sign-in', 'consent']);
