@@ -85,7 +85,9 @@ async function driveToPrivateScheme(
       redirectUri,
       timeoutMs: 15_000,
     }).catch((error: unknown) => {
-      if (location) return { redirect: location, steps: ['sign-in', 'consent'] };
+      // Chromium raised no navigation request for the scheme: the Location header is the redirect
+      // (the pages shown are then unknown).
+      if (location) return { redirect: location, steps: [] };
       throw error;
     });
     return { redirect: location ?? outcome.redirect, steps: outcome.steps };
