@@ -51,6 +51,12 @@ function newClientInput(body: Record<string, unknown>): NewClientInput {
     input.token_endpoint_auth_method = method as NewClientInput['token_endpoint_auth_method'];
   const firstParty = optionalBoolean(body, 'first_party');
   if (firstParty !== undefined) input.first_party = firstParty;
+  // private_key_jwt (RFC 7591 §2): the schema checks the key set; the jwks_uri must be public.
+  if (body.jwks !== undefined) input.jwks = body.jwks as NewClientInput['jwks'];
+  const jwksUri = optionalString(body, 'jwks_uri');
+  if (jwksUri !== undefined) input.jwks_uri = jwksUri;
+  const alg = optionalString(body, 'token_endpoint_auth_signing_alg');
+  if (alg !== undefined) input.token_endpoint_auth_signing_alg = alg;
   return input;
 }
 
@@ -90,6 +96,16 @@ export function registerClientRoutes(route: Register): void {
       ...(body.redirect_uris !== undefined ? { redirect_uris: optionalStrings(body, 'redirect_uris')! } : {}),
       ...(body.scope !== undefined ? { scope } : {}),
       ...(body.client_name !== undefined ? { client_name: optionalString(body, 'client_name') ?? null } : {}),
+      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
+      ...(body.jwks_uri !== undefined ? { jwks_uri: optionalString(body, 'jwks_uri')! } : {}),
+      ...(body.token_endpoint_auth_signing_alg !== undefined
+        ? {
+            token_endpoint_auth_signing_alg:
+              body.token_endpoint_auth_signing_alg === null
+                ? null
+                : optionalString(body, 'token_endpoint_auth_signing_alg')!,
+          }
+        : {}),
     };
     return jsonNoStore({ client: presentClient(await editClient(ctx, id!, edit, actor.id)) });
   });

@@ -4,6 +4,13 @@ import { clientSchema, describeIssues } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
+import {
+  type ClientKeys,
+  clientKeysOf,
+  jwksProblem,
+  jwksUriProblem,
+  signingAlgProblem,
+} from '../lanes/client-keys.js';
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { type ClientRecord, UniqueViolation } from '../store/types.js';
@@ -37,8 +44,12 @@ export async function createPreregisteredClient(
     (r) => !ctx.config.resources.some((c) => c.resource === r),
   );
   if (unknown) throw new OAuthError('invalid_client_metadata', `resources: "${unknown}" is not a resource`);
-  const record = clientRecordFromSeed(resolveClientSeed(parsed.data as ClientOptions), ctx.now());
-  record.metadata = { createdBy: actor };
+  const seed = resolveClientSeed(parsed.data as ClientOptions);
+  if (seed.clientKeys) seed.clientKeys = requestKeys(ctx, seed.clientKeys);
+  const record = clientRecordFromSeed(seed, ctx.now());
+  record.metadata = seed.clientKeys
+    ? { createdBy: actor, clientKeys: seed.clientKeys }
+    : { createdBy: actor };
   try {
     await ctx.store.createClient(record);
   } catch (error) {
@@ -55,6 +66,17 @@ export async function createPreregisteredClient(
     detail: { source: 'preregistered', confidential: Boolean(secret) },
   });
   return secret ? { client: record, client_secret: secret } : { client: record };
+}
+
+/**
+ * Keys that arrive through the admin API or the dashboard: unlike the configuration file's, a jwks_uri
+ * here is fetched through the SSRF-safe fetcher, so it must name a public https host (DESIGN.md §4).
+ */
+function requestKeys(ctx: Context, keys: ClientKeys): ClientKeys {
+  const { trusted: _trusted, ...rest } = keys;
+  const problem = rest.jwks_uri ? jwksUriProblem(rest.jwks_uri, ctx.config.cimd.allowLoopback) : undefined;
+  if (problem) throw new OAuthError('invalid_client_metadata', problem);
+  return rest;
 }
 
 async function preregistered(ctx: Context, clientId: string): Promise<ClientRecord> {
@@ -80,6 +102,8 @@ export async function rotateClientSecret(
   const client = await preregistered(ctx, clientId);
   if (client.token_endpoint_auth_method === 'none')
     throw new OAuthError('invalid_request', 'a public client has no secret');
+  if (client.token_endpoint_auth_method === 'private_key_jwt')
+    throw new OAuthError('invalid_request', 'a private_key_jwt client has keys, not a secret');
   const secret = generateClientSecret();
   const at = ctx.now();
   await ctx.store.updateClient(clientId, { secretHash: hashSecret(secret), updatedAt: at });
@@ -92,6 +116,10 @@ export interface ClientEdit {
   /** Space-separated scopes; null or "" lets the client request any scope of its resources. */
   scope?: string | null;
   client_name?: string | null;
+  /** private_key_jwt clients: a new key set or key location (a key rotation). */
+  jwks?: unknown;
+  jwks_uri?: string;
+  token_endpoint_auth_signing_alg?: string | null;
 }
 
 // RFC 6749 §3.3 scope-token, space-separated.
@@ -134,6 +162,8 @@ export async function editClient(
     if (problem) throw new OAuthError('invalid_client_metadata', `client_name: ${problem}`);
     patch.client_name = sanitiseDisplayName(raw) || null;
   }
+  const keys = editedKeys(ctx, client, edit);
+  if (keys) patch.metadata = { ...client.metadata, clientKeys: keys };
   patch.updatedAt = ctx.now();
   await ctx.store.updateClient(clientId, patch);
   // Consent was given for the old redirect URIs and scopes.
@@ -145,7 +175,41 @@ export async function editClient(
     detail: {
       before: { redirect_uris: client.redirect_uris, scope: client.scope, client_name: client.client_name },
       after: { redirect_uris: patch.redirect_uris, scope: patch.scope, client_name: patch.client_name },
+      ...(keys ? { keys: { jwks_uri: keys.jwks_uri ?? null, jwks: keys.jwks !== undefined } } : {}),
     },
   });
   return { ...client, ...patch };
+}
+
+/** The client's keys after an edit of `jwks`, `jwks_uri` or the signing algorithm; undefined if untouched. */
+function editedKeys(ctx: Context, client: ClientRecord, edit: ClientEdit): ClientKeys | undefined {
+  if (
+    edit.jwks === undefined &&
+    edit.jwks_uri === undefined &&
+    edit.token_endpoint_auth_signing_alg === undefined
+  )
+    return undefined;
+  const current = clientKeysOf(client);
+  if (client.token_endpoint_auth_method !== 'private_key_jwt' || !current)
+    throw new OAuthError('invalid_client_metadata', 'only a private_key_jwt client has keys');
+  if (edit.jwks !== undefined && edit.jwks_uri !== undefined)
+    throw new OAuthError('invalid_client_metadata', 'jwks and jwks_uri must not both be present');
+  const problem =
+    (edit.jwks !== undefined ? jwksProblem(edit.jwks) : undefined) ??
+    (edit.token_endpoint_auth_signing_alg
+      ? signingAlgProblem(edit.token_endpoint_auth_signing_alg)
+      : undefined);
+  if (problem) throw new OAuthError('invalid_client_metadata', problem);
+  const next: ClientKeys =
+    edit.jwks !== undefined
+      ? { jwks: edit.jwks as ClientKeys['jwks'] }
+      : edit.jwks_uri !== undefined
+        ? requestKeys(ctx, { jwks_uri: edit.jwks_uri })
+        : { ...current };
+  if (edit.token_endpoint_auth_signing_alg === undefined) {
+    if (current.token_endpoint_auth_signing_alg)
+      next.token_endpoint_auth_signing_alg = current.token_endpoint_auth_signing_alg;
+  } else if (edit.token_endpoint_auth_signing_alg === null) delete next.token_endpoint_auth_signing_alg;
+  else next.token_endpoint_auth_signing_alg = edit.token_endpoint_auth_signing_alg;
+  return next;
 }

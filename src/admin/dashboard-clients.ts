@@ -91,8 +91,13 @@ export async function handleCreateClient(
     redirect_uris: params.get('redirect_uris'),
     scope: params.get('scope'),
     resources: params.all('resources'),
+    jwks_uri: params.get('jwks_uri')?.trim() ?? '',
   };
-  const input: NewClientInput = { confidential: kind !== 'public' };
+  // A key set URL makes a confidential or machine client a private_key_jwt one (no secret).
+  const withKeys = kind !== 'public' && values.jwks_uri !== '';
+  const input: NewClientInput = { confidential: kind !== 'public' && !withKeys };
+  if (withKeys)
+    Object.assign(input, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: values.jwks_uri });
   if (values.name) input.client_name = values.name;
   if (kind === 'machine') input.grant_types = ['client_credentials'];
   else input.redirect_uris = lines(values.redirect_uris);

@@ -31,8 +31,20 @@ export interface ClientOptions {
   client_name?: string;
   /** Confidential clients only; at least 32 characters. Only its SHA-256 is stored. */
   client_secret?: string;
-  /** @default "client_secret_basic" with a secret, else "none" */
+  /**
+   * "private_key_jwt" needs `jwks` or `jwks_uri` (RFC 7523 §2.2).
+   * @default "client_secret_basic" with a secret, else "none"
+   */
   token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  /** private_key_jwt: the client's public keys (RFC 7517 JWK Set; no private members). */
+  jwks?: { keys: Record<string, unknown>[] };
+  /**
+   * private_key_jwt: where the client publishes its public keys. Trusted like the rest of this file
+   * (it may be a private or loopback host); https unless loopback. Cached per HTTP caching headers.
+   */
+  jwks_uri?: string;
+  /** private_key_jwt: the only algorithm its assertions may use. @default any asymmetric algorithm */
+  token_endpoint_auth_signing_alg?: string;
   /** @default ["authorization_code","refresh_token"] with redirect URIs, ["client_credentials"] without */
   grant_types?: GrantType[];
   redirect_uris?: string[];

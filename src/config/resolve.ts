@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
+import type { ClientKeys } from '../lanes/client-keys.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import { compatibilityDefaults } from './compatibility.js';
 import type {
@@ -39,6 +40,8 @@ export interface ResolvedClientSeed {
   resources: string[];
   introspect: string[];
   first_party: boolean;
+  /** private_key_jwt only (src/lanes/client-keys.ts). */
+  clientKeys: ClientKeys | null;
 }
 
 /** The fully-defaulted configuration: handlers read it and never write `?? default`. */
@@ -188,7 +191,18 @@ export function resolveClientSeed(client: ClientOptions): ResolvedClientSeed {
     resources: client.resources ?? [],
     introspect: client.introspect ?? [],
     first_party: client.first_party ?? false,
+    clientKeys: method === 'private_key_jwt' ? seedClientKeys(client) : null,
   };
+}
+
+function seedClientKeys(client: ClientOptions): ClientKeys {
+  const keys: ClientKeys = {};
+  if (client.jwks) keys.jwks = client.jwks as unknown as ClientKeys['jwks'];
+  // From this file, a jwks_uri is the operator's word (DESIGN.md §4); the admin API's is not.
+  if (client.jwks_uri) Object.assign(keys, { jwks_uri: client.jwks_uri, trusted: true });
+  if (client.token_endpoint_auth_signing_alg)
+    keys.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg;
+  return keys;
 }
 
 /** Validates options and fills every default. Throws ConfigError naming each bad field. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { FIELD_LIMITS } from '../http/limits.js';
 import { clientIdProblem } from '../lanes/client-id.js';
+import { jwksProblem, signingAlgProblem } from '../lanes/client-keys.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 
 /**
@@ -74,7 +75,27 @@ const displayName = z
   });
 
 const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
-const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post']);
+const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+
+/** A public JWK Set (RFC 7517 §5) for private_key_jwt: see lanes/client-keys.ts for the rules. */
+const jwks = z.unknown().superRefine((value, ctx) => {
+  const problem = jwksProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** An operator-configured jwks_uri (DESIGN.md §4: may be private); https unless loopback. */
+const jwksUri = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+    return;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    ctx.addIssue({ code: 'custom', message: 'must use https (http is allowed only on loopback)' });
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain userinfo' });
+});
 
 export const resourceSchema = z.strictObject({
   resource: resourceUri,
@@ -106,6 +127,15 @@ export const clientSchema = z
       )
       .optional(),
     token_endpoint_auth_method: authMethod.optional(),
+    jwks: jwks.optional(),
+    jwks_uri: jwksUri.optional(),
+    token_endpoint_auth_signing_alg: z
+      .string()
+      .superRefine((alg, ctx) => {
+        const problem = signingAlgProblem(alg);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^\S+ /, '') });
+      })
+      .optional(),
     grant_types: z.array(grantType).min(1).optional(),
     redirect_uris: z.array(redirectUri(true)).optional(),
     post_logout_redirect_uris: z.array(redirectUri(true)).optional(),
@@ -134,8 +164,32 @@ export const clientSchema = z
         message: 'must not be set for a public client',
       });
     }
-    if (method !== 'none' && !client.client_secret) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required with ${method}` });
+    const hasKeys = client.jwks !== undefined || client.jwks_uri !== undefined;
+    if (method === 'private_key_jwt') {
+      // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present; RFC 7523 §2.2 needs one of them.
+      if (client.jwks !== undefined && client.jwks_uri !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['jwks_uri'], message: 'must not be set together with jwks' });
+      if (!hasKeys)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jwks'],
+          message: 'jwks or jwks_uri is required with private_key_jwt',
+        });
+      if (client.client_secret)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['client_secret'],
+          message: 'must not be set with private_key_jwt',
+        });
+    } else {
+      if (hasKeys)
+        ctx.addIssue({
+          code: 'custom',
+          path: [client.jwks !== undefined ? 'jwks' : 'jwks_uri'],
+          message: 'is only used with token_endpoint_auth_method "private_key_jwt"',
+        });
+      if (method !== 'none' && !client.client_secret)
+        ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required with ${method}` });
     }
     if (grants.includes('authorization_code') && !client.redirect_uris?.length) {
       // OAuth 2.1 §2.3.1: complete redirect URIs must be registered.
@@ -150,7 +204,7 @@ export const clientSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['grant_types'],
-        message: 'client_credentials needs a client_secret',
+        message: 'client_credentials needs a client_secret or private_key_jwt',
       });
     }
     if (client.application_type === 'native' && client.client_secret) {

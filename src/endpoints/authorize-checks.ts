@@ -124,7 +124,9 @@ const checkPkce: Check = ({ params, client, out }) => {
   if (challenge === undefined) {
     if (method !== undefined)
       throw back('invalid_request', '"code_challenge_method" was sent without "code_challenge"');
-    if (client!.token_endpoint_auth_method === 'none') {
+    // A CIMD client is held to PKCE whatever its authentication method (MCP authorization: clients
+    // MUST use PKCE); a document offering `none` too may redeem the code without a key.
+    if (client!.token_endpoint_auth_method === 'none' || client!.source === 'cimd') {
       throw back('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
     }
     return;

@@ -2,14 +2,17 @@ import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
+import { clientKeysOf } from '../lanes/client-keys.js';
 import { resolveClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
 import { verifySecret } from '../tokens/crypto.js';
+import { authenticateWithAssertion } from './client-assertion-auth.js';
 
 /**
  * Client authentication at the token, revocation and introspection endpoints (OAuth 2.1 §2.4, §3.2.1):
- * client_secret_basic, client_secret_post, or none (public clients name themselves with client_id).
- * Exactly one method per request (§2.4); a failure is 401 with a Basic challenge (§3.2.4).
+ * client_secret_basic, client_secret_post, private_key_jwt (RFC 7523 §2.2, client-assertion-auth.ts),
+ * or none (public clients name themselves with client_id). Exactly one method per request (§2.4); a
+ * failure is 401 with a Basic challenge (§3.2.4).
  */
 
 export interface AuthenticatedClient {
@@ -53,10 +56,12 @@ export async function authenticateClient(
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   const usesBasic = authorization !== null && /^basic /i.test(authorization);
-  if (usesBasic && bodySecret !== undefined) {
+  const usesAssertion =
+    params.get('client_assertion_type') !== undefined || params.get('client_assertion') !== undefined;
+  if ([usesBasic, bodySecret !== undefined, usesAssertion].filter(Boolean).length > 1) {
     throw new OAuthError(
       'invalid_request',
-      'use one client authentication method, not both Basic and client_secret',
+      'use one client authentication method, not several (Basic, client_secret, client_assertion)',
     );
   }
   // RFC 9110 §15.5.2: every 401 carries a challenge, whichever method the client tried (or none);
@@ -64,6 +69,10 @@ export async function authenticateClient(
   const fail = (description: string, detail?: string) =>
     new OAuthError('invalid_client', description, { status: 401, headers: BASIC_CHALLENGE, detail });
 
+  if (usesAssertion) {
+    const client = await authenticateWithAssertion(ctx, params, (id) => lookup(ctx, id, options.ip), fail);
+    return { client, method: 'private_key_jwt' };
+  }
   if (usesBasic) {
     const credentials = parseBasic(authorization!);
     if (!credentials) throw fail('malformed Basic credentials');
@@ -87,7 +96,8 @@ export async function authenticateClient(
     if (!verifySecret(bodySecret, client.secretHash)) throw fail('client authentication failed');
     return { client, method: 'client_secret_post' };
   }
-  if (client.token_endpoint_auth_method !== 'none') {
+  // A CIMD document that also lists `none` may be used without an assertion (docs/cimd.md).
+  if (client.token_endpoint_auth_method !== 'none' && clientKeysOf(client)?.acceptsNone !== true) {
     // OAuth 2.1 §3.2.1: a confidential client must authenticate.
     throw fail('client authentication is required for this client');
   }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
+import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
@@ -29,9 +30,27 @@ export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+    ],
+    // RFC 8414 §2: listed because private_key_jwt is; asymmetric algorithms only (never none or HS*).
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    revocation_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+    ],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    introspection_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     // OAuth 2.1 §4.1.1 / RFC 9700 §2.1.1: S256 only; plain is refused.
     code_challenge_methods_supported: ['S256'],
     // RFC 9207 §3: every authorization response carries iss.

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
+import { clientKeysOf } from '../lanes/client-keys.js';
 import type { ClientRecord } from '../store/types.js';
 import { USER_SUBJECT_PREFIX } from '../subjects.js';
 import { resolveResource, resolveScopes } from './audience.js';
@@ -18,7 +19,13 @@ export async function exchangeClientCredentials(
   client: ClientRecord,
   params: Params,
 ): Promise<TokenResponse> {
-  if (client.token_endpoint_auth_method === 'none' || client.secretHash === null) {
+  const hasCredential =
+    client.token_endpoint_auth_method === 'private_key_jwt'
+      ? clientKeysOf(client) !== undefined
+      : client.secretHash !== null;
+  // The MCP client-credentials extension: preregistered clients only (a CIMD document's grant list
+  // never includes client_credentials, src/lanes/cimd/document.ts).
+  if (client.token_endpoint_auth_method === 'none' || !hasCredential || client.source === 'cimd') {
     throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
   }
   if (client.client_id.toLowerCase().startsWith(USER_SUBJECT_PREFIX))

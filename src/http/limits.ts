@@ -57,6 +57,8 @@ export const FIELD_LIMITS = {
   token: { max: JWT }, // RFC 7009 / RFC 7662: an access token (JWT) or refresh token; reset tokens
   token_type_hint: { max: SHORT_WORD },
   assertion: { max: JWT },
+  client_assertion: { max: JWT }, // RFC 7523 §2.2: a signed JWT; 8 KB fits an RS512/4096 one with room
+  client_assertion_type: { max: SHORT_WORD },
   subject_token: { max: JWT },
   actor_token: { max: JWT },
   // RFC 7591 §2 client metadata (registration bodies)

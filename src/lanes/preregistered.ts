@@ -24,7 +24,7 @@ export function clientRecordFromSeed(seed: ResolvedClientSeed, at: number): Clie
     introspect: seed.introspect,
     first_party: seed.first_party,
     secretHash: seed.client_secret ? hashSecret(seed.client_secret) : null,
-    metadata: { seeded: true },
+    metadata: seed.clientKeys ? { seeded: true, clientKeys: seed.clientKeys } : { seeded: true },
     createdAt: at,
     updatedAt: at,
     lastUsedAt: null,

@@ -265,6 +265,9 @@ export class KyselyStore implements Store {
   isAccessTokenRevoked(jti: string): Promise<boolean> {
     return tokens.isAccessTokenRevoked(this.#ctx, jti);
   }
+  useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean> {
+    return tokens.useClientAssertion(this.#ctx, clientId, jti, expiresAt, at);
+  }
 
   // ── signing keys ─────────────────────────────────────────────────────────
   listSigningKeys(): Promise<SigningKeyRecord[]> {

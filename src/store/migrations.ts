@@ -4,6 +4,7 @@
  * new one instead.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { clientAssertionsSchema } from './migrations-client-assertions.js';
 import { identitySchema } from './migrations-identity.js';
 import { storageSchema } from './migrations-storage.js';
 
@@ -338,6 +339,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0002_admin': adminSchema(),
         '0003_storage': storageSchema(),
         '0004_identity': identitySchema(),
+        '0005_client_assertions': clientAssertionsSchema(),
       };
     },
   };

@@ -1,7 +1,11 @@
 /** The records the Store keeps (see types.ts for the contract and its conventions). */
 
 export type ClientSource = 'preregistered' | 'cimd' | 'dcr';
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type TokenEndpointAuthMethod =
+  | 'none'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 export type ApplicationType = 'web' | 'native';
 

@@ -111,6 +111,13 @@ export interface RevokedAccessTokensTable {
   expires_at: number;
 }
 
+/** 0005_client_assertions: used private_key_jwt assertion ids, until the assertion expires. */
+export interface ClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
 export interface SigningKeysTable {
   kid: string;
   alg: string;
@@ -176,6 +183,7 @@ export interface Database {
   gatehouse_authorization_codes: AuthorizationCodesTable;
   gatehouse_refresh_tokens: RefreshTokensTable;
   gatehouse_revoked_access_tokens: RevokedAccessTokensTable;
+  gatehouse_client_assertions: ClientAssertionsTable;
   gatehouse_signing_keys: SigningKeysTable;
   gatehouse_audit_events: AuditEventsTable;
   gatehouse_rate_limits: RateLimitsTable;

@@ -193,6 +193,15 @@ export interface Store {
   revokeAccessToken(jti: string, expiresAt: number): Promise<void>;
   isAccessTokenRevoked(jti: string): Promise<boolean>;
 
+  // ── client assertions (RFC 7523 §3: jti replay cache) ───────────────────
+  /**
+   * Records that `clientId` used assertion `jti`, valid until `expiresAt`. Atomic across instances (one
+   * conditional insert): of any number of concurrent callers with the same (clientId, jti), exactly one
+   * gets true; later callers get false until the row has expired (`expiresAt <= at`), after which the
+   * id may be recorded again.
+   */
+  useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean>;
+
   // ── signing keys ─────────────────────────────────────────────────────────
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /**
@@ -233,7 +242,7 @@ export interface Store {
   refundRateLimit(key: string, windowMs: number, at: number): Promise<void>;
 
   // ── housekeeping ─────────────────────────────────────────────────────────
-  /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows and old rate-limit windows. */
+  /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows, used client assertions and old rate-limit windows. */
   purgeExpired(at: number): Promise<void>;
 
   // ── bounded storage (issue 11) ───────────────────────────────────────────

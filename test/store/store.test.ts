@@ -13,6 +13,7 @@ import type { SuiteContext } from './context.js';
 import { makeClient } from './fixtures.js';
 import { accessSuite } from './suites/access.js';
 import { adminSuite } from './suites/admin.js';
+import { clientAssertionsSuite } from './suites/client-assertions.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { operationsSuite } from './suites/operations.js';
 import { retentionSuite } from './suites/retention.js';
@@ -55,6 +56,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
   concurrencySuite(ctx);
   adminSuite(ctx);
   retentionSuite(ctx);
+  clientAssertionsSuite(ctx);
 });
 
 describe('openStore', () => {

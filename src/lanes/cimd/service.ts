@@ -243,7 +243,7 @@ export class CimdService {
     } catch {
       return fail('the document is not valid JSON');
     }
-    const validated = validateDocument(clientId, json);
+    const validated = validateDocument(clientId, json, { allowLoopback: config.allowLoopback });
     if (!validated.ok) return fail(validated.reason);
     if (config.policy) {
       const decision = await config.policy({ clientId, host, metadata: { ...validated.metadata }, ip });
@@ -342,20 +342,26 @@ export function clientRecordFromDocument(
     post_logout_redirect_uris: [],
     grant_types: d.grant_types,
     response_types: ['code'],
-    token_endpoint_auth_method: 'none',
+    token_endpoint_auth_method: d.token_endpoint_auth_method,
     application_type: d.application_type,
     scope: null,
     resources: [],
     introspect: [],
     first_party: false,
     secretHash: null,
-    metadata: { ...(cached?.metadata ?? {}), cimd: state },
+    metadata: withClientKeys({ ...(cached?.metadata ?? {}), cimd: state }, d.keys),
     createdAt: cached?.createdAt ?? at,
     updatedAt: at,
     lastUsedAt: cached?.lastUsedAt ?? null,
     disabledAt: cached?.disabledAt ?? null,
     disabledReason: cached?.disabledReason ?? null,
   };
+}
+
+/** The document's keys as every lane keeps them (src/lanes/client-keys.ts); none when it has none. */
+function withClientKeys(metadata: Record<string, unknown>, keys: CimdMetadata['keys']) {
+  const { clientKeys: _previous, ...rest } = metadata;
+  return keys ? { ...rest, clientKeys: keys } : rest;
 }
 
 /** Errors that say nothing about the document: worth serving the copy validated before. */

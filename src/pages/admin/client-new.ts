@@ -7,7 +7,14 @@ export interface NewClientModel {
   admin: string;
   csrf: string;
   resources: { resource: string; name: string }[];
-  values: { name?: string; kind?: string; redirect_uris?: string; scope?: string; resources?: string[] };
+  values: {
+    name?: string;
+    kind?: string;
+    redirect_uris?: string;
+    scope?: string;
+    resources?: string[];
+    jwks_uri?: string;
+  };
 }
 
 const KINDS: [string, string, string][] = [
@@ -34,6 +41,8 @@ ${KINDS.map(
 </fieldset>
 <div class="field"><label for="redirect-uris">Redirect URIs <span class="muted hint">(one per line; not for machine clients)</span></label>
 <textarea id="redirect-uris" name="redirect_uris">${v.redirect_uris ?? ''}</textarea></div>
+<div class="field"><label for="jwks-uri">Key set URL <span class="muted hint">(optional, confidential and machine clients: authenticate with private_key_jwt, keys at this https jwks_uri, instead of a secret)</span></label>
+<input id="jwks-uri" name="jwks_uri" type="url" maxlength="2048" value="${v.jwks_uri ?? ''}"></div>
 <div class="field"><label for="scope">Scopes <span class="muted hint">(space-separated; empty for any scope of its resources)</span></label>
 <input id="scope" name="scope" type="text" value="${v.scope ?? ''}"></div>
 <fieldset><legend>Resources <span class="muted">(none checked: every resource)</span></legend>

@@ -1,3 +1,4 @@
+import { clientKeysOf } from '../../lanes/client-keys.js';
 import type { AuditEventRecord, ClientRecord } from '../../store/types.js';
 import { type Html, html } from '../layout.js';
 import {
@@ -102,6 +103,7 @@ ${disabled ? html`<p class="alert">Disabled ${time(c.disabledAt)}: ${c.disabledR
 <dl>
 <dt>client_id</dt><dd><code>${id}</code></dd>
 <dt>Authentication</dt><dd>${c.token_endpoint_auth_method}${c.secretHash ? ' (has a secret)' : ''}</dd>
+${keysRow(c)}
 <dt>Grant types</dt><dd>${c.grant_types.join(', ') || '—'}</dd>
 <dt>Redirect URIs</dt><dd>${c.redirect_uris.length ? html`<ul class="plain">${c.redirect_uris.map((u) => html`<li><code>${u}</code></li>`)}</ul>` : '—'}</dd>
 <dt>Scopes</dt><dd>${c.scope ?? 'any scope of its resources'}</dd>
@@ -115,7 +117,7 @@ ${d.cimd ? cimdSection(m, d.cimd) : ''}
 <div class="actions">
 ${disabled ? actionForm(m, 'enable', 'Enable') : actionForm(m, 'disable', 'Disable…', '', 'danger')}
 ${actionForm(m, 'revoke-sessions', 'Revoke sessions…')}
-${c.source === 'preregistered' && c.token_endpoint_auth_method !== 'none' ? actionForm(m, 'rotate-secret', 'Rotate secret…') : ''}
+${c.source === 'preregistered' && c.token_endpoint_auth_method !== 'none' && c.token_endpoint_auth_method !== 'private_key_jwt' ? actionForm(m, 'rotate-secret', 'Rotate secret…') : ''}
 ${actionForm(m, 'delete', 'Delete…', '', 'danger')}
 </div>
 ${c.source === 'preregistered' ? editForm(m) : ''}
@@ -163,4 +165,18 @@ ${filtersForm(m)}
 ${m.selected ? panel(m) : ''}
 </div>`,
   );
+}
+
+/** private_key_jwt: where the client's keys are (RFC 7591 §2 jwks / jwks_uri). */
+function keysRow(c: ClientRecord): Html | string {
+  const keys = clientKeysOf(c);
+  if (!keys) return '';
+  const where = keys.jwks_uri
+    ? html`<code>${keys.jwks_uri}</code>`
+    : html`${String(keys.jwks?.keys.length ?? 0)} key(s) registered inline`;
+  const alg = keys.token_endpoint_auth_signing_alg
+    ? html`, ${keys.token_endpoint_auth_signing_alg} only`
+    : '';
+  const none = keys.acceptsNone ? html`; also offers none (PKCE only)` : '';
+  return html`<dt>Keys</dt><dd>${where}${alg}${none}</dd>`;
 }

@@ -233,6 +233,28 @@ export async function revokeAccessToken(ctx: StoreContext, jti: string, expiresA
     .execute();
 }
 
+/** One conditional insert: a live row wins the conflict, an expired one is taken over. */
+export async function useClientAssertion(
+  ctx: StoreContext,
+  clientId: string,
+  jti: string,
+  expiresAt: number,
+  at: number,
+): Promise<boolean> {
+  const row = await ctx.db
+    .insertInto('gatehouse_client_assertions')
+    .values({ client_id: clientId, jti, expires_at: expiresAt })
+    .onConflict((oc) =>
+      oc
+        .columns(['client_id', 'jti'])
+        .doUpdateSet({ expires_at: expiresAt })
+        .where('gatehouse_client_assertions.expires_at', '<=', at),
+    )
+    .returning('jti')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function isAccessTokenRevoked(ctx: StoreContext, jti: string): Promise<boolean> {
   const row = await ctx.db
     .selectFrom('gatehouse_revoked_access_tokens')
