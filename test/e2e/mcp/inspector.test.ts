@@ -159,7 +159,8 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
       response_type: 'code',
       client_id: 'todo-cli',
       code_challenge_method: 'S256',
-      scope: 'todos.read todos.write',
+      // SEP-2207: the Inspector appends offline_access, which the metadata lists (Gatehouse drops it).
+      scope: 'todos.read todos.write offline_access',
       resource: stack.mcpUrl,
     });
     expect(first.stderr).toContain(`Please navigate to: ${asked.href}`);
