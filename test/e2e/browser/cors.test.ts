@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTodoServer, type TodoServer } from '../../../examples/todo-mcp/index.js';
 import { createProtectedResource, protectMcpEndpoint } from '../../../src/resource/index.js';
 import { closeBrowser, launchBrowser, newBrowserContext } from '../../helpers/browser.js';
 import { baseOptions, MACHINE_SECRET, RESOURCE } from '../../helpers/fixtures.js';
@@ -49,6 +50,16 @@ function mcpEndpoint(issuer: string) {
       { headers: { 'mcp-session-id': 'session-2' } },
     );
   });
+}
+
+/** A client_credentials token of `machine` for RESOURCE with todos.read, from Node (not the page). */
+async function machineToken(issuer: string): Promise<string> {
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`machine:${MACHINE_SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: RESOURCE, scope: 'todos.read' }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /** Runs in the page (a different origin): every cross-origin call a browser MCP client makes. */
@@ -139,12 +150,23 @@ describe('browser MCP clients across origins, in Chromium', () => {
   let resource: { server: Server; port: number };
   let site: { server: Server; port: number };
   let resourcePreflights = 0;
+  let todo: TodoServer;
+  let todoPort = 0;
 
   beforeAll(async () => {
     [browser, srv] = await Promise.all([
       launchBrowser(),
       startServer({ ...baseOptions(), dcr: { enabled: true } }),
     ]);
+    const free = await listen(() => {});
+    todoPort = free.port;
+    await new Promise((resolve) => free.server.close(resolve));
+    todo = await createTodoServer({
+      issuer: srv.issuer,
+      resource: RESOURCE,
+      databasePath: ':memory:',
+      port: todoPort,
+    });
     const listener = getRequestListener(mcpEndpoint(srv.issuer));
     resource = await listen((req, res) => {
       if (req.method === 'OPTIONS') resourcePreflights++;
@@ -158,6 +180,7 @@ describe('browser MCP clients across origins, in Chromium', () => {
   afterAll(async () => {
     await closeBrowser(browser);
     await srv?.close();
+    await todo?.close();
     for (const s of [resource?.server, site?.server]) s?.closeAllConnections();
     for (const s of [resource?.server, site?.server]) s?.close();
   });
@@ -192,6 +215,50 @@ describe('browser MCP clients across origins, in Chromium', () => {
       expect(out.controlMcp).toMatch(/^blocked: TypeError/);
       // The MCP calls really were preflighted (cross-origin, non-safelisted headers).
       expect(resourcePreflights).toBeGreaterThanOrEqual(2);
+    } finally {
+      await context.close();
+    }
+  });
+  it('calls the Todo MCP server of the demo (MCP SDK transport behind the Express helper) from another origin', async () => {
+    const context = await newBrowserContext(browser);
+    const page: Page = await context.newPage();
+    try {
+      await page.goto(`http://localhost:${site.port}/`);
+      const out = await page.evaluate(
+        async ({ mcp, token }) => {
+          const call = async (authorization?: string) => {
+            try {
+              const r = await fetch(mcp, {
+                method: 'POST',
+                headers: {
+                  'content-type': 'application/json',
+                  accept: 'application/json, text/event-stream',
+                  'MCP-Protocol-Version': '2025-06-18',
+                  'Mcp-Method': 'tools/call',
+                  'Mcp-Name': 'list_todos',
+                  ...(authorization ? { authorization } : {}),
+                },
+                body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_todos","arguments":{}}}',
+              });
+              const text = await r.text();
+              return {
+                status: r.status,
+                challenge: r.headers.get('www-authenticate'),
+                isResult: text.includes('"result"'),
+              };
+            } catch (error) {
+              return `blocked: ${String(error)}`;
+            }
+          };
+          return { anonymous: await call(), authorised: await call(`Bearer ${token}`) };
+        },
+        { mcp: `http://127.0.0.1:${todoPort}/mcp`, token: await machineToken(srv.issuer) },
+      );
+      expect(out.anonymous).toMatchObject({
+        status: 401,
+        challenge: expect.stringContaining('resource_metadata='),
+      });
+      expect(out.authorised).toMatchObject({ status: 200, isResult: true });
     } finally {
       await context.close();
     }
