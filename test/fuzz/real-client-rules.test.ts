@@ -71,7 +71,7 @@ describe('offline_access in a requested scope (OIDC Core §11; MCP SEP-2207)', (
   it('changes nothing but itself: the same scopes or the same error as without it', () => {
     const { config, client } = setup('/mcp');
     const resource = config.resources[0]!;
-    const scope = fc.array(fc.constantFrom('a', 'b', 'c', 'openid', 'unknown'), { maxLength: 4 });
+    const scope = fc.array(fc.constantFrom<string>('a', 'b', 'c', 'openid', 'unknown'), { maxLength: 4 });
     fc.assert(
       fc.property(scope, fc.nat(4), fc.nat(2), (scopes, at, copies) => {
         const withOffline = [...scopes];
