@@ -153,9 +153,14 @@ export function resolveScopes(
   return granted;
 }
 
-/** Whether the client may hold a scope: an identity scope, or one its `scope` does not exclude. */
+/**
+ * Whether the client may hold a scope: an identity scope, or one its `scope` does not exclude. A
+ * client `scope` of only `offline_access` (a CIMD document asking for refresh tokens) excludes nothing.
+ */
 function scopePermission(client: ClientRecord, identity: readonly string[]): (scope: string) => boolean {
-  const allowedForClient = client.scope === null ? null : new Set(splitScope(client.scope));
+  const declared = client.scope === null ? null : splitRequestedScope(client.scope);
+  const onlyOffline = declared !== null && declared.length === 0 && splitScope(client.scope).length > 0;
+  const allowedForClient = declared === null || onlyOffline ? null : new Set(declared);
   return (s) => identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
 }
 

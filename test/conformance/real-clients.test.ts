@@ -38,6 +38,13 @@ function options() {
     compatibility: true,
     clients: [
       ...(base.clients ?? []),
+      // A client whose metadata declares only offline_access (a CIMD document may).
+      {
+        client_id: 'offline-only',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'none' as const,
+        scope: 'offline_access',
+      },
       // A public client registered without the refresh_token grant.
       {
         client_id: 'code-only',
@@ -82,6 +89,15 @@ describe('offline_access (OIDC Core §11; MCP SEP-2207)', () => {
     const refreshed = await refresh(srv(), tokens.refresh_token!, { scope: 'offline_access' });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.scope).toBe('todos.write');
+  });
+
+  it('a client whose own scope is only offline_access is not limited by it', async () => {
+    const tokens = await obtainTokens(srv(), {
+      client_id: 'offline-only',
+      scope: 'todos.write offline_access',
+    });
+    expect(tokens.scope).toBe('todos.write');
+    expect(tokens.refresh_token).toEqual(expect.any(String));
   });
 
   it('a refresh token is issued without offline_access too, to a client allowed refresh_token', async () => {
