@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demoOptions } from '../../src/cli/demo.js';
+import { KNOWN_CLIENT_SCHEMES, withCompatibility } from '../../src/config/compatibility.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { register } from '../helpers/dcr.js';
 import {
@@ -248,6 +249,7 @@ describe('the compatibility preset', () => {
     expect(on.cimd.enabled).toBe(true);
     expect(on.dcr.enabled).toBe(true);
     expect(on.dcr.allowedCustomSchemes).toEqual(['cursor', 'vscode', 'vscode-insiders', 'windsurf']);
+    expect(resolveConfig(withCompatibility(base)).dcr.allowedCustomSchemes).toEqual(KNOWN_CLIENT_SCHEMES);
     const off = resolveConfig(base);
     expect([off.cimd.enabled, off.dcr.enabled, off.dcr.allowedCustomSchemes]).toEqual([false, false, []]);
     const narrowed = resolveConfig({
