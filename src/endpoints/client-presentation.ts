@@ -43,6 +43,14 @@ export function presentClient(client: ClientRecord, redirectUri: string): Client
   if (isLoopbackRedirectUri(redirectUri)) {
     warnings.push('This application runs on your own computer (it returns to a local address).');
   }
+  const scheme = privateUseScheme(redirectUri);
+  if (scheme) {
+    // RFC 8252 §8.6: any app on the device can claim a private-use scheme, and the host after it
+    // (cursor://claude.ai/…) names no website; the scheme is shown with it so it cannot pass for one.
+    warnings.push(
+      `This application returns to an app on your computer that opens ${scheme}: addresses, not to a website. Any app could claim them.`,
+    );
+  }
   // Hosts are shown in their ASCII (punycode) form, which is what URL parsing yields; an
   // internationalised label may imitate another name (UTS #39 §4; checklist §4 #28), so say so.
   const idn = [client.source === 'cimd' ? hostOf(client.client_id) : '', hostOf(redirectUri)].find((h) =>
@@ -57,12 +65,20 @@ export function presentClient(client: ClientRecord, redirectUri: string): Client
   const presentation: ClientPresentation = {
     lane: client.source,
     clientName: sanitiseDisplayName(client.client_name ?? '') || client.client_id,
-    redirectHost: hostOf(redirectUri),
+    redirectHost: scheme
+      ? `${scheme}://${new URL(redirectUri).host}`.replace(/:\/\/$/, ':')
+      : hostOf(redirectUri),
     warnings,
   };
   if (badge) presentation.clientBadge = badge;
   if (client.source === 'cimd') presentation.clientHost = hostOf(client.client_id);
   return presentation;
+}
+
+/** The scheme of a private-use redirect URI (`cursor`, `com.example.app`), or undefined for http(s). */
+function privateUseScheme(uri: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/.exec(uri)?.[1];
+  return scheme === undefined || scheme === 'http' || scheme === 'https' ? undefined : scheme;
 }
 
 const BADGES: Partial<Record<ClientRecord['source'], string>> = { dcr: 'unverified', cimd: 'web address' };

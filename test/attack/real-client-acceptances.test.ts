@@ -14,7 +14,7 @@ import {
   tokenRequest,
 } from '../helpers/oauth.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { UserAgent } from '../helpers/user-agent.js';
+import { decodeEntities, UserAgent } from '../helpers/user-agent.js';
 
 /**
  * What the acceptances made for real MCP clients (issue 12) could open, tried against a server with the
@@ -123,6 +123,25 @@ describe('private-use redirect schemes, with the compatibility preset on', () =>
       expect(response.status, uri).toBe(400);
       expect(response.headers.get('location')).toBeNull();
     }
+  });
+});
+
+describe('a private-use redirect on the sign-in page', () => {
+  it('cursor://claude.ai/… is shown as cursor://claude.ai with a warning, never as the website claude.ai', async () => {
+    const spoof = 'cursor://claude.ai/api/mcp/auth_callback';
+    const registered = await register(srv.issuer, { client_name: 'Claude', redirect_uris: [spoof] });
+    expect(registered.status).toBe(201);
+    const { url } = authorizeUrl(srv, { client_id: String(registered.body.client_id), redirect_uri: spoof });
+    const agent = new UserAgent(srv.origin);
+    let response = await agent.request(url);
+    for (let i = 0; i < 5 && response.status >= 300 && response.status < 400; i++)
+      response = await agent.request(new URL(response.headers.get('location')!, srv.origin).href);
+    const html = decodeEntities(await response.text());
+    expect(html).toContain('name="password"');
+    expect(/id="redirect-host"[^>]*>([^<]*)</.exec(html)?.[1]).toBe('cursor://claude.ai');
+    expect(html).toContain(
+      'returns to an app on your computer that opens cursor: addresses, not to a website',
+    );
   });
 });
 
