@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authorizationUrl } from '../../helpers/cimd.js';
 import { type AssertionSigner, createSigner } from '../../helpers/client-assertion.js';
+import { admin, adminToken, dcrOptions } from '../../helpers/dcr.js';
 import { baseOptions, RESOURCE, USER } from '../../helpers/fixtures.js';
 import { startHttpsServer } from '../../helpers/https.js';
 import { decodeJwt, introspect, postForm, tokenRequest } from '../../helpers/oauth.js';
@@ -351,5 +352,55 @@ describe('private_key_jwt: CIMD documents with a jwks_uri over HTTPS (ChatGPT sh
     } finally {
       jwks = { keys: [signer.jwk] };
     }
+  });
+});
+
+describe('private_key_jwt: clients created and re-keyed through the admin API', () => {
+  it('creates a key client, refuses private keys and private jwks_uris, and a PATCH of jwks rotates its key', async () => {
+    const first = await createSigner('ES256');
+    const second = await createSigner('ES256');
+    const srv = await serve((origin) => dcrOptions({}, origin));
+    const call = admin(srv.issuer, await adminToken(srv.issuer));
+    const created = await call('POST', 'clients', {
+      client_id: 'agent-1',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [first.jwk] },
+      token_endpoint_auth_signing_alg: 'ES256',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).not.toHaveProperty('client_secret');
+    expect((created.body.client as { metadata: Record<string, unknown> }).metadata.clientKeys).toMatchObject({
+      jwks: { keys: [{ kid: first.kid }] },
+      token_endpoint_auth_signing_alg: 'ES256',
+    });
+    const grant = async (s: AssertionSigner) =>
+      tokenRequest(srv, {
+        grant_type: 'client_credentials',
+        resource: RESOURCE,
+        ...(await s.params('agent-1', srv.issuer)),
+      });
+    expect((await grant(first)).status).toBe(200);
+    expect((await grant(second)).status).toBe(401);
+
+    const rekeyed = await call('PATCH', 'clients/agent-1', { jwks: { keys: [second.jwk] } });
+    expect(rekeyed.status, JSON.stringify(rekeyed.body)).toBe(200);
+    expect((await grant(second)).status).toBe(200);
+    expect((await grant(first)).status).toBe(401);
+
+    const privateKey = await call('POST', 'clients', {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [{ ...first.jwk, d: 'secret' }] },
+    });
+    expect([privateKey.status, privateKey.body.error]).toEqual([400, 'invalid_client_metadata']);
+    const internal = await call('POST', 'clients', {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: 'https://169.254.169.254/keys.json',
+    });
+    expect([internal.status, internal.body.error]).toEqual([400, 'invalid_client_metadata']);
+    const rotate = await call('POST', 'clients/agent-1/rotate-secret');
+    expect(rotate.status).toBe(400);
   });
 });
