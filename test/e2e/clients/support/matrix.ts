@@ -92,8 +92,7 @@ export const MATRIX: MatrixRow[] = [
       'engram #1633/#1637',
       'django-oauth-toolkit #1845',
     ],
-    status:
-      'not yet supported (issue 12): needs private_key_jwt client authentication for CIMD documents with a jwks_uri (in progress)',
+    status: 'supported',
     tests: [
       {
         file: `${dir}/chatgpt-cimd-per-app.test.ts`,
@@ -106,10 +105,9 @@ export const MATRIX: MatrixRow[] = [
     client: 'ChatGPT',
     lane: 'CIMD, generic',
     sends:
-      '`https://chatgpt.com/oauth/client.json`; `token_endpoint_auth_methods_supported: ["none", "private_key_jwt"]`; redirect `https://chatgpt.com/connector_platform_oauth_redirect`; `offline_access` without `prompt=consent`; a client assertion at token',
+      '`https://chatgpt.com/oauth/client.json`; `token_endpoint_auth_methods_supported: ["none", "private_key_jwt"]`; redirect `https://chatgpt.com/connector_platform_oauth_redirect`; `offline_access` without `prompt=consent`; a client assertion at token (a bad one refused; none presented: the document\'s `none` applies)',
     sources: ['cloudflare/workers-oauth-provider 0.10.2 changelog', 'logto-io/logto#9627'],
-    status:
-      'not yet supported (issue 12): needs private_key_jwt client authentication for CIMD documents with a jwks_uri (in progress)',
+    status: 'supported',
     tests: [
       {
         file: `${dir}/chatgpt-cimd-generic.test.ts`,
