@@ -118,6 +118,34 @@ describe('dashboard forms', () => {
     expect(await invalid.text()).toContain('value="Web"');
   });
 
+  it('creates a machine client with a key set URL (private_key_jwt) instead of a secret, and its page shows the keys', async () => {
+    const response = await post('/clients/new', {
+      client_name: 'Keyed agent',
+      kind: 'machine',
+      jwks_uri: 'https://keys.example.com/agent.json',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain('id="client-secret"');
+    const [client] = (await srv.gh.store.listClients({ text: 'Keyed agent', limit: 50 })).filter(
+      (c) => c.client_name === 'Keyed agent',
+    );
+    expect(client?.token_endpoint_auth_method).toBe('private_key_jwt');
+    expect(client?.secretHash).toBeNull();
+    const page = await (
+      await agent.request(`${srv.issuer}/admin/clients?client=${encodeURIComponent(client!.client_id)}`)
+    ).text();
+    expect(page).toContain('<dt>Keys</dt><dd><code>https://keys.example.com/agent.json</code>');
+    expect(page).not.toContain('Rotate secret');
+    // The dashboard is a request: its key set URL must be a public https host (SSRF-safe fetcher).
+    const internal = await post('/clients/new', {
+      client_name: 'Internal agent',
+      kind: 'machine',
+      jwks_uri: 'https://10.0.0.1/keys.json',
+    });
+    expect(internal.status).toBe(400);
+    expect(await internal.text()).toContain('jwks_uri');
+  });
+
   it('edits a resource from its form', async () => {
     const response = await post('/resources/action', {
       op: 'edit',
