@@ -30,8 +30,10 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
           throttled: type === 'dcr.rate_limited',
         });
   let metadata: RegisteredMetadata;
+  let body: unknown;
   try {
-    metadata = validateRegistration(await readJson(req.request), ctx.config);
+    body = await readJson(req.request);
+    metadata = validateRegistration(body, ctx.config);
   } catch (error) {
     if (error instanceof OAuthError)
       await audit('dcr.rejected', { reason: error.description, error: error.error });
@@ -41,6 +43,12 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
   // mints new client_ids for one registration nor escapes the per-IP limit.
   const source = rateLimitKey(req.ip);
   const { clientId, fingerprint } = registrationClientId(metadata, source, ctx.secrets.state);
+  // RFC 7591 §3.2.1: a requested method replaced by "none" (lanes/dcr.ts) is on record for operators.
+  const asked = (body as Record<string, unknown>).token_endpoint_auth_method;
+  const substitution =
+    typeof asked === 'string' && asked !== metadata.token_endpoint_auth_method
+      ? { requested_token_endpoint_auth_method: asked }
+      : {};
   const existing = await ctx.store.getClient(clientId);
   if (existing) {
     if (existing.disabledAt !== null) {
@@ -50,7 +58,7 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
         'this registration has been disabled by an administrator',
       );
     }
-    await audit('dcr.reused', { fingerprint }, clientId);
+    await audit('dcr.reused', { fingerprint, ...substitution }, clientId);
     return registrationResponse(existing, metadata, req.cors);
   }
 
@@ -94,7 +102,11 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
     // The same registration raced itself: the other request created the row.
     if (!(error instanceof UniqueViolation)) throw error;
   }
-  await audit('dcr.registered', { fingerprint, redirect_uris: metadata.redirect_uris }, clientId);
+  await audit(
+    'dcr.registered',
+    { fingerprint, redirect_uris: metadata.redirect_uris, ...substitution },
+    clientId,
+  );
   return registrationResponse(record, metadata, req.cors);
 }
 

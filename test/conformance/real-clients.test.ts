@@ -185,6 +185,10 @@ describe('DCR as real clients send it (RFC 7591 §3.2.1; RFC 8252 §7.1)', () =>
       expect(result.body.token_endpoint_auth_method).toBe('none');
       expect(result.body).not.toHaveProperty('client_secret');
       expect(result.body).not.toHaveProperty('client_secret_expires_at');
+      // The same metadata registers once; a repeat is dcr.reused. Either event records what was asked.
+      const events = await srv().gh.store.listAuditEvents({ clientId: String(result.body.client_id) });
+      const asked = events.map((e) => e.detail.requested_token_endpoint_auth_method);
+      expect(asked).toContain(method);
     },
   );
 
