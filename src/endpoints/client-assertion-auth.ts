@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
+import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
 import { JwksUnavailable, jwksCacheOf } from '../lanes/jwks-cache.js';
 import type { ClientRecord } from '../store/types.js';
@@ -30,7 +31,11 @@ export async function authenticateWithAssertion(
   if (!assertion) throw new OAuthError('invalid_request', '"client_assertion" is required');
   // RFC 7523 §3 item 2: sub (and iss, OIDC Core §9) is the client_id; client_id in the body is optional.
   const clientId = params.get('client_id') ?? peekAssertionClientId(assertion);
-  if (!clientId) throw fail('client_assertion does not name its client (sub)');
+  // An id read from the JWT has not passed the field limits a body client_id has: the same rules as
+  // Basic credentials (parseBasic) before it reaches the store or the CIMD lane.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (!clientId || clientId.length > MAX_CLIENT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(clientId))
+    throw fail('client_assertion does not name its client (sub)');
   const client = await lookup(clientId);
   const keys = client ? clientKeysOf(client) : undefined;
   if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !keys)

@@ -107,6 +107,16 @@ describe('private_key_jwt: forged, replayed and mis-addressed assertions', () =>
     expectInvalidClient(await grant(wrongType), 'saml2 type');
   });
 
+  it('an assertion whose subject holds a NUL, a newline or 2,500 characters (and no client_id) is 401, never a 500', async () => {
+    for (const sub of [`${KEYED}\u0000`, `${KEYED}\n`, 'x'.repeat(2500)]) {
+      const response = await grant({
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await signer.sign(sub, srv().issuer),
+      });
+      expectInvalidClient(response, JSON.stringify(sub.slice(0, 20)));
+    }
+  });
+
   it('an over-long assertion is refused before it is parsed', async () => {
     const response = await grant({
       client_id: KEYED,
