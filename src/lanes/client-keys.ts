@@ -26,7 +26,7 @@ export interface ClientKeys {
 
 /** A key set larger than this is refused (registration, documents, fetched jwks_uri alike). */
 export const MAX_JWKS_KEYS = 20;
-export const MAX_JWKS_BYTES = 65_536;
+export const MAX_JWKS_BYTES = 32_768;
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 

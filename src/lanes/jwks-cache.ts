@@ -17,7 +17,8 @@ import { jwksProblem, MAX_JWKS_BYTES } from './client-keys.js';
  *   count for the cooldown too.
  */
 export const REFETCH_COOLDOWN_MS = 60_000;
-const MAX_ENTRIES = 1000;
+/** Bounded memory: at most 256 key sets of at most 32 KB each (8 MB) per instance; the oldest goes first. */
+const MAX_ENTRIES = 256;
 
 interface Entry {
   keys?: JSONWebKeySet;
