@@ -132,8 +132,10 @@ export function buildProgram(): Command {
         'none',
         'client_secret_basic',
         'client_secret_post',
+        'private_key_jwt',
       ]),
     )
+    .option('--jwks-uri <url>', 'private_key_jwt: where the client publishes its public keys (public https)')
     .option('--grant-type <type>', 'grant type (repeatable)', collect)
     .addOption(new Option('--application-type <type>').choices(['web', 'native']))
     .option('--scope <scope>', 'space-separated scopes the client may request')
@@ -150,6 +152,12 @@ export function buildProgram(): Command {
         if (opts.postLogoutRedirectUri)
           input.post_logout_redirect_uris = opts.postLogoutRedirectUri as string[];
         if (opts.authMethod) input.token_endpoint_auth_method = opts.authMethod as never;
+        if (opts.jwksUri) {
+          // RFC 7523 §2.2: a key instead of a secret.
+          input.token_endpoint_auth_method = 'private_key_jwt';
+          input.jwks_uri = String(opts.jwksUri);
+          input.confidential = false;
+        }
         if (opts.grantType) input.grant_types = opts.grantType as never;
         if (opts.applicationType) input.application_type = opts.applicationType as never;
         if (opts.scope) input.scope = String(opts.scope);

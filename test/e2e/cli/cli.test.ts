@@ -126,6 +126,19 @@ describe('the gatehouse CLI', () => {
     await server.exited;
   });
 
+  it('creates a private_key_jwt client with --jwks-uri: no secret, keys at the URL; a private URL is refused', async () => {
+    const file = await writeConfig(dir, config(4000, `sqlite:${join(dir, 'keyed.db')}`), 'keyed.json');
+    const base = ['clients', 'create', '--config', file, '--grant-type', 'client_credentials'];
+    const created = await runCli([...base, '--jwks-uri', 'https://keys.example.com/agent.json']);
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(client.token_endpoint_auth_method).toBe('private_key_jwt');
+    expect(client).not.toHaveProperty('client_secret');
+    const internal = await runCli([...base, '--jwks-uri', 'https://10.0.0.1/keys.json']);
+    expect(internal.code).not.toBe(0);
+    expect(internal.stderr).toMatch(/jwks_uri/);
+  });
+
   it('lists, disables (with a reason), enables and deletes clients', async () => {
     const file = await writeConfig(
       dir,
