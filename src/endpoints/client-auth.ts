@@ -22,6 +22,11 @@ export interface AuthenticatedClient {
 
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' };
 
+/** invalid_client, 401 with a Basic challenge (RFC 6749 §5.2; OAuth 2.1 §3.2.4; RFC 9110 §15.5.2). */
+export function invalidClient(description: string, detail?: string): OAuthError {
+  return new OAuthError('invalid_client', description, { status: 401, headers: BASIC_CHALLENGE, detail });
+}
+
 /** `Authorization: Basic` credentials, or undefined when they are malformed. @see RFC 6749 §2.3.1 */
 export function parseBasic(header: string): { id: string; secret: string } | undefined {
   // RFC 9110 §11.4: the scheme, case-insensitive, then one or more spaces, then the token68.
@@ -66,8 +71,7 @@ export async function authenticateClient(
   }
   // RFC 9110 §15.5.2: every 401 carries a challenge, whichever method the client tried (or none);
   // OAuth 2.1 §3.2.4 requires it when the client used the Authorization header.
-  const fail = (description: string, detail?: string) =>
-    new OAuthError('invalid_client', description, { status: 401, headers: BASIC_CHALLENGE, detail });
+  const fail = invalidClient;
 
   if (usesAssertion) {
     const client = await authenticateWithAssertion(ctx, params, (id) => lookup(ctx, id, options.ip), fail);

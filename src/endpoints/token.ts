@@ -20,7 +20,10 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   if (!grantType) throw new OAuthError('invalid_request', '"grant_type" is required');
   const repeated = params.repeated().filter((name) => name !== 'resource');
   if (repeated.length) throw new OAuthError('invalid_request', `"${repeated[0]}" must not be repeated`);
-  const { client } = await authenticateClient(ctx, req.request, params, { allowPublic: true, ip: req.ip });
+  const { client, method } = await authenticateClient(ctx, req.request, params, {
+    allowPublic: true,
+    ip: req.ip,
+  });
   if (!GRANTS.has(grantType)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
@@ -30,9 +33,11 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
   switch (grantType as GrantType) {
     case 'authorization_code':
-      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req), { headers: req.cors });
+      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req, method), {
+        headers: req.cors,
+      });
     case 'refresh_token':
-      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req), { headers: req.cors });
+      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req, method), { headers: req.cors });
     case 'client_credentials':
       return jsonNoStore(await exchangeClientCredentials(ctx, client, params), { headers: req.cors });
   }

@@ -7,6 +7,7 @@ import {
   type AuthorizationCodeRecord,
   type ClientRecord,
   type GrantRecord,
+  type TokenEndpointAuthMethod,
   UniqueViolation,
   type UserRecord,
 } from '../store/types.js';
@@ -66,7 +67,12 @@ export async function issueAuthorizationCode(
   });
 }
 
-function grantOf(code: AuthorizationCodeRecord, clientId: string, at: number): GrantRecord {
+function grantOf(
+  code: AuthorizationCodeRecord,
+  clientId: string,
+  at: number,
+  clientAuthMethod: TokenEndpointAuthMethod,
+): GrantRecord {
   return {
     id: code.grantId,
     userId: code.userId,
@@ -78,18 +84,23 @@ function grantOf(code: AuthorizationCodeRecord, clientId: string, at: number): G
     createdAt: at,
     revokedAt: null,
     revokedReason: null,
+    clientAuthMethod,
   };
 }
 
 const invalidGrant = (description: string, detail?: string) =>
   new OAuthError('invalid_grant', description, { detail });
 
-/** grant_type=authorization_code (OAuth 2.1 §4.1.3). */
+/**
+ * grant_type=authorization_code (OAuth 2.1 §4.1.3). `method` is how the client authenticated here; the
+ * grant records it, and a refresh of the grant must authenticate at least as strongly (refresh-token.ts).
+ */
 export async function exchangeAuthorizationCode(
   ctx: Context,
   client: ClientRecord,
   params: Params,
   req: RequestInfo,
+  method: TokenEndpointAuthMethod,
 ): Promise<TokenResponse> {
   const presented = params.get('code');
   if (!presented) throw new OAuthError('invalid_request', '"code" is required');
@@ -99,7 +110,7 @@ export async function exchangeAuthorizationCode(
 
   const parsed = parseOpaque('ghc', presented);
   const quick = parsed
-    ? await redeemInOneStep(ctx, client, parsed, { verifier, redirectUri, resources }, req)
+    ? await redeemInOneStep(ctx, client, parsed, { verifier, redirectUri, resources, method }, req)
     : undefined;
   if (quick) return issueTokens(ctx, client, quick.code, quick.user, quick.refreshToken);
 
@@ -156,7 +167,7 @@ export async function exchangeAuthorizationCode(
     ctx.store.redeemAuthorizationCode({
       id: code.id,
       at,
-      grant: grantOf(code, client.client_id, at),
+      grant: grantOf(code, client.client_id, at, method),
       refreshToken: refresh?.record,
       audit: { ip: req.ip, userAgent: req.userAgent },
     }),
@@ -167,7 +178,7 @@ export async function exchangeAuthorizationCode(
     // user turned out inactive (no grant); otherwise the grant exists and is revoked.
     try {
       await ctx.store.createGrant({
-        ...grantOf(code, client.client_id, at),
+        ...grantOf(code, client.client_id, at, method),
         revokedAt: at,
         revokedReason: 'authorization code replayed',
       });
@@ -202,10 +213,15 @@ async function redeemInOneStep(
   ctx: Context,
   client: ClientRecord,
   parsed: ParsedOpaque,
-  sent: { verifier: string | undefined; redirectUri: string | undefined; resources: string[] },
+  sent: {
+    verifier: string | undefined;
+    redirectUri: string | undefined;
+    resources: string[];
+    method: TokenEndpointAuthMethod;
+  },
   req: RequestInfo,
 ): Promise<{ code: AuthorizationCodeRecord; user: UserRecord; refreshToken?: string } | undefined> {
-  const { verifier, redirectUri, resources } = sent;
+  const { verifier, redirectUri, resources, method } = sent;
   if (verifier === undefined || !isValidCodeVerifier(verifier) || resources.length > 1) return undefined;
   const at = ctx.now();
   const refresh = client.grant_types.includes('refresh_token') ? mintOpaque('ghr') : undefined;
@@ -226,6 +242,7 @@ async function redeemInOneStep(
         expiresAt: refreshTokenExpiry(ctx, at),
       },
       audit: { ip: req.ip, userAgent: req.userAgent },
+      clientAuthMethod: method,
     }),
   );
   if (!result) return undefined;

@@ -1,8 +1,15 @@
 import type { ResolvedResource } from '../config/resolve.js';
 import type { Context, RequestInfo } from '../context.js';
+import { invalidClient } from '../endpoints/client-auth.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
-import type { ClientRecord, GrantRecord, RefreshTokenRecord, RefreshTokenWithGrant } from '../store/types.js';
+import type {
+  ClientRecord,
+  GrantRecord,
+  RefreshTokenRecord,
+  RefreshTokenWithGrant,
+  TokenEndpointAuthMethod,
+} from '../store/types.js';
 import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
 import {
   allowedScopes,
@@ -32,12 +39,16 @@ import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenRespo
  * the issuance rules: audience.ts), and the scopes are still allowed — withdrawn ones are left out of
  * the access token (narrowed) while they stay withdrawn; a grant left with none is refused. A disabled
  * client never gets this far: it fails client authentication (invalid_client).
+ *
+ * `method` is how the client authenticated for this request: it must be at least as strong as the one
+ * that created the grant (checkAuthMethod).
  */
 export async function exchangeRefreshToken(
   ctx: Context,
   client: ClientRecord,
   params: Params,
   req: RequestInfo,
+  method: TokenEndpointAuthMethod,
 ): Promise<TokenResponse> {
   const presented = params.get('refresh_token');
   if (!presented) throw new OAuthError('invalid_request', '"refresh_token" is required');
@@ -48,6 +59,7 @@ export async function exchangeRefreshToken(
   }
   const { token, grant } = found;
   checkClient(token, client);
+  checkAuthMethod(grant, method);
   // A refresh continues a user's delegation: never for the admin API (audience.ts `mayIssueFor`).
   if (!mayIssueFor(ctx.config, token.resource, 'user')) {
     throw new OAuthError('invalid_grant', 'the refresh token was issued for a resource no user may delegate');
@@ -107,6 +119,26 @@ function invalidGrant(description: string, detail?: string): OAuthError {
 function checkClient(token: RefreshTokenRecord, client: ClientRecord): void {
   if (token.clientId !== client.client_id) {
     throw invalidGrant('the refresh token was issued to another client', `token of ${token.clientId}`);
+  }
+}
+
+/**
+ * A grant created by an authenticated client (private_key_jwt, client_secret_basic/post) is refreshed
+ * only by the client authenticating again, with any of those methods: a CIMD document that lists `none`
+ * too must not let whoever holds the refresh token refresh without the key (OAuth 2.1 §4.3.1: the
+ * server authenticates a confidential client on refresh; RFC 9700 §4.14.2). The request failed to
+ * authenticate the client as the grant requires, so this is invalid_client, 401 (RFC 6749 §5.2: "no
+ * client authentication included"), refused before anything is written: nothing is revoked, and the
+ * holder of the key can still refresh. A grant created with `none`, or from before the method was
+ * recorded (unknown), refreshes with any method.
+ */
+function checkAuthMethod(grant: GrantRecord, method: TokenEndpointAuthMethod): void {
+  const required = grant.clientAuthMethod ?? 'none';
+  if (required !== 'none' && method === 'none') {
+    throw invalidClient(
+      'this grant was issued to an authenticated client: refreshing it requires client authentication',
+      `grant ${grant.id} created with ${required}`,
+    );
   }
 }
 

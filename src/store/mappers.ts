@@ -224,6 +224,7 @@ export function grantToRow(g: GrantRecord): Insertable<GrantsTable> {
     created_at: g.createdAt,
     revoked_at: g.revokedAt,
     revoked_reason: g.revokedReason,
+    client_auth_method: g.clientAuthMethod ?? null,
   };
 }
 
@@ -239,6 +240,10 @@ export function grantFromRow(r: Selectable<GrantsTable>): GrantRecord {
     createdAt: num(r.created_at),
     revokedAt: numOrNull(r.revoked_at),
     revokedReason: r.revoked_reason,
+    // NULL (unknown) is left absent, as a record written without it reads back.
+    ...(r.client_auth_method == null
+      ? {}
+      : { clientAuthMethod: r.client_auth_method as TokenEndpointAuthMethod }),
   };
 }
 

@@ -87,6 +87,12 @@ export interface GrantRecord {
   createdAt: number;
   revokedAt: number | null;
   revokedReason: string | null;
+  /**
+   * How the client authenticated at the code exchange that created the grant; a refresh must
+   * authenticate at least as strongly (grants/refresh-token.ts). Absent (a grant from before this was
+   * recorded, or from a caller that does not say) means unknown and counts as `none`.
+   */
+  clientAuthMethod?: TokenEndpointAuthMethod;
 }
 
 export interface AuthorizationCodeRecord {
@@ -226,6 +232,8 @@ export interface MatchingCodeRedemption {
   /** The grant's first refresh token (scope, resource, grant and client come from the code). */
   refreshToken?: { id: string; secretHash: string; expiresAt: number };
   audit: RedemptionAudit;
+  /** How the client authenticated at this exchange: stored on the grant (GrantRecord.clientAuthMethod). */
+  clientAuthMethod?: TokenEndpointAuthMethod;
 }
 
 /**

@@ -71,6 +71,8 @@ export interface GrantsTable {
   created_at: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** Migration 0006: the client authentication method of the code exchange; NULL = unknown (none). */
+  client_auth_method: string | null;
 }
 
 export interface AuthorizationCodesTable {

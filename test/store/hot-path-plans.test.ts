@@ -82,7 +82,7 @@ describe('hot path plans (PostgreSQL, generic plans on imported statistics)', ()
   });
 
   it('the one-step redemption reads the code by its primary key only', async () => {
-    const text = await plan('redeem', REDEEM_MATCHING, 12);
+    const text = await plan('redeem', REDEEM_MATCHING, 13);
     expect(indexesOn(text, 'gatehouse_authorization_codes')).toEqual(
       expect.arrayContaining(['gatehouse_authorization_codes_pkey']),
     );

@@ -35,6 +35,7 @@ export const GET_REFRESH_WITH_GRANT = `
 select t.*, g.user_id as g_user_id, g.client_id as g_client_id, g.scope as g_scope, g.resource as g_resource,
   g.session_id as g_session_id, g.auth_time as g_auth_time, g.created_at as g_created_at,
   g.revoked_at as g_revoked_at, g.revoked_reason as g_revoked_reason,
+  g.client_auth_method as g_client_auth_method,
   (u.id is not null and u.disabled_at is null) as user_active
 from gatehouse_refresh_tokens t
 join gatehouse_grants g on g.id = t.grant_id
@@ -73,7 +74,8 @@ with token as materialized (
 select g.* from g where exists (select 1 from successor)`;
 
 // $1 code id, $2 now, $3.. the grant (grantValues: $3 id, $4 user, $5 client, $6 scope, $7 resource,
-// $8 session, $9 auth_time, $10 created_at), $11.. the refresh token or nulls, $19.. the audit event (redemptionAuditValues).
+// $8 session, $9 auth_time, $10 created_at), $11.. the refresh token or nulls, $19.. the audit event
+// (redemptionAuditValues), $27 the grant's client authentication method or null.
 const REDEEM = `
 with consumed as (
   update gatehouse_authorization_codes set consumed_at = $2
@@ -82,8 +84,9 @@ with consumed as (
 ), u as (
   select * from gatehouse_users where id = $4::text
 ), g as (
-  insert into gatehouse_grants (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
-  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint
+  insert into gatehouse_grants
+    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method)
+  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $27::text
   from consumed join u on u.id = consumed.user_id
   where u.disabled_at is null
   returning id
@@ -103,7 +106,8 @@ from (values (1)) as one left join u on true`;
 // One statement: the code is consumed only if it matches what the client presented (every condition the
 // full path checks one by one), and the grant, refresh token and audit event are built from the
 // consumed row. $1 code id, $2 secret hash, $3 client, $4 now, $5 S256 challenge, $6 redirect URI or
-// null, $7 resource or null, $8-$10 refresh token (id, secret hash, expiry) or nulls, $11 ip, $12 agent.
+// null, $7 resource or null, $8-$10 refresh token (id, secret hash, expiry) or nulls, $11 ip, $12 agent,
+// $13 the client authentication method of this exchange (stored on the grant) or null.
 // As in ROTATE, the code is found by its primary key alone and its immutable columns compared on that
 // row, so no plan can walk the client's index of codes instead.
 export const REDEEM_MATCHING = `
@@ -121,8 +125,9 @@ with code as materialized (
 ), u as (
   select u.* from gatehouse_users u join consumed c on u.id = c.user_id
 ), g as (
-  insert into gatehouse_grants (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
-  select c.grant_id, c.user_id, c.client_id, c.scope, c.resource, c.session_id, c.auth_time, $4
+  insert into gatehouse_grants
+    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method)
+  select c.grant_id, c.user_id, c.client_id, c.scope, c.resource, c.session_id, c.auth_time, $4, $13::text
   from consumed c join u on u.id = c.user_id
   where u.disabled_at is null
   returning id, user_id, client_id, scope, resource
@@ -173,6 +178,7 @@ export class PostgresHotPath implements HotPath {
       created_at: row.g_created_at,
       revoked_at: row.g_revoked_at,
       revoked_reason: row.g_revoked_reason,
+      client_auth_method: row.g_client_auth_method,
     });
     return { token: refreshFromRow(row), grant, userActive: row.user_active };
   }
@@ -201,6 +207,7 @@ export class PostgresHotPath implements HotPath {
       ...grantValues(input.grant),
       ...(input.refreshToken ? refreshValues(input.refreshToken) : NO_REFRESH),
       ...redemptionAuditValues(input.grant, input.audit, input.at),
+      input.grant.clientAuthMethod ?? null,
     ];
     type Row = Selectable<UsersTable> & { gh_consumed: boolean; gh_granted: boolean };
     const [row] = await insertUnique(`grant ${input.grant.id}`, () =>
@@ -226,6 +233,7 @@ export class PostgresHotPath implements HotPath {
       rt?.expiresAt ?? null,
       audit.ip === null ? null : capString(audit.ip, AUDIT_CAPS.ip),
       audit.userAgent === null ? null : capString(audit.userAgent, AUDIT_CAPS.userAgent),
+      input.clientAuthMethod ?? null,
     ];
     type Row = {
       code: Selectable<AuthorizationCodesTable>;

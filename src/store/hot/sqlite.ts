@@ -50,8 +50,8 @@ const SQL = {
     values (?, ?, ?, ?, ?, ?, ?, ?)`,
   consume: 'update gatehouse_authorization_codes set consumed_at = ? where id = ? and consumed_at is null',
   insertGrant: `insert into gatehouse_grants
-    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   consumeMatching: `update gatehouse_authorization_codes set consumed_at = ?
     where id = ? and consumed_at is null and secret_hash = ? and +client_id = ? and expires_at > ?
       and code_challenge_method = 'S256' and code_challenge = ?
@@ -85,7 +85,7 @@ export class SqliteHotPath implements HotPath {
       if (s.consume.run(input.at, input.codeId).changes === 0) return { status: 'not_consumed' };
       const user = s.getUser.get(input.grant.userId) as Selectable<UsersTable> | undefined;
       if (!user || user.disabled_at !== null) return { status: 'user_inactive' };
-      s.insertGrant.run(...grantValues(input.grant));
+      s.insertGrant.run(...grantValues(input.grant), input.grant.clientAuthMethod ?? null);
       if (input.refreshToken) s.insertRefresh.run(...refreshValues(input.refreshToken));
       s.insertAudit.run(...redemptionAuditValues(input.grant, input.audit, input.at));
       return { status: 'redeemed', user: userFromRow(user) };
@@ -120,6 +120,7 @@ export class SqliteHotPath implements HotPath {
         code.sessionId,
         code.authTime,
         at,
+        input.clientAuthMethod ?? null,
       );
       if (rt) {
         s.insertRefresh.run(

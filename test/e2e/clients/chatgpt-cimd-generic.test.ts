@@ -87,7 +87,9 @@ describe('ChatGPT, generic CIMD document', () => {
     );
     await callResource(stack, refreshed.access_token, clientId);
     // docs/cimd.md "Documents that offer several methods": an assertion presented is checked and a bad
-    // one refused, never retried as a public client; without one, the document's `none` applies.
+    // one refused, never retried as a public client. Without one the document's `none` applies to a new
+    // authorization, but not to refreshing this grant: it was created with the key, so its refresh
+    // token alone is not enough (401 invalid_client), and nothing is revoked.
     const stranger = await clientKey();
     const forged = await tokenRequest(as, {
       grant_type: 'refresh_token',
@@ -97,13 +99,21 @@ describe('ChatGPT, generic CIMD document', () => {
     });
     expect(forged.status).toBe(401);
     expect(forged.body.error).toBe('invalid_client');
-    const publicRefresh = expectTokens(
+    const publicRefresh = await tokenRequest(as, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshed.refresh_token,
+      client_id: clientId,
+    });
+    expect(publicRefresh.status).toBe(401);
+    expect(publicRefresh.body.error).toBe('invalid_client');
+    const keyedAgain = expectTokens(
       await tokenRequest(as, {
         grant_type: 'refresh_token',
         refresh_token: refreshed.refresh_token,
         client_id: clientId,
+        ...(await clientAssertion(key, clientId, as.token_endpoint)),
       }),
     );
-    await callResource(stack, publicRefresh.access_token, clientId);
+    await callResource(stack, keyedAgain.access_token, clientId);
   });
 });

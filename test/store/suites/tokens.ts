@@ -164,6 +164,45 @@ export function tokensSuite(ctx: SuiteContext): void {
       return { user, client, code, expect, refreshToken };
     }
 
+    it('records the client authentication method on the grant on every redemption path, and reads it back with the refresh token (NULL reads as absent)', async () => {
+      const { user, client, code, expect: e, refreshToken } = await setUp();
+      await ctx.store.redeemMatchingCode({
+        id: code.id,
+        at: T0 + 5,
+        expect: e,
+        refreshToken,
+        audit: NO_AUDIT,
+        clientAuthMethod: 'private_key_jwt',
+      });
+      expect((await ctx.other.getGrant(code.grantId))?.clientAuthMethod).toBe('private_key_jwt');
+      const found = await ctx.other.getRefreshTokenWithGrant(refreshToken.id);
+      expect(found?.grant.clientAuthMethod).toBe('private_key_jwt');
+
+      const full = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(full);
+      const grant = makeGrant(user.id, client.client_id, {
+        id: full.grantId,
+        clientAuthMethod: 'client_secret_basic',
+      });
+      const token = makeRefreshToken(grant);
+      const redeemed = await ctx.store.redeemAuthorizationCode({
+        id: full.id,
+        at: T0 + 6,
+        grant,
+        refreshToken: token,
+        audit: NO_AUDIT,
+      });
+      expect(redeemed.status).toBe('redeemed');
+      expect(await ctx.other.getGrant(grant.id)).toEqual(grant);
+      expect((await ctx.other.getRefreshTokenWithGrant(token.id))?.grant).toEqual(grant);
+
+      const unknown = makeGrant(user.id, client.client_id);
+      await ctx.store.createGrant(unknown);
+      const read = await ctx.other.getGrant(unknown.id);
+      expect(read).toEqual(unknown);
+      expect(read).not.toHaveProperty('clientAuthMethod');
+    });
+
     it('consumes a matching code and creates its grant, refresh token and audit event in one step', async () => {
       const { user, client, code, expect: e, refreshToken } = await setUp({ sessionId: uid('sess') });
       const result = await ctx.store.redeemMatchingCode({
