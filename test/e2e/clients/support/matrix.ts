@@ -105,7 +105,7 @@ export const MATRIX: MatrixRow[] = [
     client: 'ChatGPT',
     lane: 'CIMD, generic',
     sends:
-      '`https://chatgpt.com/oauth/client.json`; `token_endpoint_auth_methods_supported: ["none", "private_key_jwt"]`; redirect `https://chatgpt.com/connector_platform_oauth_redirect`; `offline_access` without `prompt=consent`; a client assertion at token (a bad one refused; none presented: the document\'s `none` applies)',
+      '`https://chatgpt.com/oauth/client.json`; `token_endpoint_auth_methods_supported: ["none", "private_key_jwt"]`; redirect `https://chatgpt.com/connector_platform_oauth_redirect`; `offline_access` without `prompt=consent`; a client assertion at token (a bad one refused; none presented: the document\'s `none` applies to a new authorization, not to refreshing a grant obtained with the key)',
     sources: ['cloudflare/workers-oauth-provider 0.10.2 changelog', 'logto-io/logto#9627'],
     status: 'supported',
     tests: [
