@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import {
-  callResource,
-  clientAssertion,
-  clientKey,
-  discover,
-  expectTokens,
-  tokenRequest,
-} from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { refreshAndCall, runCodeFlow, useClientStack } from './support/flow.js';
+import { clientAssertion, clientKey, discover, tokenRequest } from './support/oauth.js';
 
 /**
  * ChatGPT (connectors), generic CIMD document (https://chatgpt.com/oauth/client.json): it prefers
@@ -22,16 +14,10 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * served with the same shape at https://localhost:PORT/oauth/… (test CA).
  */
 
-useChromium();
-
 const REDIRECT = 'https://chatgpt.com/connector_platform_oauth_redirect';
 
 describe('ChatGPT, generic CIMD document', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("ChatGPT's generic CIMD document listing none and private_key_jwt completes sign-in with offline_access, then token and refresh with a client assertion", async () => {
     const { as, prm } = await discover(stack);
@@ -58,34 +44,20 @@ describe('ChatGPT, generic CIMD document', () => {
       scope: [...prm.scopes_supported, 'offline_access'].join(' '),
       resource: stack.resource,
     };
-    const { code, verifier } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
-    const tokens = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
+    const { refreshed } = await runCodeFlow(stack, as, {
+      authorize: params,
+      token: async () => ({
         client_id: clientId,
         redirect_uri: REDIRECT,
         resource: stack.resource,
         ...(await clientAssertion(key, clientId, as.token_endpoint)),
       }),
-    );
-    await callResource(stack, tokens.access_token, clientId);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
+      refresh: async () => ({
         client_id: clientId,
         resource: stack.resource,
         ...(await clientAssertion(key, clientId, as.token_endpoint)),
       }),
-    );
-    await callResource(stack, refreshed.access_token, clientId);
+    });
     // docs/cimd.md "Documents that offer several methods": an assertion presented is checked and a bad
     // one refused, never retried as a public client. Without one the document's `none` applies to a new
     // authorization, but not to refreshing this grant: it was created with the key, so its refresh
@@ -106,14 +78,17 @@ describe('ChatGPT, generic CIMD document', () => {
     });
     expect(publicRefresh.status).toBe(401);
     expect(publicRefresh.body.error).toBe('invalid_client');
-    const keyedAgain = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: refreshed.refresh_token,
-        client_id: clientId,
-        ...(await clientAssertion(key, clientId, as.token_endpoint)),
-      }),
+    await refreshAndCall(
+      stack,
+      as,
+      {
+        authorize: params,
+        refresh: async () => ({
+          client_id: clientId,
+          ...(await clientAssertion(key, clientId, as.token_endpoint)),
+        }),
+      },
+      refreshed.refresh_token,
     );
-    await callResource(stack, keyedAgain.access_token, clientId);
   });
 });

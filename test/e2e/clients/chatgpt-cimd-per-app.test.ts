@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import {
-  callResource,
-  clientAssertion,
-  clientKey,
-  discover,
-  expectTokens,
-  tokenRequest,
-} from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { authorizeAndExchange, refreshAndCall, useClientStack } from './support/flow.js';
+import { callResource, clientAssertion, clientKey, discover, tokenRequest } from './support/oauth.js';
 
 /**
  * ChatGPT (connectors), per-app CIMD. Its client_id is a URL like
@@ -22,14 +14,8 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * Chromium and goes nowhere.
  */
 
-useChromium();
-
 describe('ChatGPT, per-app CIMD document', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("ChatGPT's per-app CIMD document with private_key_jwt and a jwks_uri completes sign-in, token and refresh", async () => {
     const { as } = await discover(stack);
@@ -51,33 +37,19 @@ describe('ChatGPT, per-app CIMD document', () => {
       jwks_uri: jwksUri,
     });
     const params = { client_id: clientId, redirect_uri: redirectUri, resource: stack.resource };
-    const { code, verifier } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
-    const tokens = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        ...params,
-        ...(await clientAssertion(key, clientId, as.token_endpoint)),
-      }),
-    );
-    await callResource(stack, tokens.access_token, clientId);
-    expect(stack.host.count('/oauth/jwks.json')).toBeGreaterThan(0);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
+    const shapes = {
+      authorize: params,
+      token: async () => ({ ...params, ...(await clientAssertion(key, clientId, as.token_endpoint)) }),
+      refresh: async () => ({
         client_id: clientId,
         resource: stack.resource,
         ...(await clientAssertion(key, clientId, as.token_endpoint)),
       }),
-    );
-    await callResource(stack, refreshed.access_token, clientId);
+    };
+    const { tokens } = await authorizeAndExchange(stack, as, shapes);
+    await callResource(stack, tokens.access_token, clientId);
+    expect(stack.host.count('/oauth/jwks.json')).toBeGreaterThan(0);
+    const refreshed = await refreshAndCall(stack, as, shapes, tokens.refresh_token);
     // Without its assertion the same client is refused: the key, not the URL, authenticates it.
     const bare = await tokenRequest(as, {
       grant_type: 'refresh_token',

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack } from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * ChatGPT (connectors) through DCR: it asks for the resource's scopes plus `offline_access`
@@ -10,16 +9,10 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * nowhere (chatgpt.com cannot be reached from a test).
  */
 
-useChromium();
-
 const REDIRECT = 'https://chatgpt.com/connector_platform_oauth_redirect';
 
 describe('ChatGPT, dynamic client registration', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it('ChatGPT registered by DCR and asking for offline_access without prompt=consent gets a refresh token, and refreshes', async () => {
     const { as, prm } = await discover(stack);
@@ -37,25 +30,11 @@ describe('ChatGPT, dynamic client registration', () => {
       scope: [...prm.scopes_supported, 'offline_access'].join(' '),
       resource: stack.resource,
     };
-    const { code, verifier, url } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
+    const { url } = await runCodeFlow(stack, as, {
+      authorize: params,
+      token: params,
+      refresh: { client_id: client.client_id, resource: stack.resource },
+    });
     expect(url.searchParams.has('prompt')).toBe(false);
-    const tokens = expectTokens(
-      await tokenRequest(as, { grant_type: 'authorization_code', code, code_verifier: verifier, ...params }),
-    );
-    await callResource(stack, tokens.access_token, client.client_id);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: client.client_id,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, refreshed.access_token, client.client_id);
   });
 });

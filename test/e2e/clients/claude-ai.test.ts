@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack } from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * claude.ai and Claude Desktop (hosted connectors). Over DCR they register the redirects
@@ -16,16 +15,10 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * https://claude.ai/… is observed in Chromium and goes nowhere.
  */
 
-useChromium();
-
 const REDIRECT = 'https://claude.ai/api/mcp/auth_callback';
 
 describe('claude.ai', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it('claude.ai registering for client_secret_post is answered with the method Gatehouse uses, and completes sign-in with prompt=consent and no scope, then token and refresh', async () => {
     const { as } = await discover(stack);
@@ -48,33 +41,12 @@ describe('claude.ai', () => {
       prompt: 'consent',
       resource: stack.resource,
     };
-    const { code, verifier, steps } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
+    const { steps } = await runCodeFlow(stack, as, {
+      authorize: params,
+      token: { client_id: client.client_id, redirect_uri: REDIRECT, resource: stack.resource },
+      refresh: { client_id: client.client_id, resource: stack.resource },
+    });
     expect(steps).toContain('consent');
-    const tokens = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        client_id: client.client_id,
-        redirect_uri: REDIRECT,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, tokens.access_token, client.client_id);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: client.client_id,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, refreshed.access_token, client.client_id);
   });
 
   it("claude.ai's CIMD document, used because the metadata offers CIMD with none, completes sign-in with prompt=consent, then token and refresh", async () => {
@@ -97,32 +69,11 @@ describe('claude.ai', () => {
       prompt: 'consent',
       resource: stack.resource,
     };
-    const { code, verifier } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
-    expect(stack.host.count(path)).toBeGreaterThan(0);
-    const tokens = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        client_id: clientId,
-        redirect_uri: REDIRECT,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, tokens.access_token, clientId);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: clientId,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, refreshed.access_token, clientId);
+    await runCodeFlow(stack, as, {
+      authorize: params,
+      token: { client_id: clientId, redirect_uri: REDIRECT, resource: stack.resource },
+      refresh: { client_id: clientId, resource: stack.resource },
+      cimdPath: path,
+    });
   });
 });

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCallbackServer } from '../../helpers/browser.js';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack, withCallbackListener } from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * Claude Code (CLI). Request shapes, from public sources:
@@ -16,14 +14,8 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * https://localhost:PORT/oauth/claude-code-client-metadata (test CA).
  */
 
-useChromium();
-
 describe('Claude Code', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("Claude Code's CIMD document with port-less loopback redirects completes sign-in on an ephemeral port, then token and refresh without any scope", async () => {
     const { as } = await discover(stack);
@@ -38,44 +30,21 @@ describe('Claude Code', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     });
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const redirectUri = `http://localhost:${new URL(listener.origin).port}/callback`;
       const params = { client_id: clientId, redirect_uri: redirectUri, resource: stack.resource };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      expect(stack.host.count(path)).toBeGreaterThan(0);
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          ...params,
-        }),
-      );
-      await callResource(stack, tokens.access_token, clientId);
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: clientId,
-          resource: stack.resource,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, clientId);
-    } finally {
-      await listener.close();
-    }
+      await runCodeFlow(stack, as, {
+        authorize: params,
+        token: params,
+        refresh: { client_id: clientId, resource: stack.resource },
+        cimdPath: path,
+      });
+    });
   });
 
   it('Claude Code registering without scope and appending offline_access at authorization gets a refresh token that refreshes without scope', async () => {
     const { as } = await discover(stack);
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const redirectUri = `http://localhost:${new URL(listener.origin).port}/callback`;
       const client = await register(as, {
         client_name: 'Claude Code (todo)',
@@ -84,39 +53,16 @@ describe('Claude Code', () => {
         response_types: ['code'],
         token_endpoint_auth_method: 'none',
       });
-      const params = {
-        client_id: client.client_id,
-        redirect_uri: redirectUri,
-        scope: 'todos.read todos.write offline_access',
-        resource: stack.resource,
-      };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
+      await runCodeFlow(stack, as, {
+        authorize: {
           client_id: client.client_id,
           redirect_uri: redirectUri,
+          scope: 'todos.read todos.write offline_access',
           resource: stack.resource,
-        }),
-      );
-      await callResource(stack, tokens.access_token, client.client_id);
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: client.client_id,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, client.client_id);
-    } finally {
-      await listener.close();
-    }
+        },
+        token: { client_id: client.client_id, redirect_uri: redirectUri, resource: stack.resource },
+        refresh: { client_id: client.client_id },
+      });
+    });
   });
 });

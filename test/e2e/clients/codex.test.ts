@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startCallbackServer } from '../../helpers/browser.js';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, it } from 'vitest';
+import {
+  authorizeAndExchange,
+  refreshAndCall,
+  useClientStack,
+  withCallbackListener,
+} from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * Codex (OpenAI's CLI). Whatever lane it registers through, its refresh requests carry neither
@@ -10,19 +13,12 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * refreshed that way must still be bound to the resource of the original grant (RFC 8707 §2.2).
  */
 
-useChromium();
-
 describe('Codex', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("Codex's refresh without resource or scope keeps working, and the refreshed token is accepted by the same resource", async () => {
     const { as, prm } = await discover(stack);
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const client = await register(as, {
         client_name: 'Codex',
         redirect_uris: [listener.redirectUri],
@@ -36,38 +32,10 @@ describe('Codex', () => {
         scope: prm.scopes_supported.join(' '),
         resource: stack.resource,
       };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          ...params,
-        }),
-      );
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: client.client_id,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, client.client_id);
-      const again = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: refreshed.refresh_token,
-          client_id: client.client_id,
-        }),
-      );
-      await callResource(stack, again.access_token, client.client_id);
-    } finally {
-      await listener.close();
-    }
+      const shapes = { authorize: params, token: params, refresh: { client_id: client.client_id } };
+      const { tokens } = await authorizeAndExchange(stack, as, shapes);
+      const refreshed = await refreshAndCall(stack, as, shapes, tokens.refresh_token);
+      await refreshAndCall(stack, as, shapes, refreshed.refresh_token);
+    });
   });
 });

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCallbackServer } from '../../helpers/browser.js';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack, withCallbackListener } from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * GitHub Copilot CLI. Over DCR it registers without `scope` and authorizes without one
@@ -12,19 +10,12 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * served with that shape at https://localhost:PORT/… (test CA).
  */
 
-useChromium();
-
 describe('GitHub Copilot CLI', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it('Copilot CLI registering by DCR without scope completes sign-in, token and refresh without ever sending scope', async () => {
     const { as } = await discover(stack);
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const client = await register(as, {
         client_name: 'GitHub Copilot CLI',
         redirect_uris: [listener.redirectUri],
@@ -38,33 +29,12 @@ describe('GitHub Copilot CLI', () => {
         redirect_uri: listener.redirectUri,
         resource: stack.resource,
       };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          ...params,
-        }),
-      );
-      await callResource(stack, tokens.access_token, client.client_id);
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: client.client_id,
-          resource: stack.resource,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, client.client_id);
-    } finally {
-      await listener.close();
-    }
+      await runCodeFlow(stack, as, {
+        authorize: params,
+        token: params,
+        refresh: { client_id: client.client_id, resource: stack.resource },
+      });
+    });
   });
 
   it("Copilot CLI's CIMD document with fixed loopback ports completes sign-in on the dynamic port it actually listens on", async () => {
@@ -78,34 +48,9 @@ describe('GitHub Copilot CLI', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     });
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const params = { client_id: clientId, redirect_uri: listener.redirectUri, resource: stack.resource };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          ...params,
-        }),
-      );
-      await callResource(stack, tokens.access_token, clientId);
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: clientId,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, clientId);
-    } finally {
-      await listener.close();
-    }
+      await runCodeFlow(stack, as, { authorize: params, token: params, refresh: { client_id: clientId } });
+    });
   });
 });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, register, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack } from './support/flow.js';
+import { discover, register } from './support/oauth.js';
 
 /**
  * Cursor. Registers by DCR with three redirect URIs at once: its private-use scheme
@@ -11,16 +10,10 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * the code is read from the redirect Gatehouse sent to the browser.
  */
 
-useChromium();
-
 const CURSOR_REDIRECT = 'cursor://anysphere.cursor-mcp/oauth/callback';
 
 describe('Cursor', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("Cursor's registration with cursor://, https and loopback redirect URIs together succeeds, and sign-in, token and refresh complete through the cursor:// redirect", async () => {
     const { as } = await discover(stack);
@@ -37,25 +30,11 @@ describe('Cursor', () => {
     });
     expect(client.redirect_uris).toContain(CURSOR_REDIRECT);
     const params = { client_id: client.client_id, redirect_uri: CURSOR_REDIRECT, resource: stack.resource };
-    const { code, verifier, redirect } = await authorizeInBrowser(
-      as.authorization_endpoint,
-      params,
-      stack.user,
-      stack.issuer,
-    );
+    const { redirect } = await runCodeFlow(stack, as, {
+      authorize: params,
+      token: params,
+      refresh: { client_id: client.client_id, resource: stack.resource },
+    });
     expect(redirect.protocol).toBe('cursor:');
-    const tokens = expectTokens(
-      await tokenRequest(as, { grant_type: 'authorization_code', code, code_verifier: verifier, ...params }),
-    );
-    await callResource(stack, tokens.access_token, client.client_id);
-    const refreshed = expectTokens(
-      await tokenRequest(as, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: client.client_id,
-        resource: stack.resource,
-      }),
-    );
-    await callResource(stack, refreshed.access_token, client.client_id);
   });
 });

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCallbackServer } from '../../helpers/browser.js';
-import { authorizeInBrowser, useChromium } from './support/browser.js';
-import { callResource, discover, expectTokens, tokenRequest } from './support/oauth.js';
-import { type ClientStack, startClientStack } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { runCodeFlow, useClientStack, withCallbackListener } from './support/flow.js';
+import { discover } from './support/oauth.js';
 
 /**
  * Goose (Block's agent). It identifies itself only with a client ID metadata document, a public client
@@ -11,14 +9,8 @@ import { type ClientStack, startClientStack } from './support/stack.js';
  * is served with that shape at https://localhost:PORT/… (test CA).
  */
 
-useChromium();
-
 describe('Goose', () => {
-  let stack: ClientStack;
-  beforeAll(async () => {
-    stack = await startClientStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useClientStack();
 
   it("Goose's CIMD-only client completes discovery, sign-in, token and refresh without registering", async () => {
     const { as } = await discover(stack);
@@ -34,37 +26,15 @@ describe('Goose', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     });
-    const listener = await startCallbackServer();
-    try {
+    await withCallbackListener(async (listener) => {
       const redirectUri = `${listener.origin}/oauth_callback`;
       const params = { client_id: clientId, redirect_uri: redirectUri, resource: stack.resource };
-      const { code, verifier } = await authorizeInBrowser(
-        as.authorization_endpoint,
-        params,
-        stack.user,
-        stack.issuer,
-      );
-      expect(stack.host.count(path)).toBeGreaterThan(0);
-      const tokens = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          ...params,
-        }),
-      );
-      await callResource(stack, tokens.access_token, clientId);
-      const refreshed = expectTokens(
-        await tokenRequest(as, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token,
-          client_id: clientId,
-          resource: stack.resource,
-        }),
-      );
-      await callResource(stack, refreshed.access_token, clientId);
-    } finally {
-      await listener.close();
-    }
+      await runCodeFlow(stack, as, {
+        authorize: params,
+        token: params,
+        refresh: { client_id: clientId, resource: stack.resource },
+        cimdPath: path,
+      });
+    });
   });
 });
