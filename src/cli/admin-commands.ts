@@ -9,6 +9,7 @@ import {
 } from '../admin/users.js';
 import type { Gatehouse } from '../gatehouse.js';
 import type { AuditQuery } from '../store/types.js';
+import { DEFAULT_CONFIG } from './init.js';
 
 /**
  * `gatehouse users list|disable|enable|reset-password|grants` and `gatehouse audit tail`: the same
@@ -33,7 +34,7 @@ export function registerUserCommands(users: Command, open: Open): void {
   users
     .command('list')
     .description('list users (JSON lines), optionally matching an e-mail substring')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .option('--search <text>', 'match part of the e-mail')
     .action(async (opts: { config: string; search?: string }) =>
       withGatehouse(open, opts.config, async (gh) => {
@@ -59,7 +60,7 @@ export function registerUserCommands(users: Command, open: Open): void {
     users
       .command(name)
       .description(description)
-      .requiredOption('-c, --config <file>', 'configuration file')
+      .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
       .requiredOption('--email <email>', 'e-mail address')
       .action(async (opts: { config: string; email: string }) =>
         withGatehouse(open, opts.config, async (gh) => {
@@ -88,7 +89,7 @@ export function registerAuditCommands(program: Command, open: Open): void {
   audit
     .command('tail')
     .description('print the latest audit events (JSON lines, oldest first); --follow keeps printing new ones')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .option('-n, --lines <n>', 'how many recent events', (v) => Number.parseInt(v, 10), 20)
     .option('--type <type>', 'only this event type')
     .option('--client <client_id>', 'only events of this client')

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GatehouseOptions } from '../config/options.js';
+import { DEFAULT_CONFIG } from './init.js';
 
 /**
  * Reads the CLI configuration: JSON, JS/MJS (default export) or TS (on Node versions that strip types,
  * or through the `typescript` package when it is installed). Environment variables override the file:
- * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT.
+ * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT. Without `--config`, commands read
+ * ./gatehouse.json (DESIGN §5).
  */
 export async function loadConfigFile(
   path: string,
@@ -19,7 +21,11 @@ export async function loadConfigFile(
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path === DEFAULT_CONFIG)
+        throw new Error(
+          `no ${DEFAULT_CONFIG} in ${process.cwd()}: run \`gatehouse init\` to create one, or pass --config FILE`,
+        );
       throw new Error(`cannot read the config file ${file}`);
     }
     try {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { presentClient } from '../admin/api.js';
 import { createPreregisteredClient } from '../admin/clients.js';
@@ -8,12 +9,30 @@ import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createUser } from '../users.js';
 import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
 import { loadConfigFile } from './config-file.js';
+import { DEFAULT_CONFIG, initConfig } from './init.js';
 import { serve } from './serve.js';
 
 /**
- * The `gatehouse` command. Contract (DESIGN §5): serve, demo, migrate, users create, clients create,
- * keys rotate (plus users list/disable/enable/reset-password/grants and audit tail); `--help` on each; every command that touches data takes `--config FILE`.
+ * The `gatehouse` command. Contract (DESIGN §5): --version, init, serve, demo, migrate, users create, clients create,
+ * keys rotate (plus users list/disable/enable/reset-password/grants and audit tail); `--help` on each; every command that touches data takes `--config FILE`
+ * (default ./gatehouse.json).
  */
+
+/** The version in package.json (found from src/cli or dist/src/cli). */
+function readVersion(): string {
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'gatehouse' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+}
 
 async function open(configPath: string, options: { migrate?: boolean } = {}): Promise<Gatehouse> {
   const config = await loadConfigFile(configPath);
@@ -25,12 +44,27 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('An OAuth 2.1 authorization server for MCP servers and the apps you own')
+    .version(readVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
+
+  program
+    .command('init')
+    .description('write ./gatehouse.json: a development configuration with a fresh secret (mode 0600)')
+    .option('--force', 'overwrite an existing ./gatehouse.json', false)
+    .option('--issuer <url>', 'issuer URL (default: http://127.0.0.1:<port>)')
+    .option('--port <port>', 'listening port (default: 4000)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { force: boolean; issuer?: string; port?: number }) => {
+      if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port > 0 && opts.port < 65536))
+        throw new Error('--port must be a port number');
+      const file = await initConfig(opts);
+      console.log(`Wrote ${file} (mode 0600; it holds the secret; database sqlite:.gatehouse/server.db).`);
+      console.log('Next: node bin/gatehouse.js serve');
+    });
 
   program
     .command('serve')
     .description('run the authorization server')
-    .requiredOption('-c, --config <file>', 'configuration file (.json, .js or .ts)')
+    .option('-c, --config <file>', 'configuration file (.json, .js or .ts)', DEFAULT_CONFIG)
     .option('-w, --workers <n>', 'worker processes (node:cluster)', (v) => Number.parseInt(v, 10), 1)
     .action(async (opts: { config: string; workers: number }) => {
       await serve(await loadConfigFile(opts.config), opts.workers);
@@ -49,7 +83,7 @@ export function buildProgram(): Command {
   program
     .command('migrate')
     .description('apply database migrations')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       const gh = await open(opts.config);
       await gh.close();
@@ -60,7 +94,7 @@ export function buildProgram(): Command {
   users
     .command('create')
     .description('create a user')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .requiredOption('--email <email>', 'e-mail address')
     .requiredOption('--password <password>', 'password (at least 8 characters)')
     .option('--admin', 'make the user an administrator', false)
@@ -103,7 +137,7 @@ export function buildProgram(): Command {
   users
     .command('revoke-sessions')
     .description('sign a user out everywhere: end their browser sessions and revoke every grant')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .requiredOption('--email <email>', 'e-mail address')
     .action(async (opts: { config: string; email: string }) => {
       const gh = await open(opts.config);
@@ -121,7 +155,7 @@ export function buildProgram(): Command {
   clients
     .command('create')
     .description('register a preregistered client; a confidential client secret is printed once')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .option('--client-id <id>', 'client_id (generated when omitted)')
     .option('--name <name>', 'client_name shown on the consent page')
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
@@ -186,7 +220,7 @@ export function buildProgram(): Command {
     let command = clients
       .command(`${name} <client_id>`)
       .description(description)
-      .requiredOption('-c, --config <file>', 'configuration file');
+      .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG);
     if (extra) command = extra(command);
     command.action(async (clientId: string, opts: Record<string, string>) => {
       const gh = await open(opts.config!);
@@ -217,7 +251,7 @@ export function buildProgram(): Command {
   clients
     .command('list')
     .description('list clients (JSON lines)')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .addOption(new Option('--source <lane>').choices(['preregistered', 'cimd', 'dcr']))
     .addOption(new Option('--status <status>').choices(['active', 'disabled']))
     .option('--search <text>', 'match client_id or client_name')
@@ -246,7 +280,7 @@ export function buildProgram(): Command {
   keys
     .command('rotate')
     .description('promote the pre-published next key, retire the active one after its tokens expire')
-    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       const gh = await open(opts.config);
       try {

@@ -28,6 +28,7 @@ describe('the gatehouse CLI', () => {
   it('prints help for every command', async () => {
     for (const args of [
       [],
+      ['init'],
       ['serve'],
       ['demo'],
       ['migrate'],
