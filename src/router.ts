@@ -4,6 +4,7 @@ import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
 import { handleClientLogo } from './endpoints/client-logo.js';
 import { handleConsentSubmit } from './endpoints/consent.js';
+import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './endpoints/forgot-password.js';
 import { handleIntrospect } from './endpoints/introspect.js';
 import {
   handleLoginPage,
@@ -118,6 +119,11 @@ export function buildRoutes(ctx: Context): Routes {
     kind: 'page',
     anonymous: true,
     methods: { GET: handleSignupPage, POST: handleSignupSubmit },
+  });
+  routes.set(`${p}/forgot-password`, {
+    kind: 'page',
+    anonymous: true,
+    methods: { GET: handleForgotPasswordPage, POST: handleForgotPasswordSubmit },
   });
   routes.set(`${p}/reset-password`, {
     kind: 'page',

@@ -95,9 +95,15 @@ export async function userGrants(ctx: Context, user: UserRecord): Promise<GrantR
 
 /**
  * Sends the user a single-use link to `{issuer}/reset-password`. The token goes to the mailer hook
- * only: the caller learns that a message was sent, never its content.
+ * only: the caller learns that a message was sent, never its content. Used by the admin surfaces and
+ * by the self-service page (src/endpoints/forgot-password.ts, `requester` "possibly you").
  */
-export async function sendPasswordReset(ctx: Context, user: UserRecord, actor: string): Promise<void> {
+export async function sendPasswordReset(
+  ctx: Context,
+  user: UserRecord,
+  actor: string,
+  requester = 'an administrator',
+): Promise<void> {
   const mailer = ctx.config.mailer;
   if (!mailer) throw new OAuthError('invalid_request', 'no mailer is configured (options.mailer)');
   if (user.disabledAt !== null) throw new OAuthError('invalid_request', 'the user is disabled');
@@ -116,7 +122,7 @@ export async function sendPasswordReset(ctx: Context, user: UserRecord, actor: s
   await mailer({
     to: user.email,
     subject: 'Reset your password',
-    text: `Someone (an administrator) asked to reset the password of ${user.email}.\n\nChoose a new password here within ${minutes} minutes: ${link}\n\nIf you did not expect this, ignore this message.`,
+    text: `Someone (${requester}) asked to reset the password of ${user.email}.\n\nChoose a new password here within ${minutes} minutes: ${link}\n\nIf you did not expect this, ignore this message.`,
     link,
   });
   await ctx.audit({ type: 'user.password_reset_sent', userId: user.id, actor });

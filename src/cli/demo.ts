@@ -69,6 +69,8 @@ export function demoOptions(
     // well-known desktop clients (cursor://, vscode://…) accepted, so any MCP client connects with no setup.
     compatibility: true,
     logger: 'warn',
+    // "Forgot password?" works in the demo: each mail is printed as one JSON line on stdout.
+    mailer: 'console',
   };
 }
 

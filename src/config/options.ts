@@ -313,9 +313,11 @@ export interface GatehouseOptions {
   logger?: Logger | string | false | { level?: string; destination: DestinationStream };
   /**
    * Delivers messages to users (password-reset links). Without it, administrators cannot send resets.
-   * The reset link is only ever passed here, never returned over HTTP.
+   * The reset link is only ever passed here, never returned over HTTP. `"console"` (development only)
+   * prints every mail as one line of JSON `{"mail":{"to","subject","text"}}` on standard output.
+   * @default none (self-service and administrator password resets are unavailable)
    */
-  mailer?: (message: MailMessage) => Promise<void>;
+  mailer?: 'console' | ((message: MailMessage) => Promise<void>);
   passwordReset?: PasswordResetOptions;
   audit?: AuditOptions;
   rejectionThrottle?: RejectionThrottleOptions;

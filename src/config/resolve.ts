@@ -347,7 +347,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     clientCacheTtlMs: (o.clientCacheTtl ?? 5) * 1000,
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
-    mailer: typeof options.mailer === 'function' ? options.mailer : undefined,
+    mailer: resolveMailer(options.mailer),
     passwordReset: { ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000 },
     audit: {
       retentionMs: (o.audit?.retentionDays ?? 90) * 86_400_000,
@@ -373,5 +373,19 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       endSession: `${base}/logout`,
       registration: `${base}/register`,
     },
+  };
+}
+
+/**
+ * `"console"` (development): every mail is one line of JSON `{"mail":{"to","subject","text"}}` on
+ * standard output (DESIGN §4); a function is used as given.
+ */
+export function resolveMailer(
+  mailer: GatehouseOptions['mailer'],
+): ((message: MailMessage) => Promise<void>) | undefined {
+  if (typeof mailer === 'function') return mailer;
+  if (mailer !== 'console') return undefined;
+  return async ({ to, subject, text }) => {
+    process.stdout.write(`${JSON.stringify({ mail: { to, subject, text } })}\n`);
   };
 }

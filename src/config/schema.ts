@@ -321,7 +321,12 @@ export const optionsSchema = z.strictObject({
   clientCacheTtl: z.number().min(0).max(300).optional(),
   trustedProxies: z.array(z.string()).optional(),
   logger: z.any().optional(),
-  mailer: z.any().optional(),
+  // "console" (development: one JSON line per mail on stdout) or a function (checked in resolve.ts).
+  mailer: z
+    .union([z.literal('console'), z.custom<(m: unknown) => Promise<void>>((v) => typeof v === 'function')], {
+      error: 'must be "console" or a function',
+    })
+    .optional(),
   passwordReset: z.strictObject({ ttl: z.number().int().min(60).max(86400).optional() }).optional(),
   audit: z
     .strictObject({

@@ -102,6 +102,7 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       error: m.error,
       client,
       signupHref: ctx.config.signup ? `${basePath}/signup${query}` : undefined,
+      forgotHref: `${basePath}/forgot-password${query}`,
     }),
   );
 }

@@ -13,6 +13,8 @@ export interface LoginModel {
   /** The client of the authorization request being signed in for (src/endpoints/client-presentation.ts). */
   client?: ClientPresentation;
   signupHref?: string;
+  /** Contract (DESIGN §5): the sign-in page always links "Forgot password?". */
+  forgotHref: string;
 }
 
 /**
@@ -50,6 +52,7 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction, return_to: m.returnTo })}
 <input id="password" name="password" type="password" autocomplete="current-password" required${invalidWhen(m.error)}${m.error ? html` autofocus` : ''}>
 <div class="actions stack"><button type="submit" class="primary">Sign in</button></div>
 </form>
+<p class="muted"><a href="${m.forgotHref}">Forgot password?</a></p>
 ${m.signupHref ? html`<p class="muted">No account? <a href="${m.signupHref}">Create one</a></p>` : ''}`,
   );
 }

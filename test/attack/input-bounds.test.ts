@@ -92,6 +92,8 @@ const TARGETS: Target[] = [
   target('GET /login', 'query', 'anonymous', ['interaction', 'return_to']),
   target('POST /login', 'form', 'pre-session', ['email', 'password', 'csrf', 'interaction', 'return_to', 'header:cookie'], { email: 'ada@example.com', password: 'x' }),
   target('POST /signup', 'form', 'pre-session', ['email', 'password', 'csrf', 'interaction'], { email: 'new@example.com', password: 'long enough password' }),
+  target('GET /forgot-password', 'query', 'anonymous', ['interaction']),
+  target('POST /forgot-password', 'form', 'pre-session', ['email', 'csrf', 'interaction'], { email: 'ada@example.com' }),
   target('GET /reset-password', 'query', 'anonymous', ['token']),
   target('POST /reset-password', 'form', 'pre-session', ['token', 'password', 'csrf']),
   target('GET /authorize/resume', 'query', 'admin-session', ['interaction']),

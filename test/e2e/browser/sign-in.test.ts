@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MailMessage } from '../../../src/config/options.js';
 import {
   approveInBrowser,
   authorizationUrl,
@@ -27,12 +28,20 @@ afterAll(async () => {
 });
 
 describe('hosted sign-in and sign-up pages in Chromium (signup: true)', () => {
+  const mail: MailMessage[] = [];
   let srv: TestServer;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    srv = await startServer(browserSuiteOptions(['wrong-password', 'logout'], { signup: true }));
+    srv = await startServer(
+      browserSuiteOptions(['wrong-password', 'logout'], {
+        signup: true,
+        mailer: async (m) => {
+          mail.push(m);
+        },
+      }),
+    );
   });
   afterAll(() => srv?.close());
   beforeEach(async () => {
@@ -106,6 +115,16 @@ describe('hosted sign-in and sign-up pages in Chromium (signup: true)', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('"Forgot password?" on the sign-in page leads to a labelled Email field and "Send reset link" (DESIGN §5)', async () => {
+    await page.goto(request().url);
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Forgot password' }).waitFor();
+    await page.getByLabel('Email', { exact: true }).fill(USER.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    await expect.poll(() => mail.filter((m) => m.to === USER.email).length).toBe(1);
   });
 
   it('a wrong password answers HTTP 401 with an accessible alert, and the right password then signs in', async () => {

@@ -1,0 +1,109 @@
+import { sendPasswordReset } from '../admin/users.js';
+import type { Context, RequestInfo } from '../context.js';
+import { rateLimitKey } from '../http/client-ip.js';
+import { formParams } from '../http/params.js';
+import { html } from '../http/respond.js';
+import { renderForgotPassword, renderForgotPasswordSent } from '../pages/forgot-password.js';
+import { hmac } from '../tokens/crypto.js';
+import { isEmailAddress, normaliseEmail } from '../users.js';
+import { interactionFormTargets } from './authorization-request.js';
+import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browser-session.js';
+
+/**
+ * Self-service password reset (DESIGN §5 "Forgot password?"). The POST answers the same page whether
+ * or not the address has an account (OWASP Forgot Password Cheat Sheet: no user enumeration); the
+ * link goes only to an existing, enabled user, only through the configured mailer, issued by the one
+ * reset-token issuance (sendPasswordReset). Requests are throttled per client IP and per account
+ * (HMAC of the e-mail, so the counters hold no addresses), so the page can neither mail-bomb a user
+ * nor be used to probe accounts faster than the sign-in page.
+ */
+const PER_IP = { max: 20, windowMs: 3600_000 };
+const PER_ACCOUNT = { max: 3, windowMs: 3600_000 };
+
+function loginHref(ctx: Context, interaction: string | undefined): string {
+  const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
+  return `${ctx.config.issuerPath}/login${query}`;
+}
+
+function formPage(
+  ctx: Context,
+  req: RequestInfo,
+  m: {
+    interaction?: string;
+    email?: string;
+    error?: string;
+    status?: number;
+    headers?: Record<string, string>;
+  },
+): Response {
+  const csrf = preSessionCsrf(ctx, req);
+  const response = html(
+    renderForgotPassword({
+      basePath: ctx.config.issuerPath,
+      action: `${ctx.config.issuerPath}/forgot-password`,
+      csrf: csrf.token,
+      interaction: m.interaction,
+      email: m.email,
+      error: m.error,
+      available: ctx.config.mailer !== undefined,
+      loginHref: loginHref(ctx, m.interaction),
+    }),
+    { status: m.status ?? 200, headers: m.headers, formTargets: interactionFormTargets(ctx, m.interaction) },
+  );
+  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
+  return response;
+}
+
+export async function handleForgotPasswordPage(ctx: Context, req: RequestInfo): Promise<Response> {
+  return formPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
+}
+
+export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
+  assertSameOrigin(ctx, req);
+  const params = await formParams(req.request);
+  assertPreSessionCsrf(ctx, req, params.get('csrf'));
+  const interaction = params.get('interaction') ?? undefined;
+  if (!ctx.config.mailer) return formPage(ctx, req, { interaction, status: 404 });
+  const email = normaliseEmail(params.get('email') ?? '');
+  if (!isEmailAddress(email))
+    return formPage(ctx, req, { interaction, email, error: 'Enter a valid email address.', status: 400 });
+  const at = ctx.now();
+  const throttled = (retryAfter: number, scope: string) =>
+    ctx
+      .auditAnonymous({ type: 'password_reset.throttled', detail: { scope } }, req, { throttled: true })
+      .then(() =>
+        formPage(ctx, req, {
+          interaction,
+          email,
+          error: 'Too many reset requests. Try again later.',
+          status: 429,
+          headers: { 'retry-after': String(retryAfter) },
+        }),
+      );
+  const ip = await ctx.store.hitRateLimit(
+    `forgot:ip:${rateLimitKey(req.ip)}`,
+    PER_IP.max,
+    PER_IP.windowMs,
+    at,
+  );
+  if (!ip.allowed) return throttled(ip.retryAfter, 'ip');
+  const account = hmac(ctx.secrets.state, `password reset account\n${email}`).slice(0, 22);
+  const perAccount = await ctx.store.hitRateLimit(
+    `forgot:account:${account}`,
+    PER_ACCOUNT.max,
+    PER_ACCOUNT.windowMs,
+    at,
+  );
+  if (!perAccount.allowed) return throttled(perAccount.retryAfter, 'account');
+  const user = await ctx.store.getUserByEmail(email);
+  // Sent after the answer, so its time (a database write, the mailer) does not tell known addresses
+  // from unknown ones (OWASP Forgot Password Cheat Sheet, "consistent response time").
+  if (user && user.disabledAt === null)
+    void sendPasswordReset(ctx, user, 'self-service', 'possibly you').catch((error: unknown) =>
+      ctx.log.error({ err: error }, 'password reset mail not sent'),
+    );
+  await ctx.auditAnonymous({ type: 'password_reset.requested', detail: {} }, req);
+  return html(
+    renderForgotPasswordSent({ basePath: ctx.config.issuerPath, loginHref: loginHref(ctx, interaction) }),
+  );
+}
