@@ -15,7 +15,7 @@ import { errorPage } from './pages-common.js';
  */
 const INVALID = new OAuthError(
   'invalid_grant',
-  'This reset link is not valid or has expired. Ask an administrator for a new one.',
+  'This reset link is not valid or has expired. Request a new one from the sign-in page (Forgot password?).',
 );
 
 function form(ctx: Context, req: RequestInfo, token: string, email: string, error?: string, status = 200) {
