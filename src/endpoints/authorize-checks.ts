@@ -88,10 +88,6 @@ const checkState: Check = ({ params, out }) => {
   const states = params.all('state');
   if (states.length === 1) out.state = states[0]!;
   if (states.length > 1) throw back('invalid_request', '"state" must not be repeated');
-  if (out.state !== undefined && out.state.length > 2048) {
-    out.state = undefined;
-    throw back('invalid_request', '"state" is too long');
-  }
 };
 
 /** OAuth 2.1 §3.1: no parameter may repeat, except `resource` (RFC 8707 §2). */
@@ -171,7 +167,6 @@ const checkPrompt: Check = ({ params, out }) => {
 const checkNonce: Check = ({ params, out }) => {
   const nonce = params.get('nonce');
   if (nonce !== undefined) {
-    if (nonce.length > 512) throw back('invalid_request', '"nonce" is too long');
     out.nonce = nonce;
   }
 };

