@@ -8,6 +8,7 @@ import {
   s256Challenge,
   verifyS256,
 } from '../../src/tokens/pkce.js';
+import { oneEditOf as edit } from './support/strings.js';
 
 /**
  * Opaque credentials (`prefix_id.secret`; lookup by id, constant-time check of the secret's hash) and
@@ -20,19 +21,6 @@ const KINDS: OpaqueKind[] = ['ghc', 'ghr', 'ghs', 'ghp'];
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const b64 = (length: number) =>
   fc.string({ unit: fc.constantFrom(...B64URL), minLength: length, maxLength: length });
-
-/** A one-character edit of `s` (insert, delete or replace, with any character), never `s` itself. */
-const edit = (s: string) =>
-  fc
-    .tuple(
-      fc.nat(s.length),
-      fc.constantFrom('insert', 'delete', 'replace'),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
-    )
-    .map(
-      ([at, op, c]) => s.slice(0, at) + (op === 'delete' ? '' : c) + s.slice(op === 'insert' ? at : at + 1),
-    )
-    .filter((m) => m !== s);
 
 describe('opaque credentials (properties)', () => {
   it('parse(format(id, secret)) gives back the id and secret, and only for its own kind', () => {

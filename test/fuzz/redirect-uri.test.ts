@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRedirectUri, matchRedirectUri, stripLoopbackPort } from '../../src/lanes/redirect-uri.js';
+import { oneEditOf as mutation } from './support/strings.js';
 
 /**
  * Redirect-URI matching as properties (OAuth 2.1 §4.1.1, RFC 9700 §4.1.3: exact string comparison;
@@ -19,21 +20,6 @@ const query = fc.option(
 const webUri = fc.tuple(host, path, query).map(([h, p, q]) => `https://${h}${p}${q}`);
 const loopbackHost = fc.constantFrom('127.0.0.1', '[::1]', 'localhost');
 const loopbackUri = fc.tuple(loopbackHost, path, query).map(([h, p, q]) => `http://${h}${p}${q}`);
-
-/** Every string one edit away from `s`: a character inserted, deleted or replaced. */
-const mutation = (s: string) =>
-  fc
-    .tuple(
-      fc.nat(s.length),
-      fc.constantFrom('insert', 'delete', 'replace'),
-      fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
-    )
-    .map(([at, op, c]) => {
-      if (op === 'insert') return s.slice(0, at) + c + s.slice(at);
-      if (op === 'delete') return s.slice(0, at) + s.slice(at + 1);
-      return s.slice(0, at) + c + s.slice(at + 1);
-    })
-    .filter((m) => m !== s);
 
 describe('redirect-URI matching (properties)', () => {
   it('a registered URI always matches itself exactly', () => {

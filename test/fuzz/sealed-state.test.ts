@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deriveKey, openState, sealState } from '../../src/tokens/crypto.js';
+import { oneEditOf as edit } from './support/strings.js';
 
 /**
  * The sealed interaction state that carries a validated authorization request through the sign-in and
@@ -10,17 +11,6 @@ import { deriveKey, openState, sealState } from '../../src/tokens/crypto.js';
 
 const key = deriveKey('fuzz-secret-fuzz-secret-fuzz-secret-0123', 'interaction-state');
 const other = deriveKey('fuzz-secret-fuzz-secret-fuzz-secret-0123', 'csrf');
-const edit = (s: string) =>
-  fc
-    .tuple(
-      fc.nat(s.length),
-      fc.constantFrom('insert', 'delete', 'replace'),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
-    )
-    .map(
-      ([at, op, c]) => s.slice(0, at) + (op === 'delete' ? '' : c) + s.slice(op === 'insert' ? at : at + 1),
-    )
-    .filter((m) => m !== s);
 
 describe('sealed interaction state (properties)', () => {
   it('opens to exactly the value sealed, and never under another key', () => {

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 /** A lone surrogate: what invalid UTF-8 or a broken escape must never turn into. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -10,3 +12,16 @@ export function isWellFormed(value: string): boolean {
 export function toWellFormed(value: string): string {
   return value.replace(LONE_SURROGATE, '\uFFFD');
 }
+
+/** Every string one edit away from `s`: a character inserted, deleted or replaced (any character). */
+export const oneEditOf = (s: string) =>
+  fc
+    .tuple(
+      fc.nat(s.length),
+      fc.constantFrom('insert', 'delete', 'replace'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    )
+    .map(
+      ([at, op, c]) => s.slice(0, at) + (op === 'delete' ? '' : c) + s.slice(op === 'insert' ? at : at + 1),
+    )
+    .filter((m) => m !== s);
