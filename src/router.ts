@@ -2,20 +2,9 @@ import { handleAdminApi } from './admin/api.js';
 import { handleDashboard } from './admin/dashboard.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
-import { handleClientLogo } from './endpoints/client-logo.js';
-import { handleConsentSubmit } from './endpoints/consent.js';
-import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './endpoints/forgot-password.js';
 import { handleIntrospect } from './endpoints/introspect.js';
-import {
-  handleLoginPage,
-  handleLoginSubmit,
-  handleSignupPage,
-  handleSignupSubmit,
-} from './endpoints/login.js';
 import { handleLogout } from './endpoints/logout.js';
 import { buildMetadata } from './endpoints/metadata.js';
-import { errorPage } from './endpoints/pages-common.js';
-import { handleResetPasswordPage, handleResetPasswordSubmit } from './endpoints/password-reset.js';
 import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
@@ -25,6 +14,17 @@ import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { assertFieldLengths, assertHeaderLengths } from './http/limits.js';
 import { html, json, oauthErrorJson } from './http/respond.js';
+import { handleClientLogo } from './interaction/client-logo.js';
+import { handleConsentSubmit } from './interaction/consent.js';
+import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './interaction/forgot-password.js';
+import {
+  handleLoginPage,
+  handleLoginSubmit,
+  handleSignupPage,
+  handleSignupSubmit,
+} from './interaction/login.js';
+import { errorPage } from './interaction/pages-common.js';
+import { handleResetPasswordPage, handleResetPasswordSubmit } from './interaction/password-reset.js';
 import { renderMessage } from './pages/error.js';
 import { STYLESHEET } from './pages/styles.js';
 

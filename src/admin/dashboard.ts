@@ -1,13 +1,13 @@
 import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { formParams, type Params } from '../http/params.js';
+import { redirect } from '../http/respond.js';
 import {
   assertSameOrigin,
   assertSessionCsrf,
   readSession,
   sessionCsrf,
-} from '../endpoints/browser-session.js';
-import { OAuthError } from '../errors.js';
-import { formParams, type Params } from '../http/params.js';
-import { redirect } from '../http/respond.js';
+} from '../interaction/browser-session.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard-clients.js';
 import type { AdminView } from './dashboard-kit.js';

@@ -1,12 +1,12 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { resolveResource, resolveScopes } from '../grants/audience.js';
+import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import type { Params } from '../http/params.js';
 import { resolveClient } from '../lanes/index.js';
 import { matchRedirectUri } from '../lanes/redirect-uri.js';
 import type { ClientRecord } from '../store/types.js';
 import { isValidS256Challenge } from '../tokens/pkce.js';
-import type { AuthorizationRequest } from './authorization-request.js';
 
 /**
  * The authorization endpoint's checks, in order. Until `checkRedirectUri` has verified where to send

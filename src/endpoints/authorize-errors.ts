@@ -1,14 +1,14 @@
 import type { Context } from '../context.js';
 import type { OAuthError } from '../errors.js';
-import { html, redirect } from '../http/respond.js';
-import { renderError } from '../pages/error.js';
-import type { ClientRecord } from '../store/types.js';
 import {
   type AuthorizationRequest,
   errorRedirectLocation,
   sealInteraction,
-} from './authorization-request.js';
-import type { ActiveSession } from './browser-session.js';
+} from '../grants/authorization-request.js';
+import { html, redirect } from '../http/respond.js';
+import type { ActiveSession } from '../interaction/browser-session.js';
+import { renderError } from '../pages/error.js';
+import type { ClientRecord } from '../store/types.js';
 
 /**
  * Where an authorization error goes once the redirect URI is verified. The standard answer is a

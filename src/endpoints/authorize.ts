@@ -3,12 +3,6 @@ import { sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
 import { findResource } from '../grants/audience.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
-import { formParams, type Params, queryParams } from '../http/params.js';
-import { html, redirect } from '../http/respond.js';
-import { resolveClient } from '../lanes/index.js';
-import { matchRedirectUri } from '../lanes/redirect-uri.js';
-import { renderConsent } from '../pages/consent.js';
-import type { ClientRecord } from '../store/types.js';
 import {
   type AuthorizationRequest,
   buildRedirect,
@@ -16,12 +10,18 @@ import {
   type InteractionOptions,
   openInteraction,
   sealInteraction,
-} from './authorization-request.js';
+} from '../grants/authorization-request.js';
+import { formParams, type Params, queryParams } from '../http/params.js';
+import { html, redirect } from '../http/respond.js';
+import { type ActiveSession, readSession, sessionCsrf } from '../interaction/browser-session.js';
+import { presentClient } from '../interaction/client-presentation.js';
+import { errorPage } from '../interaction/pages-common.js';
+import { resolveClient } from '../lanes/index.js';
+import { matchRedirectUri } from '../lanes/redirect-uri.js';
+import { renderConsent } from '../pages/consent.js';
+import type { ClientRecord } from '../store/types.js';
 import { validateAuthorizationRequest } from './authorize-checks.js';
 import { answerAuthorizationError } from './authorize-errors.js';
-import { type ActiveSession, readSession, sessionCsrf } from './browser-session.js';
-import { presentClient } from './client-presentation.js';
-import { errorPage } from './pages-common.js';
 
 /**
  * The authorization endpoint (OAuth 2.1 §4.1.1). GET and POST. Validation is an ordered list of checks

@@ -1,10 +1,10 @@
+import { authenticateClient } from '../client-auth/authenticate.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { type InspectedToken, inspectToken } from '../grants/inspect.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { ClientRecord } from '../store/types.js';
-import { authenticateClient } from './client-auth.js';
 
 const INACTIVE = { active: false } as const;
 

@@ -1,17 +1,17 @@
 import type { Context, RequestInfo } from '../context.js';
+import { buildRedirect } from '../grants/authorization-request.js';
 import { formParams, type Params, queryParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
-import { renderMessage } from '../pages/error.js';
-import { renderLogoutConfirm } from '../pages/logout.js';
-import { verifyJwt } from '../tokens/jwt.js';
-import { buildRedirect } from './authorization-request.js';
 import {
   assertSameOrigin,
   assertSessionCsrf,
   clearSessionCookie,
   readSession,
   sessionCsrf,
-} from './browser-session.js';
+} from '../interaction/browser-session.js';
+import { renderMessage } from '../pages/error.js';
+import { renderLogoutConfirm } from '../pages/logout.js';
+import { verifyJwt } from '../tokens/jwt.js';
 
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0). GET shows a confirmation (a link from

@@ -1,8 +1,8 @@
+import { authenticateClient } from '../client-auth/authenticate.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { inspectToken } from '../grants/inspect.js';
 import { formParams } from '../http/params.js';
-import { authenticateClient } from './client-auth.js';
 
 /**
  * Token revocation (RFC 7009). The caller authenticates (public clients by client_id); a token that is

@@ -1,3 +1,4 @@
+import { authenticateClient } from '../client-auth/authenticate.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
@@ -6,7 +7,6 @@ import { exchangeRefreshToken } from '../grants/refresh-token.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { GrantType } from '../store/types.js';
-import { authenticateClient } from './client-auth.js';
 
 const GRANTS = new Set<string>(['authorization_code', 'refresh_token', 'client_credentials']);
 

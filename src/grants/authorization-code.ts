@@ -1,8 +1,7 @@
 import type { Context, RequestInfo } from '../context.js';
-import { type AuthorizationRequest, buildRedirect } from '../endpoints/authorization-request.js';
-import type { ActiveSession } from '../endpoints/browser-session.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
+import type { ActiveSession } from '../interaction/browser-session.js';
 import {
   type AuthorizationCodeRecord,
   type ClientRecord,
@@ -15,6 +14,7 @@ import { hashSecret, randomToken } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, type ParsedOpaque, parseOpaque } from '../tokens/opaque.js';
 import { isValidCodeVerifier, s256Challenge, verifyS256 } from '../tokens/pkce.js';
 import { canonicalResource, mayIssueFor } from './audience.js';
+import { type AuthorizationRequest, buildRedirect } from './authorization-request.js';
 import {
   issueAccessToken,
   issueIdToken,

@@ -1,6 +1,6 @@
+import { invalidClient } from '../client-auth/authenticate.js';
 import type { ResolvedResource } from '../config/resolve.js';
 import type { Context, RequestInfo } from '../context.js';
-import { invalidClient } from '../endpoints/client-auth.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import type {

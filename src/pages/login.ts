@@ -1,4 +1,4 @@
-import type { ClientPresentation } from '../endpoints/client-presentation.js';
+import type { ClientPresentation } from '../interaction/client-presentation.js';
 import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
 
 export interface LoginModel {
@@ -10,7 +10,7 @@ export interface LoginModel {
   returnTo?: string;
   email?: string;
   error?: string;
-  /** The client of the authorization request being signed in for (src/endpoints/client-presentation.ts). */
+  /** The client of the authorization request being signed in for (src/interaction/client-presentation.ts). */
   client?: ClientPresentation;
   signupHref?: string;
   /** Contract (DESIGN §5): the sign-in page always links "Forgot password?". */

@@ -1,4 +1,4 @@
-import type { ClientPresentation } from '../endpoints/client-presentation.js';
+import type { ClientPresentation } from '../interaction/client-presentation.js';
 import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
 import { clientSummary } from './login.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { authenticateClient } from '../../src/client-auth/authenticate.js';
 import type { Context } from '../../src/context.js';
-import { authenticateClient } from '../../src/endpoints/client-auth.js';
 import { OAuthError } from '../../src/errors.js';
 import { Params } from '../../src/http/params.js';
 import type { ClientRecord } from '../../src/store/types.js';

@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { interactionFormTargets, openInteraction } from '../grants/authorization-request.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
@@ -7,7 +8,6 @@ import { renderLogin } from '../pages/login.js';
 import { renderSignup } from '../pages/signup.js';
 import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
-import { interactionFormTargets, openInteraction } from './authorization-request.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { admitSignIn } from './login-throttle.js';

@@ -6,7 +6,7 @@ import { clientKeysOf } from '../lanes/client-keys.js';
 import { resolveClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
 import { verifySecret } from '../tokens/crypto.js';
-import { authenticateWithAssertion } from './client-assertion-auth.js';
+import { authenticateWithAssertion } from './assertion.js';
 
 /**
  * Client authentication at the token, revocation and introspection endpoints (OAuth 2.1 §2.4, §3.2.1):

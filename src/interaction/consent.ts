@@ -1,10 +1,10 @@
 import type { Context, RequestInfo } from '../context.js';
+import { reverify } from '../endpoints/authorize.js';
 import { OAuthError } from '../errors.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
+import { errorRedirectLocation, openInteraction } from '../grants/authorization-request.js';
 import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
-import { errorRedirectLocation, openInteraction } from './authorization-request.js';
-import { reverify } from './authorize.js';
 import { assertSameOrigin, assertSessionCsrf, readSession } from './browser-session.js';
 import { errorPage } from './pages-common.js';
 
