@@ -96,7 +96,7 @@ export async function userGrants(ctx: Context, user: UserRecord): Promise<GrantR
 /**
  * Sends the user a single-use link to `{issuer}/reset-password`. The token goes to the mailer hook
  * only: the caller learns that a message was sent, never its content. Used by the admin surfaces and
- * by the self-service page (src/endpoints/forgot-password.ts, `requester` "possibly you").
+ * by the self-service page (src/interaction/forgot-password.ts, `requester` "possibly you").
  */
 export async function sendPasswordReset(
   ctx: Context,
