@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApproveOptions, AuthorizationOutcome } from '../../helpers/browser.js';
+import { ensureInspector, INSPECTOR_DIR, INSPECTOR_VERSION, NODE24 } from '../../helpers/ci-tools.js';
 import { approveInBrowser, useChromium } from './helpers/browser.js';
 import { type Stack, startDemoStack } from './helpers/stack.js';
 
@@ -16,16 +16,14 @@ import { type Stack, startDemoStack } from './helpers/stack.js';
  * (the `open` package's xdg-open, generic mode) at a script that only records the URL; the test
  * approves that URL in Chromium, and the Inspector's own loopback listener receives the redirect.
  * `MCP_INSPECTOR_SECRET_STORE=memory` keeps tokens in memory; HOME is a temporary directory, and the
- * environment carries no proxy settings, so nothing leaves loopback.
+ * environment carries no proxy settings, so nothing leaves loopback. The Inspector needs Node >= 22.19,
+ * so it is not in package.json: it runs on Node 24 from .ci/inspector (test/helpers/ci-tools.ts).
  */
 
 useChromium();
 
-const PINNED = '2.12.0';
-const inspectorDir = dirname(
-  createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json'),
-);
-const launcher = join(inspectorDir, 'clients', 'launcher', 'build', 'index.js');
+const PINNED = INSPECTOR_VERSION;
+let launcher: string;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -52,6 +50,7 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
+    launcher = await ensureInspector();
     stack = await startDemoStack();
     home = await mkdtemp(join(tmpdir(), 'gatehouse-inspector-'));
     await mkdir(join(home, 'home'));
@@ -59,7 +58,7 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
     opener = join(home, 'open-url.sh');
     await writeFile(opener, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${openedFile}'\n`);
     await chmod(opener, 0o755);
-  });
+  }, 180_000); // a first run installs Node 24 and the Inspector
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await stack?.close();
@@ -71,7 +70,7 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
     await writeFile(openedFile, '');
     const callbackUrl = `http://127.0.0.1:${await freePort()}/callback`;
     const child = spawn(
-      process.execPath,
+      NODE24,
       [
         launcher,
         '--cli',
@@ -135,7 +134,7 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
   }
 
   it(`is the pinned version ${PINNED}`, () => {
-    const pkg = JSON.parse(readFileSync(join(inspectorDir, 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(INSPECTOR_DIR, 'package.json'), 'utf8')) as { version: string };
     expect(pkg.version).toBe(PINNED);
   });
 
