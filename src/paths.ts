@@ -1,0 +1,45 @@
+/**
+ * The one definition of Gatehouse's paths, relative to the issuer's path. The router's table, the
+ * metadata's endpoint URLs (config.endpoints) and every link or form target a page renders are built
+ * from it. Tools must still discover the protocol endpoints from metadata (DESIGN §5), not guess them.
+ */
+export const PATHS = {
+  // Protocol endpoints (endpoints/), advertised in metadata (RFC 8414 §2).
+  authorization: '/authorize',
+  token: '/token',
+  revocation: '/revoke',
+  introspection: '/introspect',
+  jwks: '/jwks.json',
+  endSession: '/logout',
+  registration: '/register',
+  // The sign-in interaction (interaction/).
+  resume: '/authorize/resume',
+  login: '/login',
+  signup: '/signup',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
+  consent: '/consent',
+  signedIn: '/signed-in',
+  clientLogo: '/client-logo',
+  stylesheet: '/assets/gatehouse.css',
+  // Operations.
+  healthLive: '/health/live',
+  healthReady: '/health/ready',
+  admin: '/admin',
+  adminApi: '/admin/api/',
+} as const;
+
+export type PathName = keyof typeof PATHS;
+
+/** The endpoints listed in metadata, as absolute URLs under `issuer` (which never ends with "/"). */
+export function endpointUrls(base: string) {
+  return {
+    authorization: base + PATHS.authorization,
+    token: base + PATHS.token,
+    revocation: base + PATHS.revocation,
+    introspection: base + PATHS.introspection,
+    jwks: base + PATHS.jwks,
+    endSession: base + PATHS.endSession,
+    registration: base + PATHS.registration,
+  };
+}
