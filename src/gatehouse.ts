@@ -1,4 +1,3 @@
-import { housekeep } from './admin/housekeeping.js';
 import { ResourceRegistry } from './admin/resources.js';
 import { createAuditors } from './audit/writer.js';
 import type { GatehouseOptions } from './config/options.js';
@@ -11,6 +10,7 @@ import { boundedUserAgent } from './http/limits.js';
 import { RejectionThrottle } from './http/rejection-throttle.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
+import { housekeep } from './operations/housekeeping.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { withClientCache } from './store/client-cache.js';
 import { openStore } from './store/index.js';

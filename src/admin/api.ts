@@ -1,12 +1,12 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { registerClientRoutes } from './api-clients.js';
-import { registerSystemRoutes } from './api-system.js';
-import { registerUserRoutes } from './api-users.js';
-import { authenticateAdmin } from './auth.js';
-import { type AdminRoute, type Register, withRequestAudit } from './http.js';
+import { authenticateAdmin } from './api/auth.js';
+import { registerClientRoutes } from './api/clients.js';
+import { type AdminRoute, type Register, withRequestAudit } from './api/http.js';
+import { registerSystemRoutes } from './api/system.js';
+import { registerUserRoutes } from './api/users.js';
 
-export { presentClient } from './present.js';
+export { presentClient } from '../operations/views.js';
 
 /**
  * The admin JSON API under `{issuer}/admin/api/`. Path segments are percent-decoded, so URL client_ids

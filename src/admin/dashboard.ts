@@ -9,8 +9,9 @@ import {
   sessionCsrf,
 } from '../interaction/browser-session.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
-import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard-clients.js';
-import type { AdminView } from './dashboard-kit.js';
+import { withRequestAudit } from './api/http.js';
+import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
+import type { AdminView } from './dashboard/kit.js';
 import {
   handleKeyAction,
   handleResourceAction,
@@ -21,8 +22,7 @@ import {
   showResources,
   showSettings,
   showUsers,
-} from './dashboard-pages.js';
-import { withRequestAudit } from './http.js';
+} from './dashboard/pages.js';
 
 /**
  * The dashboard at `{issuer}/admin` (DESIGN §5): server-rendered pages for a signed-in administrator.

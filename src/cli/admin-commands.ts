@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Gatehouse } from '../gatehouse.js';
 import {
   disableUser,
   enableUser,
@@ -6,8 +7,7 @@ import {
   presentUser,
   sendPasswordReset,
   userGrants,
-} from '../admin/users.js';
-import type { Gatehouse } from '../gatehouse.js';
+} from '../operations/users.js';
 import type { AuditQuery } from '../store/types.js';
 import { DEFAULT_CONFIG } from './init.js';
 

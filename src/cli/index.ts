@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { presentClient } from '../admin/api.js';
-import { createPreregisteredClient } from '../admin/clients.js';
-import { deleteClient, disableClient, enableClient, revokeClientSessions } from '../admin/lifecycle.js';
-import { findUserByEmail, revokeUserSessions } from '../admin/users.js';
 import { ConfigError } from '../config/resolve.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { createPreregisteredClient } from '../operations/clients.js';
+import { deleteClient, disableClient, enableClient, revokeClientSessions } from '../operations/lifecycle.js';
+import { findUserByEmail, revokeUserSessions } from '../operations/users.js';
 import { createUser } from '../users.js';
 import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
 import { loadConfigFile } from './config-file.js';

@@ -1,9 +1,9 @@
-import { sendPasswordReset } from '../admin/users.js';
 import type { Context, RequestInfo } from '../context.js';
 import { interactionFormTargets } from '../grants/authorization-request.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
 import { html } from '../http/respond.js';
+import { sendPasswordReset } from '../operations/users.js';
 import { renderForgotPassword, renderForgotPasswordSent } from '../pages/forgot-password.js';
 import { hmac } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';

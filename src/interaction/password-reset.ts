@@ -1,8 +1,8 @@
-import { checkPasswordReset, completePasswordReset } from '../admin/users.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { formParams } from '../http/params.js';
 import { html } from '../http/respond.js';
+import { checkPasswordReset, completePasswordReset } from '../operations/users.js';
 import { renderMessage } from '../pages/error.js';
 import { renderResetPassword } from '../pages/reset-password.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browser-session.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HIDDEN, redactSecrets, redactUrl } from '../../src/admin/redact.js';
+import { HIDDEN, redactSecrets, redactUrl } from '../../src/operations/redact.js';
 
 const SECRET = 'hunter2-S3CRET';
 

@@ -1,5 +1,5 @@
-import type { KeyView } from '../../admin/system.js';
 import type { ResolvedResource } from '../../config/resolve.js';
+import type { KeyView } from '../../operations/settings.js';
 import type { AuditEventRecord } from '../../store/types.js';
 import { type Html, html } from '../layout.js';
 import { adminPage, type FrameModel, formFields, query, shortTime, time } from './layout.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByEmail, revokeUserSessions } from '../../../src/admin/users.js';
+import { findUserByEmail, revokeUserSessions } from '../../../src/operations/users.js';
 import { baseOptions, MACHINE_SECRET, USER } from '../../helpers/fixtures.js';
 import { codeFlow } from '../../helpers/oauth4.js';
 import { startServer, type TestServer } from '../../helpers/server.js';

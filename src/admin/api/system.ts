@@ -1,11 +1,11 @@
-import { OAuthError } from '../errors.js';
-import { jsonNoStore } from '../http/respond.js';
-import { housekeep } from './housekeeping.js';
+import { OAuthError } from '../../errors.js';
+import { jsonNoStore } from '../../http/respond.js';
+import { exportAuditLines, listAuditPage, parseAuditQuery } from '../../operations/audit.js';
+import { housekeep } from '../../operations/housekeeping.js';
+import { cleanupStaleClients } from '../../operations/lifecycle.js';
+import { effectiveSettings, listKeys, overview, rotateKeys } from '../../operations/settings.js';
+import { editResource, type ResourceEdit } from '../resources.js';
 import { jsonBody, optionalString, optionalStrings, type Register } from './http.js';
-import { cleanupStaleClients } from './lifecycle.js';
-import { exportAuditLines, listAuditPage, parseAuditQuery } from './queries.js';
-import { editResource, type ResourceEdit } from './resources.js';
-import { effectiveSettings, listKeys, overview, rotateKeys } from './system.js';
 
 /** Resources, audit, keys, overview, settings and maintenance routes. @see docs/admin-api.md */
 export function registerSystemRoutes(route: Register): void {

@@ -1,11 +1,11 @@
-import { ADMIN_SCOPE } from '../config/resolve.js';
-import type { Context, RequestInfo } from '../context.js';
-import { OAuthError } from '../errors.js';
-import { adminResource } from '../grants/audience.js';
-import { parseCookies } from '../http/cookies.js';
-import { assertSameOrigin, readSession, sessionCsrf } from '../interaction/browser-session.js';
-import { safeEqual } from '../tokens/crypto.js';
-import { verifyJwt } from '../tokens/jwt.js';
+import { ADMIN_SCOPE } from '../../config/resolve.js';
+import type { Context, RequestInfo } from '../../context.js';
+import { OAuthError } from '../../errors.js';
+import { adminResource } from '../../grants/audience.js';
+import { parseCookies } from '../../http/cookies.js';
+import { assertSameOrigin, readSession, sessionCsrf } from '../../interaction/browser-session.js';
+import { safeEqual } from '../../tokens/crypto.js';
+import { verifyJwt } from '../../tokens/jwt.js';
 
 /**
  * Who may call the admin API:

@@ -1,6 +1,5 @@
-import { OAuthError } from '../errors.js';
-import { jsonNoStore } from '../http/respond.js';
-import { jsonBody, optionalBoolean, optionalString, type Register } from './http.js';
+import { OAuthError } from '../../errors.js';
+import { jsonNoStore } from '../../http/respond.js';
 import {
   createUserAsAdmin,
   disableUser,
@@ -10,7 +9,8 @@ import {
   revokeUserSessions,
   sendPasswordReset,
   userGrants,
-} from './users.js';
+} from '../../operations/users.js';
+import { jsonBody, optionalBoolean, optionalString, type Register } from './http.js';
 
 /** User routes of the admin API. @see docs/admin-api.md */
 export function registerUserRoutes(route: Register): void {

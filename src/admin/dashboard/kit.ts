@@ -1,7 +1,7 @@
-import { OAuthError } from '../errors.js';
-import { html, redirect } from '../http/respond.js';
-import { renderResult } from '../pages/admin/confirm.js';
-import type { FrameModel, Section } from '../pages/admin/layout.js';
+import { OAuthError } from '../../errors.js';
+import { html, redirect } from '../../http/respond.js';
+import { renderResult } from '../../pages/admin/confirm.js';
+import type { FrameModel, Section } from '../../pages/admin/layout.js';
 
 /** What the dashboard's page and action handlers know about the signed-in administrator. */
 export interface AdminView {

@@ -1,17 +1,27 @@
-import type { Context, RequestInfo } from '../context.js';
-import { OAuthError } from '../errors.js';
-import type { Params } from '../http/params.js';
-import { html } from '../http/respond.js';
-import { renderNewClient } from '../pages/admin/client-new.js';
-import type { CimdView } from '../pages/admin/clients.js';
-import { renderClients } from '../pages/admin/clients.js';
-import { renderConfirm, renderResult } from '../pages/admin/confirm.js';
-import { clientDetail, disableReason, existingClient } from './api-clients.js';
-import { decideStagedChange, pinCimdClient } from './cimd.js';
-import { createPreregisteredClient, editClient, type NewClientInput, rotateClientSecret } from './clients.js';
-import { type AdminView, actionError, afterAction, returnPath } from './dashboard-kit.js';
-import { deleteClient, disableClient, enableClient, revokeClientSessions } from './lifecycle.js';
-import { listClientsPage, parseClientQuery } from './queries.js';
+import type { Context, RequestInfo } from '../../context.js';
+import { OAuthError } from '../../errors.js';
+import type { Params } from '../../http/params.js';
+import { html } from '../../http/respond.js';
+import { listClientsPage, parseClientQuery } from '../../operations/audit.js';
+import { decideStagedChange, pinCimdClient } from '../../operations/cimd.js';
+import {
+  createPreregisteredClient,
+  editClient,
+  type NewClientInput,
+  rotateClientSecret,
+} from '../../operations/clients.js';
+import {
+  deleteClient,
+  disableClient,
+  enableClient,
+  revokeClientSessions,
+} from '../../operations/lifecycle.js';
+import { renderNewClient } from '../../pages/admin/client-new.js';
+import type { CimdView } from '../../pages/admin/clients.js';
+import { renderClients } from '../../pages/admin/clients.js';
+import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
+import { clientDetail, disableReason, existingClient } from '../api/clients.js';
+import { type AdminView, actionError, afterAction, returnPath } from './kit.js';
 
 /** The Clients tab's handlers: list + detail panel, create, and the lifecycle actions. */
 

@@ -1,15 +1,9 @@
-import type { Context, RequestInfo } from '../context.js';
-import { OAuthError } from '../errors.js';
-import type { Params } from '../http/params.js';
-import { html } from '../http/respond.js';
-import { renderConfirm, renderResult } from '../pages/admin/confirm.js';
-import { renderOverview } from '../pages/admin/overview.js';
-import { renderAudit, renderKeys, renderResources, renderSettings } from '../pages/admin/system.js';
-import { renderUsers } from '../pages/admin/users.js';
-import { type AdminView, actionError, afterAction, returnPath } from './dashboard-kit.js';
-import { listAuditPage, parseAuditQuery } from './queries.js';
-import { editResource } from './resources.js';
-import { effectiveSettings, listKeys, overview, rotateKeys } from './system.js';
+import type { Context, RequestInfo } from '../../context.js';
+import { OAuthError } from '../../errors.js';
+import type { Params } from '../../http/params.js';
+import { html } from '../../http/respond.js';
+import { listAuditPage, parseAuditQuery } from '../../operations/audit.js';
+import { effectiveSettings, listKeys, overview, rotateKeys } from '../../operations/settings.js';
 import {
   createUserAsAdmin,
   disableUser,
@@ -18,7 +12,13 @@ import {
   revokeUserSessions,
   sendPasswordReset,
   userGrants,
-} from './users.js';
+} from '../../operations/users.js';
+import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
+import { renderOverview } from '../../pages/admin/overview.js';
+import { renderAudit, renderKeys, renderResources, renderSettings } from '../../pages/admin/system.js';
+import { renderUsers } from '../../pages/admin/users.js';
+import { editResource } from '../resources.js';
+import { type AdminView, actionError, afterAction, returnPath } from './kit.js';
 
 /** Overview, Resources, Users, Audit, Keys and Settings handlers of the dashboard. */
 

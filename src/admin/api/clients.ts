@@ -1,14 +1,24 @@
-import type { Context } from '../context.js';
-import { OAuthError } from '../errors.js';
-import { jsonNoStore } from '../http/respond.js';
-import { cimdState } from '../lanes/cimd/service.js';
-import type { ClientRecord } from '../store/types.js';
-import { decideStagedChange, pinCimdClient } from './cimd.js';
-import { createPreregisteredClient, editClient, type NewClientInput, rotateClientSecret } from './clients.js';
+import type { Context } from '../../context.js';
+import { OAuthError } from '../../errors.js';
+import { jsonNoStore } from '../../http/respond.js';
+import { cimdState } from '../../lanes/cimd/service.js';
+import { listClientsPage, parseClientQuery } from '../../operations/audit.js';
+import { decideStagedChange, pinCimdClient } from '../../operations/cimd.js';
+import {
+  createPreregisteredClient,
+  editClient,
+  type NewClientInput,
+  rotateClientSecret,
+} from '../../operations/clients.js';
+import {
+  deleteClient,
+  disableClient,
+  enableClient,
+  revokeClientSessions,
+} from '../../operations/lifecycle.js';
+import { presentClient } from '../../operations/views.js';
+import type { ClientRecord } from '../../store/types.js';
 import { jsonBody, optionalBoolean, optionalString, optionalStrings, type Register } from './http.js';
-import { deleteClient, disableClient, enableClient, revokeClientSessions } from './lifecycle.js';
-import { presentClient } from './present.js';
-import { listClientsPage, parseClientQuery } from './queries.js';
 
 /** Client routes of the admin API. @see docs/admin-api.md */
 

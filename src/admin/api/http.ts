@@ -1,7 +1,7 @@
-import type { Context, RequestInfo } from '../context.js';
-import { OAuthError } from '../errors.js';
-import { assertJsonFieldLengths } from '../http/limits.js';
-import { readBody } from '../http/params.js';
+import type { Context, RequestInfo } from '../../context.js';
+import { OAuthError } from '../../errors.js';
+import { assertJsonFieldLengths } from '../../http/limits.js';
+import { readBody } from '../../http/params.js';
 import type { AdminActor } from './auth.js';
 
 /** The admin API's small route table: method + path pattern (`:name` segments) → handler. */
