@@ -33,7 +33,7 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
   let body: unknown;
   try {
     body = await readJson(req.request);
-    metadata = validateRegistration(body, ctx.config);
+    metadata = validateRegistration(body, ctx.config, ctx.resources.snapshot().resources);
   } catch (error) {
     if (error instanceof OAuthError)
       await audit('dcr.rejected', { reason: error.description, error: error.error });
@@ -63,33 +63,10 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
   }
 
   const at = ctx.now();
-  const windowMs = ctx.config.dcr.windowSeconds * 1000;
-  const perIp = await ctx.store.hitRateLimit(
-    `dcr:ip:${source}`,
-    ctx.config.dcr.maxRegistrationsPerWindow,
-    windowMs,
-    at,
+  await spendQuota(ctx, source, at, (scope) => audit('dcr.rate_limited', { fingerprint, scope }));
+  await askPolicy(ctx, req, metadata, (reason) =>
+    audit('dcr.rejected', { reason, fingerprint, policy: true }),
   );
-  const global = perIp.allowed
-    ? await ctx.store.hitRateLimit('dcr:global', ctx.config.dcr.maxRegistrationsGlobal, windowMs, at)
-    : perIp;
-  if (!perIp.allowed || !global.allowed) {
-    await audit('dcr.rate_limited', { fingerprint, scope: perIp.allowed ? 'global' : 'ip' });
-    throw new OAuthError('rate_limited', 'too many client registrations; try again later', {
-      headers: { 'retry-after': String(Math.max(1, global.retryAfter)) },
-    });
-  }
-  if (ctx.config.dcr.policy) {
-    const decision = await ctx.config.dcr.policy({
-      metadata: { ...metadata },
-      ip: req.ip,
-      userAgent: req.userAgent,
-    });
-    if (!decision.allow) {
-      await audit('dcr.rejected', { reason: decision.reason, fingerprint, policy: true });
-      throw new OAuthError('invalid_client_metadata', decision.reason);
-    }
-  }
   const record = clientRecordFromRegistration(
     metadata,
     clientId,
@@ -108,6 +85,55 @@ export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Re
     clientId,
   );
   return registrationResponse(record, metadata, req.cors);
+}
+
+type Refused<T = void> = (detail: T) => Promise<void>;
+
+/**
+ * Per-IP then global registration counters (in the database, shared by every instance); the global
+ * one is spent only by requests the per-IP limit let through. 429 with Retry-After past either.
+ */
+async function spendQuota(
+  ctx: Context,
+  source: string,
+  at: number,
+  refused: Refused<'ip' | 'global'>,
+): Promise<void> {
+  const windowMs = ctx.config.dcr.windowSeconds * 1000;
+  const perIp = await ctx.store.hitRateLimit(
+    `dcr:ip:${source}`,
+    ctx.config.dcr.maxRegistrationsPerWindow,
+    windowMs,
+    at,
+  );
+  const global = perIp.allowed
+    ? await ctx.store.hitRateLimit('dcr:global', ctx.config.dcr.maxRegistrationsGlobal, windowMs, at)
+    : perIp;
+  if (!perIp.allowed || !global.allowed) {
+    await refused(perIp.allowed ? 'global' : 'ip');
+    throw new OAuthError('rate_limited', 'too many client registrations; try again later', {
+      headers: { 'retry-after': String(Math.max(1, global.retryAfter)) },
+    });
+  }
+}
+
+/** The operator's `dcr.policy` hook sees a copy of the validated metadata and may refuse with a reason. */
+async function askPolicy(
+  ctx: Context,
+  req: RequestInfo,
+  metadata: RegisteredMetadata,
+  refused: Refused<string>,
+): Promise<void> {
+  if (!ctx.config.dcr.policy) return;
+  const decision = await ctx.config.dcr.policy({
+    metadata: { ...metadata },
+    ip: req.ip,
+    userAgent: req.userAgent,
+  });
+  if (!decision.allow) {
+    await refused(decision.reason);
+    throw new OAuthError('invalid_client_metadata', decision.reason);
+  }
 }
 
 async function readJson(request: Request): Promise<unknown> {

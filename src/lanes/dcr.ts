@@ -1,4 +1,5 @@
-import type { ResolvedConfig } from '../config/resolve.js';
+import { RFC7591_DEFAULT_GRANT_TYPES } from '../config/client-defaults.js';
+import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import { OAuthError } from '../errors.js';
 import type { ClientRecord } from '../store/types.js';
 import { hmac } from '../tokens/crypto.js';
@@ -22,7 +23,11 @@ const bad = (description: string) => new OAuthError('invalid_client_metadata', d
 const badRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
 
 /** Validates a registration request body and fills the defaults it will be registered with (RFC 7591 §2, §3.2.1). */
-export function validateRegistration(body: unknown, config: ResolvedConfig): RegisteredMetadata {
+export function validateRegistration(
+  body: unknown,
+  config: ResolvedConfig,
+  resources: readonly ResolvedResource[] = config.resources,
+): RegisteredMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw bad('the body must be a JSON object');
   const m = body as Record<string, unknown>;
@@ -31,7 +36,38 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   if (m.software_statement !== undefined) {
     throw new OAuthError('unapproved_software_statement', 'software statements are not accepted here');
   }
-  const method = m.token_endpoint_auth_method ?? 'none';
+  checkAuthMethod(m.token_endpoint_auth_method ?? 'none');
+  const { grantTypes, applicationType } = checkGrantShape(m);
+  const redirectUris = checkRedirectUris(m.redirect_uris, config);
+
+  const registered: RegisteredMetadata = {
+    redirect_uris: [...new Set(redirectUris)],
+    grant_types: [...new Set(grantTypes)] as RegisteredMetadata['grant_types'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: applicationType,
+  };
+  if (m.client_name !== undefined) {
+    if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
+    // RFC 7591 §5: a self-asserted name shown to people must not be able to disguise itself.
+    const name = cleanClientName(m.client_name);
+    if (!name.ok) throw bad(name.problem);
+    if (name.name) registered.client_name = name.name;
+  }
+  const scope = narrowScope(m.scope, resources);
+  if (scope) registered.scope = scope;
+  // RFC 7591 §5: URLs shown to users must share the host of a redirect URI, or they are dropped.
+  const hosts = new Set(registered.redirect_uris.map(hostOf).filter(Boolean));
+  for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
+    const value = m[field];
+    if (typeof value === 'string' && value.startsWith('https://') && hosts.has(hostOf(value)))
+      registered[field] = value;
+  }
+  return registered;
+}
+
+/** RFC 7591 §3.2.1: public clients only; a request for a shared secret is answered "none". */
+function checkAuthMethod(method: unknown): void {
   // RFC 7591 §3.2.1: the server may replace a requested value and echoes what it registered. A request
   // for a shared secret (claude.ai asks for client_secret_post: anthropics/claude-ai-mcp#1043) is
   // registered as a public client and answered "none": a secret given to anyone who asks proves nothing,
@@ -41,7 +77,14 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
       'only public clients can register here: token_endpoint_auth_method must be "none" (use PKCE); a request for client_secret_basic or client_secret_post is registered as "none"',
     );
   }
-  const grantTypes = m.grant_types ?? ['authorization_code'];
+}
+
+/** Grant types, response types and application type (RFC 7591 §2; OAuth 2.1 §2.1). */
+function checkGrantShape(m: Record<string, unknown>): {
+  grantTypes: string[];
+  applicationType: 'web' | 'native';
+} {
+  const grantTypes = m.grant_types ?? [...RFC7591_DEFAULT_GRANT_TYPES];
   if (!isStringArray(grantTypes) || grantTypes.length === 0)
     throw bad('grant_types must be a non-empty array of strings');
   for (const grant of grantTypes) {
@@ -61,7 +104,11 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
   if (m.jwks !== undefined && m.jwks_uri !== undefined)
     throw bad('jwks and jwks_uri must not both be present (RFC 7591 §2)');
 
-  const redirectUris = m.redirect_uris;
+  return { grantTypes, applicationType };
+}
+
+/** RFC 7591 §2 redirect_uris, each checked like a preregistered one (lanes/redirect-uri.ts). */
+function checkRedirectUris(redirectUris: unknown, config: ResolvedConfig): string[] {
   if (!isStringArray(redirectUris) || redirectUris.length === 0) {
     throw badRedirect('redirect_uris must be a non-empty array of strings');
   }
@@ -81,37 +128,14 @@ export function validateRegistration(body: unknown, config: ResolvedConfig): Reg
     if (problem) throw badRedirect(`redirect URI ${uri} ${problem}`);
   }
 
-  const registered: RegisteredMetadata = {
-    redirect_uris: [...new Set(redirectUris)],
-    grant_types: [...new Set(grantTypes)] as RegisteredMetadata['grant_types'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    application_type: applicationType,
-  };
-  if (m.client_name !== undefined) {
-    if (typeof m.client_name !== 'string') throw bad('client_name must be a string');
-    // RFC 7591 §5: a self-asserted name shown to people must not be able to disguise itself.
-    const name = cleanClientName(m.client_name);
-    if (!name.ok) throw bad(name.problem);
-    if (name.name) registered.client_name = name.name;
-  }
-  const scope = narrowScope(m.scope, config);
-  if (scope) registered.scope = scope;
-  // RFC 7591 §5: URLs shown to users must share the host of a redirect URI, or they are dropped.
-  const hosts = new Set(registered.redirect_uris.map(hostOf).filter(Boolean));
-  for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
-    const value = m[field];
-    if (typeof value === 'string' && value.startsWith('https://') && hosts.has(hostOf(value)))
-      registered[field] = value;
-  }
-  return registered;
+  return redirectUris;
 }
 
 /** Keeps only scopes some DCR-admitting resource understands (consent phishing: OAuth 2.1 §7.9). */
-function narrowScope(scope: unknown, config: ResolvedConfig): string | undefined {
+function narrowScope(scope: unknown, resources: readonly ResolvedResource[]): string | undefined {
   if (scope === undefined) return undefined;
   if (typeof scope !== 'string') throw bad('scope must be a space-separated string');
-  const known = new Set(config.resources.filter((r) => r.lanes.dcr).flatMap((r) => r.scopes));
+  const known = new Set(resources.filter((r) => r.lanes.dcr).flatMap((r) => r.scopes));
   const kept = [...new Set(scope.split(' ').filter((s) => known.has(s)))];
   return kept.length ? kept.join(' ') : undefined;
 }

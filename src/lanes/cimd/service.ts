@@ -3,10 +3,14 @@ import { rateLimitKey } from '../../http/client-ip.js';
 import type { ClientRecord } from '../../store/types.js';
 import { freshnessLifetime } from './cache.js';
 import { type CimdMetadata, securityRelevant, validateDocument } from './document.js';
-import { AddressRefused, BodyTooLarge, createSafeFetch, type DocumentFetch, readCapped } from './fetcher.js';
+import { createSafeFetch, type DocumentFetch, readCapped } from './fetcher.js';
 import { fetchLogo, type StoredLogo } from './logo.js';
-import { FetchBusy, FetchSlots } from './slots.js';
+import { type CimdCacheState, cimdState, clientRecordFromDocument } from './record.js';
+import { describeFetchError, documentJson, isTransient } from './response.js';
+import { FetchSlots } from './slots.js';
 import { checkClientIdUrl } from './url.js';
+
+export { type CimdCacheState, cimdState, clientRecordFromDocument } from './record.js';
 
 /**
  * Lane 2: the client_id is an https URL and the client's metadata is the JSON document there
@@ -20,19 +24,6 @@ import { checkClientIdUrl } from './url.js';
  * validated before for up to `cimd.staleIfError` past its expiry (RFC 5861 §4), backing off for the
  * minimum TTL before asking the host again.
  */
-
-/** What the database keeps about a document, in `ClientRecord.metadata.cimd`. */
-export interface CimdCacheState {
-  document: CimdMetadata;
-  fetchedAt: number;
-  expiresAt: number;
-  etag?: string;
-  lastModified?: string;
-  /** Pinned by an administrator: security-relevant changes wait for approval. */
-  pinned?: boolean;
-  /** A changed document waiting for approval (pinned clients only). */
-  pending?: { document: CimdMetadata; fetchedAt: number };
-}
 
 export type CimdResolution = { ok: true; client: ClientRecord } | { ok: false; reason: string };
 
@@ -117,41 +108,7 @@ export class CimdService {
     const config = this.ctx.config.cimd;
     const at = this.ctx.now();
     const known = cached ? cimdState(cached) : undefined;
-    /**
-     * A transient failure (throttled, busy, unreachable, 5xx, 429) of a refresh serves the document
-     * validated before, within the stale bound; anything else (404, a redirect, an invalid document,
-     * a private address) fails, as does a first fetch.
-     */
-    const fail = async (
-      reason: string,
-      detail: Record<string, unknown> = {},
-      transient = false,
-      backoff = true,
-    ) => {
-      if (transient && cached && known && this.withinStaleBound(known, at)) {
-        if (backoff) this.rememberFailure(clientId, at);
-        const staleFor = Math.round((at - known.expiresAt) / 1000);
-        this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');
-        // Anyone can cause these: bounded under flood, and a throttled attempt never gets a row of its own.
-        await this.ctx.auditAnonymous(
-          {
-            type: 'cimd.fetch_failed',
-            clientId,
-            ip,
-            detail: { reason, host, stale: true, stale_for: staleFor, ...detail },
-          },
-          null,
-          { throttled: detail['throttled'] === true },
-        );
-        return { ok: true as const, client: cached };
-      }
-      await this.ctx.auditAnonymous(
-        { type: 'cimd.fetch_failed', clientId, ip, detail: { reason, host, ...detail } },
-        null,
-        { throttled: detail['throttled'] === true },
-      );
-      return { ok: false as const, reason };
-    };
+    const fail = this.failure(clientId, host, cached, known, ip, at);
     if (!hasIpSlot)
       return fail(
         'too many documents are being fetched for your network right now; try again shortly',
@@ -160,62 +117,21 @@ export class CimdService {
         // The requester's own cap: no reason to make anyone else wait for a refresh.
         false,
       );
-    if (known) {
-      // Refreshes of known clients have a budget of their own, which unknown URLs cannot spend.
-      const perHost = await this.ctx.store.hitRateLimit(
-        `cimd:refresh:host:${host}`,
-        config.refreshesPerHostPerMinute,
-        60_000,
-        at,
-      );
-      if (!perHost.allowed)
-        return fail(`${host} was asked for documents too often; try again in a minute`, THROTTLED, true);
-    } else {
-      const perIp = await this.ctx.store.hitRateLimit(
-        `cimd:ip:${rateLimitKey(ip)}`,
-        config.fetchesPerIpPerMinute,
-        60_000,
-        at,
-      );
-      if (!perIp.allowed)
-        return fail(
-          'too many new applications were looked up from your network; try again in a minute',
-          THROTTLED,
-        );
-      const perHost = await this.ctx.store.hitRateLimit(
-        `cimd:host:${host}`,
-        config.fetchesPerHostPerMinute,
-        60_000,
-        at,
-      );
-      if (!perHost.allowed)
-        return fail(`${host} was asked for documents too often; try again in a minute`, THROTTLED);
-    }
+    const refused = await this.spendBudget(known, host, ip, at);
+    if (refused) return fail(refused, THROTTLED, known !== undefined);
 
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': 'Gatehouse (client ID metadata)',
-    };
-    if (known?.etag) headers['if-none-match'] = known.etag;
-    if (known?.lastModified) headers['if-modified-since'] = known.lastModified;
-
-    let response: Response;
-    let text = '';
+    let fetched: { response: Response; text: string };
     try {
-      const release = await this.slots.acquire();
-      try {
-        const signal = AbortSignal.timeout(config.timeoutMs);
-        response = await this.fetchDocument(clientId, { headers, signal });
-        if (response.status === 200) text = await readCapped(response, config.maxDocumentBytes);
-        else await response.body?.cancel().catch(() => {});
-      } finally {
-        release();
-      }
+      fetched = await this.fetchOnce(clientId, known);
     } catch (error) {
       return fail(describeFetchError(error, host), { error: (error as Error).name }, isTransient(error));
     }
-
-    const policy = { minTtlMs: config.minTtlMs, maxTtlMs: config.maxTtlMs, defaultTtlMs: 5 * 60_000 };
+    const { response, text } = fetched;
+    const policy = {
+      minTtlMs: config.minTtlMs,
+      maxTtlMs: config.maxTtlMs,
+      defaultTtlMs: config.defaultTtlMs,
+    };
     if (response.status === 304 && cached && known) {
       const next: CimdCacheState = {
         ...known,
@@ -226,24 +142,9 @@ export class CimdService {
       this.retryAt.delete(clientId);
       return { ok: true, client };
     }
-    // CIMD-01 §4: only a 200 with a JSON document counts; redirects are never followed (§6.5).
-    if (response.status >= 300 && response.status < 400)
-      return fail(`${host} answered with a redirect, which is not followed`);
-    if (response.status !== 200) {
-      const transient = response.status >= 500 || response.status === 429;
-      return fail(`${host} answered HTTP ${response.status} instead of the document`, {}, transient);
-    }
-    const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
-      return fail(`${host} did not serve JSON (Content-Type: ${type || 'none'})`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return fail('the document is not valid JSON');
-    }
-    const validated = validateDocument(clientId, json, { allowLoopback: config.allowLoopback });
+    const json = documentJson(response, text, host);
+    if (!json.ok) return fail(json.reason, {}, json.transient);
+    const validated = validateDocument(clientId, json.value, { allowLoopback: config.allowLoopback });
     if (!validated.ok) return fail(validated.reason);
     if (config.policy) {
       const decision = await config.policy({ clientId, host, metadata: { ...validated.metadata }, ip });
@@ -251,6 +152,116 @@ export class CimdService {
     }
     this.retryAt.delete(clientId);
     return this.store(clientId, validated.metadata, response.headers, cached, at, policy);
+  }
+
+  /**
+   * How a refresh fails. A transient failure (throttled, busy, unreachable, 5xx, 429) of a refresh
+   * serves the document validated before, within the stale bound; anything else (404, a redirect, an
+   * invalid document, a private address) fails, as does a first fetch.
+   */
+  private failure(
+    clientId: string,
+    host: string,
+    cached: ClientRecord | undefined,
+    known: CimdCacheState | undefined,
+    ip: string | null,
+    at: number,
+  ) {
+    return async (
+      reason: string,
+      detail: Record<string, unknown> = {},
+      transient = false,
+      backoff = true,
+    ): Promise<CimdResolution> => {
+      // Anyone can cause these: bounded under flood, and a throttled attempt never gets a row of its own.
+      const throttled = { throttled: detail['throttled'] === true };
+      if (transient && cached && known && this.withinStaleBound(known, at)) {
+        if (backoff) this.rememberFailure(clientId, at);
+        const staleFor = Math.round((at - known.expiresAt) / 1000);
+        this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');
+        await this.ctx.auditAnonymous(
+          {
+            type: 'cimd.fetch_failed',
+            clientId,
+            ip,
+            detail: { reason, host, stale: true, stale_for: staleFor, ...detail },
+          },
+          null,
+          throttled,
+        );
+        return { ok: true, client: cached };
+      }
+      await this.ctx.auditAnonymous(
+        { type: 'cimd.fetch_failed', clientId, ip, detail: { reason, host, ...detail } },
+        null,
+        throttled,
+      );
+      return { ok: false, reason };
+    };
+  }
+
+  /**
+   * Spends the fetch budgets (counters in the database, shared by every instance): refreshes of known
+   * clients have a per-host budget of their own, which unknown URLs cannot spend; first fetches count
+   * per client network and per host. Returns why it was refused, or undefined.
+   */
+  private async spendBudget(
+    known: CimdCacheState | undefined,
+    host: string,
+    ip: string | null,
+    at: number,
+  ): Promise<string | undefined> {
+    const config = this.ctx.config.cimd;
+    const tooOften = `${host} was asked for documents too often; try again in a minute`;
+    if (known) {
+      const perHost = await this.ctx.store.hitRateLimit(
+        `cimd:refresh:host:${host}`,
+        config.refreshesPerHostPerMinute,
+        60_000,
+        at,
+      );
+      return perHost.allowed ? undefined : tooOften;
+    }
+    const perIp = await this.ctx.store.hitRateLimit(
+      `cimd:ip:${rateLimitKey(ip)}`,
+      config.fetchesPerIpPerMinute,
+      60_000,
+      at,
+    );
+    if (!perIp.allowed)
+      return 'too many new applications were looked up from your network; try again in a minute';
+    const perHost = await this.ctx.store.hitRateLimit(
+      `cimd:host:${host}`,
+      config.fetchesPerHostPerMinute,
+      60_000,
+      at,
+    );
+    return perHost.allowed ? undefined : tooOften;
+  }
+
+  /** One conditional GET within a fetch slot, the body read only for a 200 and capped. */
+  private async fetchOnce(
+    clientId: string,
+    known: CimdCacheState | undefined,
+  ): Promise<{ response: Response; text: string }> {
+    const config = this.ctx.config.cimd;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'Gatehouse (client ID metadata)',
+    };
+    if (known?.etag) headers['if-none-match'] = known.etag;
+    if (known?.lastModified) headers['if-modified-since'] = known.lastModified;
+    const release = await this.slots.acquire();
+    try {
+      const signal = AbortSignal.timeout(config.timeoutMs);
+      const response = await this.fetchDocument(clientId, { headers, signal });
+      let text = '';
+      if (response.status === 200) text = await readCapped(response, config.maxDocumentBytes);
+      else await response.body?.cancel().catch(() => {});
+      return { response, text };
+    } finally {
+      release();
+    }
   }
 
   /** Bounded: a flood of failing clients forgets the oldest back-off first. */
@@ -321,74 +332,4 @@ export class CimdService {
         : client,
     };
   }
-}
-
-export function cimdState(client: ClientRecord): CimdCacheState | undefined {
-  return client.metadata.cimd as CimdCacheState | undefined;
-}
-
-export function clientRecordFromDocument(
-  clientId: string,
-  state: CimdCacheState,
-  cached: ClientRecord | undefined,
-  at: number,
-): ClientRecord {
-  const d = state.document;
-  return {
-    client_id: clientId,
-    source: 'cimd',
-    client_name: d.client_name,
-    redirect_uris: d.redirect_uris,
-    post_logout_redirect_uris: [],
-    grant_types: d.grant_types,
-    response_types: ['code'],
-    token_endpoint_auth_method: d.token_endpoint_auth_method,
-    application_type: d.application_type,
-    scope: null,
-    resources: [],
-    introspect: [],
-    first_party: false,
-    secretHash: null,
-    metadata: withClientKeys({ ...(cached?.metadata ?? {}), cimd: state }, d.keys),
-    createdAt: cached?.createdAt ?? at,
-    updatedAt: at,
-    lastUsedAt: cached?.lastUsedAt ?? null,
-    disabledAt: cached?.disabledAt ?? null,
-    disabledReason: cached?.disabledReason ?? null,
-  };
-}
-
-/** The document's keys as every lane keeps them (src/lanes/client-keys.ts); none when it has none. */
-function withClientKeys(metadata: Record<string, unknown>, keys: CimdMetadata['keys']) {
-  const { clientKeys: _previous, ...rest } = metadata;
-  return keys ? { ...rest, clientKeys: keys } : rest;
-}
-
-/** Errors that say nothing about the document: worth serving the copy validated before. */
-function isTransient(error: unknown): boolean {
-  const cause = (error as { cause?: unknown }).cause;
-  if (error instanceof BodyTooLarge || error instanceof AddressRefused || cause instanceof AddressRefused)
-    return false;
-  return (cause as { code?: string })?.code !== 'EADDRREFUSED';
-}
-
-function describeFetchError(error: unknown, host: string): string {
-  if (error instanceof BodyTooLarge) return `the document at ${host} is larger than ${error.limit} bytes`;
-  if (error instanceof FetchBusy) return error.message;
-  const cause = (error as { cause?: unknown }).cause;
-  if (
-    error instanceof AddressRefused ||
-    cause instanceof AddressRefused ||
-    (cause as { code?: string })?.code === 'EADDRREFUSED'
-  ) {
-    return `${host} resolves to a private or reserved address, which this server does not contact`;
-  }
-  const name = (error as Error).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `${host} did not answer in time`;
-  const code = (cause as { code?: string })?.code ?? (error as { code?: string }).code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${host} could not be found`;
-  if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-    return `${host} did not present a trusted TLS certificate`;
-  }
-  return `the document at ${host} could not be fetched`;
 }
