@@ -2,9 +2,11 @@ import { handleAdminApi } from './admin/api.js';
 import { handleDashboard } from './admin/dashboard.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
+import { handleLive, handleReady } from './endpoints/health.js';
 import { handleIntrospect } from './endpoints/introspect.js';
+import { handleJwks } from './endpoints/jwks.js';
 import { handleLogout } from './endpoints/logout.js';
-import { buildMetadata } from './endpoints/metadata.js';
+import { metadataHandler } from './endpoints/metadata.js';
 import { handleRegister } from './endpoints/register.js';
 import { handleRevoke } from './endpoints/revoke.js';
 import { handleToken } from './endpoints/token.js';
@@ -13,7 +15,7 @@ import { auditCredentialFailure, countRefusal, throttledRefusal } from './http/a
 import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { assertFieldLengths, assertHeaderLengths } from './http/limits.js';
-import { html, json, oauthErrorJson } from './http/respond.js';
+import { json, oauthErrorJson } from './http/respond.js';
 import { handleClientLogo } from './interaction/client-logo.js';
 import { handleConsentSubmit } from './interaction/consent.js';
 import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './interaction/forgot-password.js';
@@ -25,8 +27,8 @@ import {
 } from './interaction/login.js';
 import { errorPage } from './interaction/pages-common.js';
 import { handleResetPasswordPage, handleResetPasswordSubmit } from './interaction/password-reset.js';
-import { renderMessage } from './pages/error.js';
-import { STYLESHEET } from './pages/styles.js';
+import { handleSignedIn, handleStylesheet } from './interaction/static.js';
+import { PATHS, type PathName } from './paths.js';
 
 /**
  * Routes by exact path. Each route says how its errors are rendered: `api` routes answer OAuth JSON
@@ -49,133 +51,83 @@ const CREDENTIAL_FAILURES = new Set(['invalid_grant', 'invalid_client']);
 
 export type Routes = Map<string, Route>;
 
+/**
+ * The route table: one line per path of src/paths.ts. `when` leaves a route out unless the feature is
+ * enabled (an unregistered path is 404, not 403: DCR switched off looks like no DCR at all).
+ */
+const TABLE: { path: PathName; route: Route; when?: (ctx: Context) => boolean }[] = [
+  { path: 'jwks', route: { kind: 'api', cors: 'GET', methods: { GET: handleJwks } } },
+  {
+    path: 'authorization',
+    route: { kind: 'page', anonymous: true, methods: { GET: handleAuthorize, POST: handleAuthorize } },
+  },
+  { path: 'resume', route: { kind: 'page', anonymous: true, methods: { GET: handleResume } } },
+  { path: 'token', route: { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleToken } } },
+  {
+    path: 'revocation',
+    route: { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleRevoke } },
+  },
+  {
+    path: 'introspection',
+    route: { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleIntrospect } },
+  },
+  {
+    path: 'registration',
+    route: { kind: 'api', cors: 'POST', anonymous: true, methods: { POST: handleRegister } },
+    when: (ctx) => ctx.config.dcr.enabled,
+  },
+  {
+    path: 'login',
+    route: { kind: 'page', anonymous: true, methods: { GET: handleLoginPage, POST: handleLoginSubmit } },
+  },
+  {
+    path: 'signup',
+    route: { kind: 'page', anonymous: true, methods: { GET: handleSignupPage, POST: handleSignupSubmit } },
+  },
+  {
+    path: 'forgotPassword',
+    route: {
+      kind: 'page',
+      anonymous: true,
+      methods: { GET: handleForgotPasswordPage, POST: handleForgotPasswordSubmit },
+    },
+  },
+  {
+    path: 'resetPassword',
+    route: {
+      kind: 'page',
+      anonymous: true,
+      methods: { GET: handleResetPasswordPage, POST: handleResetPasswordSubmit },
+    },
+  },
+  { path: 'consent', route: { kind: 'page', anonymous: true, methods: { POST: handleConsentSubmit } } },
+  { path: 'endSession', route: { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } } },
+  { path: 'signedIn', route: { kind: 'page', methods: { GET: handleSignedIn } } },
+  { path: 'clientLogo', route: { kind: 'page', anonymous: true, methods: { GET: handleClientLogo } } },
+  { path: 'stylesheet', route: { kind: 'page', methods: { GET: handleStylesheet } } },
+  { path: 'healthLive', route: { kind: 'api', methods: { GET: handleLive } } },
+  { path: 'healthReady', route: { kind: 'api', methods: { GET: handleReady } } },
+];
+
 export function buildRoutes(ctx: Context): Routes {
   const p = ctx.config.issuerPath;
   const routes: Routes = new Map();
-  // Rebuilt when an administrator edits a resource (scopes_supported follows the resources).
-  let metadataBody = JSON.stringify(buildMetadata(ctx.config));
-  let metadataVersion = ctx.resources.version;
-  const metadata: Handler = async (_c, req) => {
-    if (metadataVersion !== ctx.resources.version) {
-      metadataBody = JSON.stringify(buildMetadata(ctx.config));
-      metadataVersion = ctx.resources.version;
-    }
-    return new Response(metadataBody, {
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'public, max-age=300',
-        ...req.cors,
-      },
-    });
-  };
-  const metadataRoute: Route = { kind: 'api', methods: { GET: metadata }, cors: 'GET' };
+  const metadata: Route = { kind: 'api', methods: { GET: metadataHandler() }, cors: 'GET' };
   // RFC 8414 §3.1: the well-known suffix is inserted before the issuer's path.
-  routes.set(`/.well-known/oauth-authorization-server${p}`, metadataRoute);
+  routes.set(`/.well-known/oauth-authorization-server${p}`, metadata);
   // OpenID Connect Discovery §4: appended to the issuer; path insertion too, as RFC 8414 §5 suggests.
-  routes.set(`${p}/.well-known/openid-configuration`, metadataRoute);
-  routes.set(`/.well-known/openid-configuration${p}`, metadataRoute);
-  routes.set(`${p}/jwks.json`, {
-    kind: 'api',
-    cors: 'GET',
-    methods: {
-      GET: async (c, req) =>
-        new Response(c.keys.jwks(), {
-          headers: {
-            'content-type': 'application/jwk-set+json',
-            'cache-control': 'public, max-age=300',
-            ...req.cors,
-          },
-        }),
-    },
-  });
-  routes.set(`${p}/authorize`, {
-    kind: 'page',
-    anonymous: true,
-    methods: { GET: handleAuthorize, POST: handleAuthorize },
-  });
-  routes.set(`${p}/authorize/resume`, { kind: 'page', anonymous: true, methods: { GET: handleResume } });
-  routes.set(`${p}/token`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleToken } });
-  routes.set(`${p}/revoke`, { kind: 'api', cors: 'POST', guarded: true, methods: { POST: handleRevoke } });
-  routes.set(`${p}/introspect`, {
-    kind: 'api',
-    cors: 'POST',
-    guarded: true,
-    methods: { POST: handleIntrospect },
-  });
-  if (ctx.config.dcr.enabled) {
-    routes.set(`${p}/register`, {
-      kind: 'api',
-      cors: 'POST',
-      anonymous: true,
-      methods: { POST: handleRegister },
-    });
+  routes.set(`${p}/.well-known/openid-configuration`, metadata);
+  routes.set(`/.well-known/openid-configuration${p}`, metadata);
+  for (const { path, route, when } of TABLE) {
+    if (!when || when(ctx)) routes.set(p + PATHS[path], route);
   }
-  routes.set(`${p}/login`, {
-    kind: 'page',
-    anonymous: true,
-    methods: { GET: handleLoginPage, POST: handleLoginSubmit },
-  });
-  routes.set(`${p}/signup`, {
-    kind: 'page',
-    anonymous: true,
-    methods: { GET: handleSignupPage, POST: handleSignupSubmit },
-  });
-  routes.set(`${p}/forgot-password`, {
-    kind: 'page',
-    anonymous: true,
-    methods: { GET: handleForgotPasswordPage, POST: handleForgotPasswordSubmit },
-  });
-  routes.set(`${p}/reset-password`, {
-    kind: 'page',
-    anonymous: true,
-    methods: { GET: handleResetPasswordPage, POST: handleResetPasswordSubmit },
-  });
-  routes.set(`${p}/consent`, { kind: 'page', anonymous: true, methods: { POST: handleConsentSubmit } });
-  routes.set(`${p}/logout`, { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } });
-  routes.set(`${p}/signed-in`, {
-    kind: 'page',
-    methods: {
-      GET: async (c) =>
-        html(
-          renderMessage({
-            basePath: c.config.issuerPath,
-            title: 'Signed in',
-            message: 'You are signed in. You can close this window.',
-          }),
-        ),
-    },
-  });
-  routes.set(`${p}/client-logo`, { kind: 'page', anonymous: true, methods: { GET: handleClientLogo } });
-  routes.set(`${p}/assets/gatehouse.css`, {
-    kind: 'page',
-    methods: {
-      GET: async () =>
-        new Response(STYLESHEET, {
-          headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
-        }),
-    },
-  });
-  routes.set(`${p}/health/live`, { kind: 'api', methods: { GET: async () => json({ status: 'ok' }) } });
-  routes.set(`${p}/health/ready`, {
-    kind: 'api',
-    methods: {
-      GET: async (c) => {
-        try {
-          await c.store.ping();
-          return json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
-        } catch {
-          return json({ status: 'unavailable' }, { status: 503, headers: { 'cache-control': 'no-store' } });
-        }
-      },
-    },
-  });
   return routes;
 }
 
 /** Routes that own every path below a prefix. */
 export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
-  const admin = `${ctx.config.issuerPath}/admin`;
-  if (pathname.startsWith(`${admin}/api/`)) return ADMIN_API;
+  const admin = ctx.config.issuerPath + PATHS.admin;
+  if (pathname.startsWith(ctx.config.issuerPath + PATHS.adminApi)) return ADMIN_API;
   if (pathname === admin || pathname.startsWith(`${admin}/`)) return DASHBOARD;
   return undefined;
 }

@@ -19,6 +19,7 @@ import { errorPage } from '../interaction/pages-common.js';
 import { resolveClient } from '../lanes/index.js';
 import { matchRedirectUri } from '../lanes/redirect-uri.js';
 import { renderConsent } from '../pages/consent.js';
+import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
 import { validateAuthorizationRequest } from './authorize-checks.js';
 import { answerAuthorizationError } from './authorize-errors.js';
@@ -169,7 +170,7 @@ function redirectToLogin(
       ? request
       : { ...request, redirect_uri_explicit: true, scope: [], resource: '', prompt: [] };
   const sealed = sealInteraction(ctx, full, options);
-  return redirect(`${ctx.config.issuerPath}/login?interaction=${encodeURIComponent(sealed)}`);
+  return redirect(`${ctx.config.issuerPath}${PATHS.login}?interaction=${encodeURIComponent(sealed)}`);
 }
 
 /**
@@ -203,11 +204,11 @@ function consentPage(
   const body = renderConsent({
     ...presentClient(client, request.redirect_uri),
     basePath: ctx.config.issuerPath,
-    action: `${ctx.config.issuerPath}/consent`,
+    action: ctx.config.issuerPath + PATHS.consent,
     csrf: sessionCsrf(ctx, active.session),
     interaction: sealInteraction(ctx, request),
     logoUrl: client.metadata.logo
-      ? `${ctx.config.issuerPath}/client-logo?client_id=${encodeURIComponent(client.client_id)}`
+      ? `${ctx.config.issuerPath}${PATHS.clientLogo}?client_id=${encodeURIComponent(client.client_id)}`
       : undefined,
     scopes: request.scope.map((name) => ({ name })),
     resourceName: sanitiseDisplayName(resource?.name ?? '') || request.resource,

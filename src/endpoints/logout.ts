@@ -11,6 +11,7 @@ import {
 } from '../interaction/browser-session.js';
 import { renderMessage } from '../pages/error.js';
 import { renderLogoutConfirm } from '../pages/logout.js';
+import { PATHS } from '../paths.js';
 import { verifyJwt } from '../tokens/jwt.js';
 
 /**
@@ -32,7 +33,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
     return html(
       renderLogoutConfirm({
         basePath: ctx.config.issuerPath,
-        action: `${ctx.config.issuerPath}/logout`,
+        action: ctx.config.issuerPath + PATHS.endSession,
         csrf: sessionCsrf(ctx, active.session),
         fields,
         email: active.user.email,

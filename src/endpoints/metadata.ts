@@ -1,4 +1,5 @@
-import type { ResolvedConfig } from '../config/resolve.js';
+import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
+import type { Handler } from '../context.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
 import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 
@@ -7,11 +8,14 @@ import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
  * `issuer` is the configured string byte for byte (§3.3); arrays with no elements are omitted (§3.2);
  * every URL comes from configuration, never from Host or X-Forwarded-* (RFC 9700 §4.13).
  */
-export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
+export function buildMetadata(
+  config: ResolvedConfig,
+  resources: readonly ResolvedResource[] = config.resources,
+): Record<string, unknown> {
   const e = config.endpoints;
   const scopes = [
     ...new Set([
-      ...config.resources.filter((r) => !r.restricted).flatMap((r) => r.scopes),
+      ...resources.filter((r) => !r.restricted).flatMap((r) => r.scopes),
       ...IDENTITY_SCOPES,
       // MCP SEP-2207: clients add offline_access only when it is listed; it is accepted and dropped
       // (audience.ts OFFLINE_ACCESS). Resource metadata (RFC 9728) never lists it: src/resource/metadata.ts.
@@ -67,4 +71,27 @@ export function buildMetadata(config: ResolvedConfig): Record<string, unknown> {
     if (Array.isArray(value) && value.length === 0) delete metadata[key];
   }
   return metadata;
+}
+
+/**
+ * GET metadata, at every discovery location (router). The body is rebuilt only when the resources
+ * change (scopes_supported follows them: an administrator's edit, seen through ctx.resources).
+ */
+export function metadataHandler(): Handler {
+  let body = '';
+  let version: number | undefined;
+  return async (ctx, req) => {
+    const now = ctx.resources.snapshot();
+    if (version !== now.version) {
+      body = JSON.stringify(buildMetadata(ctx.config, now.resources));
+      version = now.version;
+    }
+    return new Response(body, {
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+        ...req.cors,
+      },
+    });
+  };
 }

@@ -5,6 +5,7 @@ import { html } from '../http/respond.js';
 import { checkPasswordReset, completePasswordReset } from '../operations/users.js';
 import { renderMessage } from '../pages/error.js';
 import { renderResetPassword } from '../pages/reset-password.js';
+import { PATHS } from '../paths.js';
 import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browser-session.js';
 import { errorPage } from './pages-common.js';
 
@@ -23,7 +24,7 @@ function form(ctx: Context, req: RequestInfo, token: string, email: string, erro
   const response = html(
     renderResetPassword({
       basePath: ctx.config.issuerPath,
-      action: `${ctx.config.issuerPath}/reset-password`,
+      action: ctx.config.issuerPath + PATHS.resetPassword,
       csrf: csrf.token,
       token,
       email,
