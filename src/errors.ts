@@ -44,6 +44,19 @@ export interface OAuthErrorOptions {
   /** Extra response headers (e.g. WWW-Authenticate, Retry-After). */
   headers?: Record<string, string>;
   cause?: unknown;
+  /**
+   * What was wrong and what to change, for a developer reading Gatehouse's own error page
+   * (src/pages/error.ts). Never redirected or sent in a JSON body; it must hold only what the page
+   * may show to anyone (docs/security.md, "What an authorization error page shows").
+   */
+  explanation?: ErrorExplanation;
+}
+
+export interface ErrorExplanation {
+  /** Labelled values, e.g. "Refused address" → [uri]; each value is shown as code. */
+  facts: { label: string; values: string[] }[];
+  /** What to change, in a sentence or two. */
+  fix?: string;
 }
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
@@ -63,6 +76,7 @@ export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
   readonly description: string;
   readonly detail: string | undefined;
+  readonly explanation: ErrorExplanation | undefined;
   readonly redirectable: boolean;
   readonly status: number;
   readonly headers: Record<string, string>;
@@ -73,6 +87,7 @@ export class OAuthError extends Error {
     this.error = error;
     this.description = toErrorDescription(description);
     this.detail = options.detail;
+    this.explanation = options.explanation;
     this.redirectable = options.redirectable ?? false;
     this.status = options.status ?? defaultStatus[error] ?? 400;
     this.headers = options.headers ?? {};

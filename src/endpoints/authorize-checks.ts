@@ -7,6 +7,7 @@ import { resolveClient } from '../lanes/index.js';
 import { matchRedirectUri } from '../lanes/redirect-uri.js';
 import type { ClientRecord } from '../store/types.js';
 import { isValidS256Challenge } from '../tokens/pkce.js';
+import { explainRedirectUri, requestableResources, requestableScopes } from './authorize-explain.js';
 
 /**
  * The authorization endpoint's checks, in order. Until `checkRedirectUri` has verified where to send
@@ -24,9 +25,9 @@ interface Draft {
 
 type Check = (draft: Draft) => void | Promise<void>;
 
-/** A page error: shown to the user, never redirected. */
-const page = (description: string, detail?: string) =>
-  new OAuthError('invalid_request', description, { detail });
+/** A page error: shown to the user, never redirected; `explanation` tells the developer what to change. */
+const page = (description: string, detail?: string, explanation?: OAuthError['explanation']) =>
+  new OAuthError('invalid_request', description, { detail, explanation });
 /** A redirectable error, once the redirect URI is verified. */
 const back = (error: ConstructorParameters<typeof OAuthError>[0], description: string) =>
   new OAuthError(error, description, { redirectable: true });
@@ -41,7 +42,12 @@ const checkClientIdentityNotRepeated: Check = ({ params }) => {
 /** OAuth 2.1 §4.1.2.1: a missing or unknown client is an error shown to the user. */
 const checkClient: Check = async (draft) => {
   const clientId = draft.params.get('client_id');
-  if (!clientId) throw page('The request does not say which application is asking (client_id is missing).');
+  if (!clientId) {
+    throw page('The request does not say which application is asking (client_id is missing).', undefined, {
+      facts: [],
+      fix: 'Send client_id: the id of a client configured on this server, the client_id returned by dynamic registration, or the https URL of a client metadata document.',
+    });
+  }
   const resolution = await resolveClient(draft.ctx, clientId, draft.ip);
   if (!resolution.ok) {
     throw new OAuthError(
@@ -49,11 +55,26 @@ const checkClient: Check = async (draft) => {
       resolution.message,
       {
         detail: `client_id ${clientId}: ${resolution.reason}`,
+        // Only what the request itself sent: whether a client exists says nothing more than this page.
+        explanation: {
+          facts: [{ label: 'client_id', values: [clientId] }],
+          fix: CLIENT_FIX[resolution.reason],
+        },
       },
     );
   }
   draft.client = resolution.client;
   draft.out.client_id = clientId;
+};
+
+const CLIENT_FIX: Record<'unknown' | 'disabled' | 'lane_disabled' | 'document_refused', string> = {
+  unknown:
+    'Check the client_id for typing mistakes. A client must be in gatehouse.json (clients), created in the dashboard, registered through dynamic registration, or be the https URL of a client metadata document when those are enabled.',
+  disabled: 'An administrator can enable it again on the dashboard’s Clients page.',
+  lane_disabled:
+    'Use a client_id registered on this server, or ask the administrator to enable client ID metadata documents (cimd.enabled).',
+  document_refused:
+    'Fix the metadata document at the client_id URL (see docs/cimd.md for what it must contain), then try again.',
 };
 
 /**
@@ -67,6 +88,8 @@ const checkRedirectUri: Check = ({ params, client, out }) => {
     if (registered.length !== 1) {
       throw page(
         'The request must say where to return (redirect_uri), because this application registered several.',
+        undefined,
+        explainRedirectUri(client!, undefined),
       );
     }
     out.redirect_uri = registered[0]!;
@@ -77,6 +100,7 @@ const checkRedirectUri: Check = ({ params, client, out }) => {
     throw page(
       'The address this request wants to return to is not registered for this application.',
       `redirect_uri ${requested}`,
+      explainRedirectUri(client!, requested),
     );
   }
   out.redirect_uri = requested;
@@ -139,16 +163,44 @@ const checkPkce: Check = ({ params, client, out }) => {
  * never the admin API: audience.ts `mayIssueFor`); refused with a redirected invalid_target.
  */
 const checkResource: Check = ({ ctx, params, client, out }) => {
-  out.resource = resolveResource(ctx.config, client!, params.all('resource'), true, 'user').resource;
+  try {
+    out.resource = resolveResource(
+      ctx.config,
+      client!,
+      params.all('resource'),
+      true,
+      'user',
+    ).resource;
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    // Named for the developer: what was asked and what this client may ask for (each resource is in
+    // its own protected-resource metadata, RFC 9728, so nothing here is private).
+    const asked = params.all('resource');
+    const may = requestableResources(ctx.config, client!).map((r) => r.resource);
+    throw back(
+      'invalid_target',
+      `${error.description} (requested: ${asked.length ? asked.join(', ') : 'none'}; this client may request: ${may.length ? may.join(', ') : 'none'})`,
+    );
+  }
 };
 
 /** RFC 6749 §3.3: unknown scopes are refused; scopes the client may not have are dropped; none means the defaults. */
 const checkScope: Check = ({ ctx, params, client, out }) => {
   const resource = ctx.config.resources.find((r) => r.resource === out.resource)!;
-  out.scope = resolveScopes(resource, client!, params.get('scope'), {
-    redirectable: true,
-    identityScopes: true,
-  });
+  try {
+    out.scope = resolveScopes(resource, client!, params.get('scope'), {
+      redirectable: true,
+      identityScopes: true,
+    });
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    // Named for the developer: the scopes this resource offers, and the client's own limit if it has one.
+    const limit = client!.scope === null ? '' : `; this client is registered with scope: ${client!.scope}`;
+    throw back(
+      'invalid_scope',
+      `${error.description} (resource ${resource.resource} offers: ${requestableScopes(resource).join(' ')}${limit})`,
+    );
+  }
 };
 
 /** OIDC Core §3.1.2.1 prompt: none, login, consent; `none` cannot be combined. */

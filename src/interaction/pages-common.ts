@@ -18,6 +18,7 @@ export function errorPage(ctx: Context, error: OAuthError): Response {
       title: TITLES[error.error] ?? 'Something is wrong with this request',
       message: error.description,
       code: error.error,
+      explanation: error.explanation,
     }),
     { status: error.status === 401 ? 400 : error.status, headers: error.headers },
   );

@@ -33,7 +33,9 @@ button.primary { background:var(--accent); color:var(--accent-fg); border-color:
 dl { display:grid; grid-template-columns: max-content 1fr; gap:.35rem 1rem; margin: 1rem 0; }
 dt { color: var(--muted); }
 dd { margin:0; word-break: break-word; }
-ul.scopes { padding-left: 1.2rem; margin: .25rem 0; }
+ul.scopes, ul.values { padding-left: 1.2rem; margin: .25rem 0; }
+dl.explanation { grid-template-columns: 1fr; gap: .15rem; }
+dl.explanation dd + dt { margin-top: .5rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
 .badge { display:inline-block; font-size:.75rem; font-weight:700; padding:.1rem .45rem; border-radius: 999px;
   border:1px solid var(--line); margin-left:.35rem; vertical-align: middle; }
