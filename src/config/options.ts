@@ -21,6 +21,8 @@ export interface ResourceOptions {
   scopes?: string[];
   /** Scopes granted when a client asks for none. @default every scope in `scopes` */
   default_scopes?: string[];
+  /** What each scope lets an application do, shown next to it on the consent page, e.g. `{ "todos.read": "Read your todos" }`. */
+  scope_descriptions?: Record<string, string>;
   /** Lanes allowed to obtain tokens for this resource. */
   lanes?: LaneOptions;
 }

@@ -22,6 +22,8 @@ export interface ResolvedResource {
   lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
   /** Only clients that list it in their `resources` may request it (the built-in admin API). */
   restricted: boolean;
+  /** Shown next to each scope on the consent page (`scope_descriptions`); absent when none is configured. */
+  scopeDescriptions?: Record<string, string>;
 }
 
 /** The scope that grants access to the admin API (resource `{issuer}/admin`). */
@@ -224,6 +226,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       dcr: r.lanes?.dcr ?? true,
     },
     restricted: false,
+    ...(r.scope_descriptions ? { scopeDescriptions: { ...r.scope_descriptions } } : {}),
   }));
   const problems: string[] = [];
   const seenResources = new Set<string>();
@@ -242,6 +245,9 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       if (!r.scopes.includes(s))
         problems.push(`resources[${i}].default_scopes[${j}]: "${s}" is not in scopes`);
     });
+    for (const s of Object.keys(r.scopeDescriptions ?? {})) {
+      if (!r.scopes.includes(s)) problems.push(`resources[${i}].scope_descriptions: "${s}" is not in scopes`);
+    }
   });
   const defaultResource = o.defaultResource ?? (resources.length === 1 ? resources[0]!.resource : null);
   if (o.defaultResource && !seenResources.has(o.defaultResource)) {

@@ -102,6 +102,7 @@ export const resourceSchema = z.strictObject({
   name: displayName.optional(),
   scopes: z.array(scopeToken).optional(),
   default_scopes: z.array(scopeToken).optional(),
+  scope_descriptions: z.record(scopeToken, displayName).optional(),
   lanes: z
     .strictObject({
       preregistered: z.boolean().optional(),

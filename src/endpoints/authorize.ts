@@ -210,7 +210,11 @@ function consentPage(
     logoUrl: client.metadata.logo
       ? `${ctx.config.issuerPath}${PATHS.clientLogo}?client_id=${encodeURIComponent(client.client_id)}`
       : undefined,
-    scopes: request.scope.map((name) => ({ name })),
+    // Descriptions come from the resource's scope_descriptions (config), sanitised like every shown name.
+    scopes: request.scope.map((name) => ({
+      name,
+      description: sanitiseDisplayName(resource?.scopeDescriptions?.[name] ?? '') || undefined,
+    })),
     resourceName: sanitiseDisplayName(resource?.name ?? '') || request.resource,
     resource: request.resource,
     userEmail: sanitiseDisplayName(active.user.email, 254),

@@ -47,6 +47,6 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction })}
 <button type="submit" name="decision" value="deny">Deny</button>
 </div>
 </form>
-<p class="muted">Only allow applications you trust. You can revoke access later.</p>`,
+<p class="muted">Only allow applications you trust.</p>`,
   );
 }
