@@ -16,8 +16,7 @@ import { html, redirect } from '../http/respond.js';
 import { type ActiveSession, readSession, sessionCsrf } from '../interaction/browser-session.js';
 import { presentClient } from '../interaction/client-presentation.js';
 import { errorPage } from '../interaction/pages-common.js';
-import { resolveClient } from '../lanes/index.js';
-import { matchRedirectUri } from '../lanes/redirect-uri.js';
+import { reverifyClient } from '../lanes/index.js';
 import { renderConsent } from '../pages/consent.js';
 import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
@@ -77,7 +76,7 @@ export async function handleResume(ctx: Context, req: RequestInfo): Promise<Resp
         return redirectToLogin(ctx, request, {
           pendingError: new OAuthError(pendingError.error as never, pendingError.description),
         });
-      await reverify(ctx, request, req.ip);
+      await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
       return redirect(
         buildRedirect(request.redirect_uri, {
           error: pendingError.error,
@@ -87,32 +86,12 @@ export async function handleResume(ctx: Context, req: RequestInfo): Promise<Resp
         }),
       );
     }
-    const client = await reverify(ctx, request, req.ip);
+    const client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
     return await proceed(ctx, req, request, client, { loginAfter, method: 302, resumed: true });
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, error);
     throw error;
   }
-}
-
-/**
- * The client may have been disabled, or its redirect URIs changed, while the user was signing in:
- * check again before redirecting anywhere.
- */
-export async function reverify(
-  ctx: Context,
-  request: AuthorizationRequest,
-  ip: string | null,
-): Promise<ClientRecord> {
-  const resolution = await resolveClient(ctx, request.client_id, ip);
-  if (!resolution.ok) throw new OAuthError('unauthorized_client', resolution.message);
-  if (!matchRedirectUri(resolution.client.redirect_uris, request.redirect_uri)) {
-    throw new OAuthError(
-      'invalid_request',
-      'The address this request wants to return to is no longer registered.',
-    );
-  }
-  return resolution.client;
 }
 
 interface ProceedOptions {

@@ -1,10 +1,11 @@
 import type { Context, RequestInfo } from '../context.js';
-import { reverify } from '../endpoints/authorize.js';
 import { OAuthError } from '../errors.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import { errorRedirectLocation, openInteraction } from '../grants/authorization-request.js';
 import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
+import { reverifyClient } from '../lanes/index.js';
+import type { ClientRecord } from '../store/types.js';
 import { assertSameOrigin, assertSessionCsrf, readSession } from './browser-session.js';
 import { errorPage } from './pages-common.js';
 
@@ -24,9 +25,9 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
     );
   assertSessionCsrf(ctx, active.session, params.get('csrf'));
   const { request } = openInteraction(ctx, params.get('interaction'));
-  let client: Awaited<ReturnType<typeof reverify>>;
+  let client: ClientRecord;
   try {
-    client = await reverify(ctx, request, req.ip);
+    client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, error);
     throw error;

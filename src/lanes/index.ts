@@ -1,5 +1,7 @@
 import type { Context } from '../context.js';
+import { OAuthError } from '../errors.js';
 import type { ClientRecord } from '../store/types.js';
+import { matchRedirectUri } from './redirect-uri.js';
 
 /**
  * Client resolution: every lane ends in the same `ClientRecord` with a `source`, and everything after
@@ -51,4 +53,25 @@ export async function resolveClient(
     };
   }
   return { ok: true, client };
+}
+
+/**
+ * The client may have been disabled, or its redirect URIs changed, while the user was signing in:
+ * check again before redirecting anywhere.
+ */
+export async function reverifyClient(
+  ctx: Context,
+  clientId: string,
+  redirectUri: string,
+  ip: string | null,
+): Promise<ClientRecord> {
+  const resolution = await resolveClient(ctx, clientId, ip);
+  if (!resolution.ok) throw new OAuthError('unauthorized_client', resolution.message);
+  if (!matchRedirectUri(resolution.client.redirect_uris, redirectUri)) {
+    throw new OAuthError(
+      'invalid_request',
+      'The address this request wants to return to is no longer registered.',
+    );
+  }
+  return resolution.client;
 }
