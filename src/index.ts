@@ -11,5 +11,6 @@ export type {
 export { ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export { isOAuthError, OAuthError, type OAuthErrorCode } from './errors.js';
 export { type ConnectionInfo, createGatehouse, type Gatehouse } from './gatehouse.js';
-export { openStore } from './store/index.js';
+export { DatabaseOpenError, openStore } from './store/index.js';
 export type { ClientRecord, Store, UserRecord } from './store/types.js';
+export { SecretMismatchError } from './tokens/keys.js';

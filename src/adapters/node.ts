@@ -27,10 +27,29 @@ export async function listen(
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(toNodeListener(gh));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenFailure(error, 'Gatehouse', options.host, options.port)));
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return { server, url: `http://${host}:${address.port}` };
+}
+
+/**
+ * Why `server` could not listen on host:port, in words that say which server, which port and what to
+ * do (the raw errors are `listen EADDRINUSE …`, or `bind EADDRINUSE …` in a cluster worker).
+ */
+export function listenFailure(error: Error, server: string, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'the port is in use by another process (another Gatehouse, or the demo?). Stop that process, or choose another port'
+      : code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges). Choose a port above 1023'
+        : code === 'EADDRNOTAVAIL'
+          ? "the address is not one of this machine's. Check `host`"
+          : undefined;
+  if (!reason) return error;
+  return new Error(`${server} cannot listen on ${where}: ${reason}.`, { cause: error });
 }

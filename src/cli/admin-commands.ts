@@ -9,20 +9,20 @@ import {
   userGrants,
 } from '../operations/users.js';
 import type { AuditQuery } from '../store/types.js';
-import { DEFAULT_CONFIG } from './init.js';
+import { type ConfigChoice, configOption, demoOption } from './config-file.js';
 
 /**
  * `gatehouse users list|disable|enable|reset-password|grants` and `gatehouse audit tail`: the same
  * operations as the admin API and the dashboard, audited with the actor `cli`. Output is JSON lines.
  */
-type Open = (configPath: string) => Promise<Gatehouse>;
+type Open = (choice: ConfigChoice) => Promise<Gatehouse>;
 
 async function withGatehouse(
   open: Open,
-  config: string,
+  choice: ConfigChoice,
   run: (gh: Gatehouse) => Promise<void>,
 ): Promise<void> {
-  const gh = await open(config);
+  const gh = await open(choice);
   try {
     await run(gh);
   } finally {
@@ -34,10 +34,11 @@ export function registerUserCommands(users: Command, open: Open): void {
   users
     .command('list')
     .description('list users (JSON lines), optionally matching an e-mail substring')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .option('--search <text>', 'match part of the e-mail')
     .action(async (opts: { config: string; search?: string }) =>
-      withGatehouse(open, opts.config, async (gh) => {
+      withGatehouse(open, opts, async (gh) => {
         let after: string | undefined;
         for (;;) {
           const page = await gh.store.listUsers({
@@ -60,10 +61,11 @@ export function registerUserCommands(users: Command, open: Open): void {
     users
       .command(name)
       .description(description)
-      .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+      .addOption(configOption())
+      .addOption(demoOption())
       .requiredOption('--email <email>', 'e-mail address')
       .action(async (opts: { config: string; email: string }) =>
-        withGatehouse(open, opts.config, async (gh) => {
+        withGatehouse(open, opts, async (gh) => {
           console.log(JSON.stringify(await run(gh, opts.email)));
         }),
       );
@@ -89,7 +91,8 @@ export function registerAuditCommands(program: Command, open: Open): void {
   audit
     .command('tail')
     .description('print the latest audit events (JSON lines, oldest first); --follow keeps printing new ones')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .option('-n, --lines <n>', 'how many recent events', (v) => Number.parseInt(v, 10), 20)
     .option('--type <type>', 'only this event type')
     .option('--client <client_id>', 'only events of this client')
@@ -104,7 +107,7 @@ export function registerAuditCommands(program: Command, open: Open): void {
         user?: string;
         follow: boolean;
       }) =>
-        withGatehouse(open, opts.config, async (gh) => {
+        withGatehouse(open, opts, async (gh) => {
           const query: AuditQuery = {
             ...(opts.type ? { type: opts.type } : {}),
             ...(opts.client ? { clientId: opts.client } : {}),

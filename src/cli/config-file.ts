@@ -1,15 +1,42 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Option } from 'commander';
 import type { GatehouseOptions } from '../config/options.js';
+import { ConfigError } from '../config/resolve.js';
+import { loadDemoOptions } from './demo-config.js';
 import { DEFAULT_CONFIG } from './init.js';
 
 /**
  * Reads the CLI configuration: JSON, JS/MJS (default export) or TS (on Node versions that strip types,
  * or through the `typescript` package when it is installed). Environment variables override the file:
  * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT. Without `--config`, commands read
- * ./gatehouse.json (DESIGN §5).
+ * ./gatehouse.json (DESIGN §5); with `--demo`, the demo's configuration and database. A .json file may
+ * carry `//` and `/* … *\/` comments (the file `gatehouse init` writes does).
  */
+
+/** Which configuration a command uses: `--config FILE` (default ./gatehouse.json) or `--demo`. */
+export interface ConfigChoice {
+  config: string;
+  demo?: boolean;
+}
+
+/** `-c, --config <file>`, on every command that touches data (default ./gatehouse.json, DESIGN §5). */
+export function configOption(): Option {
+  return new Option('-c, --config <file>', 'configuration file (.json, .js or .ts)').default(DEFAULT_CONFIG);
+}
+
+/** `--demo`: the demo's configuration and database (./.gatehouse/, created by `npm start`). */
+export function demoOption(): Option {
+  return new Option(
+    '--demo',
+    "use the demo's configuration and database (./.gatehouse/, from npm start)",
+  ).conflicts('config');
+}
+
+export async function loadConfig(choice: ConfigChoice): Promise<GatehouseOptions> {
+  return choice.demo ? loadDemoOptions() : loadConfigFile(choice.config);
+}
 export async function loadConfigFile(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -24,12 +51,12 @@ export async function loadConfigFile(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path === DEFAULT_CONFIG)
         throw new Error(
-          `no ${DEFAULT_CONFIG} in ${process.cwd()}: run \`gatehouse init\` to create one, or pass --config FILE`,
+          `no ${DEFAULT_CONFIG} in ${process.cwd()}: run \`gatehouse init\` to create one, pass --config FILE, or --demo for the demo's data`,
         );
       throw new Error(`cannot read the config file ${file}`);
     }
     try {
-      options = JSON.parse(text) as GatehouseOptions;
+      options = JSON.parse(stripJsonComments(text)) as GatehouseOptions;
     } catch (error) {
       throw new Error(`the config file ${file} is not valid JSON: ${(error as Error).message}`);
     }
@@ -51,7 +78,43 @@ export function applyEnvironment(options: GatehouseOptions, env: NodeJS.ProcessE
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
     merged.port = port;
   }
+  if (merged.secret === undefined)
+    throw new ConfigError(
+      'Invalid Gatehouse configuration: secret: is required: set GATEHOUSE_SECRET, or `secret` in the config file, to at least 32 random characters (e.g. the output of `openssl rand -base64 32`; `gatehouse init` writes one). Keep it: the database is sealed with it',
+    );
   return merged;
+}
+
+/**
+ * JSON with comments (JSONC): `//` to the end of the line and `/* … *\/` removed outside strings,
+ * replaced by spaces so that JSON.parse's positions still point into the file.
+ */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? text.length : end;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end === -1 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 async function importModule(file: string): Promise<GatehouseOptions> {

@@ -1,84 +1,91 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTodoServer } from '../../examples/todo-mcp/index.js';
-import { listen } from '../adapters/node.js';
-import type { GatehouseOptions } from '../config/options.js';
-import { createGatehouse } from '../gatehouse.js';
-import { randomToken } from '../tokens/crypto.js';
+import { listen, listenFailure } from '../adapters/node.js';
+import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import {
+  DEMO_DIR,
+  DEMO_MCP_PORT,
+  type DemoState,
+  demoMcpUrl,
+  demoOptions,
+  demoState,
+  saveDemoState,
+} from './demo-config.js';
 import { installShutdown } from './serve.js';
 import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse demo` (npm start): Gatehouse and the Todo MCP server on loopback with SQLite under
- * .gatehouse/, a demo user, and the `compatibility` preset (a preregistered client, CIMD and DCR). The demo's secret and password are generated on first run and kept in
- * .gatehouse/demo.json, so data (and signing keys) survive a restart.
+ * .gatehouse/, a demo user who administers the demo, and the `compatibility` preset (a preregistered
+ * client, CIMD and DCR). The configuration lives in demo-config.ts, which `--demo` commands share.
  */
 
-export interface DemoState {
-  secret: string;
-  email: string;
-  password: string;
+export {
+  DEMO_MCP_PORT,
+  type DemoState,
+  demoMcpUrl,
+  demoOptions,
+  TODO_CLI_REDIRECT_URIS,
+} from './demo-config.js';
+
+/** The command line of MCP Inspector's CLI that the banner prints (tests run it as printed). */
+export function inspectorCliArgs(mcp: string): string[] {
+  return ['--cli', mcp, '--transport', 'http', '--client-id', 'todo-cli', '--method', 'tools/list'];
 }
 
-export const DEMO_MCP_PORT = 4100;
-
-async function demoState(dir: string): Promise<DemoState> {
-  const file = join(dir, 'demo.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as DemoState;
-  const state: DemoState = {
-    secret: randomToken(32),
-    email: 'demo@example.com',
-    password: `demo-${randomToken(9)}`,
-  };
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
-  return state;
+/** A Cursor install deeplink for an HTTP MCP server (cursor.com/docs/mcp/install-links). */
+function cursorDeeplink(name: string, url: string): string {
+  const config = Buffer.from(JSON.stringify({ url })).toString('base64');
+  return `cursor://anysphere.cursor-deeplink/mcp/install?name=${name}&config=${encodeURIComponent(config)}`;
 }
 
-export function demoMcpUrl(): string {
-  return `http://127.0.0.1:${DEMO_MCP_PORT}/mcp`;
+/** What `gatehouse demo` prints once both servers listen: where things are and how to connect. */
+export function demoBanner(issuer: string, mcp: string, state: DemoState): string[] {
+  const vscode = JSON.stringify({ name: 'todo', type: 'http', url: mcp });
+  return [
+    `Gatehouse: ${issuer}`,
+    `MCP server: ${mcp}`,
+    `Demo user: ${state.email} password: ${state.password}`,
+    `Dashboard: ${issuer}/admin (sign in as the demo user: an administrator of the demo)`,
+    '',
+    'Connect an MCP client to the MCP server URL; it discovers Gatehouse by itself:',
+    `  MCP Inspector:  npx @modelcontextprotocol/inspector  (Streamable HTTP, URL ${mcp}, client ID todo-cli)`,
+    `    web UI:       npx @modelcontextprotocol/inspector --transport http --server-url ${mcp}`,
+    '                  (Connect: it registers itself by DCR; or enter client ID todo-cli,',
+    '                  redirect http://localhost:6274/oauth/callback)',
+    `    CLI:          npx @modelcontextprotocol/inspector ${inspectorCliArgs(mcp).join(' ')}`,
+    '                  (the preregistered client todo-cli, redirect http://127.0.0.1:6276/oauth/callback;',
+    '                  the Inspector needs Node >= 22.19)',
+    `  Claude Code:    claude mcp add --transport http todo ${mcp}`,
+    '                  (then /mcp in Claude Code to sign in; it registers itself: CIMD, else DCR)',
+    `  Cursor:         add {"mcpServers":{"todo":{"url":"${mcp}"}}} to ~/.cursor/mcp.json, or open`,
+    `                  ${cursorDeeplink('todo', mcp)}`,
+    '                  (registers itself by DCR, redirect cursor://anysphere.cursor-mcp/oauth/callback)',
+    `  VS Code:        code --add-mcp '${vscode}'`,
+    '                  (registers itself by DCR, loopback or https://vscode.dev/redirect redirect)',
+    '  Other clients:  use the URL; clients that need a client ID can use todo-cli (redirect',
+    '                  http://127.0.0.1/callback or http://localhost/callback, any port), or',
+    '                  register themselves (DCR) or present a client ID metadata document (CIMD).',
+    '',
+    "The CLI works on the demo's data with --demo, e.g.: node bin/gatehouse.js users list --demo",
+    `Sign-up is open at ${issuer}/signup. Data lives in ${DEMO_DIR}/ (delete it to start over).`,
+    'Press Ctrl-C to stop.',
+  ];
 }
 
-/** `mcpUrl`: the Todo MCP server's resource URL, when it is not on the demo's fixed port (tests). */
-export function demoOptions(
-  state: DemoState,
-  port: number,
-  dir: string,
-  mcpUrl: string = demoMcpUrl(),
-): GatehouseOptions {
-  return {
-    issuer: `http://127.0.0.1:${port}`,
-    port,
-    host: '127.0.0.1',
-    database: `sqlite:${join(dir, 'gatehouse.db')}`,
-    secret: state.secret,
-    signup: true,
-    resources: [{ resource: mcpUrl, name: 'Todo MCP', scopes: ['todos.read', 'todos.write'] }],
-    clients: [
-      {
-        client_id: 'todo-cli',
-        client_name: 'Todo CLI',
-        redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
-        token_endpoint_auth_method: 'none',
-        application_type: 'native',
-      },
-    ],
-    users: [{ email: state.email, password: state.password }],
-    // The compatibility preset: every client lane on (CIMD and DCR) and the redirect schemes of
-    // well-known desktop clients (cursor://, vscode://…) accepted, so any MCP client connects with no setup.
-    compatibility: true,
-    logger: 'warn',
-    // "Forgot password?" works in the demo: each mail is printed as one JSON line on stdout.
-    mailer: 'console',
-  };
+/** Existing demo databases predate the demo user being an administrator: make them one. */
+async function ensureDemoAdmin(gh: Gatehouse, state: DemoState): Promise<void> {
+  const user = await gh.store.getUserByEmail(state.email);
+  if (user && !user.admin) await gh.store.updateUser(user.id, { admin: true });
 }
 
 export async function runDemo(opts: { port: number }): Promise<void> {
-  const dir = resolve('.gatehouse');
+  const dir = resolve(DEMO_DIR);
   const state = await demoState(dir);
+  if (state.port !== opts.port) await saveDemoState(dir, { ...state, port: opts.port });
   capYoungGeneration();
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
+  await ensureDemoAdmin(gh, state);
   const { server } = await listen(gh, { port: opts.port, host: '127.0.0.1' });
   const todo = await createTodoServer({
     issuer: gh.config.issuer,
@@ -86,23 +93,9 @@ export async function runDemo(opts: { port: number }): Promise<void> {
     databasePath: join(dir, 'todos.db'),
     port: DEMO_MCP_PORT,
     host: '127.0.0.1',
+  }).catch((error: Error) => {
+    throw listenFailure(error, "The demo's Todo MCP server", '127.0.0.1', DEMO_MCP_PORT);
   });
   installShutdown(gh, server, () => todo.close());
-  const mcp = todo.url;
-  console.log(`Gatehouse: ${gh.config.issuer}`);
-  console.log(`MCP server: ${mcp}`);
-  console.log(`Demo user: ${state.email} password: ${state.password}`);
-  console.log('');
-  console.log('Connect an MCP client to the MCP server URL; it discovers Gatehouse by itself:');
-  console.log(
-    `  MCP Inspector:  npx @modelcontextprotocol/inspector  (Streamable HTTP, URL ${mcp}, client ID todo-cli)`,
-  );
-  console.log(`  Claude Code:    claude mcp add --transport http todo ${mcp}`);
-  console.log('  Other clients:  use the URL; clients that need a client ID can use todo-cli (redirect');
-  console.log('                  http://127.0.0.1/callback or http://localhost/callback, any port), or');
-  console.log('                  register themselves (DCR) or present a client ID metadata document (CIMD).');
-  console.log(
-    `Sign-up is open at ${gh.config.issuer}/signup. Data lives in .gatehouse/ (delete it to start over).`,
-  );
-  console.log('Press Ctrl-C to stop.');
+  for (const line of demoBanner(gh.config.issuer, todo.url, state)) console.log(line);
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { presentClient } from '../admin/api.js';
@@ -6,10 +7,12 @@ import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createPreregisteredClient } from '../operations/clients.js';
 import { deleteClient, disableClient, enableClient, revokeClientSessions } from '../operations/lifecycle.js';
 import { findUserByEmail, revokeUserSessions } from '../operations/users.js';
+import { createDatabaseIfMissing } from '../store/create-database.js';
+import { describePostgresUrl } from '../store/open-errors.js';
 import { createUser } from '../users.js';
 import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
-import { loadConfigFile } from './config-file.js';
-import { DEFAULT_CONFIG, initConfig } from './init.js';
+import { type ConfigChoice, configOption, demoOption, loadConfig } from './config-file.js';
+import { initConfig, initInstructions } from './init.js';
 import { serve } from './serve.js';
 
 /**
@@ -34,12 +37,22 @@ function readVersion(): string {
   return 'unknown';
 }
 
-async function open(configPath: string, options: { migrate?: boolean } = {}): Promise<Gatehouse> {
-  const config = await loadConfigFile(configPath);
+async function open(choice: ConfigChoice, options: { migrate?: boolean } = {}): Promise<Gatehouse> {
+  const config = await loadConfig(choice);
   return createGatehouse({ ...config, logger: false, migrate: options.migrate ?? true });
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const CREATE_DATABASE_HELP =
+  'create the PostgreSQL database first if it does not exist (SQLite needs nothing)';
+
+/** `--create-database`: before anything opens the database (in the primary only, with --workers). */
+async function createDatabase(options: { database?: string }): Promise<void> {
+  if (!options.database || cluster.isWorker) return;
+  if (await createDatabaseIfMissing(options.database))
+    console.error(`Created the PostgreSQL database ${describePostgresUrl(options.database)}.`);
+}
 
 export function buildProgram(): Command {
   const program = new Command('gatehouse')
@@ -57,17 +70,20 @@ export function buildProgram(): Command {
       if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port > 0 && opts.port < 65536))
         throw new Error('--port must be a port number');
       const file = await initConfig(opts);
-      console.log(`Wrote ${file} (mode 0600; it holds the secret; database sqlite:.gatehouse/server.db).`);
-      console.log('Next: node bin/gatehouse.js serve');
+      for (const line of initInstructions(file, opts)) console.log(line);
     });
 
   program
     .command('serve')
     .description('run the authorization server')
-    .option('-c, --config <file>', 'configuration file (.json, .js or .ts)', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .option('-w, --workers <n>', 'worker processes (node:cluster)', (v) => Number.parseInt(v, 10), 1)
-    .action(async (opts: { config: string; workers: number }) => {
-      await serve(await loadConfigFile(opts.config), opts.workers);
+    .option('--create-database', CREATE_DATABASE_HELP, false)
+    .action(async (opts: ConfigChoice & { workers: number; createDatabase: boolean }) => {
+      const options = await loadConfig(opts);
+      if (opts.createDatabase) await createDatabase(options);
+      await serve(options, opts.workers);
     });
 
   program
@@ -83,9 +99,12 @@ export function buildProgram(): Command {
   program
     .command('migrate')
     .description('apply database migrations')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
-    .action(async (opts: { config: string }) => {
-      const gh = await open(opts.config);
+    .addOption(configOption())
+    .addOption(demoOption())
+    .option('--create-database', CREATE_DATABASE_HELP, false)
+    .action(async (opts: ConfigChoice & { createDatabase: boolean }) => {
+      if (opts.createDatabase) await createDatabase(await loadConfig(opts));
+      const gh = await open(opts);
       await gh.close();
       console.log('Migrations applied.');
     });
@@ -94,7 +113,8 @@ export function buildProgram(): Command {
   users
     .command('create')
     .description('create a user')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .requiredOption('--email <email>', 'e-mail address')
     .requiredOption('--password <password>', 'password (at least 8 characters)')
     .option('--admin', 'make the user an administrator', false)
@@ -106,12 +126,13 @@ export function buildProgram(): Command {
     .action(
       async (opts: {
         config: string;
+        demo?: boolean;
         email: string;
         password: string;
         admin: boolean;
         emailVerified: boolean;
       }) => {
-        const gh = await open(opts.config);
+        const gh = await open(opts);
         try {
           const user = await createUser(gh.store, opts, gh.config.clock());
           await gh.context.audit({
@@ -137,10 +158,11 @@ export function buildProgram(): Command {
   users
     .command('revoke-sessions')
     .description('sign a user out everywhere: end their browser sessions and revoke every grant')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .requiredOption('--email <email>', 'e-mail address')
-    .action(async (opts: { config: string; email: string }) => {
-      const gh = await open(opts.config);
+    .action(async (opts: ConfigChoice & { email: string }) => {
+      const gh = await open(opts);
       try {
         const user = await findUserByEmail(gh.context, opts.email);
         console.log(JSON.stringify(await revokeUserSessions(gh.context, user, 'cli')));
@@ -149,13 +171,14 @@ export function buildProgram(): Command {
       }
     });
 
-  registerUserCommands(users, (config) => open(config));
+  registerUserCommands(users, (choice) => open(choice));
 
   const clients = program.command('clients').description('manage clients');
   clients
     .command('create')
     .description('register a preregistered client; a confidential client secret is printed once')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .option('--client-id <id>', 'client_id (generated when omitted)')
     .option('--name <name>', 'client_name shown on the consent page')
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
@@ -175,7 +198,7 @@ export function buildProgram(): Command {
     .option('--scope <scope>', 'space-separated scopes the client may request')
     .option('--first-party', 'trusted first-party app: skips consent', false)
     .action(async (opts: Record<string, unknown>) => {
-      const gh = await open(String(opts.config));
+      const gh = await open(opts as unknown as ConfigChoice);
       try {
         const input: Parameters<typeof createPreregisteredClient>[1] = {
           confidential: Boolean(opts.confidential),
@@ -220,10 +243,11 @@ export function buildProgram(): Command {
     let command = clients
       .command(`${name} <client_id>`)
       .description(description)
-      .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG);
+      .addOption(configOption())
+      .addOption(demoOption());
     if (extra) command = extra(command);
     command.action(async (clientId: string, opts: Record<string, string>) => {
-      const gh = await open(opts.config!);
+      const gh = await open(opts as unknown as ConfigChoice);
       try {
         console.log(JSON.stringify(await run(gh, clientId, opts)));
       } finally {
@@ -251,12 +275,13 @@ export function buildProgram(): Command {
   clients
     .command('list')
     .description('list clients (JSON lines)')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .addOption(configOption())
+    .addOption(demoOption())
     .addOption(new Option('--source <lane>').choices(['preregistered', 'cimd', 'dcr']))
     .addOption(new Option('--status <status>').choices(['active', 'disabled']))
     .option('--search <text>', 'match client_id or client_name')
-    .action(async (opts: { config: string; source?: string; status?: string; search?: string }) => {
-      const gh = await open(opts.config);
+    .action(async (opts: ConfigChoice & { source?: string; status?: string; search?: string }) => {
+      const gh = await open(opts);
       try {
         let after: string | undefined;
         for (;;) {
@@ -280,9 +305,10 @@ export function buildProgram(): Command {
   keys
     .command('rotate')
     .description('promote the pre-published next key, retire the active one after its tokens expire')
-    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
-    .action(async (opts: { config: string }) => {
-      const gh = await open(opts.config);
+    .addOption(configOption())
+    .addOption(demoOption())
+    .action(async (opts: ConfigChoice) => {
+      const gh = await open(opts);
       try {
         const after = await gh.keys.rotate((gh.config.tokens.accessTokenTtl + 300) * 1000);
         await gh.context.audit({ type: 'keys.rotated', actor: 'cli' });
@@ -298,7 +324,7 @@ export function buildProgram(): Command {
       }
     });
 
-  registerAuditCommands(program, (config) => open(config));
+  registerAuditCommands(program, (choice) => open(choice));
 
   return program;
 }

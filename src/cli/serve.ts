@@ -11,31 +11,61 @@ import { capYoungGeneration, workerExecArgv } from './young-generation.js';
  * when ready; SIGTERM/SIGINT close the listener, finish in-flight requests and close the database.
  */
 export async function serve(options: GatehouseOptions, workers = 1): Promise<void> {
-  if (workers > 1 && cluster.isPrimary) {
-    // Migrate and create keys once, before the workers race to do it.
-    const gh = await createGatehouse({ ...options, logger: false });
-    await gh.close();
-    cluster.setupPrimary({ execArgv: workerExecArgv() });
-    for (let i = 0; i < workers; i++) cluster.fork();
+  if (workers > 1 && cluster.isPrimary) return servePrimary(options, workers);
+  try {
+    if (cluster.isPrimary) capYoungGeneration();
+    const gh = await createGatehouse(options);
+    const { server } = await listen(gh, { port: gh.config.port, host: gh.config.host });
+    installShutdown(gh, server);
+    if (cluster.isWorker) process.send?.({ gatehouse: 'ready' });
+    else
+      console.log(`Gatehouse ready: ${gh.config.issuer} (listening on ${gh.config.host}:${gh.config.port})`);
+  } catch (error) {
+    if (!cluster.isWorker) throw error;
+    // A worker reports to the primary, which prints the first failure once and exits non-zero.
+    process.send?.({ gatehouse: 'failed', message: (error as Error).message }, () => process.exit(1));
+  }
+}
+
+type WorkerMessage = { gatehouse?: 'ready' | 'failed'; message?: string };
+
+/**
+ * The primary of `--workers N`: resolves once every worker listens; rejects with the first worker's
+ * start-up failure (the others are stopped), so the CLI prints it once and exits non-zero.
+ */
+async function servePrimary(options: GatehouseOptions, workers: number): Promise<void> {
+  // Migrate and create keys once, before the workers race to do it.
+  const gh = await createGatehouse({ ...options, logger: false });
+  await gh.close();
+  cluster.setupPrimary({ execArgv: workerExecArgv() });
+  const stop = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  await new Promise<void>((resolve, reject) => {
     let ready = 0;
-    cluster.on('message', (_worker, message: { gatehouse?: string }) => {
-      if (message?.gatehouse === 'ready' && ++ready === workers) {
-        console.log(`Gatehouse ready: ${options.issuer} (${workers} workers)`);
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      stop();
+      reject(new Error(message));
+    };
+    cluster.on('message', (_worker, message: WorkerMessage) => {
+      if (message?.gatehouse === 'failed') fail(message.message ?? 'a worker failed to start');
+      else if (message?.gatehouse === 'ready' && ++ready === workers && !settled) {
+        settled = true;
+        resolve();
       }
     });
-    const stop = () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    return;
-  }
-  if (cluster.isPrimary) capYoungGeneration();
-  const gh = await createGatehouse(options);
-  const { server } = await listen(gh, { port: gh.config.port, host: gh.config.host });
-  installShutdown(gh, server);
-  if (cluster.isWorker) process.send?.({ gatehouse: 'ready' });
-  else console.log(`Gatehouse ready: ${gh.config.issuer} (listening on ${gh.config.host}:${gh.config.port})`);
+    cluster.on('exit', (_worker, code, signal) => {
+      // Its own 'failed' message, sent just before it exited, may still be on the way: let it win.
+      setTimeout(() => fail(`a worker exited (${signal ?? `code ${code}`}) before it was ready`), 200);
+    });
+    for (let i = 0; i < workers; i++) cluster.fork();
+  });
+  console.log(`Gatehouse ready: ${options.issuer} (${workers} workers)`);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 export function installShutdown(gh: Gatehouse, server: Server, onStop?: () => Promise<void>): void {

@@ -1,4 +1,6 @@
 /** Opens the Store named by a database URL. */
+
+import { postgresOpenFailure, sqliteOpenFailure } from './open-errors.js';
 import type { PostgresStoreOptions } from './postgres.js';
 import type { Store } from './types.js';
 
@@ -13,6 +15,7 @@ export async function openPostgresStore(connectionString: string, options: Postg
 export async function openSqliteStore(filename: string) {
   return (await import('./sqlite.js')).openSqliteStore(filename);
 }
+export { DatabaseOpenError } from './open-errors.js';
 export * from './types.js';
 
 export interface OpenStoreOptions {
@@ -26,10 +29,12 @@ export interface OpenStoreOptions {
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    return openPostgresStore(
+    const store = await openPostgresStore(
       databaseUrl,
       options.poolSize === undefined ? {} : { poolSize: options.poolSize },
     );
+    // Connect now, so that an unreachable or missing database is reported as such, here.
+    return probe(store, (error) => postgresOpenFailure(error, databaseUrl));
   }
   if (databaseUrl.toLowerCase().startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
@@ -41,7 +46,13 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
         `database URL "${databaseUrl}" is not supported; use sqlite:<path> (e.g. sqlite:./data/gatehouse.db or sqlite:/var/lib/gatehouse.db)`,
       );
     }
-    return openSqliteStore(path);
+    let store: Store;
+    try {
+      store = await openSqliteStore(path);
+    } catch (error) {
+      throw sqliteOpenFailure(error, path);
+    }
+    return probe(store, (error) => sqliteOpenFailure(error, path));
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
   throw new Error(
@@ -49,4 +60,15 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
       ? `unsupported database URL scheme "${scheme}:"; expected sqlite:, postgres:// or postgresql://`
       : 'database URL must start with sqlite:, postgres:// or postgresql://',
   );
+}
+
+/** `store` once a first round trip worked; otherwise closed, and the error translated. */
+async function probe(store: Store, translate: (error: unknown) => unknown): Promise<Store> {
+  try {
+    await store.ping();
+    return store;
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw translate(error);
+  }
 }

@@ -56,9 +56,35 @@ export async function generateSigningKey(
   };
 }
 
+/** The configured secret cannot decrypt the database's signing keys: they were sealed with another. */
+export class SecretMismatchError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'the database was created with a different secret (this one cannot decrypt its signing keys). ' +
+        'Use the secret it was created with (`secret`, or GATEHOUSE_SECRET for the CLI), or give this ' +
+        "configuration a database of its own (`database`); the default, .gatehouse/gatehouse.db, is the demo's " +
+        '(its secret is in .gatehouse/demo.json; the CLI reaches it with --demo)',
+      options,
+    );
+    this.name = 'SecretMismatchError';
+  }
+}
+
+/** The private JWK, decrypted with the key derived from the configured secret (AES-256-GCM). */
+function decryptPrivateJwk(record: SigningKeyRecord, encryptionKey: Buffer): NodeJwk {
+  let plaintext: string;
+  try {
+    plaintext = decrypt(encryptionKey, record.privateJwkEncrypted);
+  } catch (error) {
+    // GCM's tag check is the only failure a well-formed record can have: a different key.
+    throw new SecretMismatchError({ cause: error });
+  }
+  return JSON.parse(plaintext) as NodeJwk;
+}
+
 function loadKey(record: SigningKeyRecord, encryptionKey: Buffer): LoadedKey {
   const publicJwk = JSON.parse(record.publicJwk) as JWK;
-  const privateJwk = JSON.parse(decrypt(encryptionKey, record.privateJwkEncrypted)) as NodeJwk;
+  const privateJwk = decryptPrivateJwk(record, encryptionKey);
   const alg = record.alg as SigningAlgorithm;
   const signer = importSigningKey(alg, privateJwk);
   // Awaited on first use, where a failure surfaces; never an unhandled rejection in between.

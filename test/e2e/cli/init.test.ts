@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stripJsonComments } from '../../../src/cli/config-file.js';
 import { freePort, runCli, startCli, tempDir } from '../../helpers/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as {
@@ -34,16 +35,24 @@ describe('gatehouse --version and init', () => {
     expect(result.stdout).toMatch(/--force/);
   });
 
-  it('writes ./gatehouse.json (mode 0600, fresh secret) that serve uses without --config', async () => {
+  it('writes a commented ./gatehouse.json (mode 0600, fresh secret, its own database) and says what to do next; serve uses it with and without --config', async () => {
     const dir = await fresh();
     const port = await freePort();
     const result = await runCli(['init', '--port', String(port)], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(join(dir, 'gatehouse.json'));
     expect(result.stdout).toContain('node bin/gatehouse.js serve');
+    expect(result.stdout).toMatch(/users create --email \S+ --password .* --admin/);
+    expect(result.stdout).toContain(`http://127.0.0.1:${port}/admin`);
     const file = join(dir, 'gatehouse.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const text = await readFile(file, 'utf8');
+    // Commented: the secret and the database each say what they are for.
+    const comments = text.split('\n').filter((line) => line.trim().startsWith('//'));
+    expect(comments.length).toBeGreaterThan(10);
+    expect(text).toMatch(/\/\/ .*seals the signing keys/);
+    expect(text).toMatch(/\/\/ .*never the demo's \.gatehouse\/gatehouse\.db/);
+    const config = JSON.parse(stripJsonComments(text)) as Record<string, unknown>;
     expect(config).toMatchObject({
       issuer: `http://127.0.0.1:${port}`,
       port,
@@ -54,7 +63,9 @@ describe('gatehouse --version and init', () => {
 
     const other = await fresh();
     await runCli(['init'], { cwd: other });
-    const otherConfig = JSON.parse(await readFile(join(other, 'gatehouse.json'), 'utf8')) as {
+    const otherConfig = JSON.parse(
+      stripJsonComments(await readFile(join(other, 'gatehouse.json'), 'utf8')),
+    ) as {
       secret: string;
     };
     expect(otherConfig.secret).not.toBe(config.secret);
@@ -65,6 +76,18 @@ describe('gatehouse --version and init', () => {
     expect(((await metadata.json()) as { issuer: string }).issuer).toBe(`http://127.0.0.1:${port}`);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+
+    // The same file named explicitly, and the CLI's data commands on it: an administrator, listed.
+    const explicit = await startCli(['serve', '--config', 'gatehouse.json'], /Gatehouse ready/, { cwd: dir });
+    explicit.child.kill('SIGTERM');
+    expect(await explicit.exited).toBe(0);
+    const admin = await runCli(
+      ['users', 'create', '--email', 'root@example.com', '--password', 'a-long-password', '--admin'],
+      { cwd: dir },
+    );
+    expect(admin.code, admin.stderr).toBe(0);
+    const listed = await runCli(['users', 'list'], { cwd: dir });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ email: 'root@example.com', admin: true });
   });
 
   it('refuses to overwrite an existing ./gatehouse.json without --force, and overwrites it with 0600 with --force', async () => {
@@ -79,7 +102,7 @@ describe('gatehouse --version and init', () => {
 
     const forced = await runCli(['init', '--force', '--issuer', 'http://127.0.0.1:4321'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+    expect(JSON.parse(stripJsonComments(await readFile(file, 'utf8')))).toMatchObject({
       issuer: 'http://127.0.0.1:4321',
       port: 4321,
     });
@@ -93,6 +116,13 @@ describe('gatehouse --version and init', () => {
       expect(result.code, args.join(' ')).not.toBe(0);
       expect(result.stderr).toMatch(/\.\/gatehouse\.json/);
       expect(result.stderr).toMatch(/gatehouse init/);
+      expect(result.stderr).toMatch(/--demo/);
     }
+  });
+
+  it('reads JSON with comments, and keeps comment markers inside strings', () => {
+    const text = '// head\n{ /* a */ "url": "http://x//y", "b": "/*not*/" // tail\n}';
+    expect(JSON.parse(stripJsonComments(text))).toEqual({ url: 'http://x//y', b: '/*not*/' });
+    expect(JSON.parse(stripJsonComments('{"q": "a\\"//b"}'))).toEqual({ q: 'a"//b' });
   });
 });
