@@ -73,7 +73,17 @@ export function demoOptions(
     database: `sqlite:${join(dir, 'gatehouse.db')}`,
     secret: state.secret,
     signup: true,
-    resources: [{ resource: mcpUrl, name: 'Todo MCP', scopes: ['todos.read', 'todos.write'] }],
+    resources: [
+      {
+        resource: mcpUrl,
+        name: 'Todo MCP',
+        scopes: ['todos.read', 'todos.write'],
+        scope_descriptions: {
+          'todos.read': 'Read your todos',
+          'todos.write': 'Create, change and delete your todos',
+        },
+      },
+    ],
     clients: [
       {
         client_id: 'todo-cli',
