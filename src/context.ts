@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { ResourceRegistry } from './admin/resources.js';
 import type { Auditors } from './audit/writer.js';
 import type { ResolvedConfig } from './config/resolve.js';
+import type { ResourceRegistry } from './config/resource-registry.js';
 import type { CookieNames } from './http/cookies.js';
 import type { FailureLimiter } from './http/failure-limit.js';
 import type { RejectionThrottle } from './http/rejection-throttle.js';
@@ -27,7 +27,10 @@ export interface Context extends Auditors {
   rejections: RejectionThrottle;
   /** Failed credential presentations per client IP (token, revocation, introspection). */
   failures: FailureLimiter;
-  /** Run-time view of the protected resources (edits by administrators, shared through the database). */
+  /**
+   * Run-time state of the protected resources (administrators' edits, shared through the database):
+   * read `resources.snapshot()`, never `config.resources`, wherever an edit must count.
+   */
   resources: ResourceRegistry;
   /** The CIMD lane, when enabled. */
   cimd?: CimdService;

@@ -1,7 +1,7 @@
-import { ResourceRegistry } from './admin/resources.js';
 import { createAuditors } from './audit/writer.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import { ResourceRegistry } from './config/resource-registry.js';
 import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
@@ -37,14 +37,12 @@ export interface Gatehouse {
   readonly context: Context;
   /**
    * Purges expired rows, old audit events, stale registered clients and unused CIMD clients now (it
-   * also runs every 10 minutes).
+   * also runs every `housekeepingInterval`, 10 minutes by default).
    */
   runHousekeeping(): Promise<void>;
   /** Stops timers and closes the database. */
   close(): Promise<void>;
 }
-
-const HOUSEKEEPING_MS = 10 * 60 * 1000;
 
 /**
  * Creates an authorization server: validates the configuration (throws ConfigError naming the field),
@@ -68,12 +66,19 @@ export async function createGatehouse(
       keyEncryption: deriveKey(config.secret, 'signing-key-encryption'),
       refreshSuccessor: deriveKey(config.secret, 'refresh-token-successor'),
     };
-    const keys = new KeyRing(store, secrets.keyEncryption, config.signingAlgorithm, config.clock);
+    const keys = new KeyRing(
+      store,
+      secrets.keyEncryption,
+      config.signingAlgorithm,
+      config.clock,
+      config.signingKeyCacheTtlMs,
+    );
     await keys.init();
     const log = config.logger;
-    const resources = new ResourceRegistry(store, config, 5_000, (error) =>
-      log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
-    );
+    const resources = new ResourceRegistry(store, config, {
+      refreshMs: config.resourceCacheTtlMs,
+      onError: (error) => log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
+    });
     await resources.init(at);
     const auditors = createAuditors(store, config, log);
     const ctx: Context = {
@@ -104,7 +109,7 @@ export async function createGatehouse(
     let warnedNoClientIp = false;
     const housekeeping = setInterval(() => {
       runHousekeeping().catch((error) => log.error({ err: error }, 'housekeeping failed'));
-    }, HOUSEKEEPING_MS);
+    }, config.housekeepingIntervalMs);
     housekeeping.unref();
 
     return {
@@ -133,7 +138,8 @@ export async function createGatehouse(
           );
         }
         const started = performance.now();
-        await resources.refreshIfStale();
+        // A clock comparison; a stale copy is reloaded in the background while this request goes on.
+        void resources.refreshIfStale();
         const response = await dispatch(ctx, routes, req);
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (log.isLevelEnabled('debug')) {

@@ -120,6 +120,11 @@ export interface CimdOptions {
    * deleted by housekeeping, unless disabled, pinned or holding a live grant. @default 30
    */
   staleAfterDays?: number;
+  /**
+   * Cache lifetime (seconds) of a document, or of a client's `jwks_uri` key set, whose HTTP headers
+   * say nothing about freshness; clamped to `minTtl`…`maxTtl` like any other. @default 300
+   */
+  defaultTtl?: number;
   /** Runs after the document is validated; a denial is shown to the user with the reason. */
   policy?: (input: CimdPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
   /** Replaces the SSRF-safe fetcher (tests). Receives the URL and request headers; returns a web Response. */
@@ -183,6 +188,19 @@ export interface TokenOptions {
 export interface SessionOptions {
   /** Browser sign-in session lifetime (seconds). @default 604800 (7 days) */
   ttl?: number;
+  /**
+   * How long a user has, after /authorize, to sign in and consent (seconds): the lifetime of the sealed
+   * authorization request the hosted pages carry. @default 1800 (30 minutes)
+   */
+  interactionTtl?: number;
+}
+
+/** Self-service sign-up (`signup: true`) throttling. @see docs/configuration.md */
+export interface SignupThrottleOptions {
+  /** Accounts one client IP (an IPv6 /64) may create per window; then 429 with Retry-After. @default 20 */
+  maxSignupsPerIp?: number;
+  /** @default 3600 */
+  windowSeconds?: number;
 }
 
 /** Sign-in throttling: only failures count, and nobody can lock an account's owner out. @see docs/configuration.md */
@@ -257,6 +275,12 @@ export interface RejectionThrottleOptions {
 export interface PasswordResetOptions {
   /** How long a reset link works (seconds). @default 1800 (30 minutes) */
   ttl?: number;
+  /** "Forgot password?" requests one client IP (an IPv6 /64) may make per window. @default 20 */
+  maxRequestsPerIp?: number;
+  /** "Forgot password?" requests for one account per window (beyond them no mail is sent). @default 3 */
+  maxRequestsPerAccount?: number;
+  /** @default 3600 */
+  windowSeconds?: number;
 }
 
 /**
@@ -306,6 +330,23 @@ export interface GatehouseOptions {
    * instance apply at once; another instance's change (e.g. a disable) is seen within this time. @default 5
    */
   clientCacheTtl?: number;
+  /**
+   * How old an instance's copy of the protected resources may get (seconds) before a request triggers
+   * a reload in the background. Edits made through this instance apply at once; another instance's
+   * edit (dashboard, admin API) is seen within this time plus one database read. @default 5
+   */
+  resourceCacheTtl?: number;
+  /**
+   * How long an instance uses the signing keys it read before reading them again (seconds), in the
+   * background. A rotation made through another instance is seen within this time. @default 30
+   */
+  signingKeyCacheTtl?: number;
+  /**
+   * How often housekeeping runs (seconds): expired rows, audit retention, stale DCR and unused CIMD
+   * clients, the rejection throttle's tallies. @default 600 (10 minutes)
+   */
+  housekeepingInterval?: number;
+  signupThrottle?: SignupThrottleOptions;
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
   trustedProxies?: string[];
   /**

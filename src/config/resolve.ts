@@ -1,8 +1,11 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ClientKeys } from '../lanes/client-keys.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
+import { deepFreeze } from './freeze.js';
+import { makeLogger } from './logger.js';
 import type {
   CimdOptions,
   ClientOptions,
@@ -62,7 +65,11 @@ export interface ResolvedConfig {
   signup: boolean;
   /** The `compatibility` preset (src/config/compatibility.ts); its effects are already in the fields below. */
   compatibility: boolean;
-  resources: ResolvedResource[];
+  /**
+   * The configured resources as the configuration defines them, then the built-in admin API resource.
+   * Administrators' edits are run-time state: read them from `ctx.resources.snapshot()`.
+   */
+  resources: readonly ResolvedResource[];
   defaultResource: string | null;
   clients: ResolvedClientSeed[];
   users: { email: string; password: string; admin: boolean; emailVerified: boolean }[];
@@ -80,6 +87,7 @@ export interface ResolvedConfig {
     refreshesPerHostPerMinute: number;
     fetchesPerIpPerMinute: number;
     staleIfErrorMs: number;
+    defaultTtlMs: number;
     policy: CimdOptions['policy'] | undefined;
     fetch: CimdOptions['fetch'] | undefined;
     staleAfterMs: number;
@@ -100,7 +108,8 @@ export interface ResolvedConfig {
     refreshTokenAbsoluteTtl: number;
     authorizationCodeTtl: number;
   };
-  sessions: { ttl: number };
+  sessions: { ttl: number; interactionTtlMs: number };
+  signupThrottle: { maxSignupsPerIp: number; windowMs: number };
   loginThrottle: {
     maxFailuresPerAccountNetwork: number;
     maxFailuresPerIp: number;
@@ -111,10 +120,13 @@ export interface ResolvedConfig {
   signingAlgorithm: SigningAlgorithm;
   maxCredentialFailuresPerMinute: number;
   clientCacheTtlMs: number;
+  resourceCacheTtlMs: number;
+  signingKeyCacheTtlMs: number;
+  housekeepingIntervalMs: number;
   trustedProxies: string[];
   logger: Logger;
   mailer: ((message: MailMessage) => Promise<void>) | undefined;
-  passwordReset: { ttlMs: number };
+  passwordReset: { ttlMs: number; maxRequestsPerIp: number; maxRequestsPerAccount: number; windowMs: number };
   audit: {
     retentionMs: number;
     maxEvents: number;
@@ -141,71 +153,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Redaction paths for pino: any credential that could end up in a log line is censored. */
-export const REDACT_PATHS = [
-  'password',
-  'client_secret',
-  'code',
-  'code_verifier',
-  'refresh_token',
-  'access_token',
-  'token',
-  'secret',
-  '*.password',
-  '*.client_secret',
-  '*.code',
-  '*.code_verifier',
-  '*.refresh_token',
-  '*.access_token',
-  '*.token',
-  '*.secret',
-  'headers.authorization',
-  'headers.cookie',
-  '*.headers.authorization',
-  '*.headers.cookie',
-];
-
-function makeLogger(option: GatehouseOptions['logger']): Logger {
-  if (option === false) return pino({ level: 'silent' });
-  if (option && typeof option === 'object' && 'child' in option) return option;
-  const settings = {
-    level: typeof option === 'string' ? option : (option?.level ?? 'info'),
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: 'gatehouse' },
-  };
-  return option && typeof option === 'object' ? pino(settings, option.destination) : pino(settings);
-}
-
-/** Fills a client's defaults (shared by config seeding and the admin operations). */
-export function resolveClientSeed(client: ClientOptions): ResolvedClientSeed {
-  const method = client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
-  const redirectUris = client.redirect_uris ?? [];
-  return {
-    client_id: client.client_id,
-    client_name: client.client_name ?? null,
-    client_secret: client.client_secret ?? null,
-    token_endpoint_auth_method: method,
-    grant_types: client.grant_types ?? (redirectUris.length ? ['authorization_code', 'refresh_token'] : []),
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: client.post_logout_redirect_uris ?? [],
-    application_type: client.application_type ?? 'web',
-    scope: client.scope ?? null,
-    resources: client.resources ?? [],
-    introspect: client.introspect ?? [],
-    first_party: client.first_party ?? false,
-    clientKeys: method === 'private_key_jwt' ? seedClientKeys(client) : null,
-  };
-}
-
-function seedClientKeys(client: ClientOptions): ClientKeys {
-  const keys: ClientKeys = {};
-  if (client.jwks) keys.jwks = client.jwks as unknown as ClientKeys['jwks'];
-  // From this file, a jwks_uri is the operator's word (DESIGN.md §4); the admin API's is not.
-  if (client.jwks_uri) Object.assign(keys, { jwks_uri: client.jwks_uri, trusted: true });
-  if (client.token_endpoint_auth_signing_alg)
-    keys.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg;
-  return keys;
-}
+export { resolveClientSeed } from './client-defaults.js';
+export { REDACT_PATHS } from './logger.js';
 
 /** Validates options and fills every default. Throws ConfigError naming each bad field. */
 export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
@@ -284,7 +233,9 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
 
   const preset = compatibilityDefaults(o.compatibility ?? false);
   const base = `${o.issuer}`;
-  return {
+  // Resolved once and never changed: a write anywhere throws. Run-time state lives elsewhere
+  // (resources: config/resource-registry.ts).
+  return deepFreeze({
     issuer: o.issuer,
     issuerPath,
     origin: url.origin,
@@ -318,6 +269,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       refreshesPerHostPerMinute: o.cimd?.refreshesPerHostPerMinute ?? 60,
       fetchesPerIpPerMinute: o.cimd?.fetchesPerIpPerMinute ?? 20,
       staleIfErrorMs: (o.cimd?.staleIfError ?? 86_400) * 1000,
+      defaultTtlMs: (o.cimd?.defaultTtl ?? 300) * 1000,
       policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
       fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
       staleAfterMs: (o.cimd?.staleAfterDays ?? 30) * 86_400_000,
@@ -338,7 +290,14 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       refreshTokenAbsoluteTtl: o.tokens?.refreshTokenAbsoluteTtl ?? 30 * 86400,
       authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
     },
-    sessions: { ttl: o.sessions?.ttl ?? 7 * 86400 },
+    sessions: {
+      ttl: o.sessions?.ttl ?? 7 * 86400,
+      interactionTtlMs: (o.sessions?.interactionTtl ?? 1800) * 1000,
+    },
+    signupThrottle: {
+      maxSignupsPerIp: o.signupThrottle?.maxSignupsPerIp ?? 20,
+      windowMs: (o.signupThrottle?.windowSeconds ?? 3600) * 1000,
+    },
     loginThrottle: {
       // The older names (maxFailuresPerAccount, maxAttemptsPerIp) are read as the new ones.
       maxFailuresPerAccountNetwork:
@@ -351,10 +310,18 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',
     maxCredentialFailuresPerMinute: o.maxCredentialFailuresPerMinute ?? 100,
     clientCacheTtlMs: (o.clientCacheTtl ?? 5) * 1000,
+    resourceCacheTtlMs: (o.resourceCacheTtl ?? 5) * 1000,
+    signingKeyCacheTtlMs: (o.signingKeyCacheTtl ?? 30) * 1000,
+    housekeepingIntervalMs: (o.housekeepingInterval ?? 600) * 1000,
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
     mailer: resolveMailer(options.mailer),
-    passwordReset: { ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000 },
+    passwordReset: {
+      ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000,
+      maxRequestsPerIp: o.passwordReset?.maxRequestsPerIp ?? 20,
+      maxRequestsPerAccount: o.passwordReset?.maxRequestsPerAccount ?? 3,
+      windowMs: (o.passwordReset?.windowSeconds ?? 3600) * 1000,
+    },
     audit: {
       retentionMs: (o.audit?.retentionDays ?? 90) * 86_400_000,
       maxEvents: o.audit?.maxEvents ?? 0,
@@ -379,7 +346,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       endSession: `${base}/logout`,
       registration: `${base}/register`,
     },
-  };
+  });
 }
 
 /**

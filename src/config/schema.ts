@@ -4,13 +4,14 @@ import { FIELD_LIMITS } from '../http/limits.js';
 import { clientIdProblem } from '../lanes/client-id.js';
 import { jwksProblem, signingAlgProblem } from '../lanes/client-keys.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
+import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
+import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 
 /**
  * The configuration schema. Every rule here fails at start-up with a message naming the field, so a
  * running server never meets an impossible configuration.
  */
 
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 function isLoopbackHost(hostname: string): boolean {
@@ -38,9 +39,7 @@ const issuer = z.string().superRefine((value, ctx) => {
 });
 
 const scopeToken = z.string().regex(SCOPE_TOKEN, 'must be a scope token (RFC 6749 §3.3)');
-const scopeString = z
-  .string()
-  .refine((s) => s.split(' ').every((t) => SCOPE_TOKEN.test(t)), 'must be space-separated scope tokens');
+const scopeString = z.string().refine(isScopeString, 'must be space-separated scope tokens');
 
 const resourceUri = z.string().superRefine((value, ctx) => {
   let url: URL;
@@ -147,10 +146,8 @@ export const clientSchema = z
     first_party: z.boolean().optional(),
   })
   .superRefine((client, ctx) => {
-    const method =
-      client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none');
-    const grants =
-      client.grant_types ?? (client.redirect_uris?.length ? ['authorization_code', 'refresh_token'] : []);
+    const method = client.token_endpoint_auth_method ?? defaultAuthMethod(client);
+    const grants = client.grant_types ?? defaultGrantTypes(client.redirect_uris);
     if (grants.length === 0) {
       ctx.addIssue({
         code: 'custom',
@@ -262,6 +259,7 @@ export const optionsSchema = z.strictObject({
         .max(7 * 86_400)
         .optional(),
       staleAfterDays: z.number().positive().optional(),
+      defaultTtl: z.number().int().min(0).max(86_400).optional(),
       policy: z.any().optional(),
       fetch: z.any().optional(),
     })
@@ -305,7 +303,12 @@ export const optionsSchema = z.strictObject({
       authorizationCodeTtl: z.number().int().min(10).max(600).optional(),
     })
     .optional(),
-  sessions: z.strictObject({ ttl: z.number().int().min(60).optional() }).optional(),
+  sessions: z
+    .strictObject({
+      ttl: z.number().int().min(60).optional(),
+      interactionTtl: z.number().int().min(60).max(86_400).optional(),
+    })
+    .optional(),
   loginThrottle: z
     .strictObject({
       maxFailuresPerAccountNetwork: z.number().int().positive().optional(),
@@ -320,6 +323,15 @@ export const optionsSchema = z.strictObject({
   signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
   maxCredentialFailuresPerMinute: z.number().int().positive().optional(),
   clientCacheTtl: z.number().min(0).max(300).optional(),
+  resourceCacheTtl: z.number().min(0).max(300).optional(),
+  signingKeyCacheTtl: z.number().min(0).max(3600).optional(),
+  housekeepingInterval: z.number().int().min(10).max(86_400).optional(),
+  signupThrottle: z
+    .strictObject({
+      maxSignupsPerIp: z.number().int().positive().optional(),
+      windowSeconds: z.number().int().positive().max(86_400).optional(),
+    })
+    .optional(),
   trustedProxies: z.array(z.string()).optional(),
   logger: z.any().optional(),
   // "console" (development: one JSON line per mail on stdout) or a function (checked in resolve.ts).
@@ -328,7 +340,14 @@ export const optionsSchema = z.strictObject({
       error: 'must be "console" or a function',
     })
     .optional(),
-  passwordReset: z.strictObject({ ttl: z.number().int().min(60).max(86400).optional() }).optional(),
+  passwordReset: z
+    .strictObject({
+      ttl: z.number().int().min(60).max(86400).optional(),
+      maxRequestsPerIp: z.number().int().positive().optional(),
+      maxRequestsPerAccount: z.number().int().positive().optional(),
+      windowSeconds: z.number().int().positive().max(86_400).optional(),
+    })
+    .optional(),
   audit: z
     .strictObject({
       retentionDays: z.number().positive().optional(),

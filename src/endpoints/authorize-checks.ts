@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { resolveResource, resolveScopes } from '../grants/audience.js';
+import { findResource, resolveResource, resolveScopes } from '../grants/audience.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import type { Params } from '../http/params.js';
 import { resolveClient } from '../lanes/index.js';
@@ -165,7 +165,7 @@ const checkPkce: Check = ({ params, client, out }) => {
 const checkResource: Check = ({ ctx, params, client, out }) => {
   try {
     out.resource = resolveResource(
-      ctx.config,
+      ctx.resources.snapshot(),
       client!,
       params.all('resource'),
       true,
@@ -176,7 +176,7 @@ const checkResource: Check = ({ ctx, params, client, out }) => {
     // Named for the developer: what was asked and what this client may ask for (each resource is in
     // its own protected-resource metadata, RFC 9728, so nothing here is private).
     const asked = params.all('resource');
-    const may = requestableResources(ctx.config, client!).map((r) => r.resource);
+    const may = requestableResources(ctx.resources.snapshot(), client!).map((r) => r.resource);
     throw back(
       'invalid_target',
       `${error.description} (requested: ${asked.length ? asked.join(', ') : 'none'}; this client may request: ${may.length ? may.join(', ') : 'none'})`,
@@ -186,7 +186,7 @@ const checkResource: Check = ({ ctx, params, client, out }) => {
 
 /** RFC 6749 §3.3: unknown scopes are refused; scopes the client may not have are dropped; none means the defaults. */
 const checkScope: Check = ({ ctx, params, client, out }) => {
-  const resource = ctx.config.resources.find((r) => r.resource === out.resource)!;
+  const resource = findResource(ctx, out.resource!)!;
   try {
     out.scope = resolveScopes(resource, client!, params.get('scope'), {
       redirectable: true,

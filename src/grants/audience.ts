@@ -20,6 +20,15 @@ export const IDENTITY_SCOPES = ['openid', 'email'] as const;
  */
 export const OFFLINE_ACCESS = 'offline_access';
 
+/**
+ * What resource resolution reads: the issuer, the default resource and the resources as they are now.
+ * At run time that is `ctx.resources.snapshot()` (administrators' edits included); a ResolvedConfig
+ * fits too (tests, and anything that needs only the configured resources).
+ */
+export type ResourceView = Pick<ResolvedConfig, 'issuer' | 'defaultResource'> & {
+  readonly resources: readonly ResolvedResource[];
+};
+
 /** A requested `scope` as a list, without `offline_access` (see OFFLINE_ACCESS). */
 export function splitRequestedScope(scope: string | undefined | null): string[] {
   return splitScope(scope).filter((s) => s !== OFFLINE_ACCESS);
@@ -68,7 +77,7 @@ export function mayIssueFor(config: Pick<ResolvedConfig, 'issuer'>, resource: st
  * unknown, or malformed", and the server may refuse one by policy).
  */
 export function resolveResource(
-  config: ResolvedConfig,
+  config: ResourceView,
   client: ClientRecord,
   requested: readonly string[],
   redirectable: boolean,
@@ -107,7 +116,7 @@ export function resolveResource(
  * the MCP spec's canonical URI has no trailing slash — but named in the error, so the person
  * configuring the client sees which URL to use. The admin API's resource is never named.
  */
-function resourceDifferingBySlash(config: ResolvedConfig, canonical: string): string | undefined {
+function resourceDifferingBySlash(config: ResourceView, canonical: string): string | undefined {
   const query = canonical.search(/[?]/);
   const path = query === -1 ? canonical : canonical.slice(0, query);
   const rest = query === -1 ? '' : canonical.slice(query);
@@ -179,6 +188,7 @@ export function allowedScopes(
   return scopes.filter((s) => (identity.includes(s) || resource.scopes.includes(s)) && permitted(s));
 }
 
+/** The resource named exactly `resource`, as it is now (administrators' edits included). */
 export function findResource(ctx: Context, resource: string): ResolvedResource | undefined {
-  return ctx.config.resources.find((r) => r.resource === resource);
+  return ctx.resources.snapshot().resources.find((r) => r.resource === resource);
 }

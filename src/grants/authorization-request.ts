@@ -34,14 +34,12 @@ export interface InteractionOptions {
   pendingError?: OAuthError;
 }
 
-const INTERACTION_TTL_MS = 30 * 60 * 1000;
-
 export function sealInteraction(
   ctx: Context,
   request: AuthorizationRequest,
   options: InteractionOptions = {},
 ): string {
-  const value: Interaction = { v: 1, r: request, exp: ctx.now() + INTERACTION_TTL_MS };
+  const value: Interaction = { v: 1, r: request, exp: ctx.now() + ctx.config.sessions.interactionTtlMs };
   if (options.loginAfter !== undefined) value.la = options.loginAfter;
   if (options.pendingError)
     value.err = { error: options.pendingError.error, description: options.pendingError.description };

@@ -33,7 +33,7 @@ export async function exchangeClientCredentials(
       'unauthorized_client',
       `a client_id starting with ${USER_SUBJECT_PREFIX} cannot be a subject`,
     );
-  const resource = resolveResource(ctx.config, client, params.all('resource'), false, 'client');
+  const resource = resolveResource(ctx.resources.snapshot(), client, params.all('resource'), false, 'client');
   const scope = resolveScopes(resource, client, params.get('scope'), {
     redirectable: false,
     identityScopes: false,

@@ -15,10 +15,8 @@ import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browse
  * link goes only to an existing, enabled user, only through the configured mailer, issued by the one
  * reset-token issuance (sendPasswordReset). Requests are throttled per client IP and per account
  * (HMAC of the e-mail, so the counters hold no addresses), so the page can neither mail-bomb a user
- * nor be used to probe accounts faster than the sign-in page.
+ * nor be used to probe accounts faster than the sign-in page. The limits are `passwordReset` options.
  */
-const PER_IP = { max: 20, windowMs: 3600_000 };
-const PER_ACCOUNT = { max: 3, windowMs: 3600_000 };
 
 function loginHref(ctx: Context, interaction: string | undefined): string {
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
@@ -82,16 +80,16 @@ export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo)
       );
   const ip = await ctx.store.hitRateLimit(
     `forgot:ip:${rateLimitKey(req.ip)}`,
-    PER_IP.max,
-    PER_IP.windowMs,
+    ctx.config.passwordReset.maxRequestsPerIp,
+    ctx.config.passwordReset.windowMs,
     at,
   );
   if (!ip.allowed) return throttled(ip.retryAfter, 'ip');
   const account = hmac(ctx.secrets.state, `password reset account\n${email}`).slice(0, 22);
   const perAccount = await ctx.store.hitRateLimit(
     `forgot:account:${account}`,
-    PER_ACCOUNT.max,
-    PER_ACCOUNT.windowMs,
+    ctx.config.passwordReset.maxRequestsPerAccount,
+    ctx.config.passwordReset.windowMs,
     at,
   );
   if (!perAccount.allowed) return throttled(perAccount.retryAfter, 'account');

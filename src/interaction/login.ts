@@ -180,7 +180,13 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
   const interaction = params.get('interaction');
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
-  const limit = await ctx.store.hitRateLimit(`signup:ip:${rateLimitKey(req.ip)}`, 20, 3600_000, ctx.now());
+  const { maxSignupsPerIp, windowMs } = ctx.config.signupThrottle;
+  const limit = await ctx.store.hitRateLimit(
+    `signup:ip:${rateLimitKey(req.ip)}`,
+    maxSignupsPerIp,
+    windowMs,
+    ctx.now(),
+  );
   if (!limit.allowed) {
     return signupPage(ctx, req, {
       interaction,

@@ -116,7 +116,7 @@ export class JwksCache {
     const ttl = freshnessLifetime(headers, now, {
       minTtlMs: c.minTtlMs,
       maxTtlMs: c.maxTtlMs,
-      defaultTtlMs: 5 * 60_000,
+      defaultTtlMs: c.defaultTtlMs,
     });
     this.remember(uri, { keys: keys as JSONWebKeySet, expiresAt: now + ttl, attemptedAt: now });
     return keys as JSONWebKeySet;

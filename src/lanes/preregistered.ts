@@ -1,3 +1,4 @@
+import { responseTypesFor } from '../config/client-defaults.js';
 import type { ResolvedClientSeed } from '../config/resolve.js';
 import { sanitiseDisplayName } from '../display-name.js';
 import type { ClientRecord, Store } from '../store/types.js';
@@ -16,7 +17,7 @@ export function clientRecordFromSeed(seed: ResolvedClientSeed, at: number): Clie
     redirect_uris: seed.redirect_uris,
     post_logout_redirect_uris: seed.post_logout_redirect_uris,
     grant_types: seed.grant_types,
-    response_types: seed.grant_types.includes('authorization_code') ? ['code'] : [],
+    response_types: responseTypesFor(seed.grant_types),
     token_endpoint_auth_method: seed.token_endpoint_auth_method,
     application_type: seed.application_type,
     scope: seed.scope,

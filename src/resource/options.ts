@@ -1,3 +1,4 @@
+import { isScopeToken } from '../scope-token.js';
 import { ResourceConfigError } from './errors.js';
 
 /**
@@ -112,7 +113,6 @@ const ALLOWED_ALGORITHMS = new Set([
   'EdDSA',
   'Ed25519',
 ]);
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 
 function fail(field: string, message: string): never {
@@ -145,7 +145,7 @@ function assertHttpUrl(
 function assertScopes(field: string, value: unknown): string[] {
   if (!Array.isArray(value)) fail(field, 'must be an array of scope strings');
   value.forEach((scope, i) => {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+    if (typeof scope !== 'string' || !isScopeToken(scope))
       fail(`${field}[${i}]`, 'must be a scope token (RFC 6749 §3.3)');
   });
   return [...new Set(value as string[])];
@@ -164,7 +164,7 @@ function resolveHierarchy(value: unknown): Record<string, string[]> {
     fail('scopeHierarchy', 'must be an object');
   const out: Record<string, string[]> = {};
   for (const [scope, implied] of Object.entries(value)) {
-    if (!SCOPE_TOKEN.test(scope)) fail(`scopeHierarchy.${scope}`, 'must be keyed by scope tokens');
+    if (!isScopeToken(scope)) fail(`scopeHierarchy.${scope}`, 'must be keyed by scope tokens');
     out[scope] = assertScopes(`scopeHierarchy.${scope}`, implied);
   }
   return out;

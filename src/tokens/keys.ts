@@ -112,7 +112,8 @@ export class KeyRing {
     private readonly encryptionKey: Buffer,
     private readonly alg: SigningAlgorithm,
     private readonly clock: () => number,
-    private readonly refreshMs = 30_000,
+    /** config.signingKeyCacheTtlMs */
+    private readonly refreshMs: number,
   ) {}
 
   /** Loads keys, creating the first `active` and `next` pair if the database has none. */

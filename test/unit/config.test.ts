@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { GatehouseOptions } from '../../src/config/options.js';
 import { ConfigError, resolveConfig } from '../../src/config/resolve.js';
@@ -301,5 +302,123 @@ describe('throttle settings', () => {
     expect(problem({ dcr: { maxRegistrationsPerWindow: 30, maxRegistrationsGlobal: 100 } })).toContain(
       'dcr.maxRegistrationsPerWindow',
     );
+  });
+});
+
+describe('policy numbers are options with defaults', () => {
+  it('fills the sign-up, password-reset, cache, housekeeping and interaction defaults', () => {
+    const config = resolveConfig(options());
+    expect(config.signupThrottle).toEqual({ maxSignupsPerIp: 20, windowMs: 3_600_000 });
+    expect(config.passwordReset).toEqual({
+      ttlMs: 1_800_000,
+      maxRequestsPerIp: 20,
+      maxRequestsPerAccount: 3,
+      windowMs: 3_600_000,
+    });
+    expect(config).toMatchObject({
+      resourceCacheTtlMs: 5000,
+      signingKeyCacheTtlMs: 30_000,
+      housekeepingIntervalMs: 600_000,
+      sessions: { interactionTtlMs: 1_800_000 },
+      cimd: { defaultTtlMs: 300_000 },
+    });
+  });
+
+  it('reads each one from its option, in seconds', () => {
+    const config = resolveConfig(
+      options({
+        signupThrottle: { maxSignupsPerIp: 2, windowSeconds: 60 },
+        passwordReset: { maxRequestsPerIp: 5, maxRequestsPerAccount: 1, windowSeconds: 600 },
+        resourceCacheTtl: 0,
+        signingKeyCacheTtl: 1,
+        housekeepingInterval: 60,
+        sessions: { interactionTtl: 600 },
+        cimd: { defaultTtl: 60 },
+      }),
+    );
+    expect(config.signupThrottle).toEqual({ maxSignupsPerIp: 2, windowMs: 60_000 });
+    expect(config.passwordReset).toMatchObject({
+      maxRequestsPerIp: 5,
+      maxRequestsPerAccount: 1,
+      windowMs: 600_000,
+    });
+    expect(config).toMatchObject({
+      resourceCacheTtlMs: 0,
+      signingKeyCacheTtlMs: 1000,
+      housekeepingIntervalMs: 60_000,
+      sessions: { interactionTtlMs: 600_000 },
+      cimd: { defaultTtlMs: 60_000 },
+    });
+  });
+
+  it.each([
+    [{ signupThrottle: { maxSignupsPerIp: 0 } }, 'signupThrottle.maxSignupsPerIp'],
+    [{ signupThrottle: { perIp: 3 } }, 'signupThrottle'],
+    [{ passwordReset: { maxRequestsPerAccount: -1 } }, 'passwordReset.maxRequestsPerAccount'],
+    [{ passwordReset: { windowSeconds: 86_401 } }, 'passwordReset.windowSeconds'],
+    [{ resourceCacheTtl: 301 }, 'resourceCacheTtl'],
+    [{ signingKeyCacheTtl: -1 }, 'signingKeyCacheTtl'],
+    [{ housekeepingInterval: 1 }, 'housekeepingInterval'],
+    [{ sessions: { interactionTtl: 10 } }, 'sessions.interactionTtl'],
+    [{ cimd: { defaultTtl: 1.5 } }, 'cimd.defaultTtl'],
+  ])('refuses %j, naming %s', (overrides, field) => {
+    expect(problem(overrides)).toContain(`${field}:`);
+  });
+});
+
+describe('the resolved configuration is immutable', () => {
+  const config = () =>
+    resolveConfig(
+      options({
+        resources: [{ resource: 'https://api.example/mcp', scopes: ['a'] }],
+        clients: [web()],
+      }),
+    );
+
+  it('throws on a write at any depth: a field, a nested object, an array, a resource, a client', () => {
+    // The types say readonly where they can; this is the run-time guarantee underneath.
+    const c = config() as unknown as {
+      signup: boolean;
+      tokens: { accessTokenTtl: number };
+      trustedProxies: string[];
+      resources: { scopes: string[] }[];
+      clients: { redirect_uris: string[] }[];
+    };
+    expect(() => {
+      c.signup = true;
+    }).toThrow(TypeError);
+    expect(() => {
+      c.tokens.accessTokenTtl = 1;
+    }).toThrow(TypeError);
+    expect(() => c.trustedProxies.push('10.0.0.1')).toThrow(TypeError);
+    expect(() => c.resources.splice(0, 1)).toThrow(TypeError);
+    expect(() => {
+      c.resources[0]!.scopes[0] = 'admin';
+    }).toThrow(TypeError);
+    expect(() => {
+      c.clients[0]!.redirect_uris[0] = 'https://evil.example/cb';
+    }).toThrow(TypeError);
+    expect(c.clients[0]!.redirect_uris[0]).toBe('https://app.example/cb');
+  });
+
+  it('leaves the caller’s options and the logger unfrozen', () => {
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const jwks = { keys: [jwk as Record<string, unknown>] };
+    const input = options({
+      clients: [
+        {
+          client_id: 'k',
+          grant_types: ['client_credentials'],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks,
+        },
+      ],
+    });
+    const resolved = resolveConfig(input);
+    expect(Object.isFrozen(resolved.clients[0]!.clientKeys!.jwks)).toBe(true);
+    expect(Object.isFrozen(jwks)).toBe(false);
+    expect(Object.isFrozen(jwks.keys[0])).toBe(false);
+    expect(Object.isFrozen(input)).toBe(false);
+    expect(Object.isFrozen(resolved.logger)).toBe(false);
   });
 });

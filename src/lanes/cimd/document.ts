@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import { RFC7591_DEFAULT_GRANT_TYPES } from '../../config/client-defaults.js';
 import { type ClientKeys, jwksProblem, jwksUriProblem, signingAlgProblem } from '../client-keys.js';
 import { cleanClientName, isStringArray, type PublicClientMetadata } from '../public-client.js';
 import { checkRedirectUri } from '../redirect-uri.js';
@@ -55,7 +56,7 @@ export function validateDocument(
     const problem = checkRedirectUri(uri, { allowCustomSchemes: false });
     if (problem) return fail(`redirect URI ${uri} ${problem}`);
   }
-  const declared = isStringArray(d.grant_types) ? d.grant_types : ['authorization_code'];
+  const declared = isStringArray(d.grant_types) ? d.grant_types : RFC7591_DEFAULT_GRANT_TYPES;
   // Grant types this server has no use for (client_credentials, device code, …) are ignored, not fatal.
   const grants = (['authorization_code', 'refresh_token'] as const).filter((g) => declared.includes(g));
   if (!grants.includes('authorization_code'))

@@ -215,16 +215,16 @@ describe('resources', () => {
         { name: 'Renamed on A', scopes: ['todos.read', 'todos.admin'] },
         'test',
       );
-      expect(a.config.resources[0]).toMatchObject({ name: 'Renamed on A' });
+      expect(a.context.resources.snapshot().resources[0]).toMatchObject({ name: 'Renamed on A' });
       // B serves its cached copy until its refresh interval passes; then it reads the edit.
       await b.context.resources.refresh();
-      expect(b.config.resources[0]).toMatchObject({
+      expect(b.context.resources.snapshot().resources[0]).toMatchObject({
         name: 'Renamed on A',
         scopes: ['todos.read', 'todos.admin'],
       });
       // A restart keeps the edit: the configuration only seeds resources that are not stored yet.
       const c = await createGatehouse(options);
-      expect(c.config.resources[0]).toMatchObject({ name: 'Renamed on A' });
+      expect(c.context.resources.snapshot().resources[0]).toMatchObject({ name: 'Renamed on A' });
       await c.close();
     } finally {
       await a.close();

@@ -157,7 +157,7 @@ describe('dashboard forms', () => {
       lane_cimd: 'yes',
     });
     expect(response.status).toBe(303);
-    expect(srv.gh.config.resources.find((r) => r.resource === RESOURCE)).toMatchObject({
+    expect(srv.gh.context.resources.snapshot().resources.find((r) => r.resource === RESOURCE)).toMatchObject({
       name: 'Todos',
       scopes: ['todos.read', 'todos.write', 'todos.admin'],
       defaultScopes: ['todos.read'],
