@@ -1,4 +1,4 @@
-import { MCP_REQUEST_HEADERS } from '../resource/cors.js';
+import { MCP_REQUEST_HEADERS, corsHeaders as resourceCorsHeaders } from '../resource/cors.js';
 
 /**
  * CORS for the endpoints browser-based MCP clients call directly (metadata, JWKS, token, revocation,
@@ -14,13 +14,7 @@ const ALLOW_HEADERS = ['authorization', 'content-type', ...MCP_REQUEST_HEADERS].
 const EXPOSE_HEADERS = 'www-authenticate, retry-after';
 
 export function corsHeaders(methods: string): Record<string, string> {
-  return {
-    'access-control-allow-origin': '*',
-    'access-control-allow-methods': methods,
-    'access-control-allow-headers': ALLOW_HEADERS,
-    'access-control-expose-headers': EXPOSE_HEADERS,
-    'access-control-max-age': '600',
-  };
+  return resourceCorsHeaders(methods, ALLOW_HEADERS, EXPOSE_HEADERS);
 }
 
 export function preflight(methods: string): Response {

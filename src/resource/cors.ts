@@ -44,12 +44,17 @@ export function allowedRequestHeaders(requested?: string | null): string {
   return params.size === 0 ? ALLOW_HEADERS : `${ALLOW_HEADERS}, ${[...params].join(', ')}`;
 }
 
-export function corsHeaders(methods = 'GET, POST, DELETE, OPTIONS'): Record<string, string> {
+export function corsHeaders(
+  methods = 'GET, POST, DELETE, OPTIONS',
+  allowHeaders = ALLOW_HEADERS,
+  exposeHeaders = EXPOSE_HEADERS,
+): Record<string, string> {
+  // No credentials: `*` is safe because bearer tokens travel in a header, never in cookies.
   return {
     'access-control-allow-origin': '*',
     'access-control-allow-methods': methods,
-    'access-control-allow-headers': ALLOW_HEADERS,
-    'access-control-expose-headers': EXPOSE_HEADERS,
+    'access-control-allow-headers': allowHeaders,
+    'access-control-expose-headers': exposeHeaders,
     'access-control-max-age': '600',
   };
 }

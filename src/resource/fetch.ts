@@ -30,16 +30,23 @@ export function withCors(response: Response): Response {
   return out;
 }
 
+/** The resource's metadata document (RFC 9728 §3) or a CORS preflight answer, before any token is read. */
+export function metadataOrPreflight(resource: ProtectedResource, request: Request): Response | undefined {
+  const metadata = resource.handleMetadata(request);
+  if (metadata) return metadata;
+  if (request.method === 'OPTIONS')
+    return preflightResponse(undefined, request.headers.get('access-control-request-headers'));
+  return undefined;
+}
+
 export function withBearerAuth(
   resource: ProtectedResource,
   handler: (request: Request, token: AccessToken) => Response | Promise<Response>,
   options: { scopes?: ScopeRequirement<Request> } = {},
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    const metadata = resource.handleMetadata(request);
-    if (metadata) return metadata;
-    if (request.method === 'OPTIONS')
-      return preflightResponse(undefined, request.headers.get('access-control-request-headers'));
+    const early = metadataOrPreflight(resource, request);
+    if (early) return early;
     const scopes = await resolveScopes(options.scopes, request);
     const result = await resource.authenticate(
       { authorization: request.headers.get('authorization'), url: request.url },

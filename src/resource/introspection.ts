@@ -1,8 +1,8 @@
 import type { AccessToken, TokenVerifier } from './access-token.js';
+import { accessTokenFromClaims } from './claims.js';
 import type { AuthorizationServerMetadata } from './discovery.js';
 import { BearerError } from './errors.js';
 import type { ResolvedResourceOptions } from './options.js';
-import { splitScope } from './scopes.js';
 
 /**
  * Token introspection (RFC 7662) for resources that must refuse a revoked token at once. The
@@ -39,7 +39,7 @@ export function readIntrospection(
   const now = config.clock() / 1000;
   const skew = config.clockTolerance;
   if (answer.active !== true) throw inactive('introspection: active is not true');
-  const { token_type: type, iss, aud, exp, nbf, sub, client_id: clientId, scope } = answer;
+  const { token_type: type, iss, aud, exp, nbf } = answer;
   if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
     throw inactive(`introspection: token_type ${String(type)} is not an access token`);
   }
@@ -52,23 +52,9 @@ export function readIntrospection(
   if (typeof exp !== 'number' || exp + skew <= now) throw inactive('introspection: expired or no exp');
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf - skew > now))
     throw inactive('introspection: not yet valid');
-  if (
-    typeof sub !== 'string' ||
-    typeof clientId !== 'string' ||
-    (scope !== undefined && typeof scope !== 'string')
-  ) {
-    throw inactive('introspection: sub, client_id or scope missing');
-  }
-  return {
-    token,
-    issuer: config.issuer,
-    subject: sub,
-    clientId,
-    scopes: splitScope(scope),
-    expiresAt: exp,
-    resource: config.resource,
-    claims: answer,
-  };
+  const accessToken = accessTokenFromClaims(config, token, answer);
+  if (!accessToken) throw inactive('introspection: sub, client_id or scope missing');
+  return accessToken;
 }
 
 export function createIntrospectionVerifier(

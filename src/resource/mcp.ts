@@ -1,7 +1,6 @@
 import type { AccessToken } from './access-token.js';
 import { challengeResponse } from './challenge.js';
-import { preflightResponse } from './cors.js';
-import { withCors } from './fetch.js';
+import { metadataOrPreflight, withCors } from './fetch.js';
 import type { ProtectedResource } from './protected-resource.js';
 
 /**
@@ -81,10 +80,8 @@ export function protectMcpEndpoint(
   ) => Promise<Response>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    const metadata = resource.handleMetadata(request);
-    if (metadata) return metadata;
-    if (request.method === 'OPTIONS')
-      return preflightResponse(undefined, request.headers.get('access-control-request-headers'));
+    const early = metadataOrPreflight(resource, request);
+    if (early) return early;
     let parsedBody: unknown;
     if (request.method === 'POST' && request.headers.get('content-type')?.includes('json')) {
       parsedBody = await request

@@ -100,19 +100,24 @@ export interface ResolvedResourceOptions {
 }
 
 const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA'];
-const ALLOWED_ALGORITHMS = new Set([
-  'ES256',
-  'ES384',
-  'ES512',
+/**
+ * Asymmetric JWS algorithms only: never `none`, never HS* (a public key used as an HMAC secret:
+ * RFC 8725 §3.1, §2.1). The server's client-assertion check uses the same list (tokens/client-assertion.ts).
+ */
+export const ASYMMETRIC_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
   'PS256',
   'PS384',
   'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
   'EdDSA',
   'Ed25519',
-]);
+] as const;
+const ALLOWED_ALGORITHMS = new Set<string>(ASYMMETRIC_ALGORITHMS);
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 
 function fail(field: string, message: string): never {

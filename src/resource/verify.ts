@@ -1,10 +1,10 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AccessToken, TokenVerifier } from './access-token.js';
+import { accessTokenFromClaims } from './claims.js';
 import { isCanonicalCompactJws } from './compact.js';
 import type { AuthorizationServerMetadata } from './discovery.js';
 import { BearerError } from './errors.js';
 import type { ResolvedResourceOptions } from './options.js';
-import { splitScope } from './scopes.js';
 
 /**
  * Local validation of RFC 9068 JWT access tokens, in the order of RFC 9068 §4:
@@ -93,26 +93,12 @@ export function createJwtVerifier(config: ResolvedResourceOptions, getKey: JWTVe
     } catch (error) {
       throw toBearerError(error);
     }
-    const { sub, client_id: clientId, scope, exp } = payload;
-    if (
-      typeof sub !== 'string' ||
-      typeof clientId !== 'string' ||
-      (scope !== undefined && typeof scope !== 'string')
-    ) {
+    const accessToken = accessTokenFromClaims(config, token, payload);
+    if (!accessToken)
       throw invalid(
         'The access token is invalid.',
         'sub, client_id or scope is not a string (RFC 9068 §2.2)',
       );
-    }
-    return {
-      token,
-      issuer: config.issuer,
-      subject: sub,
-      clientId,
-      scopes: splitScope(scope),
-      expiresAt: exp as number,
-      resource: config.resource,
-      claims: payload,
-    };
+    return accessToken;
   };
 }

@@ -8,6 +8,7 @@ import {
   type JWTVerifyResult,
   jwtVerify,
 } from 'jose';
+import { ASYMMETRIC_ALGORITHMS } from '../resource/options.js';
 
 /**
  * Verification of a `private_key_jwt` client assertion (RFC 7523 §2.2 and §3; OpenID Connect Core §9;
@@ -17,19 +18,7 @@ import {
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Asymmetric algorithms only: never `none`, never HS* (a public key used as an HMAC secret). */
-export const ASSERTION_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+export const ASSERTION_ALGORITHMS = ASYMMETRIC_ALGORITHMS;
 
 /** An assertion may not live longer than this (exp − now): a short window bounds the replay cache. */
 export const MAX_ASSERTION_LIFETIME_S = 300;
