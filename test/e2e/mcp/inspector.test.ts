@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectorCliArgs } from '../../../src/cli/demo.js';
 import type { ApproveOptions, AuthorizationOutcome } from '../../helpers/browser.js';
 import { ensureInspector, INSPECTOR_DIR, INSPECTOR_VERSION, NODE24 } from '../../helpers/ci-tools.js';
 import { approveInBrowser, useChromium } from './helpers/browser.js';
@@ -23,6 +24,8 @@ import { type Stack, startDemoStack } from './helpers/stack.js';
 useChromium();
 
 const PINNED = INSPECTOR_VERSION;
+/** The Inspector CLI's OAuth callback when no --callback-url is given (its --help). */
+const INSPECTOR_DEFAULT_CALLBACK = 'http://127.0.0.1:6276/oauth/callback';
 let launcher: string;
 
 async function freePort(): Promise<number> {
@@ -65,39 +68,43 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  /** Runs the Inspector CLI with `args`; approves the authorization it opens in Chromium. */
-  async function runInspector(args: string[], onPage?: ApproveOptions['onPage']): Promise<InspectorRun> {
+  /**
+   * Runs the Inspector CLI with `args`; approves the authorization it opens in Chromium. `asPrinted`:
+   * the command line the demo's banner prints (src/cli/demo.ts), with the Inspector's default callback.
+   */
+  async function runInspector(
+    args: string[],
+    onPage?: ApproveOptions['onPage'],
+    asPrinted = false,
+  ): Promise<InspectorRun> {
     await writeFile(openedFile, '');
-    const callbackUrl = `http://127.0.0.1:${await freePort()}/callback`;
-    const child = spawn(
-      NODE24,
-      [
-        launcher,
-        '--cli',
-        stack.mcpUrl,
-        '--transport',
-        'http',
-        '--client-id',
-        'todo-cli',
-        '--callback-url',
-        callbackUrl,
-        '--format',
-        'json',
-        ...args,
-      ],
-      {
-        cwd: home,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: join(home, 'home'),
-          MCP_AUTO_OPEN_ENABLED: 'true',
-          MCP_INSPECTOR_SECRET_STORE: 'memory',
-          BROWSER: opener,
-          NO_COLOR: '1',
-        },
+    const callbackUrl = asPrinted
+      ? INSPECTOR_DEFAULT_CALLBACK
+      : `http://127.0.0.1:${await freePort()}/callback`;
+    const prefix = asPrinted
+      ? inspectorCliArgs(stack.mcpUrl)
+      : [
+          '--cli',
+          stack.mcpUrl,
+          '--transport',
+          'http',
+          '--client-id',
+          'todo-cli',
+          '--callback-url',
+          callbackUrl,
+        ];
+    const child = spawn(NODE24, [launcher, ...prefix, '--format', 'json', ...args], {
+      cwd: home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: join(home, 'home'),
+        MCP_AUTO_OPEN_ENABLED: 'true',
+        MCP_INSPECTOR_SECRET_STORE: 'memory',
+        BROWSER: opener,
+        NO_COLOR: '1',
       },
-    );
+    });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -132,6 +139,14 @@ describe(`MCP Inspector CLI ${PINNED} against the demo`, () => {
     children.delete(child);
     return { code, stdout, stderr, opened, outcome };
   }
+
+  it("runs the demo banner's command as printed: the preregistered todo-cli with the Inspector's default callback, to tools/list", async () => {
+    const run = await runInspector([], undefined, true);
+    expect(new URL(run.opened[0]!).searchParams.get('redirect_uri')).toBe(INSPECTOR_DEFAULT_CALLBACK);
+    expect(run.code, run.stderr).toBe(0);
+    const listed = JSON.parse(run.stdout) as { result: { tools: { name: string }[] } };
+    expect(listed.result.tools.map((t) => t.name)).toContain('add_todo');
+  });
 
   it(`is the pinned version ${PINNED}`, () => {
     const pkg = JSON.parse(readFileSync(join(INSPECTOR_DIR, 'package.json'), 'utf8')) as { version: string };
