@@ -13,6 +13,7 @@ import {
 } from '../lanes/client-keys.js';
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
+import { isScopeString } from '../scope-token.js';
 import { type ClientRecord, UniqueViolation } from '../store/types.js';
 import { hashSecret } from '../tokens/crypto.js';
 
@@ -34,10 +35,8 @@ export async function createPreregisteredClient(
   const { confidential, ...rest } = input;
   const secret = confidential ? generateClientSecret() : undefined;
   const candidate: ClientOptions = { ...rest, client_id: input.client_id ?? generateClientId() };
-  if (secret) {
-    candidate.client_secret = secret;
-    candidate.token_endpoint_auth_method ??= 'client_secret_basic';
-  }
+  // With a secret the method defaults to client_secret_basic (config/client-defaults.ts).
+  if (secret) candidate.client_secret = secret;
   const parsed = clientSchema.safeParse(candidate);
   if (!parsed.success) throw new OAuthError('invalid_client_metadata', describeIssues(parsed.error));
   const unknown = (parsed.data.resources ?? []).find(
@@ -122,9 +121,6 @@ export interface ClientEdit {
   token_endpoint_auth_signing_alg?: string | null;
 }
 
-// RFC 6749 §3.3 scope-token, space-separated.
-const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
-
 /** Edits a preregistered client's redirect URIs, scopes and name; audited with before and after. */
 export async function editClient(
   ctx: Context,
@@ -150,7 +146,9 @@ export async function editClient(
   }
   if (edit.scope !== undefined) {
     const scope = edit.scope === null ? '' : edit.scope.trim().replace(/\s+/g, ' ');
-    if (scope && !SCOPE.test(scope)) throw new OAuthError('invalid_scope', 'scope: not a valid scope list');
+    // RFC 6749 §3.3: scope tokens separated by single spaces.
+    if (scope && !isScopeString(scope))
+      throw new OAuthError('invalid_scope', 'scope: not a valid scope list');
     patch.scope = scope || null;
   }
   if (edit.client_name !== undefined) {
