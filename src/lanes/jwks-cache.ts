@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Context } from '../context.js';
 import { freshnessLifetime } from './cimd/cache.js';
-import { createSafeFetch, type DocumentFetch, readCapped } from './cimd/fetcher.js';
+import { type DocumentFetch, readCapped, requestUrlFetch } from './cimd/fetcher.js';
 import { jwksProblem, MAX_JWKS_BYTES } from './client-keys.js';
 
 /**
@@ -44,13 +44,7 @@ export class JwksCache {
 
   constructor(private readonly ctx: Context) {
     const c = ctx.config.cimd;
-    this.safeFetch =
-      c.fetch ??
-      createSafeFetch({
-        allowLoopback: c.allowLoopback,
-        connectTimeoutMs: Math.min(2000, c.timeoutMs),
-        timeoutMs: c.timeoutMs,
-      });
+    this.safeFetch = requestUrlFetch(c);
     this.trustedFetch = (url, init) =>
       fetch(url, { headers: init.headers, signal: init.signal, redirect: 'manual' });
   }

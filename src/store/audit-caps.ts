@@ -5,6 +5,7 @@
  * about 3.5 KB whatever arrives (docs/configuration.md, "Storage bounds").
  */
 import type { AuditEventInput } from './records.js';
+import type { AuditEventsTable } from './schema.js';
 
 export const AUDIT_CAPS = {
   type: 64,
@@ -70,15 +71,9 @@ export function serialiseAuditDetail(detail: Record<string, unknown> | undefined
 }
 
 /** Every column of an audit row, capped. */
-export function capAuditEvent(event: AuditEventInput): {
-  type: string;
-  client_id: string | null;
-  user_id: string | null;
-  actor: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: string;
-} {
+export function capAuditEvent(
+  event: AuditEventInput,
+): Pick<AuditEventsTable, 'type' | 'client_id' | 'user_id' | 'actor' | 'ip' | 'user_agent' | 'detail'> {
   return {
     type: capString(event.type, AUDIT_CAPS.type),
     client_id: capOrNull(event.clientId, AUDIT_CAPS.clientId),

@@ -118,3 +118,22 @@ export class BodyTooLarge extends Error {
     this.name = 'BodyTooLarge';
   }
 }
+
+/**
+ * The fetch for URLs that arrive in requests (CIMD documents, their logos, their `jwks_uri`): the
+ * operator's `cimd.fetch` when given (tests, proxies), else the SSRF-safe fetch with the CIMD timeouts.
+ */
+export function requestUrlFetch(c: {
+  fetch?: DocumentFetch;
+  allowLoopback: boolean;
+  timeoutMs: number;
+}): DocumentFetch {
+  return (
+    c.fetch ??
+    createSafeFetch({
+      allowLoopback: c.allowLoopback,
+      connectTimeoutMs: Math.min(2000, c.timeoutMs),
+      timeoutMs: c.timeoutMs,
+    })
+  );
+}

@@ -3,7 +3,7 @@ import { rateLimitKey } from '../../http/client-ip.js';
 import type { ClientRecord } from '../../store/types.js';
 import { freshnessLifetime } from './cache.js';
 import { type CimdMetadata, securityRelevant, validateDocument } from './document.js';
-import { createSafeFetch, type DocumentFetch, readCapped } from './fetcher.js';
+import { type DocumentFetch, readCapped, requestUrlFetch } from './fetcher.js';
 import { fetchLogo, type StoredLogo } from './logo.js';
 import { type CimdCacheState, cimdState, clientRecordFromDocument } from './record.js';
 import { describeFetchError, documentJson, isTransient } from './response.js';
@@ -39,13 +39,7 @@ export class CimdService {
 
   constructor(private readonly ctx: Context) {
     const c = ctx.config.cimd;
-    this.fetchDocument =
-      c.fetch ??
-      createSafeFetch({
-        allowLoopback: c.allowLoopback,
-        connectTimeoutMs: Math.min(2000, c.timeoutMs),
-        timeoutMs: c.timeoutMs,
-      });
+    this.fetchDocument = requestUrlFetch(c);
     this.slots = new FetchSlots(() => ({
       global: ctx.config.cimd.maxConcurrentFetches,
       perIp: ctx.config.cimd.maxConcurrentFetchesPerIp,
