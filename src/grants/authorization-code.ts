@@ -1,28 +1,25 @@
 import type { Context, RequestInfo } from '../context.js';
-import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
-import type { ActiveSession } from '../interaction/browser-session.js';
-import {
-  type AuthorizationCodeRecord,
-  type ClientRecord,
-  type GrantRecord,
-  type TokenEndpointAuthMethod,
-  UniqueViolation,
-  type UserRecord,
+import type {
+  AuthorizationCodeRecord,
+  ClientRecord,
+  GrantRecord,
+  TokenEndpointAuthMethod,
+  UserRecord,
 } from '../store/types.js';
-import { hashSecret, randomToken } from '../tokens/crypto.js';
-import { matchesSecret, mintOpaque, type ParsedOpaque, parseOpaque } from '../tokens/opaque.js';
-import { isValidCodeVerifier, s256Challenge, verifyS256 } from '../tokens/pkce.js';
-import { canonicalResource, mayIssueFor } from './audience.js';
+import { randomToken } from '../tokens/crypto.js';
+import { mintOpaque } from '../tokens/opaque.js';
+import { mayIssueFor } from './audience.js';
 import { type AuthorizationRequest, buildRedirect } from './authorization-request.js';
+import { checkCodeExchange, invalidGrant } from './code-checks.js';
 import {
   issueAccessToken,
   issueIdToken,
   mintRefreshToken,
-  refreshTokenExpiry,
   type TokenResponse,
   tokenResponse,
 } from './issue.js';
+import { replayRefused, revokeReplayedGrant } from './replay.js';
 
 /**
  * The authorization code: minted at /authorize, bound to client_id, redirect_uri, the PKCE challenge,
@@ -33,11 +30,17 @@ export function newGrantId(): string {
   return `grt_${randomToken(16)}`;
 }
 
+/** Who the code is for: the signed-in user and the browser session they signed in with. */
+export interface CodeSubject {
+  user: { id: string };
+  session: { id: string; authTime: number };
+}
+
 /** Stores a new code and returns the redirect location carrying code, state and iss (RFC 9207 §2). */
 export async function issueAuthorizationCode(
   ctx: Context,
   request: AuthorizationRequest,
-  active: ActiveSession,
+  subject: CodeSubject,
 ): Promise<string> {
   const credential = mintOpaque('ghc');
   const at = ctx.now();
@@ -45,7 +48,7 @@ export async function issueAuthorizationCode(
     id: credential.id,
     secretHash: credential.secretHash,
     clientId: request.client_id,
-    userId: active.user.id,
+    userId: subject.user.id,
     grantId: newGrantId(),
     redirectUri: request.redirect_uri,
     redirectUriExplicit: request.redirect_uri_explicit,
@@ -54,8 +57,8 @@ export async function issueAuthorizationCode(
     scope: request.scope.join(' '),
     resource: request.resource,
     nonce: request.nonce ?? null,
-    sessionId: active.session.id,
-    authTime: active.session.authTime,
+    sessionId: subject.session.id,
+    authTime: subject.session.authTime,
     createdAt: at,
     expiresAt: at + ctx.config.tokens.authorizationCodeTtl * 1000,
     consumedAt: null,
@@ -67,16 +70,16 @@ export async function issueAuthorizationCode(
   });
 }
 
+/** The grant a code creates: the one place a grant is built (the store writes it as given). */
 function grantOf(
   code: AuthorizationCodeRecord,
-  clientId: string,
   at: number,
   clientAuthMethod: TokenEndpointAuthMethod,
 ): GrantRecord {
   return {
     id: code.grantId,
     userId: code.userId,
-    clientId,
+    clientId: code.clientId,
     scope: code.scope,
     resource: code.resource,
     sessionId: code.sessionId,
@@ -88,12 +91,12 @@ function grantOf(
   };
 }
 
-const invalidGrant = (description: string, detail?: string) =>
-  new OAuthError('invalid_grant', description, { detail });
-
 /**
- * grant_type=authorization_code (OAuth 2.1 §4.1.3). `method` is how the client authenticated here; the
- * grant records it, and a refresh of the grant must authenticate at least as strongly (refresh-token.ts).
+ * grant_type=authorization_code (OAuth 2.1 §4.1.3): the checks (code-checks.ts), then the code is spent
+ * and its grant created in one atomic store call, then the tokens are issued. A code spent before, seen
+ * on the row or by losing the race to consume it, is a replay (replay.ts). `method` is how the client
+ * authenticated here; the grant records it, and a refresh of the grant must authenticate at least as
+ * strongly (refresh-token.ts).
  */
 export async function exchangeAuthorizationCode(
   ctx: Context,
@@ -102,162 +105,38 @@ export async function exchangeAuthorizationCode(
   req: RequestInfo,
   method: TokenEndpointAuthMethod,
 ): Promise<TokenResponse> {
-  const presented = params.get('code');
-  if (!presented) throw new OAuthError('invalid_request', '"code" is required');
-  const verifier = params.get('code_verifier');
-  const redirectUri = params.get('redirect_uri');
-  const resources = params.all('resource');
-
-  const parsed = parseOpaque('ghc', presented);
-  const quick = parsed
-    ? await redeemInOneStep(ctx, client, parsed, { verifier, redirectUri, resources, method }, req)
-    : undefined;
-  if (quick) return issueTokens(ctx, client, quick.code, quick.user, quick.refreshToken);
-
-  const code = parsed ? await ctx.store.getAuthorizationCode(parsed.id) : undefined;
-  // Codes this server did not issue, altered codes and unknown ones look the same: invalid_grant.
-  if (!parsed || !code || !matchesSecret(parsed, code.secretHash))
-    throw invalidGrant('the authorization code is invalid');
-  if (code.clientId !== client.client_id) {
-    throw invalidGrant('the authorization code was issued to another client', `code of ${code.clientId}`);
-  }
-  if (code.expiresAt <= ctx.now()) throw invalidGrant('the authorization code has expired');
-  // OAuth 2.1 §10.2: when sent, it must equal the authorization request's (RFC 6749 §4.1.3). An OAuth 2.1
-  // client omits it, which is safe when PKCE binds the code; without PKCE (an OAuth 2.0 client) RFC 6749's
-  // rule stays: required when the authorization request had it.
-  const requiredButMissing = code.redirectUriExplicit && code.codeChallenge === null;
-  if (redirectUri !== undefined ? redirectUri !== code.redirectUri : requiredButMissing) {
-    throw invalidGrant('"redirect_uri" does not match the authorization request');
-  }
-  if (code.codeChallenge === null) {
-    // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
-    if (verifier !== undefined)
-      throw new OAuthError('invalid_request', '"code_verifier" was sent but no code_challenge was');
-  } else {
-    if (verifier === undefined) throw new OAuthError('invalid_request', '"code_verifier" is required');
-    if (!isValidCodeVerifier(verifier)) {
-      throw new OAuthError(
-        'invalid_request',
-        '"code_verifier" must be 43-128 unreserved characters (RFC 7636 §4.1)',
-      );
-    }
-    if (!verifyS256(verifier, code.codeChallenge))
-      throw invalidGrant('"code_verifier" does not match the code_challenge');
-  }
-  // RFC 8707 §2.2: the resource, if named again, must be the one authorized.
-  if (
-    resources.length > 1 ||
-    (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(code.resource))
-  ) {
-    throw new OAuthError('invalid_target', 'the requested resource was not part of this authorization');
-  }
-
-  // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2): consuming it,
-  // creating the grant and its refresh token and recording the issuance are one transaction.
+  const code = await checkCodeExchange({ ctx, client, params });
   const at = ctx.now();
+  if (code.consumedAt !== null) throw await refuseCodeReplay(ctx, req, code, at);
+  // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2).
   const refresh = client.grant_types.includes('refresh_token')
     ? mintRefreshToken(ctx, {
         grantId: code.grantId,
-        clientId: client.client_id,
+        clientId: code.clientId,
         scope: code.scope,
         resource: code.resource,
       })
     : undefined;
-  const redeemed = await unlessReplayed(
-    ctx.store.redeemAuthorizationCode({
-      id: code.id,
-      at,
-      grant: grantOf(code, client.client_id, at, method),
-      refreshToken: refresh?.record,
-      audit: { ip: req.ip, userAgent: req.userAgent },
-    }),
-  );
-  if (redeemed.status === 'already_consumed') {
-    // A second valid redemption: someone else holds this code. Revoke what the first one issued
-    // (OAuth 2.1 §4.1.3). Creating the grant here, already revoked, covers a first redemption whose
-    // user turned out inactive (no grant); otherwise the grant exists and is revoked.
-    try {
-      await ctx.store.createGrant({
-        ...grantOf(code, client.client_id, at, method),
-        revokedAt: at,
-        revokedReason: 'authorization code replayed',
-      });
-    } catch (error) {
-      if (!(error instanceof UniqueViolation)) throw error;
-      await ctx.store.revokeGrant(code.grantId, at, 'authorization code replayed');
-    }
-    await ctx.audit(
-      {
-        type: 'token.code_replayed',
-        clientId: client.client_id,
-        userId: code.userId,
-        detail: { grantId: code.grantId },
-      },
-      req,
-    );
-    throw invalidGrant('the authorization code has already been used');
-  }
-  if (redeemed.status === 'missing') throw invalidGrant('the authorization code is invalid');
+  const redeemed = await ctx.store.redeemAuthorizationCode({
+    id: code.id,
+    at,
+    grant: grantOf(code, at, method),
+    refreshToken: refresh?.record,
+    audit: { ip: req.ip, userAgent: req.userAgent },
+  });
+  if (redeemed.status === 'already_consumed') throw await refuseCodeReplay(ctx, req, code, at);
   if (redeemed.status === 'user_inactive') throw invalidGrant('the user account is no longer active');
   return issueTokens(ctx, client, code, redeemed.user, refresh?.value);
 }
 
-/**
- * The common case in one round trip: a PKCE-bound code redeemed by its client with a well-formed
- * verifier. The store consumes the code only if every check of the full path holds (secret, client,
- * expiry, S256 challenge, redirect_uri and resource when sent; the secret's hash is compared in SQL,
- * which reveals nothing useful about a 256-bit secret). When anything does not match, nothing is written
- * and the full path below runs the checks one by one to give the precise error.
- */
-async function redeemInOneStep(
-  ctx: Context,
-  client: ClientRecord,
-  parsed: ParsedOpaque,
-  sent: {
-    verifier: string | undefined;
-    redirectUri: string | undefined;
-    resources: string[];
-    method: TokenEndpointAuthMethod;
-  },
-  req: RequestInfo,
-): Promise<{ code: AuthorizationCodeRecord; user: UserRecord; refreshToken?: string } | undefined> {
-  const { verifier, redirectUri, resources, method } = sent;
-  if (verifier === undefined || !isValidCodeVerifier(verifier) || resources.length > 1) return undefined;
-  const at = ctx.now();
-  const refresh = client.grant_types.includes('refresh_token') ? mintOpaque('ghr') : undefined;
-  const result = await unlessReplayed(
-    ctx.store.redeemMatchingCode({
-      id: parsed.id,
-      at,
-      expect: {
-        secretHash: hashSecret(parsed.secret),
-        clientId: client.client_id,
-        codeChallenge: s256Challenge(verifier),
-        redirectUri,
-        resource: resources[0],
-      },
-      refreshToken: refresh && {
-        id: refresh.id,
-        secretHash: refresh.secretHash,
-        expiresAt: refreshTokenExpiry(ctx, at),
-      },
-      audit: { ip: req.ip, userAgent: req.userAgent },
-      clientAuthMethod: method,
-    }),
-  );
-  if (!result) return undefined;
-  if (!result.user) throw invalidGrant('the user account is no longer active');
-  return { code: result.code, user: result.user, refreshToken: refresh?.value };
-}
-
-/** A redemption's grant exists already: a concurrent replay got there first and recorded it revoked. */
-async function unlessReplayed<T>(redemption: Promise<T>): Promise<T> {
-  try {
-    return await redemption;
-  } catch (error) {
-    if (error instanceof UniqueViolation) throw invalidGrant('the authorization code has already been used');
-    throw error;
-  }
+/** A valid presentation of a spent code: someone else holds it (replay.ts). */
+async function refuseCodeReplay(ctx: Context, req: RequestInfo, code: AuthorizationCodeRecord, at: number) {
+  await revokeReplayedGrant(ctx.store, 'authorization_code', code.grantId, at);
+  return replayRefused(ctx, req, 'authorization_code', {
+    clientId: code.clientId,
+    userId: code.userId,
+    grantId: code.grantId,
+  });
 }
 
 /** The token response of a redeemed code: access token, refresh token, and an ID token for openid. */

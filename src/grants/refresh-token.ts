@@ -3,14 +3,8 @@ import type { ResolvedResource } from '../config/resolve.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
-import type {
-  ClientRecord,
-  GrantRecord,
-  RefreshTokenRecord,
-  RefreshTokenWithGrant,
-  TokenEndpointAuthMethod,
-} from '../store/types.js';
-import { matchesSecret, parseOpaque } from '../tokens/opaque.js';
+import type { ClientRecord, RefreshTokenWithGrant, TokenEndpointAuthMethod } from '../store/types.js';
+import { matchesSecret, type ParsedOpaque, parseOpaque } from '../tokens/opaque.js';
 import {
   allowedScopes,
   canonicalResource,
@@ -19,18 +13,14 @@ import {
   splitScope,
 } from './audience.js';
 import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
+import { rotateRefreshToken } from './refresh-rotation.js';
+import { replayRefused } from './replay.js';
 
 /**
- * grant_type=refresh_token (OAuth 2.1 §4.3), as an ordered list of checks. Refresh tokens are bound to
- * their client, their grant's scope and resource, and rotate on every use: the presented token is
- * exchanged for its successor by compare-and-swap in the store.
- *
- * A token has exactly one possible successor, derived from it (issue.ts `successorRefreshToken`), so the
- * family cannot branch. Presenting a rotated token again within the grace window while its successor is
- * still unused is a retry (a lost response, concurrent refreshes) and gets that same successor with a
- * fresh access token; anything else — after the window, or once the successor has been used — is reuse,
- * and revokes the whole grant at once (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2). The FAPI 2.0 Security
- * Profile asks exactly this of rotation: a retry with the previous refresh token must succeed.
+ * grant_type=refresh_token (OAuth 2.1 §4.3), as an ordered list of checks (CHECKS below), then rotation
+ * (refresh-rotation.ts: compare-and-swap in the store, then retry / reuse / invalid decided there; reuse
+ * is handled by replay.ts). Refresh tokens are bound to their client, their grant's scope and resource,
+ * and rotate on every use.
  *
  * Before anything is issued, what may have changed since the grant is checked again (each refusal is
  * invalid_grant, RFC 6749 §5.2): the user is still active, the grant is within its absolute lifetime, the
@@ -38,9 +28,6 @@ import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenRespo
  * the issuance rules: audience.ts), and the scopes are still allowed — withdrawn ones are left out of
  * the access token (narrowed) while they stay withdrawn; a grant left with none is refused. A disabled
  * client never gets this far: it fails client authentication (invalid_client).
- *
- * `method` is how the client authenticated for this request: it must be at least as strong as the one
- * that created the grant (checkAuthMethod).
  */
 export async function exchangeRefreshToken(
   ctx: Context,
@@ -49,29 +36,10 @@ export async function exchangeRefreshToken(
   req: RequestInfo,
   method: TokenEndpointAuthMethod,
 ): Promise<TokenResponse> {
-  const presented = params.get('refresh_token');
-  if (!presented) throw new OAuthError('invalid_request', '"refresh_token" is required');
-  const parsed = parseOpaque('ghr', presented);
-  const found = parsed ? await ctx.store.getRefreshTokenWithGrant(parsed.id) : undefined;
-  if (!parsed || !found || !matchesSecret(parsed, found.token.secretHash)) {
-    throw invalidGrant('the refresh token is invalid');
-  }
-  const { token, grant } = found;
-  checkClient(token, client);
-  checkAuthMethod(grant, method);
-  checkRequestedResource(params, token);
-  const requested = requestedScope(params, token);
-  const at = ctx.now();
-  checkUserActive(found);
-  checkAbsoluteLifetime(ctx, grant, at);
-  const resource = checkResourceStillAllowed(ctx, client, token);
-  const held = checkScopesStillAllowed(resource, client, token);
-  const scope = requested.filter((s) => held.includes(s));
-  if (scope.length === 0 && requested.length > 0) {
-    throw new OAuthError('invalid_scope', 'the requested scope is no longer allowed for this client');
-  }
-
-  const successor = successorRefreshToken(ctx, parsed, {
+  const exchange: RefreshExchange = { ctx, client, params, method, at: ctx.now() };
+  for (const check of CHECKS) await check(exchange);
+  const { token, grant } = exchange.found!;
+  const successor = successorRefreshToken(ctx, exchange.parsed!, {
     grantId: token.grantId,
     clientId: client.client_id,
     // RFC 6749 §6, OAuth 2.1 §4.3.3: a new refresh token has exactly the scope of the one presented.
@@ -79,43 +47,75 @@ export async function exchangeRefreshToken(
     resource: token.resource,
     grantCreatedAt: grant.createdAt,
   });
-  const outcome = await ctx.store.rotateRefreshToken(
-    token.id,
-    successor.record,
-    at,
-    ctx.config.tokens.refreshTokenGracePeriod * 1000,
-  );
-  if (outcome.status === 'reused') {
-    await ctx.audit(
-      { type: 'token.refresh_reused', clientId: client.client_id, detail: { grantId: token.grantId } },
-      req,
-    );
-    throw invalidGrant('the refresh token was already used; the grant has been revoked');
+  const graceMs = ctx.config.tokens.refreshTokenGracePeriod * 1000;
+  const verdict = await rotateRefreshToken(ctx.store, token.id, successor.record, exchange.at, graceMs);
+  if (verdict.status === 'reused') {
+    throw await replayRefused(ctx, req, 'refresh_token', {
+      clientId: client.client_id,
+      grantId: token.grantId,
+    });
   }
-  if (outcome.status === 'invalid') throw invalidGrant('the refresh token is expired or revoked');
+  if (verdict.status === 'invalid') throw invalidGrant('the refresh token is expired or revoked');
 
-  // Rotated or retried: the same successor either way; the grant is the one the store checked.
+  // Rotated or retried: the same successor either way; the grant is the one the store returned.
+  const scope = exchange.scope!;
   const access = await issueAccessToken(ctx, {
-    sub: outcome.grant.userId,
+    sub: verdict.grant.userId,
     clientId: client.client_id,
     resource: token.resource,
     scope,
-    grantId: outcome.grant.id,
-    authTime: outcome.grant.authTime,
+    grantId: verdict.grant.id,
+    authTime: verdict.grant.authTime,
   });
   return tokenResponse(access, scope, { refresh_token: successor.value });
 }
+
+interface RefreshExchange {
+  ctx: Context;
+  client: ClientRecord;
+  params: Params;
+  method: TokenEndpointAuthMethod;
+  at: number;
+  parsed?: ParsedOpaque;
+  /** Set by findToken: the presented token, its grant and its user's state. */
+  found?: RefreshTokenWithGrant;
+  /** Set by checkRequestedScope: what the client asks for (all the token holds when it names none). */
+  requested?: string[];
+  /** Set by checkResourceStillAllowed. */
+  resource?: ResolvedResource;
+  /** Set by checkScopesStillAllowed: the access token's scope. */
+  scope?: string[];
+}
+
+type Check = (exchange: RefreshExchange) => void | Promise<void>;
 
 function invalidGrant(description: string, detail?: string): OAuthError {
   return new OAuthError('invalid_grant', description, detail === undefined ? {} : { detail });
 }
 
+/** OAuth 2.1 §4.3.1: `refresh_token` is required. */
+const checkTokenPresent: Check = ({ params }) => {
+  if (!params.get('refresh_token')) throw new OAuthError('invalid_request', '"refresh_token" is required');
+};
+
+/** RFC 6749 §5.2: an unknown, altered or foreign token is invalid_grant (token, grant and user: one read). */
+const findToken: Check = async (exchange) => {
+  const parsed = parseOpaque('ghr', exchange.params.get('refresh_token')!);
+  const found = parsed ? await exchange.ctx.store.getRefreshTokenWithGrant(parsed.id) : undefined;
+  if (!parsed || !found || !matchesSecret(parsed, found.token.secretHash)) {
+    throw invalidGrant('the refresh token is invalid');
+  }
+  exchange.parsed = parsed;
+  exchange.found = found;
+};
+
 /** RFC 6749 §6, OAuth 2.1 §4.3.1: the token is bound to the client it was issued to. */
-function checkClient(token: RefreshTokenRecord, client: ClientRecord): void {
+const checkClient: Check = ({ found, client }) => {
+  const { token } = found!;
   if (token.clientId !== client.client_id) {
     throw invalidGrant('the refresh token was issued to another client', `token of ${token.clientId}`);
   }
-}
+};
 
 /**
  * A grant created by an authenticated client (private_key_jwt, client_secret_basic/post) is refreshed
@@ -127,7 +127,8 @@ function checkClient(token: RefreshTokenRecord, client: ClientRecord): void {
  * holder of the key can still refresh. A grant created with `none`, or from before the method was
  * recorded (unknown), refreshes with any method.
  */
-function checkAuthMethod(grant: GrantRecord, method: TokenEndpointAuthMethod): void {
+const checkAuthMethod: Check = ({ found, method }) => {
+  const { grant } = found!;
   const required = grant.clientAuthMethod ?? 'none';
   if (required !== 'none' && method === 'none') {
     throw invalidClient(
@@ -135,75 +136,94 @@ function checkAuthMethod(grant: GrantRecord, method: TokenEndpointAuthMethod): v
       `grant ${grant.id} created with ${required}`,
     );
   }
-}
+};
 
 /** RFC 8707 §2.2; OAuth 2.1 §3.2.3: the token stays bound to the resource it was granted for. */
-function checkRequestedResource(params: Params, token: RefreshTokenRecord): void {
+const checkRequestedResource: Check = ({ params, found }) => {
   const resources = params.all('resource');
+  const bound = found!.token.resource;
   if (
     resources.length > 1 ||
-    (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(token.resource))
+    (resources.length === 1 && canonicalResource(resources[0]!) !== canonicalResource(bound))
   ) {
     throw new OAuthError('invalid_target', 'the refresh token was not granted for the requested resource');
   }
-}
+};
 
 /** OAuth 2.1 §4.3.1: the scope may be narrowed, never widened. Nothing asked means what the token holds. */
-function requestedScope(params: Params, token: RefreshTokenRecord): string[] {
-  const granted = splitScope(token.scope);
+const checkRequestedScope: Check = (exchange) => {
+  const granted = splitScope(exchange.found!.token.scope);
   // offline_access alone asks for nothing more than the token holds (audience.ts OFFLINE_ACCESS).
-  const asked = splitRequestedScope(params.get('scope'));
+  const asked = splitRequestedScope(exchange.params.get('scope'));
   const scope = asked.length === 0 ? granted : asked;
   if (!scope.every((s) => granted.includes(s))) {
     throw new OAuthError('invalid_scope', 'the requested scope exceeds what was granted');
   }
-  return scope;
-}
+  exchange.requested = scope;
+};
 
 /** A disabled (or deleted) user's grants issue nothing more, whether or not they were revoked. */
-function checkUserActive(found: RefreshTokenWithGrant): void {
-  if (!found.userActive) throw invalidGrant('the user account is no longer active');
-}
+const checkUserActive: Check = ({ found }) => {
+  if (!found!.userActive) throw invalidGrant('the user account is no longer active');
+};
 
 /** tokens.refreshTokenAbsoluteTtl, counted from the grant's creation: rotation does not extend it. */
-function checkAbsoluteLifetime(ctx: Context, grant: GrantRecord, at: number): void {
-  if (at >= grant.createdAt + ctx.config.tokens.refreshTokenAbsoluteTtl * 1000) {
+const checkAbsoluteLifetime: Check = ({ ctx, found, at }) => {
+  if (at >= found!.grant.createdAt + ctx.config.tokens.refreshTokenAbsoluteTtl * 1000) {
     throw invalidGrant('the grant has reached its maximum lifetime; the user must sign in again');
   }
-}
+};
 
 /**
  * The client may still obtain tokens for the grant's resource: the resource still exists, the client
  * still lists it (when it lists any), its lanes still admit the client's lane, and the issuance rules
  * allow it — the same rules as a new authorization (audience.ts `resolveResource`).
  */
-function checkResourceStillAllowed(
-  ctx: Context,
-  client: ClientRecord,
-  token: RefreshTokenRecord,
-): ResolvedResource {
+const checkResourceStillAllowed: Check = (exchange) => {
+  const { ctx, client, found } = exchange;
   try {
-    return resolveResource(ctx.config, client, [token.resource], false, 'user');
+    exchange.resource = resolveResource(
+      ctx.resources.snapshot(),
+      client,
+      [found!.token.resource],
+      false,
+      'user',
+    );
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     throw invalidGrant(`the grant's resource is no longer available to this client: ${error.description}`);
   }
-}
+};
 
 /**
  * The granted scopes the client may still hold (audience.ts `allowedScopes`): withdrawn ones are left out
  * of the access token (narrowed) rather than failing the refresh, and come back if they are allowed
- * again (the user's consent still covers them); a grant that held scopes and has none left is refused.
+ * again (the user's consent still covers them); a grant that held scopes and has none left is refused,
+ * as is a request whose every scope was withdrawn.
  */
-function checkScopesStillAllowed(
-  resource: ResolvedResource,
-  client: ClientRecord,
-  token: RefreshTokenRecord,
-): string[] {
-  const granted = splitScope(token.scope);
-  const held = allowedScopes(resource, client, granted);
+const checkScopesStillAllowed: Check = (exchange) => {
+  const granted = splitScope(exchange.found!.token.scope);
+  const held = allowedScopes(exchange.resource!, exchange.client, granted);
   if (granted.length > 0 && held.length === 0) {
     throw invalidGrant('none of the granted scopes is allowed for this client any more');
   }
-  return held;
-}
+  const requested = exchange.requested!;
+  const scope = requested.filter((s) => held.includes(s));
+  if (scope.length === 0 && requested.length > 0) {
+    throw new OAuthError('invalid_scope', 'the requested scope is no longer allowed for this client');
+  }
+  exchange.scope = scope;
+};
+
+const CHECKS: Check[] = [
+  checkTokenPresent,
+  findToken,
+  checkClient,
+  checkAuthMethod,
+  checkRequestedResource,
+  checkRequestedScope,
+  checkUserActive,
+  checkAbsoluteLifetime,
+  checkResourceStillAllowed,
+  checkScopesStillAllowed,
+];

@@ -1,75 +1,108 @@
 import type { ClientRecord, Store } from './types.js';
 
+/** The Store verbs the client cache answers or invalidates; every other verb goes straight to SQL. */
+export type CachedClientVerbs = Pick<
+  Store,
+  | 'getClient'
+  | 'createClient'
+  | 'upsertClient'
+  | 'updateClient'
+  | 'deleteClient'
+  | 'deleteUnusedCimdClients'
+  | 'touchClient'
+>;
+
+export interface ClientCacheOptions {
+  ttlMs: number;
+  clock: () => number;
+  /** At most one touchClient write per client per this interval (default one minute). */
+  touchEveryMs?: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
 /**
- * A read-through cache of client records in front of the store, for the token endpoint's hot path
- * (every request authenticates its client). Writes made through this instance invalidate their entry
- * at once; a change made by another instance is seen within `ttlMs`. `touchClient` is coalesced here
- * too, so a busy client costs no write per request. Everything else passes straight through.
+ * A read-through cache of client records, for the token endpoint's hot path (every request
+ * authenticates its client). Every write through this instance invalidates its entry, before and after
+ * the write (a read racing the write cannot re-cache the old row past it); a change made by another
+ * instance is seen within `ttlMs`. `touchClient` is coalesced here too, so a busy client costs no write
+ * per request.
  */
-export function withClientCache(
-  store: Store,
-  options: { ttlMs: number; clock: () => number; touchEveryMs?: number },
-): Store {
-  const entries = new Map<string, { client: ClientRecord; until: number }>();
-  const touched = new Map<string, number>();
-  const touchEveryMs = options.touchEveryMs ?? 60_000;
-  const MAX_ENTRIES = 10_000;
-  const forget = (clientId: unknown) => {
-    if (typeof clientId === 'string') entries.delete(clientId);
-  };
-  const cached: Partial<Store> = {
-    async getClient(clientId) {
-      const now = options.clock();
-      const hit = entries.get(clientId);
-      if (hit && hit.until > now) return hit.client;
-      const client = await store.getClient(clientId);
-      if (client) {
-        if (entries.size >= MAX_ENTRIES) entries.clear();
-        entries.set(clientId, { client, until: now + options.ttlMs });
-      } else {
-        entries.delete(clientId);
-      }
-      return client;
-    },
-    async createClient(client) {
-      forget(client.client_id);
-      return store.createClient(client);
-    },
-    async upsertClient(client) {
-      forget(client.client_id);
-      await store.upsertClient(client);
-      forget(client.client_id);
-    },
-    async updateClient(clientId, patch) {
-      forget(clientId);
-      const result = await store.updateClient(clientId, patch);
-      forget(clientId);
-      return result;
-    },
-    async deleteClient(clientId) {
-      forget(clientId);
-      const result = await store.deleteClient(clientId);
-      forget(clientId);
-      return result;
-    },
-    async deleteUnusedCimdClients(unusedBefore, at, limit) {
-      const deleted = await store.deleteUnusedCimdClients(unusedBefore, at, limit);
-      for (const clientId of deleted) forget(clientId);
-      return deleted;
-    },
-    async touchClient(clientId, at) {
-      const last = touched.get(clientId);
-      if (last !== undefined && at - last < touchEveryMs) return;
-      if (touched.size >= MAX_ENTRIES) touched.clear();
-      touched.set(clientId, at);
-      await store.touchClient(clientId, at);
-    },
-  };
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (typeof property === 'string' && property in cached) return cached[property as keyof Store];
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+export class ClientCache implements CachedClientVerbs {
+  readonly #entries = new Map<string, { client: ClientRecord; until: number }>();
+  readonly #touched = new Map<string, number>();
+
+  constructor(
+    private readonly inner: CachedClientVerbs,
+    private readonly options: ClientCacheOptions,
+  ) {}
+
+  /** Drops the cached copy of one client. */
+  invalidate(clientId: string): void {
+    this.#entries.delete(clientId);
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    const now = this.options.clock();
+    const hit = this.#entries.get(clientId);
+    if (hit && hit.until > now) return hit.client;
+    const client = await this.inner.getClient(clientId);
+    if (!client) {
+      this.invalidate(clientId);
+      return undefined;
+    }
+    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+    this.#entries.set(clientId, { client, until: now + this.options.ttlMs });
+    return client;
+  }
+
+  async #writing<T>(clientId: string, write: () => Promise<T>): Promise<T> {
+    this.invalidate(clientId);
+    try {
+      return await write();
+    } finally {
+      this.invalidate(clientId);
+    }
+  }
+
+  createClient(client: ClientRecord): Promise<void> {
+    return this.#writing(client.client_id, () => this.inner.createClient(client));
+  }
+
+  upsertClient(client: ClientRecord): Promise<void> {
+    return this.#writing(client.client_id, () => this.inner.upsertClient(client));
+  }
+
+  updateClient(clientId: string, patch: Parameters<Store['updateClient']>[1]): Promise<boolean> {
+    return this.#writing(clientId, () => this.inner.updateClient(clientId, patch));
+  }
+
+  deleteClient(clientId: string): Promise<boolean> {
+    return this.#writing(clientId, () => this.inner.deleteClient(clientId));
+  }
+
+  async deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
+    const deleted = await this.inner.deleteUnusedCimdClients(unusedBefore, at, limit);
+    for (const clientId of deleted) this.invalidate(clientId);
+    return deleted;
+  }
+
+  async touchClient(clientId: string, at: number): Promise<void> {
+    const last = this.#touched.get(clientId);
+    if (last !== undefined && at - last < (this.options.touchEveryMs ?? 60_000)) return;
+    if (this.#touched.size >= MAX_ENTRIES) this.#touched.clear();
+    this.#touched.set(clientId, at);
+    await this.inner.touchClient(clientId, at);
+  }
+}
+
+/**
+ * Puts a client cache in front of `store`'s client verbs (src/gatehouse.ts). The built-in stores take
+ * it inside (KyselyStore.cacheClients), so no other verb crosses a wrapper; a Store of your own is
+ * returned as it is and caches as it sees fit.
+ */
+export function withClientCache(store: Store, options: ClientCacheOptions): Store {
+  const cacheable = store as Store & { cacheClients?: (options: ClientCacheOptions) => void };
+  cacheable.cacheClients?.(options);
+  return store;
 }

@@ -1,8 +1,11 @@
 /**
- * The one `Store` implementation, over Kysely, for SQLite and PostgreSQL alike. The verbs live in
- * ./kysely/*.ts by area; this class wires them up and owns migration and lifecycle.
+ * The one `Store` implementation for SQLite and PostgreSQL. Each verb has exactly one implementation per
+ * backend: the token endpoint's verbs in raw SQL per dialect (./hot/), every other verb over Kysely for
+ * both dialects (./kysely/*.ts by area). This class wires them up and owns migration, lifecycle and the
+ * optional client cache (./client-cache.ts).
  */
 import { type Kysely, Migrator, sql } from 'kysely';
+import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
@@ -26,16 +29,16 @@ import type {
   ClientRecord,
   ConsentRecord,
   GrantRecord,
-  MatchingCodeRedemption,
   PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
+  RefreshSwap,
   RefreshTokenRecord,
   RefreshTokenWithGrant,
   ResourceRecord,
-  RotateRefreshResult,
   SigningKeyRecord,
   Store,
+  SuccessorToken,
   UserListQuery,
   UserRecord,
 } from './types.js';
@@ -60,8 +63,11 @@ export interface KyselyStoreOptions {
 
 export class KyselyStore implements Store {
   readonly #ctx: StoreContext;
+  readonly #hot: HotPath;
   readonly #onClose: (() => void) | undefined;
   #closed = false;
+  /** The client verbs: straight to SQL, or through a ClientCache once cacheClients is called. */
+  #clients: CachedClientVerbs;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -69,8 +75,29 @@ export class KyselyStore implements Store {
     hot: HotPath,
     options: KyselyStoreOptions = {},
   ) {
-    this.#ctx = { db, dialect, hot };
+    this.#ctx = { db, dialect };
+    this.#hot = hot;
     this.#onClose = options.onClose;
+    this.#clients = this.#uncachedClients();
+  }
+
+  /** Serves getClient from a read-through cache, invalidated by this store's client writes. */
+  cacheClients(options: ClientCacheOptions): void {
+    this.#clients = new ClientCache(this.#uncachedClients(), options);
+  }
+
+  #uncachedClients(): CachedClientVerbs {
+    const ctx = this.#ctx;
+    return {
+      getClient: (clientId) => clients.getClient(ctx, clientId),
+      createClient: (client) => clients.createClient(ctx, client),
+      upsertClient: (client) => clients.upsertClient(ctx, client),
+      updateClient: (clientId, patch) => clients.updateClient(ctx, clientId, patch),
+      deleteClient: (clientId) => clients.deleteClient(ctx, clientId),
+      deleteUnusedCimdClients: (unusedBefore, at, limit) =>
+        retention.deleteUnusedCimdClients(ctx, unusedBefore, at, limit),
+      touchClient: (clientId, at) => clients.touchClient(ctx, clientId, at),
+    };
   }
 
   /**
@@ -122,22 +149,22 @@ export class KyselyStore implements Store {
 
   // ── clients ──────────────────────────────────────────────────────────────
   getClient(clientId: string): Promise<ClientRecord | undefined> {
-    return clients.getClient(this.#ctx, clientId);
+    return this.#clients.getClient(clientId);
   }
   createClient(client: ClientRecord): Promise<void> {
-    return clients.createClient(this.#ctx, client);
+    return this.#clients.createClient(client);
   }
   upsertClient(client: ClientRecord): Promise<void> {
-    return clients.upsertClient(this.#ctx, client);
+    return this.#clients.upsertClient(client);
   }
   updateClient(
     clientId: string,
     patch: Partial<Omit<ClientRecord, 'client_id' | 'createdAt'>>,
   ): Promise<boolean> {
-    return clients.updateClient(this.#ctx, clientId, patch);
+    return this.#clients.updateClient(clientId, patch);
   }
   deleteClient(clientId: string): Promise<boolean> {
-    return clients.deleteClient(this.#ctx, clientId);
+    return this.#clients.deleteClient(clientId);
   }
   listClients(query: ClientListQuery): Promise<ClientRecord[]> {
     return clients.listClients(this.#ctx, query);
@@ -150,7 +177,7 @@ export class KyselyStore implements Store {
     return clients.listStaleClients(this.#ctx, source, unusedBefore, limit);
   }
   touchClient(clientId: string, at: number): Promise<void> {
-    return clients.touchClient(this.#ctx, clientId, at);
+    return this.#clients.touchClient(clientId, at);
   }
   countClients(): Promise<ClientCount[]> {
     return admin.countClients(this.#ctx);
@@ -219,19 +246,13 @@ export class KyselyStore implements Store {
     return tokens.createAuthorizationCode(this.#ctx, code);
   }
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
-    return tokens.getAuthorizationCode(this.#ctx, id);
-  }
-  redeemMatchingCode(input: MatchingCodeRedemption) {
-    return tokens.redeemMatchingCode(this.#ctx, input);
+    return this.#hot.getAuthorizationCode(id);
   }
   redeemAuthorizationCode(input: Parameters<Store['redeemAuthorizationCode']>[0]): Promise<RedeemCodeResult> {
-    return tokens.redeemAuthorizationCode(this.#ctx, input);
-  }
-  createGrant(grant: GrantRecord, refreshToken?: RefreshTokenRecord): Promise<void> {
-    return tokens.createGrant(this.#ctx, grant, refreshToken);
+    return this.#hot.redeemAuthorizationCode(input);
   }
   getGrant(id: string): Promise<GrantRecord | undefined> {
-    return tokens.getGrant(this.#ctx, id);
+    return this.#hot.getGrant(id);
   }
   revokeGrant(id: string, at: number, reason: string): Promise<boolean> {
     return tokens.revokeGrant(this.#ctx, id, at, reason);
@@ -243,18 +264,13 @@ export class KyselyStore implements Store {
     return tokens.listGrants(this.#ctx, filter);
   }
   getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
-    return tokens.getRefreshToken(this.#ctx, id);
+    return this.#hot.getRefreshToken(id);
   }
   getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
-    return this.#ctx.hot.getRefreshTokenWithGrant(id);
+    return this.#hot.getRefreshTokenWithGrant(id);
   }
-  rotateRefreshToken(
-    id: string,
-    successor: RefreshTokenRecord,
-    at: number,
-    graceMs: number,
-  ): Promise<RotateRefreshResult> {
-    return tokens.rotateRefreshToken(this.#ctx, id, successor, at, graceMs);
+  rotateRefreshToken(id: string, successor: SuccessorToken, at: number): Promise<RefreshSwap | undefined> {
+    return this.#hot.rotateRefreshToken(id, successor, at);
   }
   revokeRefreshToken(id: string, at: number): Promise<void> {
     return tokens.revokeRefreshToken(this.#ctx, id, at);
@@ -316,6 +332,6 @@ export class KyselyStore implements Store {
     return retention.countAuditEventsByDay(this.#ctx, types, since);
   }
   deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
-    return retention.deleteUnusedCimdClients(this.#ctx, unusedBefore, at, limit);
+    return this.#clients.deleteUnusedCimdClients(unusedBefore, at, limit);
   }
 }

@@ -212,22 +212,6 @@ export function consentFromRow(r: Selectable<ConsentsTable>): ConsentRecord {
   };
 }
 
-export function grantToRow(g: GrantRecord): Insertable<GrantsTable> {
-  return {
-    id: g.id,
-    user_id: g.userId,
-    client_id: g.clientId,
-    scope: g.scope,
-    resource: g.resource,
-    session_id: g.sessionId,
-    auth_time: g.authTime,
-    created_at: g.createdAt,
-    revoked_at: g.revokedAt,
-    revoked_reason: g.revokedReason,
-    client_auth_method: g.clientAuthMethod ?? null,
-  };
-}
-
 export function grantFromRow(r: Selectable<GrantsTable>): GrantRecord {
   return {
     id: r.id,
@@ -288,21 +272,6 @@ export function codeFromRow(r: Selectable<AuthorizationCodesTable>): Authorizati
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     consumedAt: numOrNull(r.consumed_at),
-  };
-}
-
-export function refreshToRow(t: RefreshTokenRecord): Insertable<RefreshTokensTable> {
-  return {
-    id: t.id,
-    secret_hash: t.secretHash,
-    grant_id: t.grantId,
-    client_id: t.clientId,
-    scope: t.scope,
-    resource: t.resource,
-    created_at: t.createdAt,
-    expires_at: t.expiresAt,
-    rotated_at: t.rotatedAt,
-    revoked_at: t.revokedAt,
   };
 }
 

@@ -208,58 +208,39 @@ export type RedeemCodeResult =
   | { status: 'redeemed'; user: UserRecord }
   /** This caller consumed the code, but its user is disabled or gone: no grant was created. */
   | { status: 'user_inactive' }
-  /** The code had been consumed before (the row is returned so the caller can revoke what it issued). */
-  | { status: 'already_consumed'; code: AuthorizationCodeRecord }
-  | { status: 'missing' };
-
-/** What a code must match to be redeemed in one step (Store.redeemMatchingCode). */
-export interface CodeExpectation {
-  /** SHA-256 of the presented secret. */
-  secretHash: string;
-  clientId: string;
-  /** The S256 challenge computed from the presented verifier; the code must carry it, method S256. */
-  codeChallenge: string;
-  /** When sent, the code's redirect_uri must equal it. */
-  redirectUri?: string;
-  /** When sent, the code's resource must equal it exactly. */
-  resource?: string;
-}
-
-export interface MatchingCodeRedemption {
-  id: string;
-  at: number;
-  expect: CodeExpectation;
-  /** The grant's first refresh token (scope, resource, grant and client come from the code). */
-  refreshToken?: { id: string; secretHash: string; expiresAt: number };
-  audit: RedemptionAudit;
-  /** How the client authenticated at this exchange: stored on the grant (GrantRecord.clientAuthMethod). */
-  clientAuthMethod?: TokenEndpointAuthMethod;
-}
+  /** This caller did not consume the code (consumed before, or gone): nothing was written. */
+  | { status: 'already_consumed' };
 
 /**
  * Who redeemed a code. A redemption records a `token.issued` event (detail { grant_type, grantId }) in
- * the transaction that creates the grant; the store builds it, so every path writes the same event.
+ * the transaction that creates the grant; the store builds it, so every redemption writes the same event.
  */
 export interface RedemptionAudit {
   ip: string | null;
   userAgent: string | null;
 }
 
-export type RotateRefreshResult =
-  /** This caller rotated the token: the successor was stored. `grant` is the token's (active) grant. */
-  | { status: 'rotated'; grant: GrantRecord }
-  /**
-   * The token had been rotated within the grace window to this very successor, which is still unused:
-   * a retry. Nothing was written; the caller hands out the same successor again.
-   */
-  | { status: 'retried'; grant: GrantRecord }
-  /**
-   * The token had been rotated before the grace window, or its successor has been used or is not the one
-   * presented: reuse. The grant has been revoked.
-   */
-  | { status: 'reused' }
-  /** Missing, revoked, expired, or its grant is revoked. */
-  | { status: 'invalid' };
+/** The successor a refresh token is swapped for; grant, client, scope and resource are the token's. */
+export interface SuccessorToken {
+  id: string;
+  secretHash: string;
+  expiresAt: number;
+}
+
+/**
+ * What Store.rotateRefreshToken found, for the refresh grant to decide on (src/grants/refresh-rotation.ts).
+ * `grant` is the token's grant when it is not revoked.
+ */
+export type RefreshSwap =
+  /** This caller swapped the token: it is now rotated and the successor is stored. */
+  | { swapped: true; grant: GrantRecord }
+  /** Nothing was written: the token as it is, and the row stored under the successor's id, if any. */
+  | {
+      swapped: false;
+      token: RefreshTokenRecord;
+      successor: RefreshTokenRecord | undefined;
+      grant: GrantRecord | undefined;
+    };
 
 /** A refresh token with its grant and whether the grant's user may still sign in (one read). */
 export interface RefreshTokenWithGrant {

@@ -22,16 +22,16 @@ import type {
   ClientSource,
   ConsentRecord,
   GrantRecord,
-  MatchingCodeRedemption,
   PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
   RedemptionAudit,
+  RefreshSwap,
   RefreshTokenRecord,
   RefreshTokenWithGrant,
   ResourceRecord,
-  RotateRefreshResult,
   SigningKeyRecord,
+  SuccessorToken,
   UserListQuery,
   UserRecord,
 } from './records.js';
@@ -117,11 +117,13 @@ export interface Store {
   createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
-   * Redeems code `id`: marks it consumed and, if its user is active, creates `grant` (whose id is the
-   * code's grantId), `refreshToken` and its `token.issued` audit event, all in one transaction. Atomic: of any number
-   * of concurrent callers for one id, exactly one consumes it; the others get `already_consumed` (with
-   * the row, so the caller can revoke what was issued) and write nothing. Rejects with UniqueViolation,
-   * consuming nothing, if the grant exists already (a replay recorded it as revoked first).
+   * The one verb that creates a grant. Consumes code `id` and, if its user is active, creates `grant`
+   * (whose id is the code's grantId), `refreshToken` and its `token.issued` audit event, all in one
+   * statement (PostgreSQL) or transaction (SQLite). Decides nothing about the request: the caller has
+   * checked the code (src/grants/code-checks.ts). Atomic: of any number of concurrent callers for one
+   * id, exactly one consumes it (`consumed_at is null` is the only condition); the others get
+   * `already_consumed` and write nothing. Rejects with UniqueViolation, consuming nothing, if the grant
+   * exists already.
    */
   redeemAuthorizationCode(input: {
     id: string;
@@ -131,26 +133,7 @@ export interface Store {
     audit: RedemptionAudit;
   }): Promise<RedeemCodeResult>;
 
-  /**
-   * The token endpoint's one-round-trip redemption: if code `id` is unconsumed, unexpired and matches
-   * `expect` (secret, client, S256 challenge, redirect URI and resource when given), consumes it and,
-   * if its user is active, creates its grant (id, scope, resource, session and auth_time from the code),
-   * the refresh token and a `token.issued` audit event, atomically. Returns the consumed code and the
-   * user (undefined when inactive: then only the code was consumed). Returns undefined, having written
-   * nothing, when the code is missing, consumed or does not match: the caller then takes the full path
-   * (getAuthorizationCode, checks, redeemAuthorizationCode) to find out which. Rejects with
-   * UniqueViolation, consuming nothing, if the grant exists already.
-   */
-  redeemMatchingCode(
-    input: MatchingCodeRedemption,
-  ): Promise<{ code: AuthorizationCodeRecord; user: UserRecord | undefined } | undefined>;
-
   // ── grants and refresh tokens ────────────────────────────────────────────
-  /**
-   * Creates the grant and, if given, its first refresh token, in one transaction. Rejects if a grant
-   * with that id exists (so a code's grant can be created only once).
-   */
-  createGrant(grant: GrantRecord, refreshToken?: RefreshTokenRecord): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | undefined>;
   /** Revokes the grant and every refresh token of it. Idempotent; returns false if it did not exist. */
   revokeGrant(id: string, at: number, reason: string): Promise<boolean>;
@@ -165,26 +148,14 @@ export interface Store {
    */
   getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined>;
   /**
-   * Exchanges refresh token `id` for `successor` (same grant). `successor` must be a function of the
-   * presented token (the same id and secret hash every time it is presented), so a token has exactly one
-   * possible successor and its primary key stores it at most once: a family never branches.
-   * - not yet rotated: compare-and-swap on `rotatedAt`; exactly one concurrent caller gets `rotated`, and
-   *   its successor is stored;
-   * - rotated less than `graceMs` ago (never, when graceMs is 0) to this same successor, which is still
-   *   unrotated, unrevoked and unexpired: `retried`, nothing is written (a retry after a lost response, or
-   *   concurrent refreshes, all get the same successor);
-   * - rotated, and the grace window is over, or the successor has been used (rotated) or is not the one
-   *   stored: `reused`, and the whole grant is revoked at once (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2) —
-   *   even if the grant was revoked already, so every replay is reported as a replay;
-   * - missing, revoked without rotation, expired (`expiresAt <= at`) or grant revoked: `invalid`.
-   * A successor of another grant or client is refused (throws): a family never splits into two grants.
+   * Compare-and-swap: if refresh token `id` is live (not rotated, not revoked, `expiresAt > at`, its grant
+   * not revoked), marks it rotated at `at` and stores `successor` in its grant, with its client, scope and
+   * resource (so a family never splits), and returns `swapped: true`. Exactly one concurrent caller
+   * swaps a token. Otherwise it writes nothing and returns the state to decide on: the token, the row
+   * stored under the successor's id, and the grant unless revoked. Undefined when there is no token
+   * `id`. Retry, reuse and invalid are told apart by the caller (src/grants/refresh-rotation.ts).
    */
-  rotateRefreshToken(
-    id: string,
-    successor: RefreshTokenRecord,
-    at: number,
-    graceMs: number,
-  ): Promise<RotateRefreshResult>;
+  rotateRefreshToken(id: string, successor: SuccessorToken, at: number): Promise<RefreshSwap | undefined>;
   /** Revokes one refresh token only. */
   revokeRefreshToken(id: string, at: number): Promise<void>;
 

@@ -7,6 +7,7 @@ import { baseOptions, MACHINE_SECRET, RESOURCE, USER } from '../helpers/fixtures
 import { authorizeUrl, basic, decodeJwt, pkce, tokenRequest } from '../helpers/oauth.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { UserAgent } from '../helpers/user-agent.js';
+import { createGrant } from '../store/fixtures.js';
 
 /**
  * Privilege escalation through the admin API (issue 11, part 2). The admin API is a resource of its own
@@ -231,7 +232,8 @@ describe('a user cannot obtain an admin API token through a client that lists th
       scope: 'gatehouse.admin',
       resource: admin,
     });
-    await srv.gh.store.createGrant(
+    await createGrant(
+      srv.gh.store,
       {
         id: grantId,
         userId: await userId(USER.email),
@@ -325,7 +327,7 @@ describe('the admin API checks who the token is for, not only its audience and s
     const ctx = srv.gh.context;
     const delegated = async (email: string, grantId: string, grantUser = email) => {
       const at = Date.now();
-      await srv.gh.store.createGrant({
+      await createGrant(srv.gh.store, {
         id: grantId,
         userId: await userId(grantUser),
         clientId: 'admin-portal',

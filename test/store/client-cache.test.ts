@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClientCache } from '../../src/store/client-cache.js';
+import { ClientCache, withClientCache } from '../../src/store/client-cache.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { makeClient } from './fixtures.js';
@@ -53,24 +53,26 @@ describe('the client cache in front of the store', () => {
 
   it('coalesces touchClient: one write per client per interval', async () => {
     let writes = 0;
-    const counting = new Proxy(rawA, {
-      get(target, property) {
-        if (property === 'touchClient') {
-          return async (...args: Parameters<Store['touchClient']>) => {
-            writes++;
-            return target.touchClient(...args);
-          };
-        }
-        const value = Reflect.get(target, property);
-        return typeof value === 'function' ? value.bind(target) : value;
+    const cache = new ClientCache(
+      {
+        getClient: (id) => rawA.getClient(id),
+        createClient: (client) => rawA.createClient(client),
+        upsertClient: (client) => rawA.upsertClient(client),
+        updateClient: (id, patch) => rawA.updateClient(id, patch),
+        deleteClient: (id) => rawA.deleteClient(id),
+        deleteUnusedCimdClients: (before, at, limit) => rawA.deleteUnusedCimdClients(before, at, limit),
+        touchClient: (id, at) => {
+          writes++;
+          return rawA.touchClient(id, at);
+        },
       },
-    });
-    const a = withClientCache(counting, { ttlMs: 5000, clock });
+      { ttlMs: 5000, clock },
+    );
     const client = makeClient();
-    await a.createClient(client);
-    for (let i = 0; i < 100; i++) await a.touchClient(client.client_id, now + i * 100);
+    await cache.createClient(client);
+    for (let i = 0; i < 100; i++) await cache.touchClient(client.client_id, now + i * 100);
     expect(writes).toBe(1);
-    await a.touchClient(client.client_id, now + 60_000);
+    await cache.touchClient(client.client_id, now + 60_000);
     expect(writes).toBe(2);
   });
 });

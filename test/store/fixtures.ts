@@ -188,6 +188,38 @@ export async function seedFamily(store: Store): Promise<{
   await store.createUser(user);
   const grant = makeGrant(user.id, client.client_id);
   const token = makeRefreshToken(grant);
-  await store.createGrant(grant, token);
+  await createGrant(store, grant, token);
   return { client, user, grant, token };
+}
+
+/**
+ * Creates `grant` (with its first refresh token) the one way the store creates a grant: a code for it,
+ * redeemed (Store.redeemAuthorizationCode, which also records a `token.issued` event). A grant given as
+ * revoked is then revoked (with its refresh tokens). Its user must exist and be active.
+ */
+export async function createGrant(
+  store: Store,
+  grant: GrantRecord,
+  refreshToken?: RefreshTokenRecord,
+): Promise<void> {
+  const code = makeCode(grant.userId, grant.clientId, {
+    grantId: grant.id,
+    scope: grant.scope,
+    resource: grant.resource,
+    sessionId: grant.sessionId,
+    authTime: grant.authTime,
+    createdAt: grant.createdAt,
+    expiresAt: grant.createdAt + MINUTE,
+  });
+  await store.createAuthorizationCode(code);
+  const live = { ...grant, revokedAt: null, revokedReason: null };
+  const result = await store.redeemAuthorizationCode({
+    id: code.id,
+    at: grant.createdAt,
+    grant: live,
+    refreshToken,
+    audit: NO_AUDIT,
+  });
+  if (result.status !== 'redeemed') throw new Error(`createGrant fixture: ${result.status}`);
+  if (grant.revokedAt !== null) await store.revokeGrant(grant.id, grant.revokedAt, grant.revokedReason ?? '');
 }

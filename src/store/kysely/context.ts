@@ -1,6 +1,5 @@
 /** What every verb module needs: the database and which dialect it speaks. */
 import type { Kysely, Transaction } from 'kysely';
-import type { HotPath } from '../hot/types.js';
 import type { SqlDialect } from '../migrations.js';
 import type { Database } from '../schema.js';
 import { UniqueViolation } from '../types.js';
@@ -8,8 +7,6 @@ import { UniqueViolation } from '../types.js';
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
-  /** The token endpoint's verbs in raw SQL for this dialect (../hot/). */
-  readonly hot: HotPath;
 }
 
 export type Tx = Transaction<Database>;

@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { ClientRecord, SigningKeyRecord, Store } from '../../../src/store/types.js';
 import { deriveKey, encrypt } from '../../../src/tokens/crypto.js';
 import { hashPassword } from '../../../src/users.js';
+import { createGrant } from '../../store/fixtures.js';
 
 /**
  * Fixed data for the dashboard screenshots (docs/images/admin-*.png): fixed ids, fixed times, fixed
@@ -149,7 +150,7 @@ export async function seedScreenshotData(store: Store): Promise<void> {
       },
     }),
   );
-  await store.createGrant({
+  await createGrant(store, {
     id: 'grt_ada_claude',
     userId: 'usr_ada000000000000000000',
     clientId: 'dcr_3kq9Zr1cLaUde',

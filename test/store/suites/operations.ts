@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SigningKeyRecord } from '../../../src/store/types.js';
 import { raw, type SuiteContext } from '../context.js';
 import {
+  createGrant,
   DAY,
   HOUR,
   MINUTE,
@@ -246,9 +247,9 @@ export function operationsSuite(ctx: SuiteContext): void {
       const rtExpired = makeRefreshToken(grant, { expiresAt: now - 1 });
       const rtLive = makeRefreshToken(grant, { expiresAt: now + DAY });
       const expiredGrant = { ...grant, id: uid('grant') };
-      await ctx.store.createGrant(expiredGrant, { ...rtExpired, grantId: expiredGrant.id });
+      await createGrant(ctx.store, expiredGrant, { ...rtExpired, grantId: expiredGrant.id });
       const liveGrant = { ...grant, id: uid('grant') };
-      await ctx.store.createGrant(liveGrant, { ...rtLive, grantId: liveGrant.id });
+      await createGrant(ctx.store, liveGrant, { ...rtLive, grantId: liveGrant.id });
 
       const sessionOld = makeSession(user.id, { expiresAt: now - 1 });
       const sessionLive = makeSession(user.id, { expiresAt: now + 1 });

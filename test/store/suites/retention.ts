@@ -4,6 +4,7 @@ import { AUDIT_CAPS } from '../../../src/store/audit-caps.js';
 import type { Store } from '../../../src/store/types.js';
 import { raw, type SuiteContext } from '../context.js';
 import {
+  createGrant,
   DAY,
   HOUR,
   MINUTE,
@@ -178,11 +179,11 @@ export function retentionSuite(ctx: SuiteContext): void {
         await store.createClient(c);
 
       const live = makeGrant(user.id, liveGrant.client_id);
-      await store.createGrant(live, makeRefreshToken(live, { expiresAt: at + DAY }));
+      await createGrant(store, live, makeRefreshToken(live, { expiresAt: at + DAY }));
       const expired = makeGrant(user.id, deadGrant.client_id);
-      await store.createGrant(expired, makeRefreshToken(expired, { expiresAt: at - 1 }));
+      await createGrant(store, expired, makeRefreshToken(expired, { expiresAt: at - 1 }));
       const revoked = makeGrant(user.id, unused.client_id, { revokedAt: T0, revokedReason: 'test' });
-      await store.createGrant(revoked, makeRefreshToken(revoked, { expiresAt: at + DAY }));
+      await createGrant(store, revoked, makeRefreshToken(revoked, { expiresAt: at + DAY }));
       await store.saveConsent(makeConsent(user.id, unused.client_id));
       await store.createAuthorizationCode(makeCode(user.id, unused.client_id));
 

@@ -1,8 +1,10 @@
 /** Authorization codes, grants, refresh tokens and the access-token denylist (sequential behaviour). */
 import { describe, expect, it } from 'vitest';
+import { rotateRefreshToken as rotate } from '../../../src/grants/refresh-rotation.js';
 import { UniqueViolation } from '../../../src/store/types.js';
 import { raw, type SuiteContext } from '../context.js';
 import {
+  createGrant,
   makeClient,
   makeCode,
   makeGrant,
@@ -30,7 +32,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(await ctx.store.getAuthorizationCode(uid('missing'))).toBeUndefined();
     });
 
-    it('redeems a code once, creating its grant, refresh token and audit event; a replay gets already_consumed with the row; an unknown code is missing', async () => {
+    it('redeems a code once, creating its grant, refresh token and audit event; a replay, or an unknown code, gets already_consumed and writes nothing', async () => {
       const { user, client } = await seedFamily(ctx.store);
       const code = makeCode(user.id, client.client_id);
       await ctx.store.createAuthorizationCode(code);
@@ -45,7 +47,9 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(await ctx.store.getAuthorizationCode(code.id)).toEqual({ ...code, consumedAt: T0 + 1 });
       expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
       expect(await ctx.store.getRefreshToken(refreshToken.id)).toEqual(refreshToken);
-      expect(await ctx.store.listAuditEvents(issued)).toMatchObject([
+      const issuedFor = async (grantId: string) =>
+        (await ctx.store.listAuditEvents(issued)).filter((e) => e.detail.grantId === grantId);
+      expect(await issuedFor(grant.id)).toMatchObject([
         {
           at: T0 + 1,
           userId: user.id,
@@ -64,9 +68,9 @@ export function tokensSuite(ctx: SuiteContext): void {
           refreshToken: again,
           audit,
         }),
-      ).toEqual({ status: 'already_consumed', code: { ...code, consumedAt: T0 + 1 } });
+      ).toEqual({ status: 'already_consumed' });
       expect(await ctx.store.getRefreshToken(again.id)).toBeUndefined();
-      expect(await ctx.store.listAuditEvents(issued)).toHaveLength(1);
+      expect(await issuedFor(grant.id)).toHaveLength(1);
       expect(
         await ctx.store.redeemAuthorizationCode({
           id: uid('missing'),
@@ -74,7 +78,7 @@ export function tokensSuite(ctx: SuiteContext): void {
           grant: makeGrant(user.id, client.client_id),
           audit,
         }),
-      ).toEqual({ status: 'missing' });
+      ).toEqual({ status: 'already_consumed' });
     });
 
     it('redeeming a code of a disabled user consumes it and creates nothing', async () => {
@@ -110,7 +114,7 @@ export function tokensSuite(ctx: SuiteContext): void {
         revokedAt: T0,
         revokedReason: 'replay',
       });
-      await ctx.store.createGrant(revoked);
+      await createGrant(ctx.store, revoked);
       const grant = { ...revoked, revokedAt: null, revokedReason: null };
       const refreshToken = makeRefreshToken(grant);
       await expect(
@@ -147,46 +151,18 @@ export function tokensSuite(ctx: SuiteContext): void {
     });
   });
 
-  describe('one-step redemption (redeemMatchingCode)', () => {
-    const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
-    async function setUp(codeOverrides: Parameters<typeof makeCode>[2] = {}) {
+  describe('the grant a redemption creates', () => {
+    it('records the client authentication method on the grant, and reads it back with the refresh token (NULL reads as absent)', async () => {
       const { user, client } = await seedFamily(ctx.store);
-      const code = makeCode(user.id, client.client_id, codeOverrides);
+      const code = makeCode(user.id, client.client_id);
       await ctx.store.createAuthorizationCode(code);
-      const expect = {
-        secretHash: code.secretHash,
-        clientId: client.client_id,
-        codeChallenge: CHALLENGE,
-        redirectUri: code.redirectUri,
-        resource: code.resource,
-      };
-      const refreshToken = { id: uid('rt'), secretHash: uid('hash'), expiresAt: T0 + 1000 };
-      return { user, client, code, expect, refreshToken };
-    }
-
-    it('records the client authentication method on the grant on every redemption path, and reads it back with the refresh token (NULL reads as absent)', async () => {
-      const { user, client, code, expect: e, refreshToken } = await setUp();
-      await ctx.store.redeemMatchingCode({
-        id: code.id,
-        at: T0 + 5,
-        expect: e,
-        refreshToken,
-        audit: NO_AUDIT,
-        clientAuthMethod: 'private_key_jwt',
-      });
-      expect((await ctx.other.getGrant(code.grantId))?.clientAuthMethod).toBe('private_key_jwt');
-      const found = await ctx.other.getRefreshTokenWithGrant(refreshToken.id);
-      expect(found?.grant.clientAuthMethod).toBe('private_key_jwt');
-
-      const full = makeCode(user.id, client.client_id);
-      await ctx.store.createAuthorizationCode(full);
       const grant = makeGrant(user.id, client.client_id, {
-        id: full.grantId,
-        clientAuthMethod: 'client_secret_basic',
+        id: code.grantId,
+        clientAuthMethod: 'private_key_jwt',
       });
       const token = makeRefreshToken(grant);
       const redeemed = await ctx.store.redeemAuthorizationCode({
-        id: full.id,
+        id: code.id,
         at: T0 + 6,
         grant,
         refreshToken: token,
@@ -197,147 +173,10 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect((await ctx.other.getRefreshTokenWithGrant(token.id))?.grant).toEqual(grant);
 
       const unknown = makeGrant(user.id, client.client_id);
-      await ctx.store.createGrant(unknown);
+      await createGrant(ctx.store, unknown);
       const read = await ctx.other.getGrant(unknown.id);
       expect(read).toEqual(unknown);
       expect(read).not.toHaveProperty('clientAuthMethod');
-    });
-
-    it('consumes a matching code and creates its grant, refresh token and audit event in one step', async () => {
-      const { user, client, code, expect: e, refreshToken } = await setUp({ sessionId: uid('sess') });
-      const result = await ctx.store.redeemMatchingCode({
-        id: code.id,
-        at: T0 + 5,
-        expect: e,
-        refreshToken,
-        audit: { ip: '198.51.100.7', userAgent: 'ua' },
-      });
-      expect(result).toEqual({ code: { ...code, consumedAt: T0 + 5 }, user });
-      expect(await ctx.store.getGrant(code.grantId)).toEqual({
-        id: code.grantId,
-        userId: user.id,
-        clientId: client.client_id,
-        scope: code.scope,
-        resource: code.resource,
-        sessionId: code.sessionId,
-        authTime: code.authTime,
-        createdAt: T0 + 5,
-        revokedAt: null,
-        revokedReason: null,
-      });
-      expect(await ctx.store.getRefreshToken(refreshToken.id)).toEqual({
-        ...refreshToken,
-        grantId: code.grantId,
-        clientId: client.client_id,
-        scope: code.scope,
-        resource: code.resource,
-        createdAt: T0 + 5,
-        rotatedAt: null,
-        revokedAt: null,
-      });
-      const events = await ctx.store.listAuditEvents({ clientId: client.client_id, type: 'token.issued' });
-      expect(events).toMatchObject([
-        {
-          at: T0 + 5,
-          userId: user.id,
-          ip: '198.51.100.7',
-          userAgent: 'ua',
-          detail: { grant_type: 'authorization_code', grantId: code.grantId },
-        },
-      ]);
-      // Once consumed it never matches again.
-      expect(
-        await ctx.other.redeemMatchingCode({
-          id: code.id,
-          at: T0 + 6,
-          expect: e,
-          audit: { ip: null, userAgent: null },
-        }),
-      ).toBeUndefined();
-    });
-
-    it('redirect URI and resource are only compared when sent; no refresh token when none is given', async () => {
-      const { code, expect: e } = await setUp();
-      const result = await ctx.store.redeemMatchingCode({
-        id: code.id,
-        at: T0 + 1,
-        expect: { ...e, redirectUri: undefined, resource: undefined },
-        audit: { ip: null, userAgent: null },
-      });
-      expect(result?.code.consumedAt).toBe(T0 + 1);
-      expect(await ctx.store.getGrant(code.grantId)).toBeDefined();
-    });
-
-    it('writes nothing when anything does not match, or the code is missing, expired or without PKCE', async () => {
-      const { code, expect: e, refreshToken } = await setUp();
-      const mismatches = [
-        { secretHash: uid('other') },
-        { clientId: uid('other-client') },
-        { codeChallenge: 'x'.repeat(43) },
-        { redirectUri: 'https://app.example/other' },
-        { resource: 'https://api.example/other' },
-      ];
-      for (const change of mismatches) {
-        const input = {
-          id: code.id,
-          at: T0 + 1,
-          expect: { ...e, ...change },
-          refreshToken,
-          audit: { ip: null, userAgent: null },
-        };
-        expect(await ctx.store.redeemMatchingCode(input), JSON.stringify(change)).toBeUndefined();
-      }
-      const audit = { ip: null, userAgent: null };
-      expect(
-        await ctx.store.redeemMatchingCode({ id: code.id, at: code.expiresAt, expect: e, audit }),
-      ).toBeUndefined();
-      expect(
-        await ctx.store.redeemMatchingCode({ id: uid('missing'), at: T0, expect: e, audit }),
-      ).toBeUndefined();
-      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
-      expect(await ctx.store.getGrant(code.grantId)).toBeUndefined();
-      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
-
-      const plain = await setUp({ codeChallenge: null, codeChallengeMethod: null });
-      expect(
-        await ctx.store.redeemMatchingCode({ id: plain.code.id, at: T0 + 1, expect: plain.expect, audit }),
-      ).toBeUndefined();
-      expect((await ctx.store.getAuthorizationCode(plain.code.id))?.consumedAt).toBeNull();
-    });
-
-    it('a disabled user: the code is consumed and nothing else is created', async () => {
-      const { user, code, expect: e, refreshToken } = await setUp();
-      await ctx.store.updateUser(user.id, { disabledAt: T0 });
-      const result = await ctx.store.redeemMatchingCode({
-        id: code.id,
-        at: T0 + 1,
-        expect: e,
-        refreshToken,
-        audit: { ip: null, userAgent: null },
-      });
-      expect(result).toEqual({ code: { ...code, consumedAt: T0 + 1 }, user: undefined });
-      expect(await ctx.store.getGrant(code.grantId)).toBeUndefined();
-      expect(await ctx.store.getRefreshToken(refreshToken.id)).toBeUndefined();
-    });
-
-    it('fails as a whole when the grant exists already (a replay recorded it revoked)', async () => {
-      const { user, client, code, expect: e } = await setUp();
-      const revoked = makeGrant(user.id, client.client_id, {
-        id: code.grantId,
-        revokedAt: T0,
-        revokedReason: 'replay',
-      });
-      await ctx.store.createGrant(revoked);
-      await expect(
-        ctx.store.redeemMatchingCode({
-          id: code.id,
-          at: T0 + 1,
-          expect: e,
-          audit: { ip: null, userAgent: null },
-        }),
-      ).rejects.toBeInstanceOf(UniqueViolation);
-      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBeNull();
-      expect(await ctx.store.getGrant(code.grantId)).toEqual(revoked);
     });
   });
 
@@ -353,7 +192,7 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('creates a grant without a refresh token', async () => {
       const { user, client } = await seedFamily(ctx.store);
       const grant = makeGrant(user.id, client.client_id, { sessionId: uid('sess') });
-      await ctx.store.createGrant(grant);
+      await createGrant(ctx.store, grant);
       expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
     });
 
@@ -361,7 +200,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       const { user, client, grant } = await seedFamily(ctx.store);
       const again = makeGrant(user.id, client.client_id, { id: grant.id, scope: 'other' });
       const token = makeRefreshToken(again);
-      await expect(ctx.other.createGrant(again, token)).rejects.toBeInstanceOf(UniqueViolation);
+      await expect(createGrant(ctx.other, again, token)).rejects.toBeInstanceOf(UniqueViolation);
       expect(await ctx.store.getGrant(grant.id)).toEqual(grant);
       expect(await ctx.store.getRefreshToken(token.id)).toBeUndefined();
     });
@@ -369,14 +208,14 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('rejects a first refresh token that belongs to another grant', async () => {
       const { user, client, grant } = await seedFamily(ctx.store);
       const fresh = makeGrant(user.id, client.client_id);
-      await expect(ctx.store.createGrant(fresh, makeRefreshToken(grant))).rejects.toThrow(/must belong/);
+      await expect(createGrant(ctx.store, fresh, makeRefreshToken(grant))).rejects.toThrow(/must belong/);
       expect(await ctx.store.getGrant(fresh.id)).toBeUndefined();
     });
 
     it('revokeGrant revokes the grant and all its refresh tokens, idempotently', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const sibling = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, sibling, T0 + 1, 0);
+      await rotate(ctx.store, token.id, sibling, T0 + 1, 0);
 
       expect(await ctx.store.revokeGrant(grant.id, T0 + 10, 'user_logout')).toBe(true);
       expect(await ctx.store.getGrant(grant.id)).toEqual({
@@ -402,7 +241,7 @@ export function tokensSuite(ctx: SuiteContext): void {
         for (const c of [c1, c2]) {
           const g = makeGrant(u.id, c.client_id);
           const t = makeRefreshToken(g);
-          await ctx.store.createGrant(g, t);
+          await createGrant(ctx.store, g, t);
           family.set(`${u.id}/${c.client_id}`, { grantId: g.id, tokenId: t.id });
         }
       }
@@ -424,11 +263,11 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('listGrants filters by user, client and activeness', async () => {
       const { user, client, grant } = await seedFamily(ctx.store);
       const second = makeGrant(user.id, client.client_id, { createdAt: T0 + 5 });
-      await ctx.store.createGrant(second);
+      await createGrant(ctx.store, second);
       const otherClient = makeClient();
       await ctx.store.createClient(otherClient);
       const third = makeGrant(user.id, otherClient.client_id);
-      await ctx.store.createGrant(third);
+      await createGrant(ctx.store, third);
       await ctx.store.revokeGrant(grant.id, T0 + 9, 'x');
 
       const byUser = await ctx.store.listGrants({ userId: user.id });
@@ -449,7 +288,7 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('rotates a token: it is marked rotated and the successor joins the same grant', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
-      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000)).toEqual({
+      expect(await rotate(ctx.store, token.id, successor, T0 + 1, 10_000)).toEqual({
         status: 'rotated',
         grant,
       });
@@ -468,17 +307,15 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('presenting a rotated token again within the grace window, with the same successor still unused, is a retry that writes nothing', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
-      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      await rotate(ctx.store, token.id, successor, T0 + 1, 10_000);
       for (const [store, at] of [
         [ctx.other, T0 + 5_000],
         [ctx.store, T0 + 10_001],
       ] as const) {
-        expect(await store.rotateRefreshToken(token.id, { ...successor, createdAt: at }, at, 10_000)).toEqual(
-          {
-            status: 'retried',
-            grant,
-          },
-        );
+        expect(await rotate(store, token.id, successor, at, 10_000)).toEqual({
+          status: 'retried',
+          grant,
+        });
       }
       expect(await ctx.store.getRefreshToken(successor.id)).toEqual(successor);
       expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBe(T0 + 1);
@@ -489,10 +326,10 @@ export function tokensSuite(ctx: SuiteContext): void {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant);
       const next = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
-      expect((await ctx.store.rotateRefreshToken(successor.id, next, T0 + 2, 10_000)).status).toBe('rotated');
+      await rotate(ctx.store, token.id, successor, T0 + 1, 10_000);
+      expect((await rotate(ctx.store, successor.id, next, T0 + 2, 10_000)).status).toBe('rotated');
 
-      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 3, 10_000)).toEqual({
+      expect(await rotate(ctx.other, token.id, successor, T0 + 3, 10_000)).toMatchObject({
         status: 'reused',
       });
       expect(await ctx.store.getGrant(grant.id)).toMatchObject({
@@ -500,17 +337,17 @@ export function tokensSuite(ctx: SuiteContext): void {
         revokedReason: 'refresh_token_reuse',
       });
       expect((await ctx.store.getRefreshToken(next.id))?.revokedAt).toBe(T0 + 3);
-      expect(
-        (await ctx.store.rotateRefreshToken(next.id, makeRefreshToken(grant), T0 + 4, 10_000)).status,
-      ).toBe('invalid');
+      expect((await rotate(ctx.store, next.id, makeRefreshToken(grant), T0 + 4, 10_000)).status).toBe(
+        'invalid',
+      );
     });
 
     it('a retry within the grace window of a grant revoked meanwhile is invalid, not a retry', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      await rotate(ctx.store, token.id, successor, T0 + 1, 10_000);
       await ctx.store.revokeGrant(grant.id, T0 + 2, 'user_logout');
-      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 3, 10_000)).toEqual({
+      expect(await rotate(ctx.other, token.id, successor, T0 + 3, 10_000)).toEqual({
         status: 'invalid',
       });
       expect((await ctx.store.getGrant(grant.id))?.revokedReason).toBe('user_logout');
@@ -518,11 +355,9 @@ export function tokensSuite(ctx: SuiteContext): void {
 
     it('presenting a rotated token with another successor than the one it was rotated to is reuse, and stores nothing', async () => {
       const { grant, token } = await seedFamily(ctx.store);
-      await ctx.store.rotateRefreshToken(token.id, makeRefreshToken(grant), T0 + 1, 10_000);
+      await rotate(ctx.store, token.id, makeRefreshToken(grant), T0 + 1, 10_000);
       const other = makeRefreshToken(grant);
-      expect(await ctx.store.rotateRefreshToken(token.id, other, T0 + 2, 10_000)).toEqual({
-        status: 'reused',
-      });
+      expect(await rotate(ctx.store, token.id, other, T0 + 2, 10_000)).toMatchObject({ status: 'reused' });
       expect(await ctx.store.getRefreshToken(other.id)).toBeUndefined();
       expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 2);
     });
@@ -530,9 +365,9 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('reuse after the grace window revokes the grant, and the successor becomes invalid', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 10_000);
+      await rotate(ctx.store, token.id, successor, T0 + 1, 10_000);
       // Even the very successor it was rotated to, still unused: the window is over.
-      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 10_002, 10_000)).toEqual({
+      expect(await rotate(ctx.store, token.id, successor, T0 + 10_002, 10_000)).toMatchObject({
         status: 'reused',
       });
 
@@ -540,13 +375,11 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect(revoked?.revokedAt).toBe(T0 + 10_002);
       expect(revoked?.revokedReason).toBe('refresh_token_reuse');
       expect((await ctx.store.getRefreshToken(successor.id))?.revokedAt).toBe(T0 + 10_002);
-      expect(
-        await ctx.store.rotateRefreshToken(successor.id, makeRefreshToken(grant), T0 + 10_003, 10_000),
-      ).toEqual({
+      expect(await rotate(ctx.store, successor.id, makeRefreshToken(grant), T0 + 10_003, 10_000)).toEqual({
         status: 'invalid',
       });
       // Presenting the rotated token yet again is still reported as reuse; the first revocation stands.
-      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 20_000, 10_000)).toEqual({
+      expect(await rotate(ctx.other, token.id, successor, T0 + 20_000, 10_000)).toMatchObject({
         status: 'reused',
       });
       expect((await ctx.store.getGrant(grant.id))?.revokedAt).toBe(T0 + 10_002);
@@ -555,17 +388,15 @@ export function tokensSuite(ctx: SuiteContext): void {
     it('with graceMs = 0 even a same-millisecond second use is reuse', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const successor = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 0);
-      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1, 0)).toEqual({
-        status: 'reused',
-      });
+      await rotate(ctx.store, token.id, successor, T0 + 1, 0);
+      expect(await rotate(ctx.store, token.id, successor, T0 + 1, 0)).toMatchObject({ status: 'reused' });
     });
 
     it('refuses missing, revoked and expired tokens and tokens of revoked grants, writing nothing', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const check = async (id: string, at: number) => {
         const successor = makeRefreshToken(grant);
-        expect(await ctx.store.rotateRefreshToken(id, successor, at, 10_000)).toEqual({ status: 'invalid' });
+        expect(await rotate(ctx.store, id, successor, at, 10_000)).toEqual({ status: 'invalid' });
         expect(await ctx.store.getRefreshToken(successor.id)).toBeUndefined();
       };
       await check(uid('missing'), T0);
@@ -574,7 +405,7 @@ export function tokensSuite(ctx: SuiteContext): void {
       expect((await ctx.store.getRefreshToken(token.id))?.rotatedAt).toBeNull();
 
       const revokedToken = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, revokedToken, T0 + 1, 10_000);
+      await rotate(ctx.store, token.id, revokedToken, T0 + 1, 10_000);
       await ctx.store.revokeRefreshToken(revokedToken.id, T0 + 2);
       await check(revokedToken.id, T0 + 3);
 
@@ -587,25 +418,47 @@ export function tokensSuite(ctx: SuiteContext): void {
         .where('id', '=', family.token.id)
         .execute();
       const successor = makeRefreshToken(family.grant);
-      expect(await ctx.store.rotateRefreshToken(family.token.id, successor, T0 + 1, 10_000)).toEqual({
+      expect(await rotate(ctx.store, family.token.id, successor, T0 + 1, 10_000)).toEqual({
         status: 'invalid',
       });
       expect((await ctx.store.getRefreshToken(family.token.id))?.rotatedAt).toBeNull();
     });
 
-    it('refuses a successor for another grant, changing nothing', async () => {
+    it("the successor always joins the presented token's grant and client: a family never splits", async () => {
       const a = await seedFamily(ctx.store);
       const b = await seedFamily(ctx.store);
-      await expect(
-        ctx.store.rotateRefreshToken(a.token.id, makeRefreshToken(b.grant), T0 + 1, 0),
-      ).rejects.toThrow(/same grant/);
-      expect((await ctx.store.getRefreshToken(a.token.id))?.rotatedAt).toBeNull();
+      const successor = makeRefreshToken(b.grant, { createdAt: T0 + 1 });
+      expect((await rotate(ctx.store, a.token.id, successor, T0 + 1, 0)).status).toBe('rotated');
+      expect(await ctx.store.getRefreshToken(successor.id)).toEqual({
+        ...successor,
+        grantId: a.grant.id,
+        clientId: a.token.clientId,
+      });
+    });
+
+    it('the swap alone: writes nothing when the token is not live, and returns the state to decide on', async () => {
+      const { grant, token } = await seedFamily(ctx.store);
+      const successor = makeRefreshToken(grant, { createdAt: T0 + 1 });
+      expect(await ctx.store.rotateRefreshToken(token.id, successor, T0 + 1)).toEqual({
+        swapped: true,
+        grant,
+      });
+      expect(await ctx.other.rotateRefreshToken(token.id, successor, T0 + 2)).toEqual({
+        swapped: false,
+        token: { ...token, rotatedAt: T0 + 1 },
+        successor,
+        grant,
+      });
+      expect(await ctx.store.rotateRefreshToken(uid('missing'), successor, T0 + 2)).toBeUndefined();
+      await ctx.store.revokeGrant(grant.id, T0 + 3, 'x');
+      const after = await ctx.store.rotateRefreshToken(successor.id, makeRefreshToken(grant), T0 + 4);
+      expect(after).toMatchObject({ swapped: false, grant: undefined });
     });
 
     it('revokeRefreshToken revokes only that token', async () => {
       const { grant, token } = await seedFamily(ctx.store);
       const sibling = makeRefreshToken(grant);
-      await ctx.store.rotateRefreshToken(token.id, sibling, T0 + 1, 0);
+      await rotate(ctx.store, token.id, sibling, T0 + 1, 0);
       await ctx.store.revokeRefreshToken(sibling.id, T0 + 2);
       await ctx.store.revokeRefreshToken(sibling.id, T0 + 3);
       expect((await ctx.store.getRefreshToken(sibling.id))?.revokedAt).toBe(T0 + 2);
