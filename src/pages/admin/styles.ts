@@ -5,11 +5,11 @@
  */
 export const ADMIN_STYLESHEET = `
 :root { color-scheme: light dark; --fg:#1b1f24; --muted:#57606a; --bg:#f6f8fa; --card:#fff; --line:#d0d7de;
-  --field:#8c959f; --accent:#0b57d0; --accent-fg:#fff; --danger:#b42318; --danger-bg:#fef3f2; --ok:#1a7f37;
-  --ok-bg:#dafbe1; --warn-bg:#fff8e1; --warn-fg:#6b4e00; --chip:#eef1f4; }
+  --field:#8c959f; --accent:#0b57d0; --accent-fg:#fff; --danger:#b42318; --danger-fg:#fff; --danger-bg:#fef3f2;
+  --ok:#1a7f37; --ok-bg:#dafbe1; --warn-bg:#fff8e1; --warn-fg:#6b4e00; --chip:#eef1f4; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e6edf3; --muted:#9aa4ae; --bg:#0d1117; --card:#161b22;
-  --line:#30363d; --field:#6e7681; --accent:#5b9cff; --accent-fg:#0d1117; --danger:#ff7b72; --danger-bg:#2d1214;
-  --ok:#3fb950; --ok-bg:#12261a; --warn-bg:#3d2e00; --warn-fg:#f2cc60; --chip:#21262d; } }
+  --line:#30363d; --field:#6e7681; --accent:#5b9cff; --accent-fg:#0d1117; --danger:#ff7b72; --danger-fg:#0d1117;
+  --danger-bg:#2d1214; --ok:#3fb950; --ok-bg:#12261a; --warn-bg:#3d2e00; --warn-fg:#f2cc60; --chip:#21262d; } }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 a { color: var(--accent); text-underline-offset: 2px; }
@@ -22,6 +22,7 @@ nav.main a[aria-current=page] { background:var(--chip); font-weight:600; }
 nav.main a:hover { background:var(--chip); }
 header.top .who { margin-left:auto; color:var(--muted); font-size:.9rem; display:flex; gap:.75rem; align-items:center; }
 main { max-width: 84rem; margin: 0 auto; padding: 1.25rem 1.5rem 3rem; }
+@media (max-width: 30rem) { main { padding: 1rem .75rem 2rem; } header.top { padding:.6rem .75rem; gap:.75rem; } }
 h1 { font-size:1.35rem; margin:.25rem 0 1rem; }
 h2 { font-size:1.05rem; margin:1.25rem 0 .5rem; }
 p { margin:.4rem 0 .8rem; }
@@ -29,14 +30,17 @@ p { margin:.4rem 0 .8rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; }
 .grid { display:grid; gap:1rem; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); }
 .stat { font-size:1.8rem; font-weight:700; margin:.1rem 0; }
-.split { display:grid; gap:1rem; grid-template-columns: 1fr; align-items:start; }
+.split { display:grid; gap:1rem; grid-template-columns: minmax(0, 1fr); align-items:start; }
+.split > *, .grid > * { min-width:0; }
 @media (min-width: 72rem) { .split.with-panel { grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr); } }
 table { width:100%; border-collapse: collapse; background:var(--card); }
 th, td { text-align:left; padding:.45rem .6rem; border-bottom:1px solid var(--line); vertical-align: top; }
 th { font-size:.8rem; text-transform: uppercase; letter-spacing:.03em; color:var(--muted); font-weight:600; }
 tr[aria-current=true] td { background:var(--chip); }
 td.wrap, dd { word-break: break-word; }
-.table-card { border:1px solid var(--line); border-radius:10px; overflow:hidden; }
+/* A table wider than the screen scrolls inside its card, never the page (390 px phones). */
+.table-card { border:1px solid var(--line); border-radius:10px; overflow-x:auto; }
+aside table { display:block; overflow-x:auto; }
 form.filters { display:flex; gap:.75rem; align-items:end; flex-wrap: wrap; margin-bottom:1rem; }
 form.filters label { display:flex; flex-direction:column; font-size:.85rem; font-weight:600; gap:.2rem; }
 label { font-weight:600; }
@@ -52,7 +56,7 @@ button { font: inherit; font-weight:600; padding:.4rem .85rem; border-radius:6px
   background:var(--card); color:inherit; cursor:pointer; }
 button.primary { background:var(--accent); color:var(--accent-fg); border-color:var(--accent); }
 button.danger { color:var(--danger); border-color:var(--danger); }
-button.danger.primary { background:var(--danger); color:#fff; }
+button.danger.primary { background:var(--danger); color:var(--danger-fg); }
 button:hover { filter: brightness(0.96); }
 input:focus-visible, button:focus-visible, a:focus-visible, select:focus-visible, textarea:focus-visible {
   outline: 3px solid var(--accent); outline-offset: 2px; }

@@ -13,9 +13,22 @@ import {
   newBrowserContext,
   startCallbackServer,
 } from '../../helpers/browser.js';
-import { RESOURCE } from '../../helpers/fixtures.js';
+import { baseOptions, RESOURCE } from '../../helpers/fixtures.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { browserSuiteOptions, expectAccessibleBasics, userFor } from './support.js';
+
+/** The fixture resources, Todo MCP with scope descriptions (shown on the consent page and its screenshot). */
+const DESCRIBED = baseOptions().resources!.map((r) =>
+  r.resource === RESOURCE
+    ? {
+        ...r,
+        scope_descriptions: {
+          'todos.read': 'Read your todos',
+          'todos.write': 'Create and change your todos',
+        },
+      }
+    : r,
+);
 
 const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 
@@ -30,7 +43,7 @@ describe('error pages, framing and accessibility in Chromium', () => {
   beforeAll(async () => {
     [browser, srv, callback] = await Promise.all([
       launchBrowser(),
-      startServer(browserSuiteOptions(['keyboard', 'pending-error'], { signup: true })),
+      startServer(browserSuiteOptions(['keyboard', 'pending-error'], { signup: true, resources: DESCRIBED })),
       startCallbackServer(),
     ]);
   });
