@@ -2,6 +2,9 @@
  * Schema migrations, kept in code (no file scanning) so they ship inside the bundle and run the same
  * on SQLite and PostgreSQL. Migration names sort lexically; never rename or edit a released one, add a
  * new one instead.
+ *
+ * Why this is long: `initialSchema` is the released 0001 migration, one statement per table in the
+ * order they depend on each other; it is history and must stay exactly as deployed databases ran it.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { clientAssertionsSchema } from './migrations-client-assertions.js';
