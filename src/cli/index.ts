@@ -310,7 +310,8 @@ export function buildProgram(): Command {
     .action(async (opts: ConfigChoice) => {
       const gh = await open(opts);
       try {
-        const after = await gh.keys.rotate((gh.config.tokens.accessTokenTtl + 300) * 1000);
+        const { accessTokenTtl, signingKeyGracePeriod } = gh.config.tokens;
+        const after = await gh.keys.rotate((accessTokenTtl + signingKeyGracePeriod) * 1000);
         await gh.context.audit({ type: 'keys.rotated', actor: 'cli' });
         console.log(
           JSON.stringify(

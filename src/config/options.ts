@@ -183,6 +183,12 @@ export interface TokenOptions {
   refreshTokenAbsoluteTtl?: number;
   /** Authorization-code lifetime (seconds). @default 60 */
   authorizationCodeTtl?: number;
+  /**
+   * After a key rotation the previous signing key stays published (JWKS) for `accessTokenTtl` plus this
+   * many seconds, so tokens it signed keep verifying until they expire, whatever the clock skew and
+   * resource servers' key caches. @default 300
+   */
+  signingKeyGracePeriod?: number;
 }
 
 export interface SessionOptions {

@@ -107,6 +107,8 @@ export interface ResolvedConfig {
     refreshTokenGracePeriod: number;
     refreshTokenAbsoluteTtl: number;
     authorizationCodeTtl: number;
+    /** Seconds past accessTokenTtl that a rotated-out key stays published. */
+    signingKeyGracePeriod: number;
   };
   sessions: { ttl: number; interactionTtlMs: number };
   signupThrottle: { maxSignupsPerIp: number; windowMs: number };
@@ -289,6 +291,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 10,
       refreshTokenAbsoluteTtl: o.tokens?.refreshTokenAbsoluteTtl ?? 30 * 86400,
       authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
+      signingKeyGracePeriod: o.tokens?.signingKeyGracePeriod ?? 300,
     },
     sessions: {
       ttl: o.sessions?.ttl ?? 7 * 86400,

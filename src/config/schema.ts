@@ -301,6 +301,7 @@ export const optionsSchema = z.strictObject({
       refreshTokenGracePeriod: z.number().int().min(0).max(120).optional(),
       refreshTokenAbsoluteTtl: z.number().int().min(60).optional(),
       authorizationCodeTtl: z.number().int().min(10).max(600).optional(),
+      signingKeyGracePeriod: z.number().int().min(0).max(86_400).optional(),
     })
     .optional(),
   sessions: z

@@ -321,6 +321,7 @@ describe('policy numbers are options with defaults', () => {
       housekeepingIntervalMs: 600_000,
       sessions: { interactionTtlMs: 1_800_000 },
       cimd: { defaultTtlMs: 300_000 },
+      tokens: { signingKeyGracePeriod: 300 },
     });
   });
 
@@ -334,6 +335,7 @@ describe('policy numbers are options with defaults', () => {
         housekeepingInterval: 60,
         sessions: { interactionTtl: 600 },
         cimd: { defaultTtl: 60 },
+        tokens: { signingKeyGracePeriod: 0 },
       }),
     );
     expect(config.signupThrottle).toEqual({ maxSignupsPerIp: 2, windowMs: 60_000 });
@@ -348,6 +350,7 @@ describe('policy numbers are options with defaults', () => {
       housekeepingIntervalMs: 60_000,
       sessions: { interactionTtlMs: 600_000 },
       cimd: { defaultTtlMs: 60_000 },
+      tokens: { signingKeyGracePeriod: 0 },
     });
   });
 
@@ -361,6 +364,7 @@ describe('policy numbers are options with defaults', () => {
     [{ housekeepingInterval: 1 }, 'housekeepingInterval'],
     [{ sessions: { interactionTtl: 10 } }, 'sessions.interactionTtl'],
     [{ cimd: { defaultTtl: 1.5 } }, 'cimd.defaultTtl'],
+    [{ tokens: { signingKeyGracePeriod: 86_401 } }, 'tokens.signingKeyGracePeriod'],
   ])('refuses %j, naming %s', (overrides, field) => {
     expect(problem(overrides)).toContain(`${field}:`);
   });
