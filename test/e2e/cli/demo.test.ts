@@ -83,6 +83,16 @@ describe('gatehouse demo', () => {
     expect(new URL(response.headers.get('location')!, issuer).pathname).toBe('/login');
   });
 
+  it("a second demo names the server whose port is taken: the Todo MCP server's, exit 1", async () => {
+    const other = await tempDir();
+    const second = await runCli(['demo', '--port', String(await freePort())], { cwd: other });
+    await rm(other, { recursive: true, force: true });
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim()).toBe(
+      `gatehouse: The demo's Todo MCP server cannot listen on 127.0.0.1:${DEMO_MCP_PORT}: the port is in use by another process (another Gatehouse, or the demo?). Stop that process, or choose another port.`,
+    );
+  });
+
   it("lets the CLI work on the demo's data with --demo; --demo and --config together are refused", async () => {
     const listed = await runCli(['users', 'list', '--demo'], { cwd: dir });
     expect(listed.code, listed.stderr).toBe(0);
