@@ -56,100 +56,36 @@ export async function createGatehouse(
   const raw = injected?.store ?? (await openStore(config.database));
   const store = withClientCache(raw, { ttlMs: config.clientCacheTtlMs, clock: config.clock });
   try {
-    if (config.migrate) await store.migrate();
-    const at = config.clock();
-    await seedClients(store, config.clients, at);
-    await seedUsers(store, config.users, at);
-    const secrets = {
-      state: deriveKey(config.secret, 'interaction-state'),
-      csrf: deriveKey(config.secret, 'csrf'),
-      keyEncryption: deriveKey(config.secret, 'signing-key-encryption'),
-      refreshSuccessor: deriveKey(config.secret, 'refresh-token-successor'),
-    };
-    const keys = new KeyRing(
-      store,
-      secrets.keyEncryption,
-      config.signingAlgorithm,
-      config.clock,
-      config.signingKeyCacheTtlMs,
-    );
-    await keys.init();
-    const log = config.logger;
-    const resources = new ResourceRegistry(store, config, {
-      refreshMs: config.resourceCacheTtlMs,
-      onError: (error) => log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
-    });
-    await resources.init(at);
-    const auditors = createAuditors(store, config, log);
-    const ctx: Context = {
-      resources,
-      config,
-      store,
-      keys,
-      log,
-      secrets,
-      cookies: cookieNames(config.secureCookies),
-      now: config.clock,
-      failures: new FailureLimiter(config.maxCredentialFailuresPerMinute, 60_000, config.clock),
-      ...auditors,
-      rejections: new RejectionThrottle(store, config.rejectionThrottle, config.clock, (network, count) =>
-        auditors.auditAnonymous(
-          { type: 'request.throttled', detail: { reason: 'too many refused requests from this network' } },
-          null,
-          { throttled: true, count, network },
-        ),
-      ),
-    };
-    if (config.cimd.enabled) ctx.cimd = new CimdService(ctx);
+    const ctx = await buildContext(config, store);
     const routes: Routes = buildRoutes(ctx);
     const runHousekeeping = async () => {
       const done = await housekeep(ctx);
-      if (Object.values(done).some((n) => n > 0)) log.info(done, 'housekeeping');
+      if (Object.values(done).some((n) => n > 0)) ctx.log.info(done, 'housekeeping');
     };
-    let warnedNoClientIp = false;
     const housekeeping = setInterval(() => {
-      runHousekeeping().catch((error) => log.error({ err: error }, 'housekeeping failed'));
+      runHousekeeping().catch((error) => ctx.log.error({ err: error }, 'housekeeping failed'));
     }, config.housekeepingIntervalMs);
     housekeeping.unref();
+    const requestInfo = requestInfoReader(config, ctx.log);
 
     return {
       config,
       store,
-      keys,
+      keys: ctx.keys,
       context: ctx,
       handles: (pathname) => routes.has(pathname) || prefixRoute(ctx, pathname) !== undefined,
       runHousekeeping,
       async fetch(request, connection) {
-        const url = new URL(request.url);
-        const req: RequestInfo = {
-          request,
-          url,
-          ip: clientIp(
-            connection?.remoteAddress ?? null,
-            request.headers.get('x-forwarded-for'),
-            config.trustedProxies,
-          ),
-          userAgent: boundedUserAgent(request.headers),
-        };
-        if (req.ip === null && !warnedNoClientIp) {
-          warnedNoClientIp = true;
-          log.warn(
-            'a request arrived without a peer address: every per-IP limit counts all such requests as one client; pass remoteAddress to fetch() (docs/configuration.md, "Client IP and per-IP limits")',
-          );
-        }
+        const req = requestInfo(request, connection);
         const started = performance.now();
         // A clock comparison; a stale copy is reloaded in the background while this request goes on.
-        void resources.refreshIfStale();
+        void ctx.resources.refreshIfStale();
         const response = await dispatch(ctx, routes, req);
         // The path only: query strings carry codes and state, and headers carry credentials.
-        if (log.isLevelEnabled('debug')) {
-          log.debug(
-            {
-              method: request.method,
-              path: url.pathname,
-              status: response.status,
-              ms: Math.round(performance.now() - started),
-            },
+        if (ctx.log.isLevelEnabled('debug')) {
+          const ms = Math.round(performance.now() - started);
+          ctx.log.debug(
+            { method: request.method, path: req.url.pathname, status: response.status, ms },
             'request',
           );
         }
@@ -165,4 +101,84 @@ export async function createGatehouse(
     if (!injected?.store) await raw.close().catch(() => {});
     throw error;
   }
+}
+
+/** Migrates and seeds the database, loads keys and resources, and builds the handlers' Context. */
+async function buildContext(config: ResolvedConfig, store: Store): Promise<Context> {
+  if (config.migrate) await store.migrate();
+  const at = config.clock();
+  await seedClients(store, config.clients, at);
+  await seedUsers(store, config.users, at);
+  const secrets = {
+    state: deriveKey(config.secret, 'interaction-state'),
+    csrf: deriveKey(config.secret, 'csrf'),
+    keyEncryption: deriveKey(config.secret, 'signing-key-encryption'),
+    refreshSuccessor: deriveKey(config.secret, 'refresh-token-successor'),
+  };
+  const keys = new KeyRing(
+    store,
+    secrets.keyEncryption,
+    config.signingAlgorithm,
+    config.clock,
+    config.signingKeyCacheTtlMs,
+  );
+  await keys.init();
+  const log = config.logger;
+  const resources = new ResourceRegistry(store, config, {
+    refreshMs: config.resourceCacheTtlMs,
+    onError: (error) => log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
+  });
+  await resources.init(at);
+  const auditors = createAuditors(store, config, log);
+  const ctx: Context = {
+    resources,
+    config,
+    store,
+    keys,
+    log,
+    secrets,
+    cookies: cookieNames(config.secureCookies),
+    now: config.clock,
+    failures: new FailureLimiter(config.maxCredentialFailuresPerMinute, 60_000, config.clock),
+    ...auditors,
+    rejections: new RejectionThrottle(store, config.rejectionThrottle, config.clock, (network, count) =>
+      auditors.auditAnonymous(
+        { type: 'request.throttled', detail: { reason: 'too many refused requests from this network' } },
+        null,
+        { throttled: true, count, network },
+      ),
+    ),
+  };
+  if (config.cimd.enabled) ctx.cimd = new CimdService(ctx);
+  return ctx;
+}
+
+/**
+ * What a handler knows of the request: the client address (the socket peer, or X-Forwarded-For from a
+ * trusted proxy) and a bounded user agent. Warns once when an adapter passes no peer address.
+ */
+function requestInfoReader(
+  config: ResolvedConfig,
+  log: Context['log'],
+): (request: Request, connection?: ConnectionInfo) => RequestInfo {
+  let warnedNoClientIp = false;
+  return (request, connection) => {
+    const req: RequestInfo = {
+      request,
+      url: new URL(request.url),
+      ip: clientIp(
+        connection?.remoteAddress ?? null,
+        request.headers.get('x-forwarded-for'),
+        config.trustedProxies,
+      ),
+      userAgent: boundedUserAgent(request.headers),
+    };
+    if (req.ip === null && !warnedNoClientIp) {
+      warnedNoClientIp = true;
+      log.warn(
+        'a request arrived without a peer address: every per-IP limit counts all such requests as one client; pass remoteAddress to fetch() (docs/configuration.md, "Client IP and per-IP limits")',
+      );
+    }
+    return req;
+  };
 }
