@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { Gatehouse } from '../gatehouse.js';
+import { auditEventsSince, auditFilter, listAuditPage } from '../operations/audit.js';
 import {
   disableUser,
   enableUser,
   findUserByEmail,
-  presentUser,
-  sendPasswordReset,
+  listUsersPage,
+  sendUserPasswordReset,
   userGrants,
 } from '../operations/users.js';
-import type { AuditQuery } from '../store/types.js';
 import { type ConfigChoice, configOption, demoOption } from './config-file.js';
 
 /**
@@ -41,14 +41,14 @@ export function registerUserCommands(users: Command, open: Open): void {
       withGatehouse(open, opts, async (gh) => {
         let after: string | undefined;
         for (;;) {
-          const page = await gh.store.listUsers({
+          const page = await listUsersPage(gh.context, {
             ...(opts.search ? { text: opts.search } : {}),
             ...(after ? { after } : {}),
             limit: 500,
           });
-          for (const user of page) console.log(JSON.stringify(presentUser(user)));
-          if (page.length < 500) return;
-          after = page[page.length - 1]!.email.toLowerCase();
+          for (const user of page.users) console.log(JSON.stringify(user));
+          if (!page.next) return;
+          after = page.next;
         }
       }),
     );
@@ -71,18 +71,18 @@ export function registerUserCommands(users: Command, open: Open): void {
       );
 
   byEmail('disable', 'disable a user: no sign-in; sessions and grants revoked', async (gh, email) =>
-    disableUser(gh.context, await findUserByEmail(gh.context, email), 'cli'),
+    disableUser(gh.context, (await findUserByEmail(gh.context, email)).id, 'cli'),
   );
   byEmail('enable', 'enable a disabled user', async (gh, email) => {
-    await enableUser(gh.context, await findUserByEmail(gh.context, email), 'cli');
+    await enableUser(gh.context, (await findUserByEmail(gh.context, email)).id, 'cli');
     return { enabled: email };
   });
   byEmail('reset-password', 'send a password-reset link through the configured mailer', async (gh, email) => {
-    await sendPasswordReset(gh.context, await findUserByEmail(gh.context, email), 'cli');
+    await sendUserPasswordReset(gh.context, (await findUserByEmail(gh.context, email)).id, 'cli');
     return { sent: true };
   });
   byEmail('grants', "list a user's active grants", async (gh, email) =>
-    userGrants(gh.context, await findUserByEmail(gh.context, email)),
+    userGrants(gh.context, (await findUserByEmail(gh.context, email)).id),
   );
 }
 
@@ -108,20 +108,14 @@ export function registerAuditCommands(program: Command, open: Open): void {
         follow: boolean;
       }) =>
         withGatehouse(open, opts, async (gh) => {
-          const query: AuditQuery = {
-            ...(opts.type ? { type: opts.type } : {}),
-            ...(opts.client ? { clientId: opts.client } : {}),
-            ...(opts.user ? { userId: opts.user } : {}),
-          };
-          const recent = await gh.store.listAuditEvents({ ...query, limit: opts.lines });
+          const query = auditFilter({ type: opts.type, clientId: opts.client, userId: opts.user });
+          const recent = (await listAuditPage(gh.context, { ...query, limit: opts.lines })).events;
           let last = recent[0]?.id ?? 0;
           for (const e of recent.reverse()) console.log(JSON.stringify(e));
           while (opts.follow) {
             await new Promise((resolve) => setTimeout(resolve, 2000));
-            const fresh = (await gh.store.listAuditEvents({ ...query, limit: 1000 })).filter(
-              (e) => e.id > last,
-            );
-            for (const e of fresh.reverse()) console.log(JSON.stringify(e));
+            const fresh = await auditEventsSince(gh.context, query, last);
+            for (const e of fresh) console.log(JSON.stringify(e));
             last = Math.max(last, ...fresh.map((e) => e.id));
           }
         }),

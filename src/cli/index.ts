@@ -1,15 +1,14 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { presentClient } from '../admin/api.js';
 import { ConfigError } from '../config/resolve.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
-import { createPreregisteredClient } from '../operations/clients.js';
+import { createPreregisteredClient, listClientsPage } from '../operations/clients.js';
+import { rotateKeys } from '../operations/keys.js';
 import { deleteClient, disableClient, enableClient, revokeClientSessions } from '../operations/lifecycle.js';
-import { findUserByEmail, revokeUserSessions } from '../operations/users.js';
+import { createUserAsAdmin, findUserByEmail, revokeUserSessions } from '../operations/users.js';
 import { createDatabaseIfMissing } from '../store/create-database.js';
 import { describePostgresUrl } from '../store/open-errors.js';
-import { createUser } from '../users.js';
 import { registerAuditCommands, registerUserCommands } from './admin-commands.js';
 import { type ConfigChoice, configOption, demoOption, loadConfig } from './config-file.js';
 import { initConfig, initInstructions } from './init.js';
@@ -134,13 +133,7 @@ export function buildProgram(): Command {
       }) => {
         const gh = await open(opts);
         try {
-          const user = await createUser(gh.store, opts, gh.config.clock());
-          await gh.context.audit({
-            type: 'user.created',
-            userId: user.id,
-            actor: 'cli',
-            detail: { admin: user.admin },
-          });
+          const user = await createUserAsAdmin(gh.context, opts, 'cli');
           console.log(
             JSON.stringify({
               id: user.id,
@@ -165,7 +158,7 @@ export function buildProgram(): Command {
       const gh = await open(opts);
       try {
         const user = await findUserByEmail(gh.context, opts.email);
-        console.log(JSON.stringify(await revokeUserSessions(gh.context, user, 'cli')));
+        console.log(JSON.stringify(await revokeUserSessions(gh.context, user.id, 'cli')));
       } finally {
         await gh.close();
       }
@@ -258,7 +251,9 @@ export function buildProgram(): Command {
   lifecycle(
     'disable',
     'disable a client: its grants are revoked and /authorize and /token refuse it',
-    async (gh, id, opts) => ({ grants_revoked: await disableClient(gh.context, id, opts.reason!, 'cli') }),
+    async (gh, id, opts) => ({
+      grants_revoked: (await disableClient(gh.context, id, opts.reason, 'cli')).grantsRevoked,
+    }),
     (c) => c.requiredOption('--reason <text>', 'why (shown in the audit log and the dashboard)'),
   );
   lifecycle('enable', 'enable a disabled client', async (gh, id) => {
@@ -285,16 +280,16 @@ export function buildProgram(): Command {
       try {
         let after: string | undefined;
         for (;;) {
-          const page = await gh.store.listClients({
+          const page = await listClientsPage(gh.context, {
             ...(opts.source ? { source: opts.source as never } : {}),
             ...(opts.status ? { status: opts.status as never } : {}),
             ...(opts.search ? { text: opts.search } : {}),
             ...(after ? { after } : {}),
             limit: 500,
           });
-          for (const client of page) console.log(JSON.stringify(presentClient(client)));
-          if (page.length < 500) break;
-          after = page[page.length - 1]!.client_id;
+          for (const client of page.clients) console.log(JSON.stringify(client));
+          if (!page.next) break;
+          after = page.next;
         }
       } finally {
         await gh.close();
@@ -310,9 +305,7 @@ export function buildProgram(): Command {
     .action(async (opts: ConfigChoice) => {
       const gh = await open(opts);
       try {
-        const { accessTokenTtl, signingKeyGracePeriod } = gh.config.tokens;
-        const after = await gh.keys.rotate((accessTokenTtl + signingKeyGracePeriod) * 1000);
-        await gh.context.audit({ type: 'keys.rotated', actor: 'cli' });
+        const after = await rotateKeys(gh.context, 'cli');
         console.log(
           JSON.stringify(
             after.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state })),

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { type CimdCacheState, cimdState, clientRecordFromDocument } from '../lanes/cimd/service.js';
 import type { ClientRecord } from '../store/types.js';
+import { type ClientView, presentClient } from './views.js';
 
 /**
  * Administrator decisions about CIMD clients: pin a client (later changes to its redirect URIs or
@@ -23,14 +24,14 @@ export async function pinCimdClient(
   clientId: string,
   pinned: boolean,
   actor: string,
-): Promise<ClientRecord> {
+): Promise<ClientView> {
   const { client, state } = await cimdClient(ctx, clientId);
   const next: CimdCacheState = { ...state, pinned };
   if (!pinned) delete next.pending;
   const metadata = { ...client.metadata, cimd: next };
   await ctx.store.updateClient(clientId, { metadata, updatedAt: ctx.now() });
   await ctx.audit({ type: pinned ? 'cimd.pinned' : 'cimd.unpinned', clientId, actor });
-  return { ...client, metadata };
+  return presentClient({ ...client, metadata });
 }
 
 export async function decideStagedChange(
@@ -38,7 +39,7 @@ export async function decideStagedChange(
   clientId: string,
   decision: 'approve' | 'reject',
   actor: string,
-): Promise<ClientRecord> {
+): Promise<ClientView> {
   const { client, state } = await cimdClient(ctx, clientId);
   if (!state.pending) throw new OAuthError('invalid_request', 'this client has no staged change');
   const at = ctx.now();
@@ -66,5 +67,5 @@ export async function decideStagedChange(
     actor,
     detail: { redirect_uris: state.pending.document.redirect_uris },
   });
-  return updated;
+  return presentClient(updated);
 }

@@ -4,6 +4,7 @@ import { clientSchema, describeIssues } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
+import { cimdState } from '../lanes/cimd/service.js';
 import {
   type ClientKeys,
   clientKeysOf,
@@ -14,8 +15,16 @@ import {
 import { clientRecordFromSeed, generateClientId, generateClientSecret } from '../lanes/preregistered.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString } from '../scope-token.js';
-import { type ClientRecord, UniqueViolation } from '../store/types.js';
+import { type ClientListQuery, type ClientRecord, UniqueViolation } from '../store/types.js';
 import { hashSecret } from '../tokens/crypto.js';
+import { recentAuditEvents } from './audit.js';
+import {
+  type CimdView,
+  type ClientDetailView,
+  type ClientView,
+  presentClient,
+  presentClientKeys,
+} from './views.js';
 
 /**
  * Creating and editing preregistered clients (CLI, admin API, dashboard). Input is validated by the
@@ -31,7 +40,7 @@ export async function createPreregisteredClient(
   ctx: Context,
   input: NewClientInput,
   actor: string,
-): Promise<{ client: ClientRecord; client_secret?: string }> {
+): Promise<{ client: ClientView; client_secret?: string }> {
   const { confidential, ...rest } = input;
   const secret = confidential ? generateClientSecret() : undefined;
   const candidate: ClientOptions = { ...rest, client_id: input.client_id ?? generateClientId() };
@@ -64,7 +73,8 @@ export async function createPreregisteredClient(
     actor,
     detail: { source: 'preregistered', confidential: Boolean(secret) },
   });
-  return secret ? { client: record, client_secret: secret } : { client: record };
+  const client = presentClient(record);
+  return secret ? { client, client_secret: secret } : { client };
 }
 
 /**
@@ -78,9 +88,62 @@ function requestKeys(ctx: Context, keys: ClientKeys): ClientKeys {
   return rest;
 }
 
-async function preregistered(ctx: Context, clientId: string): Promise<ClientRecord> {
+/** The stored client, or 404 `not_found`: every client operation starts here. */
+export async function requireClient(ctx: Context, clientId: string): Promise<ClientRecord> {
   const client = await ctx.store.getClient(clientId);
   if (!client) throw new OAuthError('not_found', `no client ${clientId}`);
+  return client;
+}
+
+export async function getClient(ctx: Context, clientId: string): Promise<ClientView> {
+  return presentClient(await requireClient(ctx, clientId));
+}
+
+/** Detail: metadata, key location, the CIMD document and cache state, recent audit events, active grants. */
+export async function clientDetail(ctx: Context, clientId: string, events = 20): Promise<ClientDetailView> {
+  const client = await requireClient(ctx, clientId);
+  const grants = await ctx.store.listGrants({ clientId: client.client_id, activeOnly: true });
+  return {
+    client: presentClient(client),
+    keys: presentClientKeys(client),
+    activeGrants: grants.length,
+    recentEvents: await recentAuditEvents(ctx, { clientId: client.client_id }, events),
+    cimd: cimdView(client),
+    cimdCache: cimdState(client) ?? null,
+  };
+}
+
+function cimdView(client: ClientRecord): CimdView | null {
+  const cimd = cimdState(client);
+  if (!cimd) return null;
+  return {
+    fetchedAt: cimd.fetchedAt,
+    expiresAt: cimd.expiresAt,
+    pinned: Boolean(cimd.pinned),
+    document: cimd.document,
+    ...(cimd.pending
+      ? {
+          pending: {
+            redirect_uris: cimd.pending.document.redirect_uris ?? [],
+            fetchedAt: cimd.pending.fetchedAt,
+          },
+        }
+      : {}),
+  };
+}
+
+/** One keyset page of clients (filters parsed by queries.ts). */
+export async function listClientsPage(
+  ctx: Context,
+  query: ClientListQuery & { limit: number },
+): Promise<{ clients: ClientView[]; next: string | null }> {
+  const clients = await ctx.store.listClients(query);
+  const next = clients.length === query.limit ? clients[clients.length - 1]!.client_id : null;
+  return { clients: clients.map(presentClient), next };
+}
+
+async function preregistered(ctx: Context, clientId: string): Promise<ClientRecord> {
+  const client = await requireClient(ctx, clientId);
   if (client.source !== 'preregistered')
     throw new OAuthError(
       'invalid_request',
@@ -97,7 +160,7 @@ export async function rotateClientSecret(
   ctx: Context,
   clientId: string,
   actor: string,
-): Promise<{ client: ClientRecord; client_secret: string }> {
+): Promise<{ client: ClientView; client_secret: string }> {
   const client = await preregistered(ctx, clientId);
   if (client.token_endpoint_auth_method === 'none')
     throw new OAuthError('invalid_request', 'a public client has no secret');
@@ -107,7 +170,10 @@ export async function rotateClientSecret(
   const at = ctx.now();
   await ctx.store.updateClient(clientId, { secretHash: hashSecret(secret), updatedAt: at });
   await ctx.audit({ type: 'client.secret_rotated', clientId, actor });
-  return { client: { ...client, secretHash: hashSecret(secret), updatedAt: at }, client_secret: secret };
+  return {
+    client: presentClient({ ...client, secretHash: hashSecret(secret), updatedAt: at }),
+    client_secret: secret,
+  };
 }
 
 export interface ClientEdit {
@@ -127,7 +193,7 @@ export async function editClient(
   clientId: string,
   edit: ClientEdit,
   actor: string,
-): Promise<ClientRecord> {
+): Promise<ClientView> {
   const client = await preregistered(ctx, clientId);
   const patch: Partial<ClientRecord> = {};
   if (edit.redirect_uris !== undefined) {
@@ -176,7 +242,7 @@ export async function editClient(
       ...(keys ? { keys: { jwks_uri: keys.jwks_uri ?? null, jwks: keys.jwks !== undefined } } : {}),
     },
   });
-  return { ...client, ...patch };
+  return presentClient({ ...client, ...patch });
 }
 
 /** The client's keys after an edit of `jwks`, `jwks_uri` or the signing algorithm; undefined if untouched. */

@@ -27,6 +27,20 @@ export async function housekeep(ctx: Context): Promise<HousekeepingReport> {
   return { auditEvents, staleDcrClients, unusedCimdClients };
 }
 
+/** An administrator runs the housekeeping now (`POST /admin/api/maintenance/housekeeping`); audited. */
+export async function housekeepNow(ctx: Context, actor: string): Promise<HousekeepingReport> {
+  const report = await housekeep(ctx);
+  await ctx.audit({ type: 'maintenance.housekeeping', actor, detail: { ...report } });
+  return report;
+}
+
+/** An administrator deletes stale registered clients now; audited in aggregate. */
+export async function cleanupStaleClientsNow(ctx: Context, actor: string): Promise<number> {
+  const deleted = await cleanupStaleClients(ctx);
+  await ctx.audit({ type: 'maintenance.cleanup', actor, detail: { deleted } });
+  return deleted;
+}
+
 const GC_BATCH = 500;
 
 /**

@@ -1,36 +1,41 @@
 import type { Context } from '../context.js';
-import type { ClientRecord } from '../store/types.js';
+import { OAuthError } from '../errors.js';
+import { getClient, requireClient } from './clients.js';
+import type { ClientView } from './views.js';
 
 /**
  * Client lifecycle controls, shared by the CLI, the admin API and the dashboard. Each is audited with
  * the acting administrator.
  */
 
-async function requireClient(ctx: Context, clientId: string): Promise<ClientRecord> {
-  const client = await ctx.store.getClient(clientId);
-  if (!client) throw new Error(`no client ${clientId}`);
-  return client;
+/** The reason every surface must give to disable a client: kept in the audit log, shown at /authorize. */
+function disableReason(value: unknown): string {
+  const reason = typeof value === 'string' && value.trim() ? value.trim().slice(0, 500) : undefined;
+  if (!reason) throw new OAuthError('invalid_request', 'a "reason" is required to disable a client');
+  return reason;
 }
 
 /** Disables a client: /authorize shows why, /token refuses it, and its grants and refresh tokens are revoked. */
 export async function disableClient(
   ctx: Context,
   clientId: string,
-  reason: string,
+  reasonInput: unknown,
   actor: string,
-): Promise<number> {
+): Promise<{ client: ClientView; grantsRevoked: number }> {
+  const reason = disableReason(reasonInput);
   await requireClient(ctx, clientId);
   const at = ctx.now();
   await ctx.store.updateClient(clientId, { disabledAt: at, disabledReason: reason, updatedAt: at });
   const grants = await ctx.store.revokeGrants({ clientId }, at, `client disabled: ${reason}`);
   await ctx.audit({ type: 'client.disabled', clientId, actor, detail: { reason, grantsRevoked: grants } });
-  return grants;
+  return { client: await getClient(ctx, clientId), grantsRevoked: grants };
 }
 
-export async function enableClient(ctx: Context, clientId: string, actor: string): Promise<void> {
+export async function enableClient(ctx: Context, clientId: string, actor: string): Promise<ClientView> {
   await requireClient(ctx, clientId);
   await ctx.store.updateClient(clientId, { disabledAt: null, disabledReason: null, updatedAt: ctx.now() });
   await ctx.audit({ type: 'client.enabled', clientId, actor });
+  return getClient(ctx, clientId);
 }
 
 /** Signs every user out of the client: grants (and refresh tokens) revoked, remembered consent forgotten. */

@@ -1,39 +1,61 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
-import type { GrantRecord, UserRecord } from '../store/types.js';
+import type { UserListQuery, UserRecord } from '../store/types.js';
 import { UniqueViolation } from '../store/types.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
 import { checkNewCredentials, createUser, hashPassword, normaliseEmail } from '../users.js';
+import { recentAuditEvents } from './audit.js';
+import { type GrantView, presentUser, type UserDetailView, type UserView } from './views.js';
 
 /**
- * User administration, shared by the CLI, the admin API and the dashboard. Each change is audited
- * with the acting administrator. Password resets are `ghp_id.secret` tokens (only the secret's hash is
- * stored, single use, short-lived) delivered only through the configured mailer hook.
+ * User administration, shared by the CLI, the admin API and the dashboard: each takes a user id and
+ * answers with view models (never the password hash). Each change is audited with the acting
+ * administrator. Password resets are `ghp_id.secret` tokens (only the secret's hash is stored, single
+ * use, short-lived) delivered only through the configured mailer hook; the sign-in interaction's
+ * self-service pages use the same issuance and redemption.
  */
 
-/** A user as the admin API shows it: never the password hash. */
-export function presentUser(user: UserRecord): Record<string, unknown> {
-  const { passwordHash, ...rest } = user;
-  return rest;
-}
-
-export async function requireUser(ctx: Context, id: string): Promise<UserRecord> {
+async function requireUser(ctx: Context, id: string): Promise<UserRecord> {
   const user = await ctx.store.getUserById(id);
   if (!user) throw new OAuthError('not_found', `no user ${id}`);
   return user;
 }
 
-export async function findUserByEmail(ctx: Context, email: string): Promise<UserRecord> {
+export async function getUser(ctx: Context, id: string): Promise<UserView> {
+  return presentUser(await requireUser(ctx, id));
+}
+
+export async function findUserByEmail(ctx: Context, email: string): Promise<UserView> {
   const user = await ctx.store.getUserByEmail(normaliseEmail(email));
   if (!user) throw new OAuthError('not_found', `no user with the e-mail ${email}`);
-  return user;
+  return presentUser(user);
+}
+
+/** One keyset page of users, ordered by e-mail (filters parsed by queries.ts). */
+export async function listUsersPage(
+  ctx: Context,
+  query: UserListQuery & { limit: number },
+): Promise<{ users: UserView[]; next: string | null }> {
+  const users = await ctx.store.listUsers(query);
+  const next = users.length === query.limit ? users[users.length - 1]!.email.toLowerCase() : null;
+  return { users: users.map(presentUser), next };
+}
+
+/** Detail: the user, their active grants and their latest audit events. */
+export async function userDetail(ctx: Context, id: string, events = 20): Promise<UserDetailView> {
+  const user = await requireUser(ctx, id);
+  return {
+    user: presentUser(user),
+    grants: await ctx.store.listGrants({ userId: user.id, activeOnly: true }),
+    events: await recentAuditEvents(ctx, { userId: user.id }, events),
+  };
 }
 
 export async function createUserAsAdmin(
   ctx: Context,
   input: { email: string; password: string; admin?: boolean; emailVerified?: boolean },
   actor: string,
-): Promise<UserRecord> {
+): Promise<UserView> {
   const problem = checkNewCredentials(normaliseEmail(input.email), input.password);
   if (problem) throw new OAuthError('invalid_request', problem);
   let user: UserRecord;
@@ -41,7 +63,7 @@ export async function createUserAsAdmin(
     user = await createUser(ctx.store, input, ctx.now());
   } catch (error) {
     if (error instanceof UniqueViolation)
-      throw new OAuthError('invalid_request', 'a user with this e-mail exists', { status: 409 });
+      throw new OAuthError('invalid_request', 'a user with this e-mail already exists', { status: 409 });
     throw error;
   }
   await ctx.audit({
@@ -50,7 +72,7 @@ export async function createUserAsAdmin(
     actor,
     detail: { admin: user.admin, email_verified: user.emailVerified },
   });
-  return user;
+  return presentUser(user);
 }
 
 /**
@@ -59,9 +81,10 @@ export async function createUserAsAdmin(
  */
 export async function revokeUserSessions(
   ctx: Context,
-  user: UserRecord,
+  userId: string,
   actor: string,
 ): Promise<{ sessions: number; grants: number }> {
+  const user = await requireUser(ctx, userId);
   const at = ctx.now();
   const sessions = await ctx.store.revokeUserBrowserSessions(user.id, at);
   const grants = await ctx.store.revokeGrants({ userId: user.id }, at, `sessions revoked by ${actor}`);
@@ -72,9 +95,10 @@ export async function revokeUserSessions(
 /** Disables a user: they cannot sign in, and their sessions and grants are revoked. */
 export async function disableUser(
   ctx: Context,
-  user: UserRecord,
+  userId: string,
   actor: string,
 ): Promise<{ sessions: number; grants: number }> {
+  const user = await requireUser(ctx, userId);
   if (actor === `user:${user.id}`) throw new OAuthError('invalid_request', 'you cannot disable yourself');
   const at = ctx.now();
   await ctx.store.updateUser(user.id, { disabledAt: at });
@@ -84,19 +108,32 @@ export async function disableUser(
   return { sessions, grants };
 }
 
-export async function enableUser(ctx: Context, user: UserRecord, actor: string): Promise<void> {
+export async function enableUser(ctx: Context, userId: string, actor: string): Promise<void> {
+  const user = await requireUser(ctx, userId);
   await ctx.store.updateUser(user.id, { disabledAt: null });
   await ctx.audit({ type: 'user.enabled', userId: user.id, actor });
 }
 
-export async function userGrants(ctx: Context, user: UserRecord): Promise<GrantRecord[]> {
+/** The user's active grants (404 for an unknown user). */
+export async function userGrants(ctx: Context, userId: string): Promise<GrantView[]> {
+  const user = await requireUser(ctx, userId);
   return ctx.store.listGrants({ userId: user.id, activeOnly: true });
+}
+
+/** Whether password resets can be sent (a mailer is configured). */
+export function mailerConfigured(ctx: Context): boolean {
+  return ctx.config.mailer !== undefined;
+}
+
+/** An administrator sends a user a password-reset link (admin API, dashboard, CLI). */
+export async function sendUserPasswordReset(ctx: Context, userId: string, actor: string): Promise<void> {
+  await sendPasswordReset(ctx, await requireUser(ctx, userId), actor);
 }
 
 /**
  * Sends the user a single-use link to `{issuer}/reset-password`. The token goes to the mailer hook
- * only: the caller learns that a message was sent, never its content. Used by the admin surfaces and
- * by the self-service page (src/interaction/forgot-password.ts, `requester` "possibly you").
+ * only: the caller learns that a message was sent, never its content. Used by the admin surfaces
+ * (sendUserPasswordReset) and by the self-service page (src/interaction/forgot-password.ts, `requester` "possibly you").
  */
 export async function sendPasswordReset(
   ctx: Context,

@@ -1,3 +1,4 @@
+import type { CimdCacheState } from '../lanes/cimd/service.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
 import type {
   AuditEventRecord,
@@ -71,6 +72,8 @@ export interface ClientDetailView {
   activeGrants: number;
   recentEvents: AuditEventView[];
   cimd: CimdView | null;
+  /** The CIMD cache entry as stored (the admin API shows it whole: a public document and its state). */
+  cimdCache: CimdCacheState | null;
 }
 
 export interface UserDetailView {
@@ -108,10 +111,4 @@ export interface Overview {
   clients: Record<ClientLane, { active: number; disabled: number }>;
   /** One entry per UTC day, oldest first, ending today. */
   days: { day: string; registrations: number; fetchFailures: number }[];
-}
-
-/** One page of a keyset-paginated listing; `next` is the cursor of the following page, if any. */
-export interface Page<T, Cursor = string> {
-  items: T[];
-  next: Cursor | null;
 }

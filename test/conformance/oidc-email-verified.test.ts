@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sendPasswordReset } from '../../src/operations/users.js';
 import type { MailMessage } from '../../src/config/options.js';
+import { sendPasswordReset } from '../../src/operations/users.js';
 import { baseOptions, decodeJwt, obtainTokens, USER, useServer } from '../helpers/oauth.js';
 import { UserAgent } from '../helpers/user-agent.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors.js';
-import { parseAuditQuery, parseClientQuery } from '../../src/operations/audit.js';
+import { parseAuditQuery, parseClientQuery } from '../../src/operations/queries.js';
 
 /**
  * The admin listings' query strings (docs/admin-api.md) as properties: any query string yields a

@@ -7,7 +7,7 @@ import { checkClientIdUrl } from '../../src/lanes/cimd/url.js';
 import { clientIdProblem } from '../../src/lanes/client-id.js';
 import { isUrlClientId } from '../../src/lanes/index.js';
 import { checkRedirectUri, matchRedirectUri } from '../../src/lanes/redirect-uri.js';
-import { parseAuditQuery, parseClientQuery } from '../../src/operations/audit.js';
+import { parseAuditQuery, parseClientQuery } from '../../src/operations/queries.js';
 import { extractBearerToken } from '../../src/resource/bearer.js';
 import { parseOpaque } from '../../src/tokens/opaque.js';
 import { isValidCodeVerifier, isValidS256Challenge } from '../../src/tokens/pkce.js';

@@ -4,6 +4,7 @@ import { OAuthError } from '../../errors.js';
 import { adminResource } from '../../grants/audience.js';
 import { parseCookies } from '../../http/cookies.js';
 import { assertSameOrigin, readSession, sessionCsrf } from '../../interaction/browser-session.js';
+import { type AdminActor, adminActorOfToken } from '../../operations/access.js';
 import { safeEqual } from '../../tokens/crypto.js';
 import { verifyJwt } from '../../tokens/jwt.js';
 
@@ -16,10 +17,7 @@ import { verifyJwt } from '../../tokens/jwt.js';
  *   also carry the session's CSRF token in `X-CSRF-Token` and come from this origin.
  * Anything else is 401/403 with nothing else in the answer.
  */
-export interface AdminActor {
-  /** What the audit log records as the actor. */
-  id: string;
-}
+export type { AdminActor } from '../../operations/access.js';
 
 /** The header a signed-in administrator's mutating calls carry (the dashboard's forms use a field). */
 export const CSRF_HEADER = 'x-csrf-token';
@@ -65,7 +63,7 @@ export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise
   const claims = decoded.payload;
   if (claims.iss !== ctx.config.issuer || claims.aud !== adminResource(ctx.config)) throw invalid();
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw invalid();
-  if (typeof claims.jti !== 'string' || (await ctx.store.isAccessTokenRevoked(claims.jti))) throw invalid();
+  if (typeof claims.jti !== 'string') throw invalid();
   if (typeof claims.sub !== 'string' || typeof claims.client_id !== 'string') throw invalid();
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
   if (!scopes.includes(ADMIN_SCOPE)) {
@@ -73,62 +71,12 @@ export async function authenticateAdmin(ctx: Context, req: RequestInfo): Promise
       headers: { 'www-authenticate': `${challenge('insufficient_scope')}, scope="${ADMIN_SCOPE}"` },
     });
   }
-  const subject = { sub: claims.sub, client_id: claims.client_id };
-  return typeof claims.gid === 'string'
-    ? authenticateDelegated(ctx, { ...subject, gid: claims.gid })
-    : authenticateClientItself(ctx, subject);
-}
-
-/**
- * The client is still one that may call the admin API: enabled, preregistered, and still listing the
- * admin resource with client_credentials (removing either takes its tokens' access away at once).
- */
-async function assertAdminClient(ctx: Context, clientId: string): Promise<void> {
-  const client = await ctx.store.getClient(clientId);
-  if (
-    !client ||
-    client.disabledAt !== null ||
-    client.source !== 'preregistered' ||
-    !client.resources.includes(adminResource(ctx.config)) ||
-    !client.grant_types.includes('client_credentials')
-  )
-    throw invalid();
-}
-
-/** A client_credentials token: the client acts for itself, so its subject is its client_id (RFC 9068 §2.2). */
-async function authenticateClientItself(
-  ctx: Context,
-  claims: { sub: string; client_id: string },
-): Promise<AdminActor> {
-  if (claims.sub !== claims.client_id) throw invalid();
-  await assertAdminClient(ctx, claims.client_id);
-  return { id: `client:${claims.client_id}` };
-}
-
-/**
- * A token delegated by a user (a `gid` grant). Gatehouse no longer issues these for the admin API
- * (audience.ts `mayIssueFor`), but one minted before that rule, or by a future grant type, must still
- * be worth no more than its user: the grant is live and for this user, client and resource, and the
- * user is an enabled administrator now, not merely when the token was issued.
- */
-async function authenticateDelegated(
-  ctx: Context,
-  claims: { sub: string; client_id: string; gid: string },
-): Promise<AdminActor> {
-  const [grant, user] = await Promise.all([
-    ctx.store.getGrant(claims.gid),
-    ctx.store.getUserById(claims.sub),
-    assertAdminClient(ctx, claims.client_id),
-  ]);
-  if (
-    !grant ||
-    grant.revokedAt !== null ||
-    grant.userId !== claims.sub ||
-    grant.clientId !== claims.client_id ||
-    grant.resource !== adminResource(ctx.config)
-  )
-    throw invalid();
-  if (!user || user.disabledAt !== null) throw invalid();
-  if (!user.admin) throw new OAuthError('forbidden', 'an administrator account is required');
-  return { id: `user:${user.id}` };
+  const actor = await adminActorOfToken(ctx, {
+    jti: claims.jti,
+    sub: claims.sub,
+    client_id: claims.client_id,
+    ...(typeof claims.gid === 'string' ? { gid: claims.gid } : {}),
+  });
+  if (!actor) throw invalid();
+  return actor;
 }

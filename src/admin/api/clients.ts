@@ -1,12 +1,11 @@
-import type { Context } from '../../context.js';
 import { OAuthError } from '../../errors.js';
 import { jsonNoStore } from '../../http/respond.js';
-import { cimdState } from '../../lanes/cimd/service.js';
-import { listClientsPage, parseClientQuery } from '../../operations/audit.js';
 import { decideStagedChange, pinCimdClient } from '../../operations/cimd.js';
 import {
+  clientDetail,
   createPreregisteredClient,
   editClient,
+  listClientsPage,
   type NewClientInput,
   rotateClientSecret,
 } from '../../operations/clients.js';
@@ -16,31 +15,10 @@ import {
   enableClient,
   revokeClientSessions,
 } from '../../operations/lifecycle.js';
-import { presentClient } from '../../operations/views.js';
-import type { ClientRecord } from '../../store/types.js';
+import { parseClientQuery } from '../../operations/queries.js';
 import { jsonBody, optionalBoolean, optionalString, optionalStrings, type Register } from './http.js';
 
-/** Client routes of the admin API. @see docs/admin-api.md */
-
-export async function existingClient(ctx: Context, clientId: string): Promise<ClientRecord> {
-  const client = await ctx.store.getClient(clientId);
-  if (!client) throw new OAuthError('not_found', `no client ${clientId}`);
-  return client;
-}
-
-/** Detail: metadata, the CIMD document and cache state, recent audit events, active grants. */
-export async function clientDetail(ctx: Context, clientId: string) {
-  const client = await existingClient(ctx, clientId);
-  const grants = await ctx.store.listGrants({ clientId: client.client_id, activeOnly: true });
-  const events = await ctx.store.listAuditEvents({ clientId: client.client_id, limit: 20 });
-  return { client, activeGrants: grants.length, recentEvents: events, cimd: cimdState(client) ?? null };
-}
-
-export function disableReason(value: unknown): string {
-  const reason = typeof value === 'string' && value.trim() ? value.trim().slice(0, 500) : undefined;
-  if (!reason) throw new OAuthError('invalid_request', 'a "reason" is required to disable a client');
-  return reason;
-}
+/** Client routes of the admin API: parse the request, call the operation, answer its view. @see docs/admin-api.md */
 
 function newClientInput(body: Record<string, unknown>): NewClientInput {
   const input: NewClientInput = { confidential: optionalBoolean(body, 'confidential') ?? false };
@@ -73,7 +51,7 @@ function newClientInput(body: Record<string, unknown>): NewClientInput {
 export function registerClientRoutes(route: Register): void {
   route('GET', 'clients', async (ctx, req) => {
     const page = await listClientsPage(ctx, parseClientQuery(req.url.searchParams));
-    return jsonNoStore({ clients: page.clients.map(presentClient), next: page.next });
+    return jsonNoStore({ clients: page.clients, next: page.next });
   });
 
   route('POST', 'clients', async (ctx, req, actor) => {
@@ -83,19 +61,16 @@ export function registerClientRoutes(route: Register): void {
       actor.id,
     );
     // The secret is in this response only; it is stored as a hash.
-    return jsonNoStore(
-      { client: presentClient(client), ...(client_secret ? { client_secret } : {}) },
-      { status: 201 },
-    );
+    return jsonNoStore({ client, ...(client_secret ? { client_secret } : {}) }, { status: 201 });
   });
 
   route('GET', 'clients/:id', async (ctx, _req, _actor, [id]) => {
     const d = await clientDetail(ctx, id!);
     return jsonNoStore({
-      client: presentClient(d.client),
+      client: d.client,
       active_grants: d.activeGrants,
       recent_events: d.recentEvents,
-      cimd: d.cimd,
+      cimd: d.cimdCache,
     });
   });
 
@@ -117,37 +92,27 @@ export function registerClientRoutes(route: Register): void {
           }
         : {}),
     };
-    return jsonNoStore({ client: presentClient(await editClient(ctx, id!, edit, actor.id)) });
+    return jsonNoStore({ client: await editClient(ctx, id!, edit, actor.id) });
   });
 
   route('POST', 'clients/:id/rotate-secret', async (ctx, _req, actor, [id]) => {
-    const { client, client_secret } = await rotateClientSecret(ctx, id!, actor.id);
-    return jsonNoStore({ client: presentClient(client), client_secret });
+    return jsonNoStore(await rotateClientSecret(ctx, id!, actor.id));
   });
 
   route('POST', 'clients/:id/disable', async (ctx, req, actor, [id]) => {
-    const reason = disableReason((await jsonBody(req)).reason);
-    await existingClient(ctx, id!);
-    const grantsRevoked = await disableClient(ctx, id!, reason, actor.id);
-    return jsonNoStore({
-      client: presentClient(await existingClient(ctx, id!)),
-      grants_revoked: grantsRevoked,
-    });
+    const { client, grantsRevoked } = await disableClient(ctx, id!, (await jsonBody(req)).reason, actor.id);
+    return jsonNoStore({ client, grants_revoked: grantsRevoked });
   });
 
   route('POST', 'clients/:id/enable', async (ctx, _req, actor, [id]) => {
-    await existingClient(ctx, id!);
-    await enableClient(ctx, id!, actor.id);
-    return jsonNoStore({ client: presentClient(await existingClient(ctx, id!)) });
+    return jsonNoStore({ client: await enableClient(ctx, id!, actor.id) });
   });
 
   route('POST', 'clients/:id/revoke-sessions', async (ctx, _req, actor, [id]) => {
-    await existingClient(ctx, id!);
     return jsonNoStore({ grants_revoked: await revokeClientSessions(ctx, id!, actor.id) });
   });
 
   route('DELETE', 'clients/:id', async (ctx, _req, actor, [id]) => {
-    await existingClient(ctx, id!);
     await deleteClient(ctx, id!, actor.id);
     return new Response(null, { status: 204 });
   });
@@ -155,14 +120,14 @@ export function registerClientRoutes(route: Register): void {
   route('POST', 'clients/:id/cimd/pin', async (ctx, req, actor, [id]) => {
     const pinned = optionalBoolean(await jsonBody(req), 'pinned');
     if (pinned === undefined) throw new OAuthError('invalid_request', '"pinned" must be true or false');
-    return jsonNoStore({ client: presentClient(await pinCimdClient(ctx, id!, pinned, actor.id)) });
+    return jsonNoStore({ client: await pinCimdClient(ctx, id!, pinned, actor.id) });
   });
 
   route('POST', 'clients/:id/cimd/approve', async (ctx, _req, actor, [id]) =>
-    jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'approve', actor.id)) }),
+    jsonNoStore({ client: await decideStagedChange(ctx, id!, 'approve', actor.id) }),
   );
 
   route('POST', 'clients/:id/cimd/reject', async (ctx, _req, actor, [id]) =>
-    jsonNoStore({ client: presentClient(await decideStagedChange(ctx, id!, 'reject', actor.id)) }),
+    jsonNoStore({ client: await decideStagedChange(ctx, id!, 'reject', actor.id) }),
   );
 }

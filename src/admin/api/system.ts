@@ -1,10 +1,12 @@
 import { OAuthError } from '../../errors.js';
 import { jsonNoStore } from '../../http/respond.js';
-import { exportAuditLines, listAuditPage, parseAuditQuery } from '../../operations/audit.js';
-import { housekeep } from '../../operations/housekeeping.js';
-import { cleanupStaleClients } from '../../operations/lifecycle.js';
-import { effectiveSettings, listKeys, overview, rotateKeys } from '../../operations/settings.js';
-import { editResource, type ResourceEdit } from '../resources.js';
+import { exportAuditLines, listAuditPage } from '../../operations/audit.js';
+import { cleanupStaleClientsNow, housekeepNow } from '../../operations/housekeeping.js';
+import { listKeys, rotateKeys } from '../../operations/keys.js';
+import { overview } from '../../operations/overview.js';
+import { parseAuditQuery } from '../../operations/queries.js';
+import { editResource, listResources, type ResourceEdit } from '../../operations/resources.js';
+import { effectiveSettings } from '../../operations/settings.js';
 import { jsonBody, optionalString, optionalStrings, type Register } from './http.js';
 
 /** Resources, audit, keys, overview, settings and maintenance routes. @see docs/admin-api.md */
@@ -13,7 +15,7 @@ export function registerSystemRoutes(route: Register): void {
 
   route('GET', 'settings', async (ctx) => jsonNoStore({ settings: effectiveSettings(ctx) }));
 
-  route('GET', 'resources', async (ctx) => jsonNoStore({ resources: await ctx.resources.list() }));
+  route('GET', 'resources', async (ctx) => jsonNoStore({ resources: await listResources(ctx) }));
 
   // The resource identifier is a URL, so it travels in the body rather than in the path.
   route('PATCH', 'resources', async (ctx, req, actor) => {
@@ -60,15 +62,11 @@ export function registerSystemRoutes(route: Register): void {
     jsonNoStore({ keys: await rotateKeys(ctx, actor.id) }),
   );
 
-  route('POST', 'maintenance/housekeeping', async (ctx, _req, actor) => {
-    const report = await housekeep(ctx);
-    await ctx.audit({ type: 'maintenance.housekeeping', actor: actor.id, detail: { ...report } });
-    return jsonNoStore(report);
-  });
+  route('POST', 'maintenance/housekeeping', async (ctx, _req, actor) =>
+    jsonNoStore(await housekeepNow(ctx, actor.id)),
+  );
 
-  route('POST', 'maintenance/cleanup-stale-clients', async (ctx, _req, actor) => {
-    const deleted = await cleanupStaleClients(ctx);
-    await ctx.audit({ type: 'maintenance.cleanup', actor: actor.id, detail: { deleted } });
-    return jsonNoStore({ deleted });
-  });
+  route('POST', 'maintenance/cleanup-stale-clients', async (ctx, _req, actor) =>
+    jsonNoStore({ deleted: await cleanupStaleClientsNow(ctx, actor.id) }),
+  );
 }

@@ -1,31 +1,24 @@
 import { OAuthError } from '../../errors.js';
 import { jsonNoStore } from '../../http/respond.js';
+import { parseUserQuery } from '../../operations/queries.js';
 import {
   createUserAsAdmin,
   disableUser,
   enableUser,
-  presentUser,
-  requireUser,
+  getUser,
+  listUsersPage,
   revokeUserSessions,
-  sendPasswordReset,
+  sendUserPasswordReset,
+  userDetail,
   userGrants,
 } from '../../operations/users.js';
 import { jsonBody, optionalBoolean, optionalString, type Register } from './http.js';
 
-/** User routes of the admin API. @see docs/admin-api.md */
+/** User routes of the admin API: parse the request, call the operation, answer its view. @see docs/admin-api.md */
 export function registerUserRoutes(route: Register): void {
-  route('GET', 'users', async (ctx, req) => {
-    const q = req.url.searchParams;
-    const limitRaw = q.get('limit');
-    const limit = limitRaw ? Math.min(Math.max(Number.parseInt(limitRaw, 10) || 50, 1), 500) : 50;
-    const users = await ctx.store.listUsers({
-      ...(q.get('q') ? { text: q.get('q')! } : {}),
-      ...(q.get('after') ? { after: q.get('after')! } : {}),
-      limit,
-    });
-    const next = users.length === limit ? users[users.length - 1]!.email.toLowerCase() : null;
-    return jsonNoStore({ users: users.map(presentUser), next });
-  });
+  route('GET', 'users', async (ctx, req) =>
+    jsonNoStore(await listUsersPage(ctx, parseUserQuery(req.url.searchParams))),
+  );
 
   route('POST', 'users', async (ctx, req, actor) => {
     const body = await jsonBody(req);
@@ -42,37 +35,35 @@ export function registerUserRoutes(route: Register): void {
       },
       actor.id,
     );
-    return jsonNoStore({ user: presentUser(user) }, { status: 201 });
+    return jsonNoStore({ user }, { status: 201 });
   });
 
   route('GET', 'users/:id', async (ctx, _req, _actor, [id]) => {
-    const user = await requireUser(ctx, id!);
-    const grants = await userGrants(ctx, user);
-    const events = await ctx.store.listAuditEvents({ userId: user.id, limit: 20 });
-    return jsonNoStore({ user: presentUser(user), grants, recent_events: events });
+    const { user, grants, events } = await userDetail(ctx, id!);
+    return jsonNoStore({ user, grants, recent_events: events });
   });
 
   route('GET', 'users/:id/grants', async (ctx, _req, _actor, [id]) =>
-    jsonNoStore({ grants: await userGrants(ctx, await requireUser(ctx, id!)) }),
+    jsonNoStore({ grants: await userGrants(ctx, id!) }),
   );
 
   route('POST', 'users/:id/disable', async (ctx, _req, actor, [id]) => {
-    const revoked = await disableUser(ctx, await requireUser(ctx, id!), actor.id);
-    return jsonNoStore({ user: presentUser(await requireUser(ctx, id!)), ...revoked });
+    const revoked = await disableUser(ctx, id!, actor.id);
+    return jsonNoStore({ user: await getUser(ctx, id!), ...revoked });
   });
 
   route('POST', 'users/:id/enable', async (ctx, _req, actor, [id]) => {
-    await enableUser(ctx, await requireUser(ctx, id!), actor.id);
-    return jsonNoStore({ user: presentUser(await requireUser(ctx, id!)) });
+    await enableUser(ctx, id!, actor.id);
+    return jsonNoStore({ user: await getUser(ctx, id!) });
   });
 
   route('POST', 'users/:id/revoke-sessions', async (ctx, _req, actor, [id]) =>
-    jsonNoStore(await revokeUserSessions(ctx, await requireUser(ctx, id!), actor.id)),
+    jsonNoStore(await revokeUserSessions(ctx, id!, actor.id)),
   );
 
   // 202: a message was handed to the mailer; the token itself never appears in any response.
   route('POST', 'users/:id/reset-password', async (ctx, _req, actor, [id]) => {
-    await sendPasswordReset(ctx, await requireUser(ctx, id!), actor.id);
+    await sendUserPasswordReset(ctx, id!, actor.id);
     return jsonNoStore({ sent: true }, { status: 202 });
   });
 }

@@ -2,11 +2,13 @@ import type { Context, RequestInfo } from '../../context.js';
 import { OAuthError } from '../../errors.js';
 import type { Params } from '../../http/params.js';
 import { html } from '../../http/respond.js';
-import { listClientsPage, parseClientQuery } from '../../operations/audit.js';
 import { decideStagedChange, pinCimdClient } from '../../operations/cimd.js';
 import {
+  clientDetail,
   createPreregisteredClient,
   editClient,
+  getClient,
+  listClientsPage,
   type NewClientInput,
   rotateClientSecret,
 } from '../../operations/clients.js';
@@ -16,42 +18,21 @@ import {
   enableClient,
   revokeClientSessions,
 } from '../../operations/lifecycle.js';
+import { parseClientQuery } from '../../operations/queries.js';
+import { editableResources } from '../../operations/resources.js';
 import { renderNewClient } from '../../pages/admin/client-new.js';
-import type { CimdView } from '../../pages/admin/clients.js';
 import { renderClients } from '../../pages/admin/clients.js';
 import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
-import { clientDetail, disableReason, existingClient } from '../api/clients.js';
 import { type AdminView, actionError, afterAction, returnPath } from './kit.js';
 
 /** The Clients tab's handlers: list + detail panel, create, and the lifecycle actions. */
-
-const editableResources = (ctx: Context) =>
-  ctx.config.resources.filter((r) => !r.restricted).map((r) => ({ resource: r.resource, name: r.name }));
 
 export async function showClients(ctx: Context, req: RequestInfo, view: AdminView): Promise<Response> {
   const q = req.url.searchParams;
   const query = parseClientQuery(q);
   const page = await listClientsPage(ctx, { ...query, limit: Math.min(query.limit, 100) });
   const selectedId = q.get('client');
-  let selected: Awaited<ReturnType<typeof clientDetail>> | undefined;
-  if (selectedId) selected = await clientDetail(ctx, selectedId).catch(() => undefined);
-  const cimd = selected?.cimd;
-  const cimdView: CimdView | null = cimd
-    ? {
-        fetchedAt: cimd.fetchedAt,
-        expiresAt: cimd.expiresAt,
-        pinned: Boolean(cimd.pinned),
-        document: cimd.document,
-        ...(cimd.pending
-          ? {
-              pending: {
-                redirect_uris: cimd.pending.document.redirect_uris ?? [],
-                fetchedAt: cimd.pending.fetchedAt,
-              },
-            }
-          : {}),
-      }
-    : null;
+  const selected = selectedId ? await clientDetail(ctx, selectedId).catch(() => undefined) : undefined;
   return html(
     renderClients({
       frame: view.frame(
@@ -61,11 +42,11 @@ export async function showClients(ctx: Context, req: RequestInfo, view: AdminVie
       admin: view.admin,
       csrf: view.csrf,
       filters: { q: query.text, source: query.source, status: query.status, resource: query.resource },
-      resources: editableResources(ctx),
+      resources: await editableResources(ctx),
       clients: page.clients,
       next: page.next,
       paged: Boolean(query.after),
-      ...(selected ? { selected: { ...selected, cimd: cimdView } } : {}),
+      ...(selected ? { selected } : {}),
     }),
   );
 }
@@ -76,7 +57,7 @@ export async function showNewClient(ctx: Context, _req: RequestInfo, view: Admin
       frame: view.frame('clients', 'Create client'),
       admin: view.admin,
       csrf: view.csrf,
-      resources: editableResources(ctx),
+      resources: await editableResources(ctx),
       values: {},
     }),
   );
@@ -135,7 +116,7 @@ export async function handleCreateClient(
         frame: view.frame('clients', 'Create client', { error: error.description }),
         admin: view.admin,
         csrf: view.csrf,
-        resources: editableResources(ctx),
+        resources: await editableResources(ctx),
         values,
       }),
       { status: 400 },
@@ -181,7 +162,7 @@ export async function handleClientAction(
   const id = params.get('client_id') ?? '';
   const back = returnPath(view, params.get('return_to'), `${view.admin}/clients`);
   try {
-    const client = await existingClient(ctx, id);
+    const client = await getClient(ctx, id);
     const confirm = CONFIRM[op];
     if (confirm && (params.get('confirmed') !== 'yes' || (op === 'disable' && !params.get('reason')))) {
       return html(
@@ -202,7 +183,7 @@ export async function handleClientAction(
     }
     switch (op) {
       case 'disable':
-        await disableClient(ctx, id, disableReason(params.get('reason')), view.actor);
+        await disableClient(ctx, id, params.get('reason'), view.actor);
         break;
       case 'enable':
         await enableClient(ctx, id, view.actor);

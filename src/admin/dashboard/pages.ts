@@ -2,22 +2,27 @@ import type { Context, RequestInfo } from '../../context.js';
 import { OAuthError } from '../../errors.js';
 import type { Params } from '../../http/params.js';
 import { html } from '../../http/respond.js';
-import { listAuditPage, parseAuditQuery } from '../../operations/audit.js';
-import { effectiveSettings, listKeys, overview, rotateKeys } from '../../operations/settings.js';
+import { listAuditPage } from '../../operations/audit.js';
+import { listKeys, rotateKeys } from '../../operations/keys.js';
+import { overview } from '../../operations/overview.js';
+import { parseAuditQuery, parseUserQuery } from '../../operations/queries.js';
+import { editResource, listResources } from '../../operations/resources.js';
+import { effectiveSettings } from '../../operations/settings.js';
 import {
   createUserAsAdmin,
   disableUser,
   enableUser,
-  requireUser,
+  getUser,
+  listUsersPage,
+  mailerConfigured,
   revokeUserSessions,
-  sendPasswordReset,
-  userGrants,
+  sendUserPasswordReset,
+  userDetail,
 } from '../../operations/users.js';
 import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
 import { renderOverview } from '../../pages/admin/overview.js';
 import { renderAudit, renderKeys, renderResources, renderSettings } from '../../pages/admin/system.js';
 import { renderUsers } from '../../pages/admin/users.js';
-import { editResource } from '../resources.js';
 import { type AdminView, actionError, afterAction, returnPath } from './kit.js';
 
 /** Overview, Resources, Users, Audit, Keys and Settings handlers of the dashboard. */
@@ -44,7 +49,7 @@ export async function showResources(ctx: Context, _req: RequestInfo, view: Admin
       frame: view.frame('resources', 'Resources'),
       admin: view.admin,
       csrf: view.csrf,
-      resources: await ctx.resources.list(),
+      resources: await listResources(ctx),
     }),
   );
 }
@@ -83,29 +88,20 @@ export async function handleResourceAction(
 
 export async function showUsers(ctx: Context, req: RequestInfo, view: AdminView): Promise<Response> {
   const q = req.url.searchParams;
-  const text = q.get('q')?.trim() || undefined;
-  const after = q.get('after') || undefined;
-  const limit = 50;
-  const users = await ctx.store.listUsers({ ...(text ? { text } : {}), ...(after ? { after } : {}), limit });
+  const query = parseUserQuery(q);
+  const page = await listUsersPage(ctx, { ...query, limit: 50 });
   const selectedId = q.get('user');
-  const user = selectedId ? await ctx.store.getUserById(selectedId) : undefined;
-  const selected = user
-    ? {
-        user,
-        grants: await userGrants(ctx, user),
-        events: await ctx.store.listAuditEvents({ userId: user.id, limit: 15 }),
-      }
-    : undefined;
+  const selected = selectedId ? await userDetail(ctx, selectedId, 15).catch(() => undefined) : undefined;
   return html(
     renderUsers({
-      frame: view.frame('users', user ? `${user.email} · Users` : 'Users'),
+      frame: view.frame('users', selected ? `${selected.user.email} · Users` : 'Users'),
       admin: view.admin,
       csrf: view.csrf,
-      ...(text ? { q: text } : {}),
-      users,
-      next: users.length === limit ? users[users.length - 1]!.email.toLowerCase() : null,
-      paged: Boolean(after),
-      mailer: ctx.config.mailer !== undefined,
+      ...(query.text ? { q: query.text } : {}),
+      users: page.users,
+      next: page.next,
+      paged: Boolean(query.after),
+      mailer: mailerConfigured(ctx),
       ...(selected ? { selected } : {}),
     }),
   );
@@ -146,7 +142,7 @@ export async function handleUserAction(
       );
       return afterAction(`${view.admin}/users?user=${encodeURIComponent(user.id)}`, 'user-create');
     }
-    const user = await requireUser(ctx, params.get('user_id') ?? '');
+    const user = await getUser(ctx, params.get('user_id') ?? '');
     const confirm = USER_CONFIRM[op];
     if (confirm && params.get('confirmed') !== 'yes') {
       return html(
@@ -164,16 +160,16 @@ export async function handleUserAction(
     }
     switch (op) {
       case 'disable':
-        await disableUser(ctx, user, view.actor);
+        await disableUser(ctx, user.id, view.actor);
         return afterAction(back, 'user-disable');
       case 'enable':
-        await enableUser(ctx, user, view.actor);
+        await enableUser(ctx, user.id, view.actor);
         return afterAction(back, 'user-enable');
       case 'revoke-sessions':
-        await revokeUserSessions(ctx, user, view.actor);
+        await revokeUserSessions(ctx, user.id, view.actor);
         return afterAction(back, 'revoke-sessions');
       case 'reset-password':
-        await sendPasswordReset(ctx, user, view.actor);
+        await sendUserPasswordReset(ctx, user.id, view.actor);
         return afterAction(back, 'reset-password');
       default:
         throw new OAuthError('invalid_request', 'unknown action');

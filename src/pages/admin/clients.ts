@@ -1,5 +1,4 @@
-import { clientKeysOf } from '../../lanes/client-keys.js';
-import type { AuditEventRecord, ClientRecord } from '../../store/types.js';
+import type { CimdView, ClientDetailView, ClientKeysView, ClientView } from '../../operations/views.js';
 import { type Html, html } from '../layout.js';
 import {
   adminPage,
@@ -20,28 +19,13 @@ export interface ClientFilters {
   resource?: string;
 }
 
-export interface CimdView {
-  fetchedAt: number;
-  expiresAt: number;
-  pinned: boolean;
-  document: unknown;
-  pending?: { redirect_uris: string[]; fetchedAt: number };
-}
-
-export interface ClientDetailView {
-  client: ClientRecord;
-  activeGrants: number;
-  recentEvents: AuditEventRecord[];
-  cimd: CimdView | null;
-}
-
 export interface ClientsModel {
   frame: FrameModel;
   admin: string;
   csrf: string;
   filters: ClientFilters;
   resources: { resource: string; name: string }[];
-  clients: ClientRecord[];
+  clients: ClientView[];
   /** Cursor of the next page, if any. */
   next: string | null;
   paged: boolean;
@@ -79,7 +63,7 @@ function table(m: ClientsModel): Html {
 <nav class="pager" aria-label="Pages">${m.paged ? html`<a href="${m.admin}/clients${query(base)}">First page</a>` : ''}${m.next ? html`<a href="${m.admin}/clients${query({ ...base, after: m.next })}">Next page</a>` : ''}</nav>`;
 }
 
-function pendingOf(c: ClientRecord): boolean {
+function pendingOf(c: ClientView): boolean {
   const cimd = c.metadata.cimd as { pending?: unknown } | undefined;
   return Boolean(cimd?.pending);
 }
@@ -102,8 +86,8 @@ function panel(m: ClientsModel): Html {
 ${disabled ? html`<p class="alert">Disabled ${time(c.disabledAt)}: ${c.disabledReason ?? ''}</p>` : ''}
 <dl>
 <dt>client_id</dt><dd><code>${id}</code></dd>
-<dt>Authentication</dt><dd>${c.token_endpoint_auth_method}${c.secretHash ? ' (has a secret)' : ''}</dd>
-${keysRow(c)}
+<dt>Authentication</dt><dd>${c.token_endpoint_auth_method}${c.has_secret ? ' (has a secret)' : ''}</dd>
+${keysRow(d.keys)}
 <dt>Grant types</dt><dd>${c.grant_types.join(', ') || '—'}</dd>
 <dt>Redirect URIs</dt><dd>${c.redirect_uris.length ? html`<ul class="plain">${c.redirect_uris.map((u) => html`<li><code>${u}</code></li>`)}</ul>` : '—'}</dd>
 <dt>Scopes</dt><dd>${c.scope ?? 'any scope of its resources'}</dd>
@@ -168,15 +152,12 @@ ${m.selected ? panel(m) : ''}
 }
 
 /** private_key_jwt: where the client's keys are (RFC 7591 §2 jwks / jwks_uri). */
-function keysRow(c: ClientRecord): Html | string {
-  const keys = clientKeysOf(c);
+function keysRow(keys: ClientKeysView | null): Html | string {
   if (!keys) return '';
   const where = keys.jwks_uri
     ? html`<code>${keys.jwks_uri}</code>`
-    : html`${String(keys.jwks?.keys.length ?? 0)} key(s) registered inline`;
-  const alg = keys.token_endpoint_auth_signing_alg
-    ? html`, ${keys.token_endpoint_auth_signing_alg} only`
-    : '';
+    : html`${String(keys.inlineKeys)} key(s) registered inline`;
+  const alg = keys.signingAlg ? html`, ${keys.signingAlg} only` : '';
   const none = keys.acceptsNone ? html`; also offers none (PKCE only)` : '';
   return html`<dt>Keys</dt><dd>${where}${alg}${none}</dd>`;
 }

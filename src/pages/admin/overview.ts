@@ -1,4 +1,4 @@
-import type { Overview } from '../../operations/settings.js';
+import type { Overview } from '../../operations/views.js';
 import { html } from '../layout.js';
 import { adminPage, type FrameModel } from './layout.js';
 

@@ -1,6 +1,4 @@
-import type { ResolvedResource } from '../../config/resolve.js';
-import type { KeyView } from '../../operations/settings.js';
-import type { AuditEventRecord } from '../../store/types.js';
+import type { AuditEventView, KeyView, ResourceView } from '../../operations/views.js';
 import { type Html, html } from '../layout.js';
 import { adminPage, type FrameModel, formFields, query, shortTime, time } from './layout.js';
 
@@ -10,7 +8,7 @@ export function renderResources(m: {
   frame: FrameModel;
   admin: string;
   csrf: string;
-  resources: (ResolvedResource & { updatedAt: number; updatedBy: string | null })[];
+  resources: ResourceView[];
 }): string {
   return adminPage(
     m.frame,
@@ -47,7 +45,7 @@ export function renderAudit(m: {
   frame: FrameModel;
   admin: string;
   filters: AuditFilters;
-  events: AuditEventRecord[];
+  events: AuditEventView[];
   next: number | null;
   paged: boolean;
 }): string {

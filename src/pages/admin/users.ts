@@ -1,4 +1,4 @@
-import type { AuditEventRecord, GrantRecord, UserRecord } from '../../store/types.js';
+import type { UserDetailView, UserView } from '../../operations/views.js';
 import { type Html, html } from '../layout.js';
 import { adminPage, type FrameModel, formFields, query, shortTime, statusBadge, time } from './layout.js';
 
@@ -8,11 +8,11 @@ export interface UsersModel {
   admin: string;
   csrf: string;
   q?: string;
-  users: UserRecord[];
+  users: UserView[];
   next: string | null;
   paged: boolean;
   mailer: boolean;
-  selected?: { user: UserRecord; grants: GrantRecord[]; events: AuditEventRecord[] };
+  selected?: UserDetailView;
 }
 
 function actionForm(m: UsersModel, op: string, label: string, cls = ''): Html {

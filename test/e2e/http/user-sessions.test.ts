@@ -15,7 +15,7 @@ describe("revoking a user's sessions", () => {
     const { as, tokens, refresh, agent, authorizeUrl } = await codeFlow(srv, { clientId: 'native-app' });
 
     const user = await findUserByEmail(srv.gh.context, USER.email);
-    const result = await revokeUserSessions(srv.gh.context, user, 'test');
+    const result = await revokeUserSessions(srv.gh.context, user.id, 'test');
     expect(result).toEqual({ sessions: 1, grants: 1 });
 
     const refreshed = await refresh(tokens.refresh_token!);

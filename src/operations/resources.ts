@@ -4,6 +4,9 @@ import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
 import { isScopeToken } from '../scope-token.js';
 import type { ResourceRecord } from '../store/types.js';
+import type { ResourceView } from './views.js';
+
+/** Protected resources as administrators see and edit them (admin API, dashboard). */
 
 export interface ResourceEdit {
   name?: string;
@@ -61,4 +64,22 @@ export async function editResource(
     detail: { resource, name, scopes: uniqueScopes, default_scopes: defaultScopes, lanes },
   });
   return ctx.resources.snapshot().resources.find((r) => r.resource === resource)!;
+}
+
+export async function listResources(ctx: Context): Promise<ResourceView[]> {
+  return (await ctx.resources.list()).map((r) => ({
+    resource: r.resource,
+    name: r.name,
+    scopes: r.scopes,
+    defaultScopes: r.defaultScopes,
+    lanes: r.lanes,
+    restricted: r.restricted,
+    updatedAt: r.updatedAt,
+    updatedBy: r.updatedBy,
+  }));
+}
+
+/** The resources an administrator may attach a client to (the built-in admin resource is not one). */
+export async function editableResources(ctx: Context): Promise<{ resource: string; name: string }[]> {
+  return (await ctx.resources.list()).map((r) => ({ resource: r.resource, name: r.name }));
 }

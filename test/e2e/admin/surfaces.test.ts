@@ -1,0 +1,68 @@
+/**
+ * The admin API, the dashboard and the CLI call the same operations (src/operations/), so the same
+ * change leaves the same audit event whichever surface asked; only the actor differs. Here the CLI
+ * (node bin/gatehouse.js, built) and the admin API work on one SQLite database.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../../helpers/cli.js';
+import { admin, adminToken } from '../../helpers/dcr.js';
+import { TEST_SECRET } from '../../helpers/server.js';
+import { type AdminServer, startAdminServer } from './support.js';
+
+let dir: string;
+let file: string;
+let database: string;
+let srv: AdminServer | undefined;
+
+async function cli(...args: string[]) {
+  const result = await runCli([...args, '--config', file]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  dir = await tempDir();
+  database = `sqlite:${join(dir, 'surfaces.db')}`;
+  file = join(dir, 'gatehouse.json');
+  await writeFile(file, JSON.stringify({ issuer: 'http://127.0.0.1:4000', database, secret: TEST_SECRET }));
+  await cli('migrate');
+});
+afterAll(async () => {
+  await srv?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('one operation, one audit event, whichever surface runs it', () => {
+  it('keys rotate from the CLI and POST /admin/api/keys/rotate record the same detail', async () => {
+    await cli('keys', 'rotate');
+    srv = await startAdminServer(() => ({ database }));
+    const call = admin(srv.issuer, await adminToken(srv.issuer));
+    expect((await call('POST', 'keys/rotate')).status).toBe(200);
+
+    const [fromApi, fromCli] = await srv.gh.store.listAuditEvents({ type: 'keys.rotated', limit: 2 });
+    expect(fromCli).toMatchObject({ actor: 'cli' });
+    expect(fromApi).toMatchObject({ actor: 'client:ops-bot' });
+    expect(Object.keys(fromApi!.detail).sort()).toEqual(Object.keys(fromCli!.detail).sort());
+    expect(Object.keys(fromCli!.detail).sort()).toEqual(['active', 'retiring']);
+    // The key the CLI made active is the one the API's rotation retired.
+    expect(fromApi!.detail.retiring).toBe(fromCli!.detail.active);
+    const keys = await srv.gh.store.listSigningKeys();
+    expect(keys.find((k) => k.state === 'active')?.kid).toBe(fromApi!.detail.active);
+  });
+
+  it('users create from the CLI and POST /admin/api/users record the same detail', async () => {
+    const server = srv!;
+    const call = admin(server.issuer, await adminToken(server.issuer));
+    await cli('users', 'create', '--email', 'cli-made@example.com', '--password', 'password 1234');
+    const created = await call('POST', 'users', { email: 'api-made@example.com', password: 'password 1234' });
+    expect(created.status).toBe(201);
+
+    const [fromApi, fromCli] = await server.gh.store.listAuditEvents({ type: 'user.created', limit: 2 });
+    expect(fromCli).toMatchObject({ actor: 'cli' });
+    expect(fromApi).toMatchObject({ actor: 'client:ops-bot' });
+    expect(fromApi!.detail).toEqual(fromCli!.detail);
+    expect(fromCli!.detail).toEqual({ admin: false, email_verified: false });
+  });
+});
