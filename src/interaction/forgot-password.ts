@@ -1,13 +1,14 @@
 import type { Context, RequestInfo } from '../context.js';
-import { interactionFormTargets } from '../grants/authorization-request.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
 import { html } from '../http/respond.js';
 import { sendPasswordReset } from '../operations/users.js';
 import { renderForgotPassword, renderForgotPasswordSent } from '../pages/forgot-password.js';
+import { PATHS } from '../paths.js';
 import { hmac } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';
-import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browser-session.js';
+import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
+import { type FormPageModel, formPage } from './pages-common.js';
 
 /**
  * Self-service password reset (DESIGN §5 "Forgot password?"). The POST answers the same page whether
@@ -23,37 +24,23 @@ function loginHref(ctx: Context, interaction: string | undefined): string {
   return `${ctx.config.issuerPath}/login${query}`;
 }
 
-function formPage(
-  ctx: Context,
-  req: RequestInfo,
-  m: {
-    interaction?: string;
-    email?: string;
-    error?: string;
-    status?: number;
-    headers?: Record<string, string>;
-  },
-): Response {
-  const csrf = preSessionCsrf(ctx, req);
-  const response = html(
+function forgotPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
+  return formPage(ctx, req, m, ({ basePath, csrf }) =>
     renderForgotPassword({
-      basePath: ctx.config.issuerPath,
-      action: `${ctx.config.issuerPath}/forgot-password`,
-      csrf: csrf.token,
+      basePath,
+      action: basePath + PATHS.forgotPassword,
+      csrf,
       interaction: m.interaction,
       email: m.email,
       error: m.error,
       available: ctx.config.mailer !== undefined,
       loginHref: loginHref(ctx, m.interaction),
     }),
-    { status: m.status ?? 200, headers: m.headers, formTargets: interactionFormTargets(ctx, m.interaction) },
   );
-  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
-  return response;
 }
 
 export async function handleForgotPasswordPage(ctx: Context, req: RequestInfo): Promise<Response> {
-  return formPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
+  return forgotPage(ctx, req, { interaction: req.url.searchParams.get('interaction') ?? undefined });
 }
 
 export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
@@ -61,16 +48,16 @@ export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo)
   const params = await formParams(req.request);
   assertPreSessionCsrf(ctx, req, params.get('csrf'));
   const interaction = params.get('interaction') ?? undefined;
-  if (!ctx.config.mailer) return formPage(ctx, req, { interaction, status: 404 });
+  if (!ctx.config.mailer) return forgotPage(ctx, req, { interaction, status: 404 });
   const email = normaliseEmail(params.get('email') ?? '');
   if (!isEmailAddress(email))
-    return formPage(ctx, req, { interaction, email, error: 'Enter a valid email address.', status: 400 });
+    return forgotPage(ctx, req, { interaction, email, error: 'Enter a valid email address.', status: 400 });
   const at = ctx.now();
   const throttled = (retryAfter: number, scope: string) =>
     ctx
       .auditAnonymous({ type: 'password_reset.throttled', detail: { scope } }, req, { throttled: true })
       .then(() =>
-        formPage(ctx, req, {
+        forgotPage(ctx, req, {
           interaction,
           email,
           error: 'Too many reset requests. Try again later.',

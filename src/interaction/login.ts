@@ -1,17 +1,18 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { interactionFormTargets, openInteraction } from '../grants/authorization-request.js';
+import { openInteraction } from '../grants/authorization-request.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
-import { html, redirect } from '../http/respond.js';
+import { redirect } from '../http/respond.js';
 import { renderLogin } from '../pages/login.js';
 import { renderSignup } from '../pages/signup.js';
+import { PATHS } from '../paths.js';
 import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
-import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf, startSession } from './browser-session.js';
+import { assertPreSessionCsrf, assertSameOrigin, startSession } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { admitSignIn } from './login-throttle.js';
-import { errorPage } from './pages-common.js';
+import { errorPage, type FormPageModel, formPage } from './pages-common.js';
 
 /**
  * The hosted sign-in and sign-up pages. Forms are CSRF-protected (double-submit token plus an Origin
@@ -22,8 +23,8 @@ import { errorPage } from './pages-common.js';
 
 function continueUrl(ctx: Context, interaction: string | undefined, returnTo?: string): string {
   if (interaction)
-    return `${ctx.config.issuerPath}/authorize/resume?interaction=${encodeURIComponent(interaction)}`;
-  return safeReturnTo(ctx, returnTo) ?? `${ctx.config.issuerPath}/signed-in`;
+    return `${ctx.config.issuerPath}${PATHS.resume}?interaction=${encodeURIComponent(interaction)}`;
+  return safeReturnTo(ctx, returnTo) ?? ctx.config.issuerPath + PATHS.signedIn;
 }
 
 /**
@@ -31,7 +32,7 @@ function continueUrl(ctx: Context, interaction: string | undefined, returnTo?: s
  * path, so the parameter can never become an open redirect.
  */
 function safeReturnTo(ctx: Context, value: string | undefined): string | undefined {
-  const base = `${ctx.config.issuerPath}/admin`;
+  const base = ctx.config.issuerPath + PATHS.admin;
   if (!value || value.length > 2000 || /[\\\s]|\/\/|\/\.\.?(\/|$)/.test(value)) return undefined;
   return value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`) ? value : undefined;
 }
@@ -58,43 +59,12 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
   return loginPage(ctx, req, { interaction, returnTo });
 }
 
-interface FormPageModel {
-  interaction?: string;
-  /** Sign-in only: a dashboard path to continue to (see safeReturnTo). */
-  returnTo?: string;
-  email?: string;
-  error?: string;
-  status?: number;
-  headers?: Record<string, string>;
-}
-
-/**
- * Renders a pre-session form page (sign-in or sign-up): a CSRF token bound to a fresh cookie, and a
- * CSP that lets the form's redirects reach the verified client redirect URI.
- */
-function formPage(
-  ctx: Context,
-  req: RequestInfo,
-  m: FormPageModel,
-  render: (common: { basePath: string; csrf: string; query: string }) => string,
-): Response {
-  const csrf = preSessionCsrf(ctx, req);
-  const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
-  const response = html(render({ basePath: ctx.config.issuerPath, csrf: csrf.token, query }), {
-    status: m.status ?? 200,
-    headers: m.headers,
-    formTargets: interactionFormTargets(ctx, m.interaction),
-  });
-  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
-  return response;
-}
-
 async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
   const client = await clientOf(ctx, m.interaction);
   return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderLogin({
       basePath,
-      action: `${basePath}/login`,
+      action: basePath + PATHS.login,
       csrf,
       interaction: m.interaction,
       returnTo: m.returnTo,
@@ -160,7 +130,7 @@ async function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Pro
   return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
     renderSignup({
       basePath,
-      action: `${basePath}/signup`,
+      action: basePath + PATHS.signup,
       csrf,
       interaction: m.interaction,
       email: m.email,

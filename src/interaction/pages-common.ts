@@ -1,7 +1,9 @@
-import type { Context } from '../context.js';
+import type { Context, RequestInfo } from '../context.js';
 import type { OAuthError } from '../errors.js';
+import { interactionFormTargets } from '../grants/authorization-request.js';
 import { html } from '../http/respond.js';
 import { renderError } from '../pages/error.js';
+import { preSessionCsrf } from './browser-session.js';
 
 const TITLES: Partial<Record<OAuthError['error'], string>> = {
   forbidden: 'Request refused',
@@ -22,4 +24,35 @@ export function errorPage(ctx: Context, error: OAuthError): Response {
     }),
     { status: error.status === 401 ? 400 : error.status, headers: error.headers },
   );
+}
+
+export interface FormPageModel {
+  interaction?: string;
+  /** Sign-in only: a dashboard path to continue to (see safeReturnTo). */
+  returnTo?: string;
+  email?: string;
+  error?: string;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Renders a pre-session form page (sign-in, sign-up, forgot and reset password): a CSRF token bound to a fresh cookie, and a
+ * CSP that lets the form's redirects reach the verified client redirect URI.
+ */
+export function formPage(
+  ctx: Context,
+  req: RequestInfo,
+  m: FormPageModel,
+  render: (common: { basePath: string; csrf: string; query: string }) => string,
+): Response {
+  const csrf = preSessionCsrf(ctx, req);
+  const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
+  const response = html(render({ basePath: ctx.config.issuerPath, csrf: csrf.token, query }), {
+    status: m.status ?? 200,
+    headers: m.headers,
+    formTargets: interactionFormTargets(ctx, m.interaction),
+  });
+  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
+  return response;
 }

@@ -6,8 +6,8 @@ import { checkPasswordReset, completePasswordReset } from '../operations/users.j
 import { renderMessage } from '../pages/error.js';
 import { renderResetPassword } from '../pages/reset-password.js';
 import { PATHS } from '../paths.js';
-import { assertPreSessionCsrf, assertSameOrigin, preSessionCsrf } from './browser-session.js';
-import { errorPage } from './pages-common.js';
+import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
+import { errorPage, formPage } from './pages-common.js';
 
 /**
  * The hosted password-reset page that the mailer's link opens (`?token=ghp_…`). GET checks the token
@@ -20,20 +20,9 @@ const INVALID = new OAuthError(
 );
 
 function form(ctx: Context, req: RequestInfo, token: string, email: string, error?: string, status = 200) {
-  const csrf = preSessionCsrf(ctx, req);
-  const response = html(
-    renderResetPassword({
-      basePath: ctx.config.issuerPath,
-      action: ctx.config.issuerPath + PATHS.resetPassword,
-      csrf: csrf.token,
-      token,
-      email,
-      error,
-    }),
-    { status },
+  return formPage(ctx, req, { email, error, status }, ({ basePath, csrf }) =>
+    renderResetPassword({ basePath, action: basePath + PATHS.resetPassword, csrf, token, email, error }),
   );
-  if (csrf.setCookie) response.headers.append('set-cookie', csrf.setCookie);
-  return response;
 }
 
 export async function handleResetPasswordPage(ctx: Context, req: RequestInfo): Promise<Response> {
