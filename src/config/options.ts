@@ -125,6 +125,11 @@ export interface CimdOptions {
    * say nothing about freshness; clamped to `minTtl`…`maxTtl` like any other. @default 300
    */
   defaultTtl?: number;
+  /**
+   * Seconds before a client's `jwks_uri` may be fetched again because an assertion named a `kid` the
+   * cached key set lacks (a key rotation): a flood of random `kid`s costs one fetch per this. @default 60
+   */
+  jwksCooldown?: number;
   /** Runs after the document is validated; a denial is shown to the user with the reason. */
   policy?: (input: CimdPolicyInput) => PolicyDecision | Promise<PolicyDecision>;
   /** Replaces the SSRF-safe fetcher (tests). Receives the URL and request headers; returns a web Response. */

@@ -88,6 +88,7 @@ export interface ResolvedConfig {
     fetchesPerIpPerMinute: number;
     staleIfErrorMs: number;
     defaultTtlMs: number;
+    jwksCooldownMs: number;
     policy: CimdOptions['policy'] | undefined;
     fetch: CimdOptions['fetch'] | undefined;
     staleAfterMs: number;
@@ -272,6 +273,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
       fetchesPerIpPerMinute: o.cimd?.fetchesPerIpPerMinute ?? 20,
       staleIfErrorMs: (o.cimd?.staleIfError ?? 86_400) * 1000,
       defaultTtlMs: (o.cimd?.defaultTtl ?? 300) * 1000,
+      jwksCooldownMs: (o.cimd?.jwksCooldown ?? 60) * 1000,
       policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
       fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
       staleAfterMs: (o.cimd?.staleAfterDays ?? 30) * 86_400_000,

@@ -260,6 +260,7 @@ export const optionsSchema = z.strictObject({
         .optional(),
       staleAfterDays: z.number().positive().optional(),
       defaultTtl: z.number().int().min(0).max(86_400).optional(),
+      jwksCooldown: z.number().int().min(1).max(3600).optional(),
       policy: z.any().optional(),
       fetch: z.any().optional(),
     })

@@ -12,11 +12,10 @@ import { jwksProblem, MAX_JWKS_BYTES } from './client-keys.js';
  *   redirects never followed;
  * - cached with HTTP semantics (RFC 9111, clamped to cimd.minTtl…maxTtl as documents are);
  * - an assertion whose `kid` is unknown may trigger one re-fetch (a key rotation), at most once per
- *   `REFETCH_COOLDOWN_MS` per URL, coalesced with any fetch in flight: a flood of assertions with
+ *   `cimd.jwksCooldown` per URL, coalesced with any fetch in flight: a flood of assertions with
  *   random `kid`s costs one fetch per cooldown, not one per assertion. Failures are not cached but
  *   count for the cooldown too.
  */
-export const REFETCH_COOLDOWN_MS = 60_000;
 /** Bounded memory: at most 256 key sets of at most 32 KB each (8 MB) per instance; the oldest goes first. */
 const MAX_ENTRIES = 256;
 
@@ -56,7 +55,7 @@ export class JwksCache {
   async get(uri: string, options: { trusted: boolean; unknownKid?: boolean }): Promise<JSONWebKeySet> {
     const now = this.ctx.now();
     const entry = this.entries.get(uri);
-    const cooling = entry !== undefined && now - entry.attemptedAt < REFETCH_COOLDOWN_MS;
+    const cooling = entry !== undefined && now - entry.attemptedAt < this.ctx.config.cimd.jwksCooldownMs;
     if (entry?.keys && entry.expiresAt > now && !options.unknownKid) return entry.keys;
     if (entry && cooling) {
       if (entry.keys) return entry.keys;

@@ -320,7 +320,7 @@ describe('policy numbers are options with defaults', () => {
       signingKeyCacheTtlMs: 30_000,
       housekeepingIntervalMs: 600_000,
       sessions: { interactionTtlMs: 1_800_000 },
-      cimd: { defaultTtlMs: 300_000 },
+      cimd: { defaultTtlMs: 300_000, jwksCooldownMs: 60_000 },
       tokens: { signingKeyGracePeriod: 300 },
     });
   });
@@ -334,7 +334,7 @@ describe('policy numbers are options with defaults', () => {
         signingKeyCacheTtl: 1,
         housekeepingInterval: 60,
         sessions: { interactionTtl: 600 },
-        cimd: { defaultTtl: 60 },
+        cimd: { defaultTtl: 60, jwksCooldown: 5 },
         tokens: { signingKeyGracePeriod: 0 },
       }),
     );
@@ -349,7 +349,7 @@ describe('policy numbers are options with defaults', () => {
       signingKeyCacheTtlMs: 1000,
       housekeepingIntervalMs: 60_000,
       sessions: { interactionTtlMs: 600_000 },
-      cimd: { defaultTtlMs: 60_000 },
+      cimd: { defaultTtlMs: 60_000, jwksCooldownMs: 5000 },
       tokens: { signingKeyGracePeriod: 0 },
     });
   });
@@ -364,6 +364,7 @@ describe('policy numbers are options with defaults', () => {
     [{ housekeepingInterval: 1 }, 'housekeepingInterval'],
     [{ sessions: { interactionTtl: 10 } }, 'sessions.interactionTtl'],
     [{ cimd: { defaultTtl: 1.5 } }, 'cimd.defaultTtl'],
+    [{ cimd: { jwksCooldown: 0 } }, 'cimd.jwksCooldown'],
     [{ tokens: { signingKeyGracePeriod: 86_401 } }, 'tokens.signingKeyGracePeriod'],
   ])('refuses %j, naming %s', (overrides, field) => {
     expect(problem(overrides)).toContain(`${field}:`);
