@@ -1,6 +1,7 @@
 import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
 
 /**
@@ -50,7 +51,7 @@ export function canonicalResource(uri: string): string | undefined {
 
 /** The built-in admin API's resource indicator, `{issuer}/admin`. */
 export function adminResource(config: Pick<ResolvedConfig, 'issuer'>): string {
-  return `${config.issuer}/admin`;
+  return config.issuer + PATHS.admin;
 }
 
 /**

@@ -21,7 +21,7 @@ import { type FormPageModel, formPage } from './pages-common.js';
 
 function loginHref(ctx: Context, interaction: string | undefined): string {
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
-  return `${ctx.config.issuerPath}/login${query}`;
+  return `${ctx.config.issuerPath}${PATHS.login}${query}`;
 }
 
 function forgotPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {

@@ -71,8 +71,8 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       email: m.email,
       error: m.error,
       client,
-      signupHref: ctx.config.signup ? `${basePath}/signup${query}` : undefined,
-      forgotHref: `${basePath}/forgot-password${query}`,
+      signupHref: ctx.config.signup ? `${basePath}${PATHS.signup}${query}` : undefined,
+      forgotHref: `${basePath}${PATHS.forgotPassword}${query}`,
     }),
   );
 }
@@ -136,7 +136,7 @@ async function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Pro
       email: m.email,
       error: m.error,
       client,
-      loginHref: `${basePath}/login${query}`,
+      loginHref: `${basePath}${PATHS.login}${query}`,
     }),
   );
 }
