@@ -119,6 +119,16 @@ describe('axe-core audit, WCAG 2.1 A and AA, light and dark', () => {
       await audit(page, 'error (redirect URI refused)', found);
       await page.goto(`${issuer}/authorize?client_id=${encodeURIComponent(PORTABLE)}x&response_type=code`);
       await audit(page, 'error (unknown client)', found);
+      const silent = authorizationUrl(issuer, {
+        clientId: 'dcr_3kq9Zr1cLaUde',
+        redirectUri: 'http://127.0.0.1:5555/callback',
+        scope: 'todos.read',
+        resource: MCP,
+        prompt: 'none',
+      });
+      await page.goto(silent.url);
+      await page.getByRole('heading', { level: 1, name: 'Sign-in required' }).waitFor();
+      await audit(page, 'error (sign-in required, DCR client)', found);
 
       const consent = authorizationUrl(issuer, {
         clientId: 'todo-cli',
@@ -134,7 +144,7 @@ describe('axe-core audit, WCAG 2.1 A and AA, light and dark', () => {
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await audit(page, 'logout', found);
       await context.close();
-      expect(found.size).toBe(20); // 10 pages, light and dark
+      expect(found.size).toBe(22); // 11 pages, light and dark
       report(found);
     },
     AUDIT_TIMEOUT,
