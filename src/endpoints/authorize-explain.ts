@@ -68,6 +68,13 @@ export function explainRedirectUri(client: ClientRecord, requested: string | und
   if (requested !== undefined) facts.push({ label: 'Refused address (redirect_uri)', values: [requested] });
   if (shown.length) facts.push({ label: 'Registered addresses', values: shown });
   const parts: string[] = [];
+  if (client.redirect_uris.length === 0) {
+    // Nothing is hidden by saying so: with none registered, the page would list none either way.
+    parts.push(
+      'This client has no registered redirect address, so it cannot use the authorization code flow (a client_credentials client asks the token endpoint directly); to sign users in, register one in its redirect_uris.',
+    );
+    return { facts, fix: parts.join(' ') };
+  }
   if (requested !== undefined) {
     const hint = slip(requested, shown);
     if (hint) parts.push(hint);

@@ -76,6 +76,11 @@ describe('authorization error pages tell the developer what to change', () => {
     expect(page).toContain("client's metadata document");
   });
 
+  it('a client with no redirect address (client_credentials only) is told it cannot use the code flow', async () => {
+    const page = text(await expectErrorPage(await get(authorizeUrl(srv(), { client_id: 'machine' }).url)));
+    expect(page).toContain('no registered redirect address, so it cannot use the authorization code flow');
+  });
+
   it('an unknown client_id is shown back with where clients come from', async () => {
     const page = text(await expectErrorPage(await get(authorizeUrl(srv(), { client_id: 'todo-clj' }).url)));
     expect(page).toContain('client_id todo-clj');
