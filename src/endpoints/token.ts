@@ -3,12 +3,18 @@ import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
 import { exchangeClientCredentials } from '../grants/client-credentials.js';
+import type { GrantExchange } from '../grants/issue.js';
 import { exchangeRefreshToken } from '../grants/refresh-token.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { GrantType } from '../store/types.js';
 
-const GRANTS = new Set<string>(['authorization_code', 'refresh_token', 'client_credentials']);
+/** Each grant type's exchange: an ordered list of named checks, then issuance (src/grants/). */
+const GRANTS: Record<GrantType, GrantExchange> = {
+  authorization_code: exchangeAuthorizationCode,
+  refresh_token: exchangeRefreshToken,
+  client_credentials: exchangeClientCredentials,
+};
 
 /**
  * The token endpoint (OAuth 2.1 §3.2): POST, form-encoded, one client authentication, then the grant.
@@ -24,21 +30,13 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
     allowPublic: true,
     ip: req.ip,
   });
-  if (!GRANTS.has(grantType)) {
+  if (!Object.hasOwn(GRANTS, grantType)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
   if (!client.grant_types.includes(grantType as GrantType)) {
     throw new OAuthError('unauthorized_client', `this client may not use grant_type ${grantType}`);
   }
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
-  switch (grantType as GrantType) {
-    case 'authorization_code':
-      return jsonNoStore(await exchangeAuthorizationCode(ctx, client, params, req, method), {
-        headers: req.cors,
-      });
-    case 'refresh_token':
-      return jsonNoStore(await exchangeRefreshToken(ctx, client, params, req, method), { headers: req.cors });
-    case 'client_credentials':
-      return jsonNoStore(await exchangeClientCredentials(ctx, client, params), { headers: req.cors });
-  }
+  const exchange = GRANTS[grantType as GrantType];
+  return jsonNoStore(await exchange(ctx, client, params, req, method), { headers: req.cors });
 }

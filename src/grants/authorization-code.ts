@@ -1,5 +1,4 @@
 import type { Context, RequestInfo } from '../context.js';
-import type { Params } from '../http/params.js';
 import type {
   AuthorizationCodeRecord,
   ClientRecord,
@@ -13,6 +12,7 @@ import { mayIssueFor } from './audience.js';
 import { type AuthorizationRequest, buildRedirect } from './authorization-request.js';
 import { checkCodeExchange, invalidGrant } from './code-checks.js';
 import {
+  type GrantExchange,
   issueAccessToken,
   issueIdToken,
   mintRefreshToken,
@@ -98,13 +98,7 @@ function grantOf(
  * authenticated here; the grant records it, and a refresh of the grant must authenticate at least as
  * strongly (refresh-token.ts).
  */
-export async function exchangeAuthorizationCode(
-  ctx: Context,
-  client: ClientRecord,
-  params: Params,
-  req: RequestInfo,
-  method: TokenEndpointAuthMethod,
-): Promise<TokenResponse> {
+export const exchangeAuthorizationCode: GrantExchange = async (ctx, client, params, req, method) => {
   const code = await checkCodeExchange({ ctx, client, params });
   const at = ctx.now();
   if (code.consumedAt !== null) throw await refuseCodeReplay(ctx, req, code, at);
@@ -127,7 +121,7 @@ export async function exchangeAuthorizationCode(
   if (redeemed.status === 'already_consumed') throw await refuseCodeReplay(ctx, req, code, at);
   if (redeemed.status === 'user_inactive') throw invalidGrant('the user account is no longer active');
   return issueTokens(ctx, client, code, redeemed.user, refresh?.value);
-}
+};
 
 /** A valid presentation of a spent code: someone else holds it (replay.ts). */
 async function refuseCodeReplay(ctx: Context, req: RequestInfo, code: AuthorizationCodeRecord, at: number) {

@@ -6,17 +6,13 @@ import { clientKeysOf } from '../lanes/client-keys.js';
 import type { ClientRecord } from '../store/types.js';
 import { USER_SUBJECT_PREFIX } from '../subjects.js';
 import { resolveResource, resolveScopes } from './audience.js';
-import { issueAccessToken, type TokenResponse, tokenResponse } from './issue.js';
+import { type GrantExchange, issueAccessToken, tokenResponse } from './issue.js';
 
 /**
  * grant_type=client_credentials (OAuth 2.1 §4.2), as an ordered list of checks: confidential clients
  * only, no refresh token (RFC 6749 §4.4.3). The subject is the client itself, so `sub` is the client_id.
  */
-export async function exchangeClientCredentials(
-  ctx: Context,
-  client: ClientRecord,
-  params: Params,
-): Promise<TokenResponse> {
+export const exchangeClientCredentials: GrantExchange = async (ctx, client, params) => {
   const exchange: ClientCredentialsExchange = { ctx, client, params };
   for (const check of CHECKS) check(exchange);
   const scope = exchange.scope!;
@@ -27,7 +23,7 @@ export async function exchangeClientCredentials(
     scope,
   });
   return tokenResponse(access, scope);
-}
+};
 
 interface ClientCredentialsExchange {
   ctx: Context;

@@ -1,5 +1,6 @@
-import type { Context } from '../context.js';
-import type { RefreshTokenRecord } from '../store/types.js';
+import type { Context, RequestInfo } from '../context.js';
+import type { Params } from '../http/params.js';
+import type { ClientRecord, RefreshTokenRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { randomToken } from '../tokens/crypto.js';
 import { signJwt } from '../tokens/jwt.js';
 import { deriveOpaque, mintOpaque, type OpaqueCredential, type ParsedOpaque } from '../tokens/opaque.js';
@@ -136,6 +137,18 @@ export function successorRefreshToken(
   const credential = deriveOpaque('ghr', ctx.secrets.refreshSuccessor, parent);
   return refreshRecord(ctx, credential, input, input.grantCreatedAt);
 }
+
+/**
+ * A grant type's exchange at the token endpoint, after client authentication: `method` is how the client
+ * authenticated for this request.
+ */
+export type GrantExchange = (
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+  req: RequestInfo,
+  method: TokenEndpointAuthMethod,
+) => Promise<TokenResponse>;
 
 export interface TokenResponse {
   access_token: string;

@@ -1,6 +1,6 @@
 import { invalidClient } from '../client-auth/authenticate.js';
 import type { ResolvedResource } from '../config/resolve.js';
-import type { Context, RequestInfo } from '../context.js';
+import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/params.js';
 import type { ClientRecord, RefreshTokenWithGrant, TokenEndpointAuthMethod } from '../store/types.js';
@@ -12,7 +12,7 @@ import {
   splitRequestedScope,
   splitScope,
 } from './audience.js';
-import { issueAccessToken, successorRefreshToken, type TokenResponse, tokenResponse } from './issue.js';
+import { type GrantExchange, issueAccessToken, successorRefreshToken, tokenResponse } from './issue.js';
 import { rotateRefreshToken } from './refresh-rotation.js';
 import { replayRefused } from './replay.js';
 
@@ -29,13 +29,7 @@ import { replayRefused } from './replay.js';
  * the access token (narrowed) while they stay withdrawn; a grant left with none is refused. A disabled
  * client never gets this far: it fails client authentication (invalid_client).
  */
-export async function exchangeRefreshToken(
-  ctx: Context,
-  client: ClientRecord,
-  params: Params,
-  req: RequestInfo,
-  method: TokenEndpointAuthMethod,
-): Promise<TokenResponse> {
+export const exchangeRefreshToken: GrantExchange = async (ctx, client, params, req, method) => {
   const exchange: RefreshExchange = { ctx, client, params, method, at: ctx.now() };
   for (const check of CHECKS) await check(exchange);
   const { token, grant } = exchange.found!;
@@ -68,7 +62,7 @@ export async function exchangeRefreshToken(
     authTime: verdict.grant.authTime,
   });
   return tokenResponse(access, scope, { refresh_token: successor.value });
-}
+};
 
 interface RefreshExchange {
   ctx: Context;
