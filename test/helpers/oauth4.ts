@@ -6,7 +6,7 @@ import { UserAgent } from './user-agent.js';
 /** oauth4webapi against a test server on loopback http. */
 export const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
-export async function discover(srv: TestServer): Promise<oauth.AuthorizationServer> {
+export async function discover(srv: Pick<TestServer, 'issuer'>): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(srv.issuer);
   return oauth.processDiscoveryResponse(
     issuer,
@@ -27,7 +27,7 @@ export interface CodeFlowOptions {
  * One authorization code flow for a public client, as oauth4webapi runs it: PKCE S256, the resource
  * indicator, sign-in and consent through the real pages, `iss` and `state` checked, code exchanged.
  */
-export async function codeFlow(srv: TestServer, options: CodeFlowOptions) {
+export async function codeFlow(srv: Pick<TestServer, 'issuer' | 'origin'>, options: CodeFlowOptions) {
   const as = await discover(srv);
   const client: oauth.Client = { client_id: options.clientId };
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:41000/callback';
