@@ -26,14 +26,14 @@ describe('gatehouse --version and init', () => {
       expect(result.code).toBe(0);
       expect(result.stdout.trim()).toBe(pkg.version);
     }
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 
   it('prints help for init', async () => {
     const result = await runCli(['init', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: gatehouse init/);
     expect(result.stdout).toMatch(/--force/);
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 
   it('writes a commented ./gatehouse.json (mode 0600, fresh secret, its own database) and says what to do next; serve uses it with and without --config', async () => {
     const dir = await fresh();
@@ -88,7 +88,7 @@ describe('gatehouse --version and init', () => {
     expect(admin.code, admin.stderr).toBe(0);
     const listed = await runCli(['users', 'list'], { cwd: dir });
     expect(JSON.parse(listed.stdout)).toMatchObject({ email: 'root@example.com', admin: true });
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 
   it('refuses to overwrite an existing ./gatehouse.json without --force, and overwrites it with 0600 with --force', async () => {
     const dir = await fresh();
@@ -107,7 +107,7 @@ describe('gatehouse --version and init', () => {
       port: 4321,
     });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 
   it('fails a data command without --config and without ./gatehouse.json, naming the file and init', async () => {
     const dir = await fresh();
@@ -118,11 +118,11 @@ describe('gatehouse --version and init', () => {
       expect(result.stderr).toMatch(/gatehouse init/);
       expect(result.stderr).toMatch(/--demo/);
     }
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 
   it('reads JSON with comments, and keeps comment markers inside strings', () => {
     const text = '// head\n{ /* a */ "url": "http://x//y", "b": "/*not*/" // tail\n}';
     expect(JSON.parse(stripJsonComments(text))).toEqual({ url: 'http://x//y', b: '/*not*/' });
     expect(JSON.parse(stripJsonComments('{"q": "a\\"//b"}'))).toEqual({ q: 'a"//b' });
-  });
+  }, 120_000); // several CLI runs, each a Node start-up
 });
