@@ -1,23 +1,28 @@
 import type { Command } from 'commander';
 import type { Gatehouse } from '../gatehouse.js';
 import { auditEventsSince, auditFilter, listAuditPage } from '../operations/audit.js';
+import { rotateKeys } from '../operations/keys.js';
 import {
+  createUserAsAdmin,
   disableUser,
   enableUser,
   findUserByEmail,
   listUsersPage,
+  revokeUserSessions,
   sendUserPasswordReset,
   userGrants,
 } from '../operations/users.js';
 import { type ConfigChoice, configOption, demoOption } from './config-file.js';
 
 /**
- * `gatehouse users list|disable|enable|reset-password|grants` and `gatehouse audit tail`: the same
- * operations as the admin API and the dashboard, audited with the actor `cli`. Output is JSON lines.
+ * `gatehouse users create|revoke-sessions|list|disable|enable|reset-password|grants`, `keys rotate` and
+ * `audit tail`: the same operations as the admin API and the dashboard (src/operations/), audited
+ * there with the actor `cli`. Output is JSON (lines).
  */
-type Open = (choice: ConfigChoice) => Promise<Gatehouse>;
+export type Open = (choice: ConfigChoice) => Promise<Gatehouse>;
 
-async function withGatehouse(
+/** Opens Gatehouse with the command's configuration, runs, and closes it whatever happens. */
+export async function withGatehouse(
   open: Open,
   choice: ConfigChoice,
   run: (gh: Gatehouse) => Promise<void>,
@@ -30,7 +35,34 @@ async function withGatehouse(
   }
 }
 
+function registerUserCreate(users: Command, open: Open): void {
+  users
+    .command('create')
+    .description('create a user')
+    .addOption(configOption())
+    .addOption(demoOption())
+    .requiredOption('--email <email>', 'e-mail address')
+    .requiredOption('--password <password>', 'password (at least 8 characters)')
+    .option('--admin', 'make the user an administrator', false)
+    .option(
+      '--email-verified',
+      'vouch that the person controls the address (ID tokens: email_verified)',
+      false,
+    )
+    .action(
+      async (
+        opts: ConfigChoice & { email: string; password: string; admin: boolean; emailVerified: boolean },
+      ) =>
+        withGatehouse(open, opts, async (gh) => {
+          const user = await createUserAsAdmin(gh.context, opts, 'cli');
+          const { id, email, admin, emailVerified } = user;
+          console.log(JSON.stringify({ id, email, admin, email_verified: emailVerified }));
+        }),
+    );
+}
+
 export function registerUserCommands(users: Command, open: Open): void {
+  registerUserCreate(users, open);
   users
     .command('list')
     .description('list users (JSON lines), optionally matching an e-mail substring')
@@ -70,6 +102,11 @@ export function registerUserCommands(users: Command, open: Open): void {
         }),
       );
 
+  byEmail(
+    'revoke-sessions',
+    'sign a user out everywhere: end their browser sessions and revoke every grant',
+    async (gh, email) => revokeUserSessions(gh.context, (await findUserByEmail(gh.context, email)).id, 'cli'),
+  );
   byEmail('disable', 'disable a user: no sign-in; sessions and grants revoked', async (gh, email) =>
     disableUser(gh.context, (await findUserByEmail(gh.context, email)).id, 'cli'),
   );
@@ -84,6 +121,27 @@ export function registerUserCommands(users: Command, open: Open): void {
   byEmail('grants', "list a user's active grants", async (gh, email) =>
     userGrants(gh.context, (await findUserByEmail(gh.context, email)).id),
   );
+}
+
+export function registerKeyCommands(program: Command, open: Open): void {
+  const keys = program.command('keys').description('manage signing keys');
+  keys
+    .command('rotate')
+    .description('promote the pre-published next key, retire the active one after its tokens expire')
+    .addOption(configOption())
+    .addOption(demoOption())
+    .action(async (opts: ConfigChoice) =>
+      withGatehouse(open, opts, async (gh) => {
+        const after = await rotateKeys(gh.context, 'cli');
+        console.log(
+          JSON.stringify(
+            after.map(({ kid, alg, state }) => ({ kid, alg, state })),
+            null,
+            2,
+          ),
+        );
+      }),
+    );
 }
 
 export function registerAuditCommands(program: Command, open: Open): void {

@@ -2,6 +2,7 @@ import { OAuthError } from '../../errors.js';
 import { jsonNoStore } from '../../http/respond.js';
 import { decideStagedChange, pinCimdClient } from '../../operations/cimd.js';
 import {
+  type ClientEdit,
   clientDetail,
   createPreregisteredClient,
   editClient,
@@ -48,6 +49,26 @@ function newClientInput(body: Record<string, unknown>): NewClientInput {
   return input;
 }
 
+/** PATCH body → the edit operation's input (`null` clears the name, scope and signing algorithm). */
+function clientEditOf(body: Record<string, unknown>): ClientEdit {
+  const scope = body.scope === null ? null : optionalString(body, 'scope');
+  return {
+    ...(body.redirect_uris !== undefined ? { redirect_uris: optionalStrings(body, 'redirect_uris')! } : {}),
+    ...(body.scope !== undefined ? { scope } : {}),
+    ...(body.client_name !== undefined ? { client_name: optionalString(body, 'client_name') ?? null } : {}),
+    ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
+    ...(body.jwks_uri !== undefined ? { jwks_uri: optionalString(body, 'jwks_uri')! } : {}),
+    ...(body.token_endpoint_auth_signing_alg !== undefined
+      ? {
+          token_endpoint_auth_signing_alg:
+            body.token_endpoint_auth_signing_alg === null
+              ? null
+              : optionalString(body, 'token_endpoint_auth_signing_alg')!,
+        }
+      : {}),
+  };
+}
+
 export function registerClientRoutes(route: Register): void {
   route('GET', 'clients', async (ctx, req) => {
     const page = await listClientsPage(ctx, parseClientQuery(req.url.searchParams));
@@ -75,23 +96,7 @@ export function registerClientRoutes(route: Register): void {
   });
 
   route('PATCH', 'clients/:id', async (ctx, req, actor, [id]) => {
-    const body = await jsonBody(req);
-    const scope = body.scope === null ? null : optionalString(body, 'scope');
-    const edit = {
-      ...(body.redirect_uris !== undefined ? { redirect_uris: optionalStrings(body, 'redirect_uris')! } : {}),
-      ...(body.scope !== undefined ? { scope } : {}),
-      ...(body.client_name !== undefined ? { client_name: optionalString(body, 'client_name') ?? null } : {}),
-      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
-      ...(body.jwks_uri !== undefined ? { jwks_uri: optionalString(body, 'jwks_uri')! } : {}),
-      ...(body.token_endpoint_auth_signing_alg !== undefined
-        ? {
-            token_endpoint_auth_signing_alg:
-              body.token_endpoint_auth_signing_alg === null
-                ? null
-                : optionalString(body, 'token_endpoint_auth_signing_alg')!,
-          }
-        : {}),
-    };
+    const edit = clientEditOf(await jsonBody(req));
     return jsonNoStore({ client: await editClient(ctx, id!, edit, actor.id) });
   });
 

@@ -20,6 +20,7 @@ import {
 } from '../../operations/lifecycle.js';
 import { parseClientQuery } from '../../operations/queries.js';
 import { editableResources } from '../../operations/resources.js';
+import type { ClientView } from '../../operations/views.js';
 import { renderNewClient } from '../../pages/admin/client-new.js';
 import { renderClients } from '../../pages/admin/clients.js';
 import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
@@ -152,6 +153,31 @@ const CONFIRM: Record<string, { heading: string; consequences: string[]; button:
   },
 };
 
+/** The confirmation step of a consequential client action (the form posts again with confirmed=yes). */
+function confirmPage(
+  view: AdminView,
+  confirm: { heading: string; consequences: string[]; button: string },
+  a: { op: string; client: ClientView; params: Params; back: string },
+): Response {
+  const { op, client, params, back } = a;
+  const id = client.client_id;
+  return html(
+    renderConfirm({
+      frame: view.frame('clients', confirm.heading),
+      heading: confirm.heading,
+      subject: client.client_name ? `${client.client_name} (${client.client_id})` : client.client_id,
+      consequences: confirm.consequences,
+      action: `${view.admin}/clients/action`,
+      fields: { csrf: view.csrf, op, client_id: id, return_to: back },
+      button: confirm.button,
+      cancelHref: back,
+      ...(op === 'disable'
+        ? { reason: { label: 'Reason (kept in the audit log)', value: params.get('reason') } }
+        : {}),
+    }),
+  );
+}
+
 export async function handleClientAction(
   ctx: Context,
   _req: RequestInfo,
@@ -164,23 +190,8 @@ export async function handleClientAction(
   try {
     const client = await getClient(ctx, id);
     const confirm = CONFIRM[op];
-    if (confirm && (params.get('confirmed') !== 'yes' || (op === 'disable' && !params.get('reason')))) {
-      return html(
-        renderConfirm({
-          frame: view.frame('clients', confirm.heading),
-          heading: confirm.heading,
-          subject: client.client_name ? `${client.client_name} (${client.client_id})` : client.client_id,
-          consequences: confirm.consequences,
-          action: `${view.admin}/clients/action`,
-          fields: { csrf: view.csrf, op, client_id: id, return_to: back },
-          button: confirm.button,
-          cancelHref: back,
-          ...(op === 'disable'
-            ? { reason: { label: 'Reason (kept in the audit log)', value: params.get('reason') } }
-            : {}),
-        }),
-      );
-    }
+    if (confirm && (params.get('confirmed') !== 'yes' || (op === 'disable' && !params.get('reason'))))
+      return confirmPage(view, confirm, { op, client, params, back });
     switch (op) {
       case 'disable':
         await disableClient(ctx, id, params.get('reason'), view.actor);
