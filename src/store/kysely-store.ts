@@ -6,6 +6,7 @@
  */
 import { type Kysely, Migrator, sql } from 'kysely';
 import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
+import { IssuedCodes } from './code-cache.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
@@ -64,6 +65,8 @@ export interface KyselyStoreOptions {
 export class KyselyStore implements Store {
   readonly #ctx: StoreContext;
   readonly #hot: HotPath;
+  /** Codes created here, so this instance checks their exchange without reading them back. */
+  readonly #codes = new IssuedCodes();
   readonly #onClose: (() => void) | undefined;
   #closed = false;
   /** The client verbs: straight to SQL, or through a ClientCache once cacheClients is called. */
@@ -163,8 +166,10 @@ export class KyselyStore implements Store {
   ): Promise<boolean> {
     return this.#clients.updateClient(clientId, patch);
   }
-  deleteClient(clientId: string): Promise<boolean> {
-    return this.#clients.deleteClient(clientId);
+  async deleteClient(clientId: string): Promise<boolean> {
+    const deleted = await this.#clients.deleteClient(clientId);
+    this.#codes.forgetAll();
+    return deleted;
   }
   listClients(query: ClientListQuery): Promise<ClientRecord[]> {
     return clients.listClients(this.#ctx, query);
@@ -242,14 +247,19 @@ export class KyselyStore implements Store {
   }
 
   // ── codes, grants, refresh tokens, denylist ──────────────────────────────
-  createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void> {
-    return tokens.createAuthorizationCode(this.#ctx, code);
+  async createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void> {
+    await tokens.createAuthorizationCode(this.#ctx, code);
+    this.#codes.remember(code);
   }
-  getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
-    return this.#hot.getAuthorizationCode(id);
+  async getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
+    return this.#codes.recall(id) ?? this.#hot.getAuthorizationCode(id);
   }
-  redeemAuthorizationCode(input: Parameters<Store['redeemAuthorizationCode']>[0]): Promise<RedeemCodeResult> {
-    return this.#hot.redeemAuthorizationCode(input);
+  async redeemAuthorizationCode(
+    input: Parameters<Store['redeemAuthorizationCode']>[0],
+  ): Promise<RedeemCodeResult> {
+    const result = await this.#hot.redeemAuthorizationCode(input);
+    this.#codes.redeemed(input.id, input.at, result);
+    return result;
   }
   getGrant(id: string): Promise<GrantRecord | undefined> {
     return this.#hot.getGrant(id);
@@ -317,8 +327,9 @@ export class KyselyStore implements Store {
   refundRateLimit(key: string, windowMs: number, at: number): Promise<void> {
     return ops.refundRateLimit(this.#ctx, key, windowMs, at);
   }
-  purgeExpired(at: number): Promise<void> {
-    return ops.purgeExpired(this.#ctx, at);
+  async purgeExpired(at: number): Promise<void> {
+    await ops.purgeExpired(this.#ctx, at);
+    this.#codes.forgetExpired(at);
   }
 
   // ── bounded storage ──────────────────────────────────────────────────────
@@ -331,7 +342,9 @@ export class KyselyStore implements Store {
   countAuditEventsByDay(types: string[], since: number): Promise<AuditDayCount[]> {
     return retention.countAuditEventsByDay(this.#ctx, types, since);
   }
-  deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
-    return this.#clients.deleteUnusedCimdClients(unusedBefore, at, limit);
+  async deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
+    const deleted = await this.#clients.deleteUnusedCimdClients(unusedBefore, at, limit);
+    if (deleted.length > 0) this.#codes.forgetAll();
+    return deleted;
   }
 }

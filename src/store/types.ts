@@ -115,6 +115,11 @@ export interface Store {
 
   // ── authorization codes ──────────────────────────────────────────────────
   createAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
+  /**
+   * The code as stored. The built-in stores answer for codes created through them from memory
+   * (./code-cache.ts), so `consumedAt` may lag a consumption made through another instance: whether a
+   * code is spent is settled by redeemAuthorizationCode alone.
+   */
   getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
    * The one verb that creates a grant. Consumes code `id` and, if its user is active, creates `grant`

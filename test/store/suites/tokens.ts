@@ -81,6 +81,18 @@ export function tokensSuite(ctx: SuiteContext): void {
       ).toEqual({ status: 'already_consumed' });
     });
 
+    it('a code spent through another instance cannot be redeemed again through the instance that created it', async () => {
+      const { user, client } = await seedFamily(ctx.store);
+      const code = makeCode(user.id, client.client_id);
+      await ctx.store.createAuthorizationCode(code);
+      const grant = makeGrant(user.id, client.client_id, { id: code.grantId, createdAt: T0 + 1 });
+      const redeem = (store: typeof ctx.store, at: number) =>
+        store.redeemAuthorizationCode({ id: code.id, at, grant, audit: NO_AUDIT });
+      expect((await redeem(ctx.other, T0 + 1)).status).toBe('redeemed');
+      expect(await redeem(ctx.store, T0 + 2)).toEqual({ status: 'already_consumed' });
+      expect((await ctx.store.getAuthorizationCode(code.id))?.consumedAt).toBe(T0 + 1);
+    });
+
     it('redeeming a code of a disabled user consumes it and creates nothing', async () => {
       const { client } = await seedFamily(ctx.store);
       const user = makeUser({ disabledAt: T0 });
