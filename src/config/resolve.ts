@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ClientKeys } from '../lanes/client-keys.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
@@ -14,6 +15,7 @@ import type {
   MailMessage,
   SigningAlgorithm,
 } from './options.js';
+import { resolveDcrQuota, resolveLanePolicies, resolveLifetimes, resolveThrottles } from './policies.js';
 import { describeIssues, optionsSchema } from './schema.js';
 
 export interface ResolvedResource {
@@ -167,6 +169,74 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   const o = parsed.data;
   const url = new URL(o.issuer);
   const issuerPath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+  const { resources, defaultResource, problems } = resolveResources(o);
+  const clients = resolveClients(o, resources, problems);
+  const quotaProblem = resolveDcrQuota(o).problem;
+  if (quotaProblem) problems.push(quotaProblem);
+  if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
+  // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
+  resources.push({
+    resource: adminResource(o),
+    name: 'Gatehouse admin API',
+    scopes: [ADMIN_SCOPE],
+    defaultScopes: [ADMIN_SCOPE],
+    lanes: { preregistered: true, cimd: false, dcr: false },
+    restricted: true,
+  });
+
+  const preset = compatibilityDefaults(o.compatibility ?? false);
+  const base = `${o.issuer}`;
+  // Resolved once and never changed: a write anywhere throws. Run-time state lives elsewhere
+  // (resources: config/resource-registry.ts).
+  return deepFreeze({
+    issuer: o.issuer,
+    issuerPath,
+    origin: url.origin,
+    secureCookies: url.protocol === 'https:',
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80),
+    database: o.database ?? 'sqlite:.gatehouse/gatehouse.db',
+    secret: o.secret,
+    signup: o.signup ?? false,
+    compatibility: o.compatibility ?? false,
+    resources,
+    defaultResource,
+    clients,
+    users: (o.users ?? []).map((u) => ({
+      email: u.email,
+      password: u.password,
+      admin: u.admin ?? false,
+      emailVerified: u.email_verified ?? false,
+    })),
+    ...resolveLanePolicies(o, options, preset),
+    ...resolveLifetimes(o),
+    ...resolveThrottles(o),
+    signingAlgorithm: o.signingAlgorithm ?? 'ES256',
+    trustedProxies: o.trustedProxies ?? [],
+    logger: makeLogger(options.logger),
+    mailer: resolveMailer(options.mailer),
+    clock: typeof options.clock === 'function' ? options.clock : Date.now,
+    migrate: o.migrate ?? true,
+    endpoints: {
+      authorization: `${base}/authorize`,
+      token: `${base}/token`,
+      revocation: `${base}/revoke`,
+      introspection: `${base}/introspect`,
+      jwks: `${base}/jwks.json`,
+      endSession: `${base}/logout`,
+      registration: `${base}/register`,
+    },
+  });
+}
+
+type Parsed = z.output<typeof optionsSchema>;
+
+/** The configured resources with their defaults, the default resource, and what is wrong with them. */
+function resolveResources(o: Parsed): {
+  resources: ResolvedResource[];
+  defaultResource: string | null;
+  problems: string[];
+} {
   const resources: ResolvedResource[] = (o.resources ?? []).map((r) => ({
     resource: r.resource,
     name: r.name ?? r.resource,
@@ -205,153 +275,23 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   if (o.defaultResource && !seenResources.has(o.defaultResource)) {
     problems.push('defaultResource: must be one of resources[].resource');
   }
+  return { resources, defaultResource, problems };
+}
+
+/** The configured clients with their defaults; problems (duplicates, unknown resources) are added to `problems`. */
+function resolveClients(o: Parsed, resources: readonly ResolvedResource[], problems: string[]) {
+  const seenResources = new Set(resources.map((r) => r.resource));
   const clients = (o.clients ?? []).map((c) => resolveClientSeed(c as ClientOptions));
   const seenClients = new Set<string>();
   clients.forEach((c, i) => {
     if (seenClients.has(c.client_id)) problems.push(`clients[${i}].client_id: duplicate "${c.client_id}"`);
     seenClients.add(c.client_id);
     c.resources.forEach((r, j) => {
-      if (!seenResources.has(r) && r !== `${o.issuer}/admin`)
+      if (!seenResources.has(r) && r !== adminResource(o))
         problems.push(`clients[${i}].resources[${j}]: "${r}" is not a configured resource`);
     });
   });
-  // One network (a client IP, an IPv6 /64) must not be able to spend the global registration quota.
-  const dcrGlobal = o.dcr?.maxRegistrationsGlobal ?? 1000;
-  const dcrPerNetwork =
-    o.dcr?.maxRegistrationsPerWindow ?? Math.max(1, Math.min(25, Math.floor(dcrGlobal / 4)));
-  if (dcrPerNetwork * 4 > dcrGlobal)
-    problems.push(
-      `dcr.maxRegistrationsPerWindow: ${dcrPerNetwork} is more than a quarter of dcr.maxRegistrationsGlobal (${dcrGlobal}), so one network could spend the global quota`,
-    );
-  if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
-  // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
-  resources.push({
-    resource: adminResource(o),
-    name: 'Gatehouse admin API',
-    scopes: [ADMIN_SCOPE],
-    defaultScopes: [ADMIN_SCOPE],
-    lanes: { preregistered: true, cimd: false, dcr: false },
-    restricted: true,
-  });
-
-  const preset = compatibilityDefaults(o.compatibility ?? false);
-  const base = `${o.issuer}`;
-  // Resolved once and never changed: a write anywhere throws. Run-time state lives elsewhere
-  // (resources: config/resource-registry.ts).
-  return deepFreeze({
-    issuer: o.issuer,
-    issuerPath,
-    origin: url.origin,
-    secureCookies: url.protocol === 'https:',
-    host: o.host ?? '127.0.0.1',
-    port: o.port ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80),
-    database: o.database ?? 'sqlite:.gatehouse/gatehouse.db',
-    secret: o.secret,
-    signup: o.signup ?? false,
-    compatibility: o.compatibility ?? false,
-    resources,
-    defaultResource,
-    clients,
-    users: (o.users ?? []).map((u) => ({
-      email: u.email,
-      password: u.password,
-      admin: u.admin ?? false,
-      emailVerified: u.email_verified ?? false,
-    })),
-    cimd: {
-      enabled: o.cimd?.enabled ?? preset.cimdEnabled,
-      trustedHosts: (o.cimd?.trustedHosts ?? []).map((h) => h.toLowerCase()),
-      allowLoopback: o.cimd?.allowLoopback ?? false,
-      maxDocumentBytes: o.cimd?.maxDocumentBytes ?? 5120,
-      timeoutMs: o.cimd?.timeoutMs ?? 3000,
-      minTtlMs: (o.cimd?.minTtl ?? 30) * 1000,
-      maxTtlMs: (o.cimd?.maxTtl ?? 86_400) * 1000,
-      maxConcurrentFetches: o.cimd?.maxConcurrentFetches ?? 16,
-      maxConcurrentFetchesPerIp: o.cimd?.maxConcurrentFetchesPerIp ?? 4,
-      fetchesPerHostPerMinute: o.cimd?.fetchesPerHostPerMinute ?? 30,
-      refreshesPerHostPerMinute: o.cimd?.refreshesPerHostPerMinute ?? 60,
-      fetchesPerIpPerMinute: o.cimd?.fetchesPerIpPerMinute ?? 20,
-      staleIfErrorMs: (o.cimd?.staleIfError ?? 86_400) * 1000,
-      defaultTtlMs: (o.cimd?.defaultTtl ?? 300) * 1000,
-      jwksCooldownMs: (o.cimd?.jwksCooldown ?? 60) * 1000,
-      policy: typeof options.cimd?.policy === 'function' ? options.cimd.policy : undefined,
-      fetch: typeof options.cimd?.fetch === 'function' ? options.cimd.fetch : undefined,
-      staleAfterMs: (o.cimd?.staleAfterDays ?? 30) * 86_400_000,
-    },
-    dcr: {
-      enabled: o.dcr?.enabled ?? preset.dcrEnabled,
-      maxRegistrationsPerWindow: dcrPerNetwork,
-      maxRegistrationsGlobal: dcrGlobal,
-      windowSeconds: o.dcr?.windowSeconds ?? 3600,
-      staleAfterMs: (o.dcr?.staleAfterDays ?? 30) * 86_400_000,
-      allowedCustomSchemes: o.dcr?.allowedCustomSchemes ?? preset.dcrAllowedCustomSchemes,
-      policy: typeof options.dcr?.policy === 'function' ? options.dcr.policy : undefined,
-    },
-    tokens: {
-      accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,
-      refreshTokenIdleTtl: o.tokens?.refreshTokenIdleTtl ?? 14 * 86400,
-      refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 10,
-      refreshTokenAbsoluteTtl: o.tokens?.refreshTokenAbsoluteTtl ?? 30 * 86400,
-      authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
-      signingKeyGracePeriod: o.tokens?.signingKeyGracePeriod ?? 300,
-    },
-    sessions: {
-      ttl: o.sessions?.ttl ?? 7 * 86400,
-      interactionTtlMs: (o.sessions?.interactionTtl ?? 1800) * 1000,
-    },
-    signupThrottle: {
-      maxSignupsPerIp: o.signupThrottle?.maxSignupsPerIp ?? 20,
-      windowMs: (o.signupThrottle?.windowSeconds ?? 3600) * 1000,
-    },
-    loginThrottle: {
-      // The older names (maxFailuresPerAccount, maxAttemptsPerIp) are read as the new ones.
-      maxFailuresPerAccountNetwork:
-        o.loginThrottle?.maxFailuresPerAccountNetwork ?? o.loginThrottle?.maxFailuresPerAccount ?? 10,
-      maxFailuresPerIp: o.loginThrottle?.maxFailuresPerIp ?? o.loginThrottle?.maxAttemptsPerIp ?? 100,
-      accountSlowdownAfter: o.loginThrottle?.accountSlowdownAfter ?? 50,
-      accountSlowdownMs: o.loginThrottle?.accountSlowdownMs ?? 1000,
-      windowSeconds: o.loginThrottle?.windowSeconds ?? 900,
-    },
-    signingAlgorithm: o.signingAlgorithm ?? 'ES256',
-    maxCredentialFailuresPerMinute: o.maxCredentialFailuresPerMinute ?? 100,
-    clientCacheTtlMs: (o.clientCacheTtl ?? 5) * 1000,
-    resourceCacheTtlMs: (o.resourceCacheTtl ?? 5) * 1000,
-    signingKeyCacheTtlMs: (o.signingKeyCacheTtl ?? 30) * 1000,
-    housekeepingIntervalMs: (o.housekeepingInterval ?? 600) * 1000,
-    trustedProxies: o.trustedProxies ?? [],
-    logger: makeLogger(options.logger),
-    mailer: resolveMailer(options.mailer),
-    passwordReset: {
-      ttlMs: (o.passwordReset?.ttl ?? 1800) * 1000,
-      maxRequestsPerIp: o.passwordReset?.maxRequestsPerIp ?? 20,
-      maxRequestsPerAccount: o.passwordReset?.maxRequestsPerAccount ?? 3,
-      windowMs: (o.passwordReset?.windowSeconds ?? 3600) * 1000,
-    },
-    audit: {
-      retentionMs: (o.audit?.retentionDays ?? 90) * 86_400_000,
-      maxEvents: o.audit?.maxEvents ?? 0,
-      flood: {
-        windowMs: (o.audit?.floodWindowSeconds ?? 3600) * 1000,
-        perNetwork: o.audit?.individualPerNetwork ?? 10,
-        perType: o.audit?.individualPerType ?? 200,
-      },
-    },
-    rejectionThrottle: {
-      maxRejections: o.rejectionThrottle?.maxRejections ?? 60,
-      windowMs: (o.rejectionThrottle?.windowSeconds ?? 60) * 1000,
-    },
-    clock: typeof options.clock === 'function' ? options.clock : Date.now,
-    migrate: o.migrate ?? true,
-    endpoints: {
-      authorization: `${base}/authorize`,
-      token: `${base}/token`,
-      revocation: `${base}/revoke`,
-      introspection: `${base}/introspect`,
-      jwks: `${base}/jwks.json`,
-      endSession: `${base}/logout`,
-      registration: `${base}/register`,
-    },
-  });
+  return clients;
 }
 
 /**
