@@ -142,7 +142,7 @@ describe('a user cannot obtain an admin API token through a client that lists th
     expect(scopeOnly.location.searchParams.get('code')).toBeNull();
   });
 
-  it('a code for the admin resource minted before the rule redeems to nothing, on either redemption path, and its grant is revoked', async () => {
+  it('a code for the admin resource minted before the rule redeems to nothing, with or without PKCE, and its grant is revoked', async () => {
     for (const withPkce of [true, false]) {
       const { verifier, challenge } = pkce();
       const code = mintOpaque('ghc');

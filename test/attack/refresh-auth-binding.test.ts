@@ -60,11 +60,11 @@ describe('refresh: bound to the client authentication method of the grant', () =
       ...auth,
     });
 
-  // The resource in a non-canonical spelling (upper-case scheme) misses the one-step redemption and
-  // takes the full path: both paths must record the method.
+  // The resource as registered, and in a non-canonical spelling (upper-case scheme, RFC 8707 §2.2
+  // compares it canonically): the redemption records the method either way.
   it.each([
-    ['the one-step redemption', RESOURCE],
-    ['the full redemption path', RESOURCE.replace('http:', 'HTTP:')],
+    ['the resource as registered', RESOURCE],
+    ['the resource in a non-canonical spelling', RESOURCE.replace('http:', 'HTTP:')],
   ])(
     'a grant obtained with a private_key_jwt assertion (%s) is not refreshed without one (401 invalid_client), and nothing is revoked',
     async (_path, resource) => {
