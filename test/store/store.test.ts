@@ -16,6 +16,7 @@ import { adminSuite } from './suites/admin.js';
 import { clientAssertionsSuite } from './suites/client-assertions.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { operationsSuite } from './suites/operations.js';
+import { refreshSuite } from './suites/refresh.js';
 import { retentionSuite } from './suites/retention.js';
 import { tokensSuite } from './suites/tokens.js';
 
@@ -52,6 +53,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
 
   accessSuite(ctx);
   tokensSuite(ctx);
+  refreshSuite(ctx);
   operationsSuite(ctx);
   concurrencySuite(ctx);
   adminSuite(ctx);
