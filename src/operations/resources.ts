@@ -67,16 +67,7 @@ export async function editResource(
 }
 
 export async function listResources(ctx: Context): Promise<ResourceView[]> {
-  return (await ctx.resources.list()).map((r) => ({
-    resource: r.resource,
-    name: r.name,
-    scopes: r.scopes,
-    defaultScopes: r.defaultScopes,
-    lanes: r.lanes,
-    restricted: r.restricted,
-    updatedAt: r.updatedAt,
-    updatedBy: r.updatedBy,
-  }));
+  return ctx.resources.list();
 }
 
 /** The resources an administrator may attach a client to (the built-in admin resource is not one). */

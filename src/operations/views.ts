@@ -1,3 +1,4 @@
+import type { ResolvedResource } from '../config/resolve.js';
 import type { CimdCacheState } from '../lanes/cimd/service.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
 import type {
@@ -94,18 +95,8 @@ export function presentKey(k: SigningKeyRecord): KeyView {
   return { kid: k.kid, alg: k.alg, state: k.state, createdAt: k.createdAt, retireAt: k.retireAt };
 }
 
-/** An editable protected resource with who changed it last. */
-export interface ResourceView {
-  resource: string;
-  name: string;
-  scopes: string[];
-  defaultScopes: string[];
-  lanes: { preregistered: boolean; cimd: boolean; dcr: boolean };
-  /** Always false here: the built-in admin resource is not editable. */
-  restricted: boolean;
-  updatedAt: number;
-  updatedBy: string | null;
-}
+/** An editable protected resource (as the registry holds it now) with who changed it last. */
+export type ResourceView = ResolvedResource & { updatedAt: number; updatedBy: string | null };
 
 export interface Overview {
   clients: Record<ClientLane, { active: number; disabled: number }>;
