@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { createTodoServer } from '../../examples/todo-mcp/index.js';
 import { listen, listenFailure } from '../adapters/node.js';
-import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { createGatehouse } from '../gatehouse.js';
+import { ensureAdministrator } from '../operations/users.js';
 import {
   DEMO_DIR,
   DEMO_MCP_PORT,
@@ -73,19 +74,14 @@ export function demoBanner(issuer: string, mcp: string, state: DemoState): strin
   ];
 }
 
-/** Existing demo databases predate the demo user being an administrator: make them one. */
-async function ensureDemoAdmin(gh: Gatehouse, state: DemoState): Promise<void> {
-  const user = await gh.store.getUserByEmail(state.email);
-  if (user && !user.admin) await gh.store.updateUser(user.id, { admin: true });
-}
-
 export async function runDemo(opts: { port: number }): Promise<void> {
   const dir = resolve(DEMO_DIR);
   const state = await demoState(dir);
   if (state.port !== opts.port) await saveDemoState(dir, { ...state, port: opts.port });
   capYoungGeneration();
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
-  await ensureDemoAdmin(gh, state);
+  // Existing demo databases predate the demo user being an administrator: make them one.
+  await ensureAdministrator(gh.context, state.email, 'demo');
   const { server } = await listen(gh, { port: opts.port, host: '127.0.0.1' });
   const todo = await createTodoServer({
     issuer: gh.config.issuer,

@@ -76,6 +76,17 @@ export async function createUserAsAdmin(
 }
 
 /**
+ * Makes an existing user an administrator (the demo's user, in databases made before it was one);
+ * audited as `user.updated`. No-op for an unknown e-mail or an existing administrator.
+ */
+export async function ensureAdministrator(ctx: Context, email: string, actor: string): Promise<void> {
+  const user = await ctx.store.getUserByEmail(normaliseEmail(email));
+  if (!user || user.admin) return;
+  await ctx.store.updateUser(user.id, { admin: true });
+  await ctx.audit({ type: 'user.updated', userId: user.id, actor, detail: { admin: true } });
+}
+
+/**
  * Ends everything a user has signed in to: their browser sessions on the hosted pages and every grant
  * (with its refresh tokens, and so the access tokens introspection sees) of every client.
  */

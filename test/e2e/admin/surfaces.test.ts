@@ -6,6 +6,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAdministrator } from '../../../src/operations/users.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
 import { admin, adminToken } from '../../helpers/dcr.js';
 import { TEST_SECRET } from '../../helpers/server.js';
@@ -64,5 +65,15 @@ describe('one operation, one audit event, whichever surface runs it', () => {
     expect(fromApi).toMatchObject({ actor: 'client:ops-bot' });
     expect(fromApi!.detail).toEqual(fromCli!.detail);
     expect(fromCli!.detail).toEqual({ admin: false, email_verified: false });
+  });
+
+  it('the demo makes its existing user an administrator through an operation, audited once', async () => {
+    const server = srv!;
+    await ensureAdministrator(server.gh.context, 'CLI-made@example.com', 'demo');
+    await ensureAdministrator(server.gh.context, 'cli-made@example.com', 'demo');
+    expect(await server.gh.store.getUserByEmail('cli-made@example.com')).toMatchObject({ admin: true });
+    const events = await server.gh.store.listAuditEvents({ type: 'user.updated' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: 'demo', detail: { admin: true } });
   });
 });
