@@ -1,7 +1,12 @@
 /** The run-time resource registry: config seeds the database, edits win, a failed reload is survivable. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { ResourceRegistry } from '../../../src/config/resource-registry.js';
+import { createGatehouse } from '../../../src/gatehouse.js';
+import { editResource } from '../../../src/operations/resources.js';
 import { openStore } from '../../../src/store/index.js';
 
 const RESOURCE = 'http://127.0.0.1:4100/mcp';
@@ -95,5 +100,40 @@ describe('ResourceRegistry', () => {
     await expect(registry.refreshIfStale()).resolves.toBeUndefined();
     expect(errors).toHaveLength(1);
     expect(registry.snapshot()).toBe(before);
+  });
+});
+
+describe('resourceCacheTtl across instances', () => {
+  it('another instance serves an edit once its copy is older than resourceCacheTtl; the configuration stays as it was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-registry-'));
+    const options = {
+      issuer: 'http://127.0.0.1:4000',
+      secret: 'x'.repeat(40),
+      database: `sqlite:${join(dir, 'shared.db')}`,
+      logger: false as const,
+      resources: [{ resource: RESOURCE, name: 'Todo MCP', scopes: ['todos.read'] }],
+      resourceCacheTtl: 0,
+    };
+    const a = await createGatehouse(options);
+    const b = await createGatehouse(options);
+    const scopesOn = async (gh: typeof b) => {
+      const response = await gh.fetch(
+        new Request('http://127.0.0.1:4000/.well-known/oauth-authorization-server'),
+      );
+      return ((await response.json()) as { scopes_supported: string[] }).scopes_supported;
+    };
+    try {
+      expect(await scopesOn(b)).not.toContain('todos.admin');
+      await editResource(a.context, RESOURCE, { scopes: ['todos.read', 'todos.admin'] }, 'test');
+      expect(await scopesOn(a)).toContain('todos.admin');
+      // Requests never wait for a reload; one in flight (or started now, the copy being stale) lands.
+      await b.context.resources.refreshIfStale();
+      expect(await scopesOn(b)).toContain('todos.admin');
+      expect(b.config.resources[0]!.scopes).toEqual(['todos.read']);
+    } finally {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
