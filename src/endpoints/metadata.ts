@@ -6,11 +6,12 @@ import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 /**
  * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
  * `issuer` is the configured string byte for byte (§3.3); arrays with no elements are omitted (§3.2);
- * every URL comes from configuration, never from Host or X-Forwarded-* (RFC 9700 §4.13).
+ * every URL comes from configuration, never from Host or X-Forwarded-* (RFC 9700 §4.13). `resources`
+ * are the resources as they are now (ctx.resources.snapshot()): scopes_supported follows their edits.
  */
 export function buildMetadata(
   config: ResolvedConfig,
-  resources: readonly ResolvedResource[] = config.resources,
+  resources: readonly ResolvedResource[],
 ): Record<string, unknown> {
   const e = config.endpoints;
   const scopes = [

@@ -26,7 +26,8 @@ const badRedirect = (description: string) => new OAuthError('invalid_redirect_ur
 export function validateRegistration(
   body: unknown,
   config: ResolvedConfig,
-  resources: readonly ResolvedResource[] = config.resources,
+  /** The resources as they are now (ctx.resources.snapshot()): DCR scopes follow their edits. */
+  resources: readonly ResolvedResource[],
 ): RegisteredMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw bad('the body must be a JSON object');

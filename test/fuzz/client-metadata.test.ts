@@ -106,7 +106,7 @@ describe('DCR registration metadata (properties)', () => {
       fc.property(metadata({ redirect_uris: ['http://127.0.0.1/callback'], client_name: 'Tool' }), (body) => {
         let registered: ReturnType<typeof validateRegistration>;
         try {
-          registered = validateRegistration(body, config);
+          registered = validateRegistration(body, config, config.resources);
         } catch (error) {
           expect(error).toBeInstanceOf(OAuthError);
           expect(REGISTRATION_CODES).toContain((error as OAuthError).error);
