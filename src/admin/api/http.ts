@@ -21,7 +21,8 @@ export interface AdminRoute {
 export type Register = (method: string, path: string, handler: AdminHandler) => void;
 
 export async function jsonBody(req: RequestInfo): Promise<Record<string, unknown>> {
-  const text = await readBody(req.request, 64 * 1024);
+  // The one body limit of every endpoint (http/params.ts), 64 KiB.
+  const text = await readBody(req.request);
   if (!text) return {};
   let value: unknown;
   try {
