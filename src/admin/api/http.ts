@@ -21,7 +21,7 @@ export interface AdminRoute {
 export type Register = (method: string, path: string, handler: AdminHandler) => void;
 
 export async function jsonBody(req: RequestInfo): Promise<Record<string, unknown>> {
-  // The one body limit of every endpoint (http/params.ts), 64 KiB.
+  // The default body limit, defined once in http/params.ts (64 KiB).
   const text = await readBody(req.request);
   if (!text) return {};
   let value: unknown;
