@@ -39,6 +39,8 @@ const SQL = {
     where t.id = ?`,
   getCode: 'select * from gatehouse_authorization_codes where id = ?',
   getGrant: 'select * from gatehouse_grants where id = ?',
+  getGrantOfToken: `select g.* from gatehouse_refresh_tokens t join gatehouse_grants g on g.id = t.grant_id
+    where t.id = ?`,
   getUser: 'select * from gatehouse_users where id = ?',
   // The compare-and-swap: the key and liveness only (see ./types.ts).
   swap: `update gatehouse_refresh_tokens set rotated_at = ?
@@ -74,20 +76,23 @@ export class SqliteHotPath implements HotPath {
     this.#rotate = db.transaction(
       (id: string, successor: SuccessorToken, at: number): RefreshSwap | undefined => {
         const s = this.#prepared();
-        const token = s.getRefresh.get(id) as Row<RefreshTokensTable>;
-        if (!token) return undefined;
-        const grantRow = s.getGrant.get(token.grant_id) as Row<GrantsTable>;
-        const grant = grantRow && grantRow.revoked_at === null ? grantFromRow(grantRow) : undefined;
+        const grantOf = (grantId: string) => {
+          const row = s.getGrant.get(grantId) as Row<GrantsTable>;
+          return row && row.revoked_at === null ? grantFromRow(row) : undefined;
+        };
         if (s.swap.run(at, id, at).changes === 1) {
           s.insertSuccessor.run(successor.id, successor.secretHash, at, successor.expiresAt, id);
-          return { swapped: true, grant: grant! };
+          const grant = s.getGrantOfToken.get(id) as Selectable<GrantsTable>;
+          return { swapped: true, grant: grantFromRow(grant) };
         }
+        const token = s.getRefresh.get(id) as Row<RefreshTokensTable>;
+        if (!token) return undefined;
         const stored = s.getRefresh.get(successor.id) as Row<RefreshTokensTable>;
         return {
           swapped: false,
           token: refreshFromRow(token),
           successor: stored && refreshFromRow(stored),
-          grant,
+          grant: grantOf(token.grant_id),
         };
       },
     ).immediate;
