@@ -17,7 +17,8 @@ export async function listKeys(ctx: Context): Promise<KeyView[]> {
  */
 export async function rotateKeys(ctx: Context, actor: string): Promise<KeyView[]> {
   const before = await listKeys(ctx);
-  await ctx.keys.rotate((ctx.config.tokens.accessTokenTtl + 300) * 1000);
+  const { accessTokenTtl, signingKeyGracePeriod } = ctx.config.tokens;
+  await ctx.keys.rotate((accessTokenTtl + signingKeyGracePeriod) * 1000);
   const keys = await listKeys(ctx);
   await ctx.audit({
     type: 'keys.rotated',
