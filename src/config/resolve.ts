@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ClientKeys } from '../lanes/client-keys.js';
+import { endpointUrls } from '../paths.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
@@ -140,15 +141,8 @@ export interface ResolvedConfig {
   rejectionThrottle: { maxRejections: number; windowMs: number };
   clock: () => number;
   migrate: boolean;
-  endpoints: {
-    authorization: string;
-    token: string;
-    revocation: string;
-    introspection: string;
-    jwks: string;
-    endSession: string;
-    registration: string;
-  };
+  /** Absolute URLs of the protocol endpoints (src/paths.ts). */
+  endpoints: ReturnType<typeof endpointUrls>;
 }
 
 export class ConfigError extends Error {
@@ -185,7 +179,6 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   });
 
   const preset = compatibilityDefaults(o.compatibility ?? false);
-  const base = `${o.issuer}`;
   // Resolved once and never changed: a write anywhere throws. Run-time state lives elsewhere
   // (resources: config/resource-registry.ts).
   return deepFreeze({
@@ -217,15 +210,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     mailer: resolveMailer(options.mailer),
     clock: typeof options.clock === 'function' ? options.clock : Date.now,
     migrate: o.migrate ?? true,
-    endpoints: {
-      authorization: `${base}/authorize`,
-      token: `${base}/token`,
-      revocation: `${base}/revoke`,
-      introspection: `${base}/introspect`,
-      jwks: `${base}/jwks.json`,
-      endSession: `${base}/logout`,
-      registration: `${base}/register`,
-    },
+    endpoints: endpointUrls(o.issuer),
   });
 }
 

@@ -8,6 +8,7 @@ import {
 import { html, redirect } from '../http/respond.js';
 import type { ActiveSession } from '../interaction/browser-session.js';
 import { renderError } from '../pages/error.js';
+import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
 
 /**
@@ -52,7 +53,7 @@ export function answerAuthorizationError(
       message: `${what} ${why}`,
       code: error.error,
       next: {
-        href: `${ctx.config.issuerPath}/login?interaction=${encodeURIComponent(sealed)}`,
+        href: `${ctx.config.issuerPath}${PATHS.login}?interaction=${encodeURIComponent(sealed)}`,
         label: 'Sign in and return to the application',
       },
     }),

@@ -53,23 +53,45 @@ export interface LayoutModel {
   basePath: string;
 }
 
-export function layout(model: LayoutModel, body: Html): string {
+/**
+ * The document around every page, hosted and dashboard: no referrer (URLs carry codes and reset
+ * tokens), no favicon request, one stylesheet file (the CSP allows no inline styles).
+ */
+export function documentPage(title: string, stylesheet: string, body: Html): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${model.title} · Gatehouse</title>
+<title>${title}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${model.basePath}/assets/gatehouse.css">
+<link rel="stylesheet" href="${stylesheet}">
 </head>
 <body>
-<main class="card" aria-labelledby="page-title">
 ${body}
-</main>
 </body>
 </html>`.value;
+}
+
+export function layout(model: LayoutModel, body: Html): string {
+  return documentPage(
+    `${model.title} · Gatehouse`,
+    `${model.basePath}/assets/gatehouse.css`,
+    html`<main class="card" aria-labelledby="page-title">
+${body}
+</main>`,
+  );
+}
+
+/** What every pre-session form page receives (interaction/pages-common.ts formPage). */
+export interface FormModel {
+  basePath: string;
+  action: string;
+  csrf: string;
+  interaction?: string;
+  email?: string;
+  error?: string;
 }
 
 /** Hidden form fields. */

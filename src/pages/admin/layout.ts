@@ -1,4 +1,4 @@
-import { escapeHtml, type Html, html } from '../layout.js';
+import { documentPage, escapeHtml, type Html, html } from '../layout.js';
 
 /**
  * The dashboard frame: a top bar with the section navigation (DESIGN §5 contract: a link named
@@ -27,24 +27,16 @@ export interface FrameModel {
 
 export function adminPage(m: FrameModel, body: Html): string {
   const admin = `${m.basePath}/admin`;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${m.title} · Gatehouse admin</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${admin}/assets/admin.css">
-</head>
-<body>
-<header class="top">
+  return documentPage(
+    `${m.title} · Gatehouse admin`,
+    `${admin}/assets/admin.css`,
+    html`<header class="top">
 <span class="brand">Gatehouse admin</span>
 <nav class="main" aria-label="Dashboard">
 <ul>${SECTIONS.map(
-    ([id, label, path]) =>
-      html`<li><a href="${admin}${path}"${m.section === id ? html` aria-current="page"` : ''}>${label}</a></li>`,
-  )}</ul>
+      ([id, label, path]) =>
+        html`<li><a href="${admin}${path}"${m.section === id ? html` aria-current="page"` : ''}>${label}</a></li>`,
+    )}</ul>
 </nav>
 <div class="who"><span>${m.adminEmail}</span><a href="${m.basePath}/logout">Sign out</a></div>
 </header>
@@ -52,9 +44,8 @@ export function adminPage(m: FrameModel, body: Html): string {
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 ${m.error ? html`<p class="alert" role="alert">${m.error}</p>` : ''}
 ${body}
-</main>
-</body>
-</html>`.value;
+</main>`,
+  );
 }
 
 /** `2026-11-20 10:00` for table cells whose column header says UTC. */
