@@ -231,15 +231,24 @@ describe('resource identifiers near a configured one', () => {
     ['another path ending in a slash', 'http://127.0.0.1:4100/mcpx/'],
     ['an unknown resource with a slash', 'https://unknown.example/api/'],
     ['the admin API with a slash', 'ADMIN/'],
-  ])('%s is invalid_target and names no configured resource', async (_name, value) => {
-    const resource = value.replace('ADMIN', `${srv.issuer}/admin`);
-    const auth = await authorize(srv, { resource });
-    const q = query(auth.location);
-    expect(auth.code).toBeNull();
-    expect(q.error).toBe('invalid_target');
-    expect(q.error_description).not.toContain('configured resource');
-    for (const configured of [RESOURCE, OTHER_RESOURCE, `${srv.issuer}/admin`]) {
-      expect(q.error_description).not.toContain(configured);
-    }
-  });
+  ])(
+    '%s is invalid_target: the reason names no configured resource, the list only what this client may request',
+    async (_name, value) => {
+      const resource = value.replace('ADMIN', `${srv.issuer}/admin`);
+      const auth = await authorize(srv, { resource });
+      const q = query(auth.location);
+      expect(auth.code).toBeNull();
+      expect(q.error).toBe('invalid_target');
+      // Issue 14: the description names what was asked and what this client may request (each of which
+      // it could obtain tokens for anyway), never the admin API, and the reason itself names nothing.
+      const [reason, named = ''] = q.error_description!.split(' (requested: ');
+      expect(reason).not.toContain('configured resource');
+      for (const configured of [RESOURCE, OTHER_RESOURCE, `${srv.issuer}/admin`]) {
+        expect(reason).not.toContain(configured);
+      }
+      const offered = named.split('this client may request: ')[1] ?? '';
+      expect(offered).not.toContain('/admin');
+      expect(offered.replace(/\)$/, '').split(', ').sort()).toEqual([OTHER_RESOURCE, RESOURCE].sort());
+    },
+  );
 });
