@@ -189,7 +189,7 @@ export async function handleClientAction(
   const back = returnPath(view, params.get('return_to'), `${view.admin}/clients`);
   try {
     const client = await getClient(ctx, id);
-    const confirm = CONFIRM[op];
+    const confirm = Object.hasOwn(CONFIRM, op) ? CONFIRM[op] : undefined;
     if (confirm && (params.get('confirmed') !== 'yes' || (op === 'disable' && !params.get('reason'))))
       return confirmPage(view, confirm, { op, client, params, back });
     switch (op) {

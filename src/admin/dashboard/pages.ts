@@ -120,6 +120,17 @@ const USER_CONFIRM: Record<string, { heading: string; consequences: string[]; bu
   },
 };
 
+/** The user actions of the dashboard: each one operation, then the notice it leaves. */
+const USER_ACTIONS: Record<
+  string,
+  { run: (ctx: Context, userId: string, actor: string) => Promise<unknown>; done: string }
+> = {
+  disable: { run: disableUser, done: 'user-disable' },
+  enable: { run: enableUser, done: 'user-enable' },
+  'revoke-sessions': { run: revokeUserSessions, done: 'revoke-sessions' },
+  'reset-password': { run: sendUserPasswordReset, done: 'reset-password' },
+};
+
 export async function handleUserAction(
   ctx: Context,
   _req: RequestInfo,
@@ -143,7 +154,7 @@ export async function handleUserAction(
       return afterAction(`${view.admin}/users?user=${encodeURIComponent(user.id)}`, 'user-create');
     }
     const user = await getUser(ctx, params.get('user_id') ?? '');
-    const confirm = USER_CONFIRM[op];
+    const confirm = Object.hasOwn(USER_CONFIRM, op) ? USER_CONFIRM[op] : undefined;
     if (confirm && params.get('confirmed') !== 'yes') {
       return html(
         renderConfirm({
@@ -158,22 +169,10 @@ export async function handleUserAction(
         }),
       );
     }
-    switch (op) {
-      case 'disable':
-        await disableUser(ctx, user.id, view.actor);
-        return afterAction(back, 'user-disable');
-      case 'enable':
-        await enableUser(ctx, user.id, view.actor);
-        return afterAction(back, 'user-enable');
-      case 'revoke-sessions':
-        await revokeUserSessions(ctx, user.id, view.actor);
-        return afterAction(back, 'revoke-sessions');
-      case 'reset-password':
-        await sendUserPasswordReset(ctx, user.id, view.actor);
-        return afterAction(back, 'reset-password');
-      default:
-        throw new OAuthError('invalid_request', 'unknown action');
-    }
+    const action = Object.hasOwn(USER_ACTIONS, op) ? USER_ACTIONS[op] : undefined;
+    if (!action) throw new OAuthError('invalid_request', 'unknown action');
+    await action.run(ctx, user.id, view.actor);
+    return afterAction(back, action.done);
   } catch (error) {
     return actionError(view, 'users', error, back);
   }

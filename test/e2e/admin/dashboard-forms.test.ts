@@ -43,6 +43,21 @@ describe('dashboard forms', () => {
     expect(await srv.gh.store.listAuditEvents({ clientId: 'web-app' })).toEqual([]);
   });
 
+  it('an action named after an Object.prototype member is an unknown action, not a server error', async () => {
+    const user = (await srv.gh.store.getUserByEmail(ADMIN.email))!;
+    for (const op of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      for (const confirmed of ['yes', 'no']) {
+        const onUser = await post('/users/action', { op, user_id: user.id, confirmed });
+        expect(onUser.status, `${op} on a user`).toBeLessThan(500);
+        expect(await onUser.text()).toContain('unknown action');
+        const onClient = await post('/clients/action', { op, client_id: 'web-app', confirmed });
+        expect(onClient.status, `${op} on a client`).toBeLessThan(500);
+        expect(await onClient.text()).not.toContain('undefined');
+      }
+    }
+    expect((await srv.gh.store.getClient('web-app'))?.disabledAt).toBeNull();
+  });
+
   it('a confirmed disable needs a reason, then disables and returns to the client with a notice', async () => {
     const noReason = await post('/clients/action', { op: 'disable', client_id: 'web-app', confirmed: 'yes' });
     expect(await noReason.text()).toContain('Reason (kept in the audit log)');
