@@ -222,7 +222,12 @@ export const optionsSchema = z.strictObject({
       'must start with sqlite:, postgres:// or postgresql://',
     )
     .optional(),
-  secret: z.string().min(32, 'must be at least 32 characters'),
+  // The message names both ways to give it: the option, and the CLI's environment variable.
+  secret: z
+    .string({
+      error: 'is required: a random string of at least 32 characters (option "secret"; the CLI also reads GATEHOUSE_SECRET), e.g. from `openssl rand -base64 32`',
+    })
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
   signup: z.boolean().optional(),
   compatibility: z.boolean().optional(),
   resources: z.array(resourceSchema).optional(),

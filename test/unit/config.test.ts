@@ -427,3 +427,17 @@ describe('the resolved configuration is immutable', () => {
     expect(Object.isFrozen(resolved.logger)).toBe(false);
   });
 });
+
+describe('a missing or short secret says what to do', () => {
+  it('a missing secret names the option, GATEHOUSE_SECRET and how to make one', () => {
+    expect(() => resolveConfig({ issuer: 'http://127.0.0.1:4000' } as GatehouseOptions)).toThrow(
+      /secret: is required: .*"secret".*GATEHOUSE_SECRET.*openssl rand -base64 32/,
+    );
+  });
+
+  it('a short secret says how long and how to make one', () => {
+    expect(() => resolveConfig({ issuer: 'http://127.0.0.1:4000', secret: 'short' })).toThrow(
+      /secret: must be at least 32 characters \(e\.g\. `openssl rand -base64 32`\)/,
+    );
+  });
+});
