@@ -1,12 +1,6 @@
-import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
 
-export interface ForgotPasswordModel {
-  basePath: string;
-  action: string;
-  csrf: string;
-  interaction?: string;
-  email?: string;
-  error?: string;
+export interface ForgotPasswordModel extends FormModel {
   /** False when no mailer is configured: the page says so instead of showing the form. */
   available: boolean;
   loginHref: string;

@@ -1,15 +1,9 @@
 import type { ClientPresentation } from '../interaction/client-presentation.js';
-import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
 
-export interface LoginModel {
-  basePath: string;
-  action: string;
-  csrf: string;
-  interaction?: string;
+export interface LoginModel extends FormModel {
   /** A dashboard path to continue to after signing in (no authorization request). */
   returnTo?: string;
-  email?: string;
-  error?: string;
   /** The client of the authorization request being signed in for (src/interaction/client-presentation.ts). */
   client?: ClientPresentation;
   signupHref?: string;

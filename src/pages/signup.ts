@@ -1,14 +1,8 @@
 import type { ClientPresentation } from '../interaction/client-presentation.js';
-import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
 import { clientSummary } from './login.js';
 
-export interface SignupModel {
-  basePath: string;
-  action: string;
-  csrf: string;
-  interaction?: string;
-  email?: string;
-  error?: string;
+export interface SignupModel extends FormModel {
   /** The client of the authorization request, presented as on the sign-in page. */
   client?: ClientPresentation;
   loginHref: string;
