@@ -7,6 +7,9 @@ import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 
+/** A count or a number of seconds: a whole number above zero (zod schemas are immutable, so one serves all). */
+const positiveInt = z.number().int().positive().optional();
+
 /**
  * The configuration schema. Every rule here fails at start-up with a message naming the field, so a
  * running server never meets an impossible configuration.
@@ -225,7 +228,8 @@ export const optionsSchema = z.strictObject({
   // The message names both ways to give it: the option, and the CLI's environment variable.
   secret: z
     .string({
-      error: 'is required: a random string of at least 32 characters (option "secret"; the CLI also reads GATEHOUSE_SECRET), e.g. from `openssl rand -base64 32`',
+      error:
+        'is required: a random string of at least 32 characters (option "secret"; the CLI also reads GATEHOUSE_SECRET), e.g. from `openssl rand -base64 32`',
     })
     .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
   signup: z.boolean().optional(),
@@ -252,11 +256,11 @@ export const optionsSchema = z.strictObject({
       timeoutMs: z.number().int().min(100).max(30_000).optional(),
       minTtl: z.number().int().min(0).optional(),
       maxTtl: z.number().int().min(1).optional(),
-      maxConcurrentFetches: z.number().int().positive().optional(),
-      maxConcurrentFetchesPerIp: z.number().int().positive().optional(),
-      fetchesPerHostPerMinute: z.number().int().positive().optional(),
-      refreshesPerHostPerMinute: z.number().int().positive().optional(),
-      fetchesPerIpPerMinute: z.number().int().positive().optional(),
+      maxConcurrentFetches: positiveInt,
+      maxConcurrentFetchesPerIp: positiveInt,
+      fetchesPerHostPerMinute: positiveInt,
+      refreshesPerHostPerMinute: positiveInt,
+      fetchesPerIpPerMinute: positiveInt,
       staleIfError: z
         .number()
         .int()
@@ -273,9 +277,9 @@ export const optionsSchema = z.strictObject({
   dcr: z
     .strictObject({
       enabled: z.boolean().optional(),
-      maxRegistrationsPerWindow: z.number().int().positive().optional(),
-      maxRegistrationsGlobal: z.number().int().positive().optional(),
-      windowSeconds: z.number().int().positive().optional(),
+      maxRegistrationsPerWindow: positiveInt,
+      maxRegistrationsGlobal: positiveInt,
+      windowSeconds: positiveInt,
       staleAfterDays: z.number().positive().optional(),
       allowedCustomSchemes: z
         .array(
@@ -318,24 +322,24 @@ export const optionsSchema = z.strictObject({
     .optional(),
   loginThrottle: z
     .strictObject({
-      maxFailuresPerAccountNetwork: z.number().int().positive().optional(),
-      maxFailuresPerIp: z.number().int().positive().optional(),
-      accountSlowdownAfter: z.number().int().positive().optional(),
+      maxFailuresPerAccountNetwork: positiveInt,
+      maxFailuresPerIp: positiveInt,
+      accountSlowdownAfter: positiveInt,
       accountSlowdownMs: z.number().int().min(0).max(10_000).optional(),
-      maxFailuresPerAccount: z.number().int().positive().optional(),
-      maxAttemptsPerIp: z.number().int().positive().optional(),
-      windowSeconds: z.number().int().positive().optional(),
+      maxFailuresPerAccount: positiveInt,
+      maxAttemptsPerIp: positiveInt,
+      windowSeconds: positiveInt,
     })
     .optional(),
   signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
-  maxCredentialFailuresPerMinute: z.number().int().positive().optional(),
+  maxCredentialFailuresPerMinute: positiveInt,
   clientCacheTtl: z.number().min(0).max(300).optional(),
   resourceCacheTtl: z.number().min(0).max(300).optional(),
   signingKeyCacheTtl: z.number().min(0).max(3600).optional(),
   housekeepingInterval: z.number().int().min(10).max(86_400).optional(),
   signupThrottle: z
     .strictObject({
-      maxSignupsPerIp: z.number().int().positive().optional(),
+      maxSignupsPerIp: positiveInt,
       windowSeconds: z.number().int().positive().max(86_400).optional(),
     })
     .optional(),
@@ -350,8 +354,8 @@ export const optionsSchema = z.strictObject({
   passwordReset: z
     .strictObject({
       ttl: z.number().int().min(60).max(86400).optional(),
-      maxRequestsPerIp: z.number().int().positive().optional(),
-      maxRequestsPerAccount: z.number().int().positive().optional(),
+      maxRequestsPerIp: positiveInt,
+      maxRequestsPerAccount: positiveInt,
       windowSeconds: z.number().int().positive().max(86_400).optional(),
     })
     .optional(),
@@ -366,7 +370,7 @@ export const optionsSchema = z.strictObject({
     .optional(),
   rejectionThrottle: z
     .strictObject({
-      maxRejections: z.number().int().positive().optional(),
+      maxRejections: positiveInt,
       windowSeconds: z.number().int().positive().max(86_400).optional(),
     })
     .optional(),
