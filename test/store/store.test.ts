@@ -97,10 +97,16 @@ describe('openStore', () => {
     }
   });
 
-  it('accepts postgresql:// as well as postgres:// without connecting eagerly', async () => {
-    const store = await openStore('postgresql://postgres@127.0.0.1:1/none', { poolSize: 2 });
+  it('accepts postgresql:// as well as postgres://', async () => {
+    const store = await openStore('postgresql://postgres@127.0.0.1:5432/postgres', { poolSize: 2 });
     expect(store.dialect).toBe('postgres');
     await store.close();
+  });
+
+  it('connects at once, so an unreachable database is reported as one, with where and without the password', async () => {
+    const opening = openStore('postgresql://postgres:hunter2-secret@127.0.0.1:1/none', { poolSize: 2 });
+    await expect(opening).rejects.toThrow(/127\.0\.0\.1:1/);
+    await expect(opening).rejects.not.toThrow(/hunter2-secret/);
   });
 
   it('rejects a pool size that is not a positive integer', async () => {
