@@ -25,14 +25,10 @@ function loginHref(ctx: Context, interaction: string | undefined): string {
 }
 
 function forgotPage(ctx: Context, req: RequestInfo, m: FormPageModel): Response {
-  return formPage(ctx, req, m, ({ basePath, csrf }) =>
+  return formPage(ctx, req, m, (common) =>
     renderForgotPassword({
-      basePath,
-      action: basePath + PATHS.forgotPassword,
-      csrf,
-      interaction: m.interaction,
-      email: m.email,
-      error: m.error,
+      ...common,
+      action: common.basePath + PATHS.forgotPassword,
       available: ctx.config.mailer !== undefined,
       loginHref: loginHref(ctx, m.interaction),
     }),

@@ -61,18 +61,14 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
 
 async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
   const client = await clientOf(ctx, m.interaction);
-  return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
+  return formPage(ctx, req, m, (common, query) =>
     renderLogin({
-      basePath,
-      action: basePath + PATHS.login,
-      csrf,
-      interaction: m.interaction,
+      ...common,
+      action: common.basePath + PATHS.login,
       returnTo: m.returnTo,
-      email: m.email,
-      error: m.error,
       client,
-      signupHref: ctx.config.signup ? `${basePath}${PATHS.signup}${query}` : undefined,
-      forgotHref: `${basePath}${PATHS.forgotPassword}${query}`,
+      signupHref: ctx.config.signup ? `${common.basePath}${PATHS.signup}${query}` : undefined,
+      forgotHref: `${common.basePath}${PATHS.forgotPassword}${query}`,
     }),
   );
 }
@@ -127,16 +123,12 @@ export async function handleSignupPage(ctx: Context, req: RequestInfo): Promise<
 
 async function signupPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
   const client = await clientOf(ctx, m.interaction);
-  return formPage(ctx, req, m, ({ basePath, csrf, query }) =>
+  return formPage(ctx, req, m, (common, query) =>
     renderSignup({
-      basePath,
-      action: basePath + PATHS.signup,
-      csrf,
-      interaction: m.interaction,
-      email: m.email,
-      error: m.error,
+      ...common,
+      action: common.basePath + PATHS.signup,
       client,
-      loginHref: `${basePath}${PATHS.login}${query}`,
+      loginHref: `${common.basePath}${PATHS.login}${query}`,
     }),
   );
 }

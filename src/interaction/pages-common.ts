@@ -3,6 +3,7 @@ import type { OAuthError } from '../errors.js';
 import { interactionFormTargets } from '../grants/authorization-request.js';
 import { html } from '../http/respond.js';
 import { renderError } from '../pages/error.js';
+import type { FormModel } from '../pages/layout.js';
 import { preSessionCsrf } from './browser-session.js';
 
 const TITLES: Partial<Record<OAuthError['error'], string>> = {
@@ -44,11 +45,18 @@ export function formPage(
   ctx: Context,
   req: RequestInfo,
   m: FormPageModel,
-  render: (common: { basePath: string; csrf: string; query: string }) => string,
+  render: (common: Omit<FormModel, 'action'>, query: string) => string,
 ): Response {
   const csrf = preSessionCsrf(ctx, req);
   const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
-  const response = html(render({ basePath: ctx.config.issuerPath, csrf: csrf.token, query }), {
+  const common = {
+    basePath: ctx.config.issuerPath,
+    csrf: csrf.token,
+    interaction: m.interaction,
+    email: m.email,
+    error: m.error,
+  };
+  const response = html(render(common, query), {
     status: m.status ?? 200,
     headers: m.headers,
     formTargets: interactionFormTargets(ctx, m.interaction),

@@ -20,8 +20,8 @@ const INVALID = new OAuthError(
 );
 
 function form(ctx: Context, req: RequestInfo, token: string, email: string, error?: string, status = 200) {
-  return formPage(ctx, req, { email, error, status }, ({ basePath, csrf }) =>
-    renderResetPassword({ basePath, action: basePath + PATHS.resetPassword, csrf, token, email, error }),
+  return formPage(ctx, req, { email, error, status }, (common) =>
+    renderResetPassword({ ...common, action: common.basePath + PATHS.resetPassword, token, email }),
   );
 }
 
