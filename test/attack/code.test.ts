@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatehouse, type Gatehouse } from '../../src/index.js';
+import { baseOptions } from '../helpers/fixtures.js';
 import {
   authorize,
   isActive,
+  NATIVE_REDIRECT,
   pkce,
   query,
   redeem,
@@ -11,6 +17,7 @@ import {
   WEB_AUTH,
   WEB_REDIRECT,
 } from '../helpers/oauth.js';
+import { TEST_SECRET } from '../helpers/server.js';
 
 /**
  * Authorization-code attacks (checklist §4 attacks 4–7; OAuth 2.1 §4.1.3, §7.5; RFC 7636; RFC 9700 §2.1.1,
@@ -142,5 +149,52 @@ describe('authorization code attacks', () => {
     const tokens = await redeem(srv(), auth);
     const asCode = await redeem(srv(), { code: tokens.body.refresh_token, verifier: auth.verifier });
     expect(asCode.body.error).toBe('invalid_grant');
+  });
+});
+
+/**
+ * The instance that issues a code keeps a copy of it (src/store/code-cache.ts) so its exchange is one
+ * round trip. The copy must never make a spent code spendable: spent through another instance, the code
+ * presented again to the issuing instance (whose copy still reads unconsumed) is a replay.
+ */
+describe('a code spent through another instance', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-two-instances-')), 'gatehouse.db');
+  const shared = process.env['GATEHOUSE_TEST_DATABASE'] === 'postgres' ? {} : { database: `sqlite:${file}` };
+  const srv = useServer(() => ({ ...baseOptions(), ...shared }));
+  let other: Gatehouse;
+  beforeAll(async () => {
+    other = await createGatehouse({
+      ...baseOptions(),
+      issuer: srv().issuer,
+      secret: TEST_SECRET,
+      database: srv().gh.config.database,
+      logger: false,
+    });
+  });
+  afterAll(() => other.close());
+
+  it('is a replay at the instance that issued it: invalid_grant, and the tokens issued from it revoked', async () => {
+    const auth = await authorize(srv());
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: auth.code!,
+      code_verifier: auth.verifier,
+      client_id: 'native-app',
+      redirect_uri: NATIVE_REDIRECT,
+    });
+    const spent = await other.fetch(
+      new Request(srv().gh.config.endpoints.token, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      }),
+      { remoteAddress: '127.0.0.1' },
+    );
+    expect(spent.status).toBe(200);
+    const tokens = (await spent.json()) as { access_token: string; refresh_token: string };
+    const replay = await redeem(srv(), auth);
+    expect([replay.status, replay.body.error]).toEqual([400, 'invalid_grant']);
+    expect(await isActive(srv(), tokens.access_token)).toBe(false);
+    expect(await isActive(srv(), tokens.refresh_token)).toBe(false);
   });
 });
