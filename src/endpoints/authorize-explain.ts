@@ -1,6 +1,6 @@
 import type { ResolvedResource } from '../config/resolve.js';
 import type { ErrorExplanation } from '../errors.js';
-import { IDENTITY_SCOPES, mayIssueFor } from '../grants/audience.js';
+import { IDENTITY_SCOPES, refusalFor } from '../grants/audience.js';
 import { isLoopbackRedirectUri, stripLoopbackPort } from '../lanes/redirect-uri.js';
 import type { ClientRecord } from '../store/types.js';
 
@@ -99,12 +99,7 @@ export function requestableResources(
   config: { issuer: string; resources: readonly ResolvedResource[] },
   client: ClientRecord,
 ): ResolvedResource[] {
-  return config.resources.filter(
-    (r) =>
-      mayIssueFor(config, r.resource, 'user') &&
-      r.lanes[client.source] &&
-      (client.resources.length || r.restricted ? client.resources.includes(r.resource) : true),
-  );
+  return config.resources.filter((r) => refusalFor(config, client, r, 'user') === undefined);
 }
 
 /** The scopes a request for `resource` may name (RFC 6749 §3.3), identity scopes last. */

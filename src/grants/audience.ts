@@ -101,14 +101,28 @@ export function resolveResource(
     }
     throw fail('the requested resource is not known to this server');
   }
-  if (!mayIssueFor(config, resource.resource, path)) {
-    throw fail('tokens for the admin API are issued only to clients, through client_credentials');
-  }
-  if ((client.resources.length || resource.restricted) && !client.resources.includes(resource.resource)) {
-    throw fail('this client may not request tokens for the requested resource');
-  }
-  if (!resource.lanes[client.source]) throw fail(`the resource does not accept ${client.source} clients`);
+  const refused = refusalFor(config, client, resource, path);
+  if (refused) throw fail(refused);
   return resource;
+}
+
+/**
+ * Why `client` may not obtain tokens for `resource` through `path`, or undefined when it may: the
+ * issuance rule (never the admin API through a user), the client's own list of resources, the
+ * resource's lanes. The one predicate behind resolveResource and the resources an error page lists.
+ */
+export function refusalFor(
+  config: Pick<ResolvedConfig, 'issuer'>,
+  client: ClientRecord,
+  resource: ResolvedResource,
+  path: IssuancePath,
+): string | undefined {
+  if (!mayIssueFor(config, resource.resource, path))
+    return 'tokens for the admin API are issued only to clients, through client_credentials';
+  if ((client.resources.length || resource.restricted) && !client.resources.includes(resource.resource))
+    return 'this client may not request tokens for the requested resource';
+  if (!resource.lanes[client.source]) return `the resource does not accept ${client.source} clients`;
+  return undefined;
 }
 
 /**
