@@ -177,8 +177,10 @@ export interface TokenOptions {
   /** Refresh tokens expire after this much inactivity (seconds). @default 1209600 (14 days) */
   refreshTokenIdleTtl?: number;
   /**
-   * A rotated refresh token may be presented again for this long (a retry whose response was lost,
-   * concurrent refreshes): it gets the very same successor while that successor is unused. @default 10
+   * A rotated refresh token may be presented again for this long (seconds, 0 – 86400) — a client whose
+   * response was lost to a crash or a network failure, concurrent refreshes — and gets the very same
+   * successor while that successor is unused. Once the successor is used, presenting it is reuse at any
+   * time. @default 600
    */
   refreshTokenGracePeriod?: number;
   /**

@@ -88,7 +88,7 @@ export function resolveLifetimes(
     tokens: {
       accessTokenTtl: o.tokens?.accessTokenTtl ?? 3600,
       refreshTokenIdleTtl: o.tokens?.refreshTokenIdleTtl ?? 14 * 86400,
-      refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 10,
+      refreshTokenGracePeriod: o.tokens?.refreshTokenGracePeriod ?? 600,
       refreshTokenAbsoluteTtl: o.tokens?.refreshTokenAbsoluteTtl ?? 30 * 86400,
       authorizationCodeTtl: o.tokens?.authorizationCodeTtl ?? 60,
       signingKeyGracePeriod: o.tokens?.signingKeyGracePeriod ?? 300,

@@ -308,7 +308,7 @@ export const optionsSchema = z.strictObject({
     .strictObject({
       accessTokenTtl: z.number().int().min(30).max(86400).optional(),
       refreshTokenIdleTtl: z.number().int().min(60).optional(),
-      refreshTokenGracePeriod: z.number().int().min(0).max(120).optional(),
+      refreshTokenGracePeriod: z.number().int().min(0).max(86_400).optional(),
       refreshTokenAbsoluteTtl: z.number().int().min(60).optional(),
       authorizationCodeTtl: z.number().int().min(10).max(600).optional(),
       signingKeyGracePeriod: z.number().int().min(0).max(86_400).optional(),

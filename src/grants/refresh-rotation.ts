@@ -7,8 +7,9 @@ import { revokeReplayedGrant } from './replay.js';
  * presentation is a retry, reuse or simply invalid. The one place that decision is made.
  *
  * A token has exactly one possible successor (issue.ts `successorRefreshToken`), so a family never
- * branches. Presenting a rotated token again within the grace window while that successor is still
- * unused is a retry (a lost response, concurrent refreshes) and gets the same successor; after the
+ * branches. Presenting a rotated token again within the retry window (tokens.refreshTokenGracePeriod,
+ * 600 s by default: a client whose response was lost to a crash or a network failure, concurrent
+ * refreshes) while that successor is still unused is a retry and gets the same successor; after the
  * window, or once the successor has been used, it is reuse, and the grant is revoked at once (replay.ts;
  * OAuth 2.1 §4.3.1; RFC 9700 §4.14.2). The FAPI 2.0 Security Profile asks exactly this of rotation.
  */

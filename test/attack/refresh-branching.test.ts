@@ -15,7 +15,8 @@ import type { TestServer } from '../helpers/server.js';
 
 /**
  * Refresh rotation cannot branch (issue 11 part 4; OAuth 2.1 §4.3.1; RFC 9700 §4.14.2). A refresh token
- * has exactly one successor: presenting it again within the grace window while that successor is unused
+ * has exactly one successor: presenting it again within the retry window (tokens.refreshTokenGracePeriod,
+ * 600 s by default) while that successor is unused
  * returns the very same successor (a retry); once the successor has been used, presenting it is reuse
  * and revokes the whole grant at once, grace or not. So a token replayed from a log never becomes a
  * chain of its own. Also: the absolute refresh lifetime, and what a refresh checks again (the user, the
@@ -47,7 +48,7 @@ describe('a rotated refresh token replayed within the grace window', () => {
     clock.advance(60 * SECOND);
     const next = await refresh(srv(), legit.body.refresh_token);
     expect(next.status).toBe(200);
-    clock.advance(60 * SECOND);
+    clock.advance(601 * SECOND);
     const attacker = await refresh(srv(), replay.body.refresh_token);
     expect([attacker.status, attacker.body.error]).toEqual([400, 'invalid_grant']);
     await expectRevoked(srv(), next.body.refresh_token, [next.body.access_token, replay.body.access_token]);
@@ -90,7 +91,7 @@ describe('presenting a token whose successor has been used', () => {
     clock.advance(1 * SECOND);
     const third = await refresh(srv(), second.body.refresh_token);
     expect(third.status).toBe(200);
-    clock.advance(1 * SECOND); // still within the parent's 10 s window
+    clock.advance(1 * SECOND); // still within the parent's 600 s window
     const reuse = await refresh(srv(), t.refresh_token!);
     expect([reuse.status, reuse.body.error]).toEqual([400, 'invalid_grant']);
     expect(reuse.body.error_description).toMatch(/already used/);
@@ -114,7 +115,7 @@ describe('presenting a token whose successor has been used', () => {
   it('the rotated token replayed after its window is reuse even while its successor is still unused', async () => {
     const t = await obtainTokens(srv());
     const second = await refresh(srv(), t.refresh_token!);
-    clock.advance(11 * SECOND);
+    clock.advance(601 * SECOND);
     expect((await refresh(srv(), t.refresh_token!)).body.error).toBe('invalid_grant');
     await expectRevoked(srv(), second.body.refresh_token, [second.body.access_token]);
   });
@@ -143,6 +144,30 @@ describe('a client whose refresh response was lost', () => {
     expect(next.status).toBe(200);
     expect(await isActive(srv(), next.body.refresh_token)).toBe(true);
     expect(await isActive(srv(), next.body.access_token)).toBe(true);
+  });
+
+  // Issue 15: a crash or a network failure ate the response to a committed rotation, and the client
+  // came back minutes later (a restart, a supervisor's back-off): well past the old 10 s grace window.
+  it('retries minutes later (a crashed client restarting) and still gets the successor it missed', async () => {
+    const t = await obtainTokens(srv());
+    const lost = await refresh(srv(), t.refresh_token!);
+    clock.advance(5 * 60 * SECOND);
+    const retry = await refresh(srv(), t.refresh_token!);
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).toBe(lost.body.refresh_token);
+    clock.advance(4 * 60 * SECOND); // 9 minutes after the rotation, within the default 10
+    expect((await refresh(srv(), t.refresh_token!)).body.refresh_token).toBe(lost.body.refresh_token);
+    const next = await refresh(srv(), retry.body.refresh_token);
+    expect(next.status).toBe(200);
+    expect(await isActive(srv(), next.body.access_token)).toBe(true);
+  });
+
+  it('a retry after the window, even with the successor unused, is reuse: the window bounds how long a logged token is worth replaying', async () => {
+    const t = await obtainTokens(srv());
+    const lost = await refresh(srv(), t.refresh_token!);
+    clock.advance(601 * SECOND);
+    expect((await refresh(srv(), t.refresh_token!)).body.error).toBe('invalid_grant');
+    await expectRevoked(srv(), lost.body.refresh_token, [lost.body.access_token]);
   });
 });
 

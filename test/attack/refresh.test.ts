@@ -41,7 +41,7 @@ describe('refresh token reuse after rotation', () => {
     const second = await refresh(srv(), t.refresh_token!);
     const third = await refresh(srv(), second.body.refresh_token);
     expect(third.status).toBe(200);
-    clock.advance(30_000); // past the default 10 s grace window
+    clock.advance(601_000); // past the default 600 s retry window
 
     const reuse = await refresh(srv(), t.refresh_token!);
     expect([reuse.status, reuse.body.error]).toEqual([400, 'invalid_grant']);
@@ -61,7 +61,7 @@ describe('refresh token reuse after rotation', () => {
     const t = await obtainTokens(srv());
     const second = await refresh(srv(), t.refresh_token!);
     const third = await refresh(srv(), second.body.refresh_token);
-    clock.advance(30_000);
+    clock.advance(601_000); // past the retry window: the unused successor no longer makes it a retry
     expect((await refresh(srv(), second.body.refresh_token)).body.error).toBe('invalid_grant');
     expect(await isActive(srv(), third.body.refresh_token)).toBe(false);
     expect(await isActive(srv(), third.body.access_token)).toBe(false);
@@ -72,7 +72,7 @@ describe('refresh token reuse after rotation', () => {
     const other = await obtainTokens(srv(), {}, { agent: victim.auth.agent });
     const rotated = await refresh(srv(), victim.refresh_token!);
     expect(rotated.status).toBe(200);
-    clock.advance(30_000);
+    clock.advance(601_000);
     expect((await refresh(srv(), victim.refresh_token!)).body.error).toBe('invalid_grant');
     expect((await refresh(srv(), other.refresh_token!)).status).toBe(200);
   });

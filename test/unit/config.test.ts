@@ -195,7 +195,7 @@ describe('defaults', () => {
       tokens: {
         accessTokenTtl: 3600,
         refreshTokenIdleTtl: 14 * 86400,
-        refreshTokenGracePeriod: 10,
+        refreshTokenGracePeriod: 600,
         authorizationCodeTtl: 60,
       },
       sessions: { ttl: 7 * 86400 },
