@@ -19,7 +19,7 @@ export type RotationVerdict =
   | { status: 'rotated'; grant: GrantRecord }
   /** Rotated moments ago to this very successor, still unused: hand it out again. Nothing was written. */
   | { status: 'retried'; grant: GrantRecord }
-  /** Rotated before the grace window, or its successor has been used or differs: the grant is revoked. */
+  /** Rotated before the retry window, or its successor has been used or differs: the grant is revoked. */
   | { status: 'reused'; grantId: string }
   /** Missing, revoked, expired, or its grant is revoked. */
   | { status: 'invalid' };

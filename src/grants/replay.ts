@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
  * request valid, means two parties hold it, so the grant it created is revoked at once.
  * - An authorization code used more than once: the request is denied and the tokens issued from the
  *   code are revoked (RFC 6749 §4.1.2, §10.5; OAuth 2.1 §4.1.3; RFC 9700 §4.2.4).
- * - A rotated refresh token presented again outside the grace window, or once its successor was used
+ * - A rotated refresh token presented again outside the retry window, or once its successor was used
  *   (refresh-rotation.ts decides which): the grant is revoked (OAuth 2.1 §4.3.1; RFC 9700 §4.14.2).
  */
 
