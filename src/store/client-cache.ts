@@ -1,3 +1,4 @@
+import type { ClientPeers } from './client-peers.js';
 import type { ClientRecord, Store } from './types.js';
 
 /** The Store verbs the client cache answers or invalidates; every other verb goes straight to SQL. */
@@ -17,6 +18,8 @@ export interface ClientCacheOptions {
   clock: () => number;
   /** At most one touchClient write per client per this interval (default one minute). */
   touchEveryMs?: number;
+  /** Other instances on the same database, told of every write and telling of theirs (PostgreSQL). */
+  peers?: ClientPeers;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -25,7 +28,8 @@ const MAX_ENTRIES = 10_000;
  * A read-through cache of client records, for the token endpoint's hot path (every request
  * authenticates its client). Every write through this instance invalidates its entry, before and after
  * the write (a read racing the write cannot re-cache the old row past it); a change made by another
- * instance is seen within `ttlMs`. `touchClient` is coalesced here too, so a busy client costs no write
+ * instance is seen within `ttlMs`, or at once when the store has `peers` to tell (PostgreSQL: a
+ * notification per write, src/store/client-peers.ts). `touchClient` is coalesced here too, so a busy client costs no write
  * per request.
  */
 export class ClientCache implements CachedClientVerbs {
@@ -35,7 +39,12 @@ export class ClientCache implements CachedClientVerbs {
   constructor(
     private readonly inner: CachedClientVerbs,
     private readonly options: ClientCacheOptions,
-  ) {}
+  ) {
+    options.peers?.subscribe((clientId) => {
+      if (clientId === undefined) this.#entries.clear();
+      else this.invalidate(clientId);
+    });
+  }
 
   /** Drops the cached copy of one client. */
   invalidate(clientId: string): void {
@@ -62,6 +71,7 @@ export class ClientCache implements CachedClientVerbs {
       return await write();
     } finally {
       this.invalidate(clientId);
+      await this.options.peers?.announce(clientId);
     }
   }
 
@@ -83,7 +93,10 @@ export class ClientCache implements CachedClientVerbs {
 
   async deleteUnusedCimdClients(unusedBefore: number, at: number, limit: number): Promise<string[]> {
     const deleted = await this.inner.deleteUnusedCimdClients(unusedBefore, at, limit);
-    for (const clientId of deleted) this.invalidate(clientId);
+    for (const clientId of deleted) {
+      this.invalidate(clientId);
+      await this.options.peers?.announce(clientId);
+    }
     return deleted;
   }
 

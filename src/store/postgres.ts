@@ -1,6 +1,8 @@
 /** PostgreSQL backend (node-postgres pool). */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { ClientCacheOptions } from './client-cache.js';
+import { PostgresClientPeers } from './client-peers.js';
 import { PostgresHotPath } from './hot/postgres.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -30,5 +32,25 @@ export async function openPostgresStore(
   // listener Node would crash the process. The pool drops that client and the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, 'postgres', new PostgresHotPath(pool));
+  return new PostgresStore(db, new PostgresHotPath(pool), new PostgresClientPeers(connectionString, pool));
+}
+
+/** The Kysely store whose client cache hears of other instances' client writes (client-peers.ts). */
+class PostgresStore extends KyselyStore {
+  constructor(
+    db: Kysely<Database>,
+    hot: PostgresHotPath,
+    private readonly peers: PostgresClientPeers,
+  ) {
+    super(db, 'postgres', hot);
+  }
+
+  override cacheClients(options: ClientCacheOptions): void {
+    super.cacheClients({ ...options, peers: this.peers });
+  }
+
+  override async close(): Promise<void> {
+    await this.peers.close();
+    await super.close();
+  }
 }

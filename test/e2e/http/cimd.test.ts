@@ -259,14 +259,15 @@ describe('CIMD: URL client IDs whose metadata is fetched (draft-ietf-oauth-clien
     const host = new DocumentHost();
     host.publish(CLIENT);
     const slow = host.fetch;
-    const srv = await serve(
-      cimdOptions(host, {
+    const srv = await serve({
+      ...cimdOptions(host, {
         fetch: async (url, init) => {
           await new Promise((r) => setTimeout(r, 100));
           return slow(url, init);
         },
       }),
-    );
+      singleInstance: 'coalescing is per instance: N instances fetch a new client_id at most N times',
+    });
     const { url } = await authorizationUrl(srv.issuer, CLIENT, 'http://127.0.0.1:5000/callback');
     const responses = await Promise.all(Array.from({ length: 10 }, () => fetch(url, { redirect: 'manual' })));
     expect(responses.every((r) => r.status === 302)).toBe(true);

@@ -183,6 +183,7 @@ describe('private_key_jwt: a preregistered client whose jwks_uri is in the confi
       const base = baseOptions();
       const srv = await serve({
         ...base,
+        singleInstance: 'the key set cache is per instance: each instance fetches the jwks_uri once',
         clients: [
           ...base.clients!,
           {
@@ -327,6 +328,8 @@ describe('private_key_jwt: CIMD documents with a jwks_uri over HTTPS (ChatGPT sh
       ...baseOptions(),
       cimd: { enabled: true, allowLoopback: true },
       clock: () => now,
+      singleInstance:
+        'the re-fetch cooldown is per instance: an instance that never fetched the key set fetches it',
     });
     const grant = async (s: AssertionSigner) =>
       tokenRequest(srv, {
