@@ -27,7 +27,9 @@ import {
 } from './interaction/login.js';
 import { errorPage } from './interaction/pages-common.js';
 import { handleResetPasswordPage, handleResetPasswordSubmit } from './interaction/password-reset.js';
+import { assertLocationBound } from './interaction/return-to.js';
 import { handleSignedIn, handleStylesheet } from './interaction/static.js';
+import { databaseOutageResponse } from './interaction/unavailable.js';
 import { PATHS, type PathName } from './paths.js';
 
 /**
@@ -181,6 +183,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
       }
     }
     response = await handler(ctx, req);
+    assertLocationBound(response); // no Location over MAX_LOCATION_LENGTH, whoever built it
   } catch (error) {
     if (route.guarded && error instanceof OAuthError && CREDENTIAL_FAILURES.has(error.error)) {
       ctx.failures.fail(rateLimitKey(req.ip));
@@ -198,6 +201,9 @@ function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo)
       ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
     return kind === 'api' ? oauthErrorJson(error, req.cors) : errorPage(ctx, error);
   }
+  // The database is unavailable: 503 with Retry-After (interaction/unavailable.ts), logged with its code.
+  const outage = databaseOutageResponse(ctx, kind, error, req);
+  if (outage) return outage;
   // A server fault: logged with its stack, answered with nothing secret.
   ctx.log.error({ err: error, path: req.url.pathname, method: req.request.method }, 'unhandled error');
   const fault = new OAuthError('server_error', 'The server could not complete this request.');

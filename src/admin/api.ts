@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { hasControlCharacter } from '../http/characters.js';
 import { authenticateAdmin } from './api/auth.js';
 import { registerClientRoutes } from './api/clients.js';
 import { type AdminRoute, type Register, withRequestAudit } from './api/http.js';
@@ -34,8 +35,10 @@ export async function handleAdminApi(ctx: Context, req: RequestInfo): Promise<Re
   } catch {
     throw new OAuthError('not_found', 'no such admin endpoint');
   }
-  // No id contains U+0000 (PostgreSQL text cannot even be compared with one).
-  if (segments.some((s) => s.includes('\u0000'))) throw new OAuthError('not_found', 'no such admin endpoint');
+  // The router already refused a segment decoding to a control character (http/characters.ts) with
+  // 400; kept here too, as no id holds one (PostgreSQL text cannot even be compared with U+0000).
+  if (segments.some(hasControlCharacter))
+    throw new OAuthError('invalid_request', 'the request path contains a control character');
   const matches = routes.filter(
     (r) =>
       r.pattern.length === segments.length &&

@@ -8,6 +8,7 @@ import {
   readSession,
   sessionCsrf,
 } from '../interaction/browser-session.js';
+import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
@@ -100,11 +101,9 @@ export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<R
   if (action) assertSameOrigin(ctx, req);
   const active = await readSession(ctx, req);
   if (!active) {
-    const back = method === 'GET' ? `${req.url.pathname}${req.url.search}` : admin;
-    return redirect(
-      `${ctx.config.issuerPath}/login?return_to=${encodeURIComponent(back)}`,
-      method === 'GET' ? 302 : 303,
-    );
+    // Back to this page after signing in; an over-long one to the plain page (interaction/return-to.ts).
+    const back = method === 'GET' ? req.url : new URL(admin, req.url);
+    return redirect(signInReturningTo(ctx, back), method === 'GET' ? 302 : 303);
   }
   if (!active.user.admin) {
     throw new OAuthError('forbidden', 'The dashboard is for administrators. Ask one to grant you access.');

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { hasControlCharacter } from '../http/characters.js';
 import type { Params } from '../http/params.js';
 import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
@@ -33,8 +34,7 @@ export async function authenticateWithAssertion(
   const clientId = params.get('client_id') ?? peekAssertionClientId(assertion);
   // An id read from the JWT has not passed the field limits a body client_id has: the same rules as
   // Basic credentials (parseBasic) before it reaches the store or the CIMD lane.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (!clientId || clientId.length > MAX_CLIENT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(clientId))
+  if (!clientId || clientId.length > MAX_CLIENT_ID_LENGTH || hasControlCharacter(clientId))
     throw fail('client_assertion does not name its client (sub)');
   const client = await lookup(clientId);
   const keys = client ? clientKeysOf(client) : undefined;

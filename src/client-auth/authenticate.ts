@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { hasControlCharacter } from '../http/characters.js';
 import type { Params } from '../http/params.js';
 import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
@@ -44,10 +45,11 @@ export function parseBasic(header: string): { id: string; secret: string } | und
   } catch {
     return undefined;
   }
-  // A client_id is looked up in the store: no control characters (PostgreSQL refuses U+0000) and no
-  // more than any other client_id may have.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (id === '' || id.length > MAX_CLIENT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
+  // Appendix A.1, A.2: client-id and client-secret are *VSCHAR (%x20-7E), so a control character is
+  // malformed credentials (http/characters.ts, the rule for every input; PostgreSQL refuses U+0000);
+  // the id is no longer than any other client_id may be.
+  if (id === '' || id.length > MAX_CLIENT_ID_LENGTH || hasControlCharacter(id) || hasControlCharacter(secret))
+    return undefined;
   return { id, secret };
 }
 
@@ -79,6 +81,8 @@ export async function authenticateClient(
   }
   if (usesBasic) {
     const credentials = parseBasic(authorization!);
+    // RFC 6749 §5.2: the client tried to authenticate through the Authorization header, so malformed
+    // credentials (a control character included) are 401 invalid_client, counted as a failure.
     if (!credentials) throw fail('malformed Basic credentials');
     if (bodyId !== undefined && bodyId !== credentials.id) {
       throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');

@@ -359,6 +359,10 @@ export interface GatehouseOptions {
    * clients, the rejection throttle's tallies. @default 600 (10 minutes)
    */
   housekeepingInterval?: number;
+  /** Retry-After (seconds) of the 503 answered while the database is unavailable. @default 5 */
+  databaseRetryAfter?: number;
+  /** How long /health/ready waits for its database write before answering 503 (seconds). @default 2 */
+  readinessTimeout?: number;
   signupThrottle?: SignupThrottleOptions;
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for the client IP. @default [] */
   trustedProxies?: string[];

@@ -83,6 +83,8 @@ export function resolveLifetimes(
   | 'resourceCacheTtlMs'
   | 'signingKeyCacheTtlMs'
   | 'housekeepingIntervalMs'
+  | 'databaseRetryAfter'
+  | 'readinessTimeoutMs'
 > {
   return {
     tokens: {
@@ -107,6 +109,8 @@ export function resolveLifetimes(
     resourceCacheTtlMs: (o.resourceCacheTtl ?? 5) * 1000,
     signingKeyCacheTtlMs: (o.signingKeyCacheTtl ?? 30) * 1000,
     housekeepingIntervalMs: (o.housekeepingInterval ?? 600) * 1000,
+    databaseRetryAfter: o.databaseRetryAfter ?? 5,
+    readinessTimeoutMs: Math.round((o.readinessTimeout ?? 2) * 1000),
   };
 }
 

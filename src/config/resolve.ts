@@ -129,6 +129,9 @@ export interface ResolvedConfig {
   resourceCacheTtlMs: number;
   signingKeyCacheTtlMs: number;
   housekeepingIntervalMs: number;
+  /** Seconds; the Retry-After of a database outage's 503. */
+  databaseRetryAfter: number;
+  readinessTimeoutMs: number;
   trustedProxies: string[];
   logger: Logger;
   mailer: ((message: MailMessage) => Promise<void>) | undefined;

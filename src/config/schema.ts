@@ -337,6 +337,8 @@ export const optionsSchema = z.strictObject({
   resourceCacheTtl: z.number().min(0).max(300).optional(),
   signingKeyCacheTtl: z.number().min(0).max(3600).optional(),
   housekeepingInterval: z.number().int().min(10).max(86_400).optional(),
+  databaseRetryAfter: z.number().int().min(1).max(3600).optional(),
+  readinessTimeout: z.number().min(0.1).max(60).optional(),
   signupThrottle: z
     .strictObject({
       maxSignupsPerIp: positiveInt,

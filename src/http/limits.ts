@@ -1,10 +1,18 @@
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
+import {
+  checkFieldCharacters,
+  checkPathCharacters,
+  codePoint,
+  refusedCharacter,
+  replaceControlCharacters,
+} from './characters.js';
 
 /**
  * The longest value each request field may have, in characters (UTF-16 code units), enforced once at
  * the boundary: query strings and forms (`Params`, and the router for every query string), the JSON
  * bodies of registration and the admin API, and the credential headers. A handler never sees a longer
  * value, so nothing downstream (a pattern, a hash, a database row, an audit event) pays for one.
+ * The same checks refuse control characters (./characters.ts: one rule, applied here for every field).
  * Over-long is `400 invalid_request` naming the field and the limit (RFC 7591 registration answers with
  * its own codes). Every pattern Gatehouse applies to request input is also linear-time; these caps
  * bound the constant as well.
@@ -121,8 +129,9 @@ export function checkFieldLength(name: string, value: string, label = name): str
     return `a parameter name is longer than ${MAX_FIELD_NAME_LENGTH} characters`;
   const { max, min } = limitOf(name);
   if (value.length > max) return `"${label}" is longer than ${max} characters`;
-  // No request field has a use for U+0000, and PostgreSQL text cannot store it (a 500 otherwise).
-  if (value.includes('\u0000')) return `"${label}" contains a NUL character`;
+  // Control characters: one rule for every field (./characters.ts); PostgreSQL cannot store U+0000.
+  const characters = checkFieldCharacters(name, value, label);
+  if (characters) return characters;
   // An empty value is an omitted parameter (OAuth 2.1 §3.1), not a short one.
   if (min !== undefined && value.length > 0 && value.length < min)
     return `"${label}" is shorter than ${min} characters`;
@@ -162,6 +171,12 @@ export function assertJsonFieldLengths(
             codeFor(key),
             `a member name is longer than ${MAX_FIELD_NAME_LENGTH} characters`,
           );
+        const refused = refusedCharacter(key);
+        if (refused !== undefined)
+          throw new OAuthError(
+            codeFor(key),
+            `a member name contains a control character (${codePoint(refused)})`,
+          );
         visit(member, key, label ? `${label}.${key}` : key, depth + 1);
       }
     }
@@ -191,7 +206,22 @@ export function assertHeaderLengths(headers: Headers): void {
     );
 }
 
-/** The User-Agent as Gatehouse records it: cut to MAX_USER_AGENT, so a stored copy is bounded. */
+/**
+ * The query string and the path of every request, before any route reads them (the router): each
+ * parameter within its limits (`assertFieldLengths`), no path segment decoding to a control character.
+ */
+export function assertUrlBounds(url: URL): void {
+  assertFieldLengths(url.searchParams);
+  const problem = checkPathCharacters(url.pathname);
+  if (problem) throw new OAuthError('invalid_request', problem);
+}
+
+/**
+ * The User-Agent as Gatehouse records it (audit, DCR registrations): cut to MAX_USER_AGENT, so a stored
+ * copy is bounded, and any control character (a runtime other than Node's parser may pass one) replaced
+ * by U+FFFD, so a stored copy never carries one to PostgreSQL, a page or a terminal. It is never refused.
+ */
 export function boundedUserAgent(headers: Headers): string | null {
-  return headers.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null;
+  const value = headers.get('user-agent');
+  return value === null ? null : replaceControlCharacters(value.slice(0, MAX_USER_AGENT));
 }

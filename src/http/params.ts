@@ -7,8 +7,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Request parameters with the OAuth 2.1 rules applied at the boundary (§3.1, §3.2): a parameter sent
  * without a value is treated as omitted, and a parameter may not be repeated (except where an extension
- * allows it, like RFC 8707 `resource`). Every value is within its field's length limit (limits.ts), or
- * construction throws invalid_request naming the field.
+ * allows it, like RFC 8707 `resource`). Every value is within its field's length limit (limits.ts) and
+ * no name or value holds a control character (characters.ts), or construction throws invalid_request
+ * naming the field.
  */
 export class Params {
   constructor(private readonly source: URLSearchParams) {

@@ -7,12 +7,14 @@ import { redirect } from '../http/respond.js';
 import { renderLogin } from '../pages/login.js';
 import { renderSignup } from '../pages/signup.js';
 import { PATHS } from '../paths.js';
+import { isDatabaseUnavailable } from '../store/availability.js';
 import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
 import { assertPreSessionCsrf, assertSameOrigin, startSession } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { admitSignIn } from './login-throttle.js';
 import { errorPage, type FormPageModel, formPage } from './pages-common.js';
+import { safeReturnTo } from './return-to.js';
 
 /**
  * The hosted sign-in and sign-up pages. Forms are CSRF-protected (double-submit token plus an Origin
@@ -27,16 +29,6 @@ function continueUrl(ctx: Context, interaction: string | undefined, returnTo?: s
   return safeReturnTo(ctx, returnTo) ?? ctx.config.issuerPath + PATHS.signedIn;
 }
 
-/**
- * Where to go after signing in without an authorization request: only the dashboard, by a same-origin
- * path, so the parameter can never become an open redirect.
- */
-function safeReturnTo(ctx: Context, value: string | undefined): string | undefined {
-  const base = ctx.config.issuerPath + PATHS.admin;
-  if (!value || value.length > 2000 || /[\\\s]|\/\/|\/\.\.?(\/|$)/.test(value)) return undefined;
-  return value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`) ? value : undefined;
-}
-
 /** The client the person is signing in for, presented as on the consent page (client-presentation.ts). */
 async function clientOf(
   ctx: Context,
@@ -48,7 +40,9 @@ async function clientOf(
     if (!request.client_id) return undefined;
     const client = await ctx.store.getClient(request.client_id);
     return client ? presentClient(client, request.redirect_uri) : undefined;
-  } catch {
+  } catch (error) {
+    // The page can do without the client's name, not without the database (the router answers 503).
+    if (isDatabaseUnavailable(error)) throw error;
     return undefined;
   }
 }

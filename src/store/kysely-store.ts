@@ -13,6 +13,7 @@ import * as clients from './kysely/clients.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
+import * as readiness from './kysely/readiness.js';
 import * as retention from './kysely/retention.js';
 import * as tokens from './kysely/tokens.js';
 import * as users from './kysely/users.js';
@@ -138,6 +139,10 @@ export class KyselyStore implements Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  checkWritable(instance: string, at: number): Promise<void> {
+    return readiness.checkWritable(this.#ctx, instance, at);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,12 @@ export interface Store {
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
+  /**
+   * Readiness: one committed write of one row keyed by `instance` (rewritten in place, so the database
+   * does not grow; purged by housekeeping an hour after the instance stops). Rejects wherever writes
+   * fail: a full disk, a read-only database. Any number of concurrent callers: last writer wins.
+   */
+  checkWritable(instance: string, at: number): Promise<void>;
   close(): Promise<void>;
 
   // ── clients ──────────────────────────────────────────────────────────────

@@ -55,8 +55,8 @@ const formEncode = (s: string) => new URLSearchParams({ v: s }).toString().slice
 const basic = (id: string, secret: string, encode = formEncode, scheme = 'Basic') =>
   `${scheme} ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString('base64')}`;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what ids may not hold
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what credentials may not hold
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const anyText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
@@ -68,7 +68,7 @@ describe('Basic client credentials (properties)', () => {
     fc.assert(
       fc.property(
         anyText.filter((id) => id !== '' && !CONTROL.test(id)),
-        anyText,
+        anyText.filter((secret) => !CONTROL.test(secret)),
         fc.constantFrom('Basic', 'basic', 'BASIC', 'Basic  '),
         fc.boolean(),
         (id, secret, scheme, percentOnly) => {
@@ -83,12 +83,19 @@ describe('Basic client credentials (properties)', () => {
     );
   });
 
-  it('a client_id with a control character, or an empty one, is malformed', () => {
+  it('a client_id or secret with a control character, or an empty client_id, is malformed', () => {
     fc.assert(
-      fc.property(anyText, fc.constantFrom('\u0000', '\n', '\u001f', '\u007f'), anyText, (a, c, b) => {
-        expect(parseBasic(basic(`${a}${c}${b}`, 'x'))).toBeUndefined();
-        expect(parseBasic(basic('', b))).toBeUndefined();
-      }),
+      fc.property(
+        anyText,
+        fc.constantFrom('\u0000', '\t', '\n', '\u001f', '\u007f', '\u0085', '\u009f'),
+        anyText,
+        (a, c, b) => {
+          expect(parseBasic(basic(`${a}${c}${b}`, 'x'))).toBeUndefined();
+          // RFC 6749 Appendix A.2: client-secret = *VSCHAR.
+          expect(parseBasic(basic('id', `${a}${c}${b}`))).toBeUndefined();
+          expect(parseBasic(basic('', b))).toBeUndefined();
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -16,6 +16,7 @@ import { adminSuite } from './suites/admin.js';
 import { clientAssertionsSuite } from './suites/client-assertions.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { operationsSuite } from './suites/operations.js';
+import { readinessSuite } from './suites/readiness.js';
 import { refreshSuite } from './suites/refresh.js';
 import { retentionSuite } from './suites/retention.js';
 import { tokensSuite } from './suites/tokens.js';
@@ -58,6 +59,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
   concurrencySuite(ctx);
   adminSuite(ctx);
   retentionSuite(ctx);
+  readinessSuite(ctx);
   clientAssertionsSuite(ctx);
 });
 

@@ -4,6 +4,8 @@
  * compared byte for byte with the document's `client_id`, so nothing may be rewritten.
  */
 
+import { checkPathCharacters } from '../../http/characters.js';
+
 export const MAX_CLIENT_ID_LENGTH = 2048;
 
 const NON_ASCII = /[^ -~]/;
@@ -50,6 +52,9 @@ export function checkClientIdUrl(
   if (segments.some((s) => s === '.' || s === '..'))
     return fail('the client ID must not contain "." or ".." path segments');
   if (/%2f|%5c/i.test(path)) return fail('the client ID must not contain encoded slashes');
+  // The path the document host decodes must not hold a control character either (`/client.json%00`:
+  // NUL truncation on the host); the rule for request input, http/characters.ts.
+  if (checkPathCharacters(path)) return fail('the client ID must not contain encoded control characters');
   let url: URL;
   try {
     url = new URL(clientId);
