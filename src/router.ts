@@ -14,7 +14,7 @@ import { OAuthError } from './errors.js';
 import { auditCredentialFailure, countRefusal, throttledRefusal } from './http/anonymous.js';
 import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
-import { assertFieldLengths, assertHeaderLengths } from './http/limits.js';
+import { assertHeaderLengths, assertUrlBounds } from './http/limits.js';
 import { json, oauthErrorJson } from './http/respond.js';
 import { handleClientLogo } from './interaction/client-logo.js';
 import { handleConsentSubmit } from './interaction/consent.js';
@@ -169,7 +169,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
     if (throttled) return renderError(ctx, route.kind, throttled, req);
     // Bounded before any handler reads them, whichever way it reads them (http/limits.ts).
     assertHeaderLengths(req.request.headers);
-    assertFieldLengths(req.url.searchParams);
+    assertUrlBounds(req.url); // and no control characters in the query or the path (http/characters.ts)
     if (route.guarded) {
       const wait = ctx.failures.blockedFor(rateLimitKey(req.ip));
       if (wait > 0) {
