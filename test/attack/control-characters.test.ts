@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listAdminApiRoutes } from '../../src/admin/api.js';
 import { listDashboardRoutes } from '../../src/admin/dashboard.js';
 import { codePoint } from '../../src/http/characters.js';
-import { buildRoutes } from '../../src/router.js';
+import { PATHS } from '../../src/paths.js';
+import { buildRoutes, prefixRoute } from '../../src/router.js';
 import { ADMIN, type AdminServer, dashboardCsrf, signIn, startAdminServer } from '../e2e/admin/support.js';
 import { DocumentHost } from '../helpers/cimd.js';
 import { adminToken } from '../helpers/dcr.js';
@@ -105,6 +106,22 @@ describe('every route refuses a control character in the query string', () => {
           const response = await fetch(url, { method, body, redirect: 'manual' });
           expectRefused(await answer(response), kind, c, `${method} ${url}`);
         }
+      }
+    }
+  });
+});
+
+describe('every path of src/paths.ts', () => {
+  it('is refused with 400 where a route owns it (prefix routes too), else 404 or 405: never anything else', async () => {
+    const routes = buildRoutes(srv.gh.context);
+    for (const relative of Object.values(PATHS)) {
+      const path = `${srv.gh.config.issuerPath}${relative}${relative.endsWith('/') ? 'x' : ''}`;
+      const route = routes.get(path) ?? prefixRoute(srv.gh.context, path);
+      for (const method of ['GET', 'POST']) {
+        const response = await fetch(`${srv.origin}${path}?state=a%00b`, { method, redirect: 'manual' });
+        const a = await answer(response);
+        if (route?.methods[method]) expectRefused(a, route.kind, '\u0000', `${method} ${path}`);
+        else expect([404, 405], `${method} ${path}: ${a.status}`).toContain(a.status);
       }
     }
   });
