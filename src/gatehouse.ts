@@ -6,6 +6,7 @@ import type { Context, RequestInfo } from './context.js';
 import { clientIp } from './http/client-ip.js';
 import { cookieNames } from './http/cookies.js';
 import { FailureLimiter } from './http/failure-limit.js';
+import { trackInFlight } from './http/in-flight.js';
 import { boundedUserAgent } from './http/limits.js';
 import { RejectionThrottle } from './http/rejection-throttle.js';
 import { CimdService } from './lanes/cimd/service.js';
@@ -40,7 +41,10 @@ export interface Gatehouse {
    * also runs every `housekeepingInterval`, 10 minutes by default).
    */
   runHousekeeping(): Promise<void>;
-  /** Stops timers and closes the database. */
+  /**
+   * Waits for the requests in progress, then stops timers and closes the database; a request that
+   * arrives meanwhile is answered 503 (http/in-flight.ts). Safe to call more than once.
+   */
   close(): Promise<void>;
 }
 
@@ -68,7 +72,8 @@ export async function createGatehouse(
     housekeeping.unref();
     const requestInfo = requestInfoReader(config, ctx.log);
 
-    return {
+    // close() waits for the requests in progress (http/in-flight.ts).
+    return trackInFlight({
       config,
       store,
       keys: ctx.keys,
@@ -96,7 +101,7 @@ export async function createGatehouse(
         await ctx.rejections.flush(true);
         await store.close();
       },
-    };
+    });
   } catch (error) {
     if (!injected?.store) await raw.close().catch(() => {});
     throw error;

@@ -82,7 +82,7 @@ export async function runDemo(opts: { port: number }): Promise<void> {
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
   // Existing demo databases predate the demo user being an administrator: make them one.
   await ensureAdministrator(gh.context, state.email, 'demo');
-  const { server } = await listen(gh, { port: opts.port, host: '127.0.0.1' });
+  const listening = await listen(gh, { port: opts.port, host: '127.0.0.1' });
   const todo = await createTodoServer({
     issuer: gh.config.issuer,
     resource: demoMcpUrl(),
@@ -92,6 +92,6 @@ export async function runDemo(opts: { port: number }): Promise<void> {
   }).catch((error: Error) => {
     throw listenFailure(error, "The demo's Todo MCP server", '127.0.0.1', DEMO_MCP_PORT);
   });
-  installShutdown(gh, server, () => todo.close());
+  installShutdown(gh, listening, () => todo.close());
   for (const line of demoBanner(gh.config.issuer, todo.url, state)) console.log(line);
 }

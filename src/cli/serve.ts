@@ -1,87 +1,87 @@
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
-import { listen } from '../adapters/node.js';
+import { type Listening, listen } from '../adapters/node.js';
 import type { GatehouseOptions } from '../config/options.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
-import { capYoungGeneration, workerExecArgv } from './young-generation.js';
+import { supervise, type WorkerMessage } from './supervise.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse serve`: one process, or `--workers N` processes sharing the port through node:cluster
- * (all state is in the database, so workers need no coordination). Prints one line with the issuer
- * when ready; SIGTERM/SIGINT close the listener, finish in-flight requests and close the database.
+ * (all state is in the database, so workers need no coordination; the primary supervises them,
+ * supervise.ts). Prints one line with the issuer when ready; SIGTERM/SIGINT drain (installShutdown).
  */
 export async function serve(options: GatehouseOptions, workers = 1): Promise<void> {
-  if (workers > 1 && cluster.isPrimary) return servePrimary(options, workers);
+  if (workers > 1 && cluster.isPrimary) return supervise(options, workers);
   try {
     if (cluster.isPrimary) capYoungGeneration();
     const gh = await createGatehouse(options);
-    const { server } = await listen(gh, { port: gh.config.port, host: gh.config.host });
-    installShutdown(gh, server);
-    if (cluster.isWorker) process.send?.({ gatehouse: 'ready' });
+    const listening = await listen(gh, { port: gh.config.port, host: gh.config.host });
+    installShutdown(gh, listening);
+    if (cluster.isWorker) process.send?.({ gatehouse: 'ready' } satisfies WorkerMessage);
     else
       console.log(`Gatehouse ready: ${gh.config.issuer} (listening on ${gh.config.host}:${gh.config.port})`);
   } catch (error) {
     if (!cluster.isWorker) throw error;
-    // A worker reports to the primary, which prints the first failure once and exits non-zero.
-    process.send?.({ gatehouse: 'failed', message: (error as Error).message }, () => process.exit(1));
+    // A worker reports to the primary, which prints a start-up failure once and exits non-zero.
+    const message: WorkerMessage = { gatehouse: 'failed', message: (error as Error).message };
+    process.send?.(message, () => process.exit(1));
   }
 }
 
-type WorkerMessage = { gatehouse?: 'ready' | 'failed'; message?: string };
+/** How long closing the database may take after the drain before the process exits anyway. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 /**
- * The primary of `--workers N`: resolves once every worker listens; rejects with the first worker's
- * start-up failure (the others are stopped), so the CLI prints it once and exits non-zero.
+ * Graceful shutdown on SIGTERM or SIGINT (or, in a `--workers` worker, the primary's `stop` message, or
+ * the primary going away): stop accepting connections; answer the requests in progress and those that
+ * arrive on open connections with `Connection: close` (adapters/node.ts `drainable`); at
+ * `server.shutdownTimeout` close the connections still open, logging how many had a request in progress;
+ * then run `onStop`, close the database and exit 0. A second SIGINT (Ctrl-C twice) exits at once.
  */
-async function servePrimary(options: GatehouseOptions, workers: number): Promise<void> {
-  // Migrate and create keys once, before the workers race to do it.
-  const gh = await createGatehouse({ ...options, logger: false });
-  await gh.close();
-  cluster.setupPrimary({ execArgv: workerExecArgv() });
-  const stop = () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-  };
-  await new Promise<void>((resolve, reject) => {
-    let ready = 0;
-    let settled = false;
-    const fail = (message: string) => {
-      if (settled) return;
-      settled = true;
-      stop();
-      reject(new Error(message));
-    };
-    cluster.on('message', (_worker, message: WorkerMessage) => {
-      if (message?.gatehouse === 'failed') fail(message.message ?? 'a worker failed to start');
-      else if (message?.gatehouse === 'ready' && ++ready === workers && !settled) {
-        settled = true;
-        resolve();
-      }
-    });
-    cluster.on('exit', (_worker, code, signal) => {
-      // Its own 'failed' message, sent just before it exited, may still be on the way: let it win.
-      setTimeout(() => fail(`a worker exited (${signal ?? `code ${code}`}) before it was ready`), 200);
-    });
-    for (let i = 0; i < workers; i++) cluster.fork();
-  });
-  console.log(`Gatehouse ready: ${options.issuer} (${workers} workers)`);
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-export function installShutdown(gh: Gatehouse, server: Server, onStop?: () => Promise<void>): void {
+export function installShutdown(gh: Gatehouse, listening: Listening, onStop?: () => Promise<void>): void {
+  const log = gh.config.logger;
   let stopping = false;
-  const stop = async () => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    server.close();
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 5000);
-    force.unref();
-    await new Promise<void>((resolve) => server.once('close', () => resolve()));
-    await onStop?.();
-    await gh.close();
-    process.exit(0);
+    const timeoutMs = gh.config.server.shutdownTimeoutMs;
+    log.info({ reason, inFlight: listening.inFlight(), timeoutMs }, 'shutting down: draining connections');
+    const { cutRequests, closedIdle } = await listening.drain(timeoutMs);
+    if (cutRequests > 0)
+      log.warn(
+        { cutRequests, closedIdle, timeoutMs },
+        `shutdown deadline reached: cut ${cutRequests} connection(s) with a request in progress`,
+      );
+    let code = 0;
+    try {
+      await onStop?.();
+      await bounded(gh.close(), CLOSE_TIMEOUT_MS);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown: closing failed');
+      code = 1;
+    }
+    log.info({ cutRequests, closedIdle }, 'stopped');
+    // pino writes to stdout asynchronously; exit once its buffer is written.
+    log.flush?.(() => process.exit(code));
+    setTimeout(() => process.exit(code), 1000).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => {
+    if (stopping) process.exit(130);
+    void stop('SIGINT');
+  });
+  if (cluster.isWorker) {
+    process.on('message', (message: WorkerMessage) => {
+      if (message?.gatehouse === 'stop') void stop('stopped by the primary');
+    });
+    process.once('disconnect', () => void stop('the primary went away'));
+  }
+}
+
+function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

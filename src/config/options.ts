@@ -1,5 +1,11 @@
+/**
+ * The options' types.
+ * Why this is long: each option's documentation, which editors show on hover, is written once, here,
+ * beside its type; larger groups have their own file (server.ts).
+ */
 import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import type { ServerOptions } from './server.js';
 
 /** Which client lanes may obtain tokens for a resource. */
 export interface LaneOptions {
@@ -307,6 +313,8 @@ export interface GatehouseOptions {
   host?: string;
   /** Port the CLI's `serve` binds. @default the issuer's port */
   port?: number;
+  /** The CLI's HTTP server: shutdown deadline, timeouts against slow clients, `--workers` supervision. */
+  server?: ServerOptions;
   /** "sqlite:<path>", "sqlite::memory:" or "postgres://…". @default "sqlite:.gatehouse/gatehouse.db" */
   database?: string;
   /** At least 32 characters: derives the key that encrypts signing keys and signs interaction state. */

@@ -151,3 +151,25 @@ export function resolveThrottles(
     },
   };
 }
+
+/**
+ * The CLI's HTTP server (config/server.ts; docs/operations.md "Shutdown and restarts", "Timeouts").
+ * Headers in 10 s and the whole request in 30 s: a real client sends its headers in one packet and
+ * Gatehouse's bodies are at most 64 KiB, which even a 56 kbit/s link sends in 10 s; a slow client
+ * holds a connection for no longer than that (node:http's defaults are 60 s and 300 s). The shutdown
+ * deadline of 8 s outlasts the 5 s keep-alive and any normal request, and ends before `docker stop`'s
+ * 10 s kill. `problem` says when the headers timeout exceeds the request's, which node:http refuses.
+ */
+export function resolveServer(o: Parsed): { server: ResolvedConfig['server']; problem?: string } {
+  const seconds = (value: number | undefined, fallback: number) => Math.round((value ?? fallback) * 1000);
+  const server = {
+    shutdownTimeoutMs: seconds(o.server?.shutdownTimeout, 8),
+    headersTimeoutMs: seconds(o.server?.headersTimeout, 10),
+    requestTimeoutMs: seconds(o.server?.requestTimeout, 30),
+    keepAliveTimeoutMs: seconds(o.server?.keepAliveTimeout, 5),
+    maxWorkerRestarts: o.server?.maxWorkerRestarts ?? 10,
+    workerRestartWindowMs: seconds(o.server?.workerRestartWindow, 60),
+  };
+  if (server.headersTimeoutMs <= server.requestTimeoutMs) return { server };
+  return { server, problem: 'server.headersTimeout: must not exceed server.requestTimeout' };
+}

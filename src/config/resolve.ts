@@ -16,7 +16,13 @@ import type {
   MailMessage,
   SigningAlgorithm,
 } from './options.js';
-import { resolveDcrQuota, resolveLanePolicies, resolveLifetimes, resolveThrottles } from './policies.js';
+import {
+  resolveDcrQuota,
+  resolveLanePolicies,
+  resolveLifetimes,
+  resolveServer,
+  resolveThrottles,
+} from './policies.js';
 import { describeIssues, optionsSchema } from './schema.js';
 
 export interface ResolvedResource {
@@ -63,6 +69,15 @@ export interface ResolvedConfig {
   secureCookies: boolean;
   host: string;
   port: number;
+  /** The CLI's HTTP server (adapters/node.ts `listen`, cli/serve.ts, cli/supervise.ts). */
+  server: {
+    shutdownTimeoutMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxWorkerRestarts: number;
+    workerRestartWindowMs: number;
+  };
   database: string;
   secret: string;
   signup: boolean;
@@ -170,6 +185,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   const clients = resolveClients(o, resources, problems);
   const quotaProblem = resolveDcrQuota(o).problem;
   if (quotaProblem) problems.push(quotaProblem);
+  const server = resolveServer(o);
+  if (server.problem) problems.push(server.problem);
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
   // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
   resources.push({
@@ -191,6 +208,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     secureCookies: url.protocol === 'https:',
     host: o.host ?? '127.0.0.1',
     port: o.port ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80),
+    server: server.server,
     database: o.database ?? 'sqlite:.gatehouse/gatehouse.db',
     secret: o.secret,
     signup: o.signup ?? false,

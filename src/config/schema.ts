@@ -1,3 +1,7 @@
+/**
+ * Why this is long: one declarative schema of every option, so that each rule fails at start-up
+ * naming its field; larger groups have their own file (server.ts).
+ */
 import { z } from 'zod';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { FIELD_LIMITS } from '../http/limits.js';
@@ -6,6 +10,7 @@ import { jwksProblem, signingAlgProblem } from '../lanes/client-keys.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
+import { serverSchema } from './server.js';
 
 /** A count or a number of seconds: a whole number above zero (zod schemas are immutable, so one serves all). */
 const positiveInt = z.number().int().positive().optional();
@@ -218,6 +223,7 @@ export const optionsSchema = z.strictObject({
   issuer,
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
+  server: serverSchema.optional(),
   database: z
     .string()
     .regex(
