@@ -14,10 +14,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { baseOptions, USER } from '../helpers/fixtures.js';
 import {
+  authorize,
+  authorizeUrl,
+  introspect,
   type JsonResponse,
   MACHINE_AUTH,
   obtainTokens,
+  redeem,
   refresh,
+  revoke,
   signedInAgent,
   tokenRequest,
 } from '../helpers/oauth.js';
@@ -116,6 +121,7 @@ describe('SQLite on a full disk', () => {
       const agent = await signedInAgent(srv);
       const issued = [];
       for (let i = 0; i < 3; i++) issued.push(await obtainTokens(srv, { scope: 'todos.read' }, { agent }));
+      const pending = await authorize(srv, { scope: 'todos.read' }, { agent });
       expect((await ready(srv)).status).toBe(200);
       const grants = await srv.gh.store.listGrants({ activeOnly: true });
 
@@ -134,6 +140,7 @@ describe('SQLite on a full disk', () => {
       expect(notReady.headers.get('retry-after')).toBeTruthy();
       expect(await notReady.text()).toBe('{"status":"unavailable"}');
       for (const { refresh_token } of issued) expectUnavailable(await refresh(srv, refresh_token!));
+      expectUnavailable(await redeem(srv, pending));
       // A client-credentials token needs no write: served, or refused as unavailable, never a 500.
       const machine = await tokenRequest(
         srv,
@@ -160,6 +167,8 @@ describe('SQLite on a full disk', () => {
       expect((await srv.gh.store.listGrants({ activeOnly: true })).map((g) => g.id).sort()).toEqual(
         grants.map((g) => g.id).sort(),
       );
+      // The code whose exchange failed was not spent: it is redeemed now.
+      expect((await redeem(srv, pending)).status).toBe(200);
       const { rows } = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
       expect(rows).toEqual([{ integrity_check: 'ok' }]);
     },
@@ -196,8 +205,20 @@ describe('PostgreSQL stopped, restarted and made read-only (a private cluster)',
     })();
     await new Promise((resolve) => setTimeout(resolve, 200));
     await cluster.stop('fast');
-    const outage = await refresh(srv, token);
-    expectUnavailable(outage);
+    expectUnavailable(await refresh(srv, token));
+    expectUnavailable(await introspect(srv, token));
+    expectUnavailable(await revoke(srv, { token, client_id: 'native-app' }));
+    // Browser pages that need the database: the friendly page, never a redirect to the client (the
+    // client cannot be verified), no stack, no SQL, no driver message.
+    for (const url of [authorizeUrl(srv).url, `${srv.issuer}/admin`]) {
+      const page = await agent.request(url);
+      expect(page.status, url).toBe(503);
+      expect(page.headers.get('location')).toBeNull();
+      expect(page.headers.get('retry-after')).toBeTruthy();
+      const text = await page.text();
+      expect(text).toMatch(/Temporarily unavailable/);
+      expect(text).not.toMatch(/ECONN|57P0|terminat|select |\.ts:\d/i);
+    }
     const notReady = await ready(srv);
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toBe('{"status":"unavailable"}');
