@@ -22,6 +22,9 @@ export const PATHS = {
   signedIn: '/signed-in',
   clientLogo: '/client-logo',
   stylesheet: '/assets/gatehouse.css',
+  // Upstream identity connections (connections/): `{connections}{id}/start`, `…/callback` (the
+  // redirect URI registered at the provider, DESIGN §4) and `…/link`. A prefix: the router owns it.
+  connections: '/connections/',
   // Operations.
   healthLive: '/health/live',
   healthReady: '/health/ready',
@@ -42,4 +45,9 @@ export function endpointUrls(base: string) {
     endSession: base + PATHS.endSession,
     registration: base + PATHS.registration,
   };
+}
+
+/** The path of one upstream connection's action, relative to the issuer's path. */
+export function connectionPath(id: string, action: 'start' | 'callback' | 'link'): string {
+  return `${PATHS.connections}${encodeURIComponent(id)}/${action}`;
 }

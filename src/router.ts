@@ -1,5 +1,6 @@
 import { handleAdminApi } from './admin/api.js';
 import { handleDashboard } from './admin/dashboard.js';
+import { handleConnection } from './connections/route.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
 import { handleLive, handleReady } from './endpoints/health.js';
@@ -131,8 +132,17 @@ export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
   const admin = ctx.config.issuerPath + PATHS.admin;
   if (pathname.startsWith(ctx.config.issuerPath + PATHS.adminApi)) return ADMIN_API;
   if (pathname === admin || pathname.startsWith(`${admin}/`)) return DASHBOARD;
+  if (ctx.config.connections.length && pathname.startsWith(ctx.config.issuerPath + PATHS.connections))
+    return CONNECTIONS;
   return undefined;
 }
+
+/** Upstream sign-in (connections/route.ts): pages, anyone may call them. */
+const CONNECTIONS: Route = {
+  kind: 'page',
+  anonymous: true,
+  methods: { GET: handleConnection, POST: handleConnection },
+};
 
 const ADMIN_API: Route = {
   kind: 'api',

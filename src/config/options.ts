@@ -5,6 +5,7 @@
  */
 import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import type { ConnectionOptions } from './connections.js';
 import type { ServerOptions } from './server.js';
 
 /** Which client lanes may obtain tokens for a resource. */
@@ -334,6 +335,8 @@ export interface GatehouseOptions {
   clients?: ClientOptions[];
   /** Development seeding: created if missing, never updated. */
   users?: UserSeed[];
+  /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
+  connections?: ConnectionOptions[];
   cimd?: CimdOptions;
   dcr?: DcrOptions;
   tokens?: TokenOptions;

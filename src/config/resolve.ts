@@ -6,6 +6,7 @@ import { endpointUrls } from '../paths.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
+import type { ResolvedConnection } from './connections.js';
 import { deepFreeze } from './freeze.js';
 import { makeLogger } from './logger.js';
 import type {
@@ -17,6 +18,7 @@ import type {
   SigningAlgorithm,
 } from './options.js';
 import {
+  resolveConnections,
   resolveDcrQuota,
   resolveLanePolicies,
   resolveLifetimes,
@@ -90,6 +92,8 @@ export interface ResolvedConfig {
   resources: readonly ResolvedResource[];
   defaultResource: string | null;
   clients: ResolvedClientSeed[];
+  /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
+  connections: readonly ResolvedConnection[];
   users: { email: string; password: string; admin: boolean; emailVerified: boolean }[];
   cimd: {
     enabled: boolean;
@@ -216,6 +220,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     resources,
     defaultResource,
     clients,
+    connections: resolveConnections(o),
     users: (o.users ?? []).map((u) => ({
       email: u.email,
       password: u.password,

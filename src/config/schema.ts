@@ -10,6 +10,7 @@ import { jwksProblem, signingAlgProblem } from '../lanes/client-keys.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
+import { connectionsSchema } from './connections.js';
 import { serverSchema } from './server.js';
 
 /** A count or a number of seconds: a whole number above zero (zod schemas are immutable, so one serves all). */
@@ -243,6 +244,7 @@ export const optionsSchema = z.strictObject({
   resources: z.array(resourceSchema).optional(),
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
+  connections: connectionsSchema,
   users: z
     .array(
       z.strictObject({

@@ -12,6 +12,7 @@ import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
 import { assertPreSessionCsrf, assertSameOrigin, startSession } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
+import { connectionButtons } from './connection-buttons.js';
 import { admitSignIn } from './login-throttle.js';
 import { errorPage, type FormPageModel, formPage } from './pages-common.js';
 import { safeReturnTo } from './return-to.js';
@@ -63,6 +64,7 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       client,
       signupHref: ctx.config.signup ? `${common.basePath}${PATHS.signup}${query}` : undefined,
       forgotHref: `${common.basePath}${PATHS.forgotPassword}${query}`,
+      connections: connectionButtons(ctx, m.interaction),
     }),
   );
 }

@@ -1,4 +1,5 @@
 import type { ClientPresentation } from '../interaction/client-presentation.js';
+import type { ConnectionButton } from '../interaction/connection-buttons.js';
 import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
 
 export interface LoginModel extends FormModel {
@@ -7,6 +8,8 @@ export interface LoginModel extends FormModel {
   /** The client of the authorization request being signed in for (src/interaction/client-presentation.ts). */
   client?: ClientPresentation;
   signupHref?: string;
+  /** Contract (DESIGN §4): one "Continue with {name}" per enabled upstream connection. */
+  connections?: ConnectionButton[];
   /** Contract (DESIGN §5): the sign-in page always links "Forgot password?". */
   forgotHref: string;
 }
@@ -38,6 +41,12 @@ export function renderLogin(m: LoginModel): string {
     html`<h1 id="page-title">Sign in</h1>
 ${clientSummary(m.client)}
 ${errorList(m.error)}
+${
+  m.connections?.length
+    ? html`<div class="actions stack connections">${m.connections.map((c) => html`<a class="button" href="${c.href}">Continue with ${c.name}</a>`)}</div>
+<p class="muted">or sign in with your e-mail and password</p>`
+    : ''
+}
 <form method="post" action="${m.action}" novalidate>
 ${hidden({ csrf: m.csrf, interaction: m.interaction, return_to: m.returnTo })}
 <label for="email">Email</label>

@@ -26,6 +26,8 @@ button:hover { filter: brightness(0.95); }
 button.primary { background:var(--accent); color:var(--accent-fg); border-color:var(--accent); }
 .actions { display:flex; gap:.75rem; margin-top:1.5rem; flex-wrap: wrap; }
 .actions.stack button { width: 100%; }
+a.button { display:block; width:100%; box-sizing:border-box; text-align:center; font-weight:600; padding:.6rem 1.1rem;
+  border-radius:8px; border:1px solid var(--field); color:inherit; text-decoration:none; }
 .alert { border-left: 4px solid var(--danger); border-radius: 4px; padding:.6rem .8rem; background: var(--danger-bg);
   color: var(--fg); }
 .warning { background:var(--warn-bg); color:var(--warn-fg); border-radius:8px; padding:.6rem .8rem; }

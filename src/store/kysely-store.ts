@@ -7,9 +7,11 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
 import { IssuedCodes } from './code-cache.js';
+import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-records.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
+import * as connections from './kysely/connections.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
@@ -314,6 +316,36 @@ export class KyselyStore implements Store {
   }
   ensureSigningKeys(active: SigningKeyRecord, next: SigningKeyRecord): Promise<SigningKeyRecord[]> {
     return keys.ensureSigningKeys(this.#ctx, active, next);
+  }
+
+  // ── upstream connections (issue 16) ─────────────────────────────────────
+  createConnectionState(state: ConnectionStateRecord): Promise<void> {
+    return connections.createConnectionState(this.#ctx, state);
+  }
+  getConnectionState(id: string): Promise<ConnectionStateRecord | undefined> {
+    return connections.getConnectionState(this.#ctx, id);
+  }
+  consumeConnectionState(
+    id: string,
+    binding: string,
+    at: number,
+  ): Promise<ConnectionStateRecord | undefined> {
+    return connections.consumeConnectionState(this.#ctx, id, binding, at);
+  }
+  getLinkedIdentity(issuer: string, subject: string): Promise<LinkedIdentityRecord | undefined> {
+    return connections.getLinkedIdentity(this.#ctx, issuer, subject);
+  }
+  createLinkedIdentity(identity: LinkedIdentityRecord): Promise<void> {
+    return connections.createLinkedIdentity(this.#ctx, identity);
+  }
+  listLinkedIdentities(userId: string): Promise<LinkedIdentityRecord[]> {
+    return connections.listLinkedIdentities(this.#ctx, userId);
+  }
+  touchLinkedIdentity(issuer: string, subject: string, at: number): Promise<void> {
+    return connections.touchLinkedIdentity(this.#ctx, issuer, subject, at);
+  }
+  deleteLinkedIdentity(userId: string, issuer: string, subject: string): Promise<boolean> {
+    return connections.deleteLinkedIdentity(this.#ctx, userId, issuer, subject);
   }
 
   // ── audit, rate limits, housekeeping ─────────────────────────────────────

@@ -8,6 +8,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { clientAssertionsSchema } from './migrations-client-assertions.js';
+import { connectionsSchema } from './migrations-connections.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { identitySchema } from './migrations-identity.js';
 import { storageSchema } from './migrations-storage.js';
@@ -345,6 +346,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0004_identity': identitySchema(),
         '0005_client_assertions': clientAssertionsSchema(),
         '0006_grant_auth_method': grantAuthMethodSchema(),
+        '0008_connections': connectionsSchema(),
       };
     },
   };

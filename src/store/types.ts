@@ -9,6 +9,7 @@
  *   share the database, not only within one process.
  */
 
+import type { ConnectionStore } from './connection-records.js';
 import type {
   AuditDayCount,
   AuditEventInput,
@@ -36,9 +37,10 @@ import type {
   UserRecord,
 } from './records.js';
 
+export * from './connection-records.js';
 export * from './records.js';
 
-export interface Store {
+export interface Store extends ConnectionStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Safe when several instances call it at once (a database lock serialises them). */

@@ -1,0 +1,65 @@
+/**
+ * `GET {issuer}/connections/{id}/start[?interaction=…]`: the "Continue with {name}" button. Sends the
+ * browser to the provider with an authorization code request: PKCE S256 (RFC 7636; RFC 9700 §2.1.1),
+ * `state` and `nonce` (state.ts). A GET, so the page's CSP form-action need not name the provider:
+ * starting a sign-in changes nothing but a short-lived state row, and the callback is what is guarded
+ * (a sign-in started by another site completes only as the person who signs in at the provider).
+ */
+import * as oidc from 'openid-client';
+import type { ResolvedConnection } from '../config/connections.js';
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { openInteraction } from '../grants/authorization-request.js';
+import { rateLimitKey } from '../http/client-ip.js';
+import { redirect } from '../http/respond.js';
+import { connectionPath } from '../paths.js';
+import { hashSecret } from '../tokens/crypto.js';
+import { providerConfig } from './provider.js';
+import { bindBrowser, derivedChecks, newState } from './state.js';
+
+export function callbackUrl(ctx: Context, c: ResolvedConnection): string {
+  return ctx.config.issuer + connectionPath(c.id, 'callback');
+}
+
+export async function handleStart(ctx: Context, req: RequestInfo, c: ResolvedConnection): Promise<Response> {
+  const interaction = req.url.searchParams.get('interaction') ?? undefined;
+  // A broken or expired authorization request is refused here, not after the round trip.
+  if (interaction !== undefined) openInteraction(ctx, interaction);
+  const at = ctx.now();
+  const limit = await ctx.store.hitRateLimit(
+    `connection-start:${c.id}:${rateLimitKey(req.ip)}`,
+    c.maxStartsPerIp,
+    c.stateTtlMs,
+    at,
+  );
+  if (!limit.allowed) {
+    throw new OAuthError('rate_limited', 'Too many sign-ins were started from here. Try again later.', {
+      headers: { 'retry-after': String(limit.retryAfter) },
+    });
+  }
+  const config = await providerConfig(ctx, c);
+  const binding = bindBrowser(ctx, req);
+  const state = newState();
+  const { verifier, nonce } = derivedChecks(ctx, state);
+  await ctx.store.createConnectionState({
+    id: hashSecret(state),
+    connectionId: c.id,
+    bindingHash: hashSecret(binding.value),
+    interaction: interaction ?? null,
+    returnTo: null,
+    linkUserId: null,
+    createdAt: at,
+    expiresAt: at + c.stateTtlMs,
+    consumedAt: null,
+  });
+  const url = oidc.buildAuthorizationUrl(config, {
+    response_type: 'code',
+    redirect_uri: callbackUrl(ctx, c),
+    scope: c.scopes.join(' '),
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  return redirect(url.href, 302, binding.setCookie ? { 'set-cookie': binding.setCookie } : {});
+}
