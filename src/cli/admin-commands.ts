@@ -127,19 +127,34 @@ export function registerKeyCommands(program: Command, open: Open): void {
   const keys = program.command('keys').description('manage signing keys');
   keys
     .command('rotate')
-    .description('promote the pre-published next key, retire the active one after its tokens expire')
+    .description(
+      'promote the pre-published next key (it signs once every instance and JWKS cache has seen it: now, or ' +
+        'at a stored time every instance honours), retire the active one after its tokens expire',
+    )
     .addOption(configOption())
     .addOption(demoOption())
-    .action(async (opts: ConfigChoice) =>
+    .option(
+      '--force',
+      'emergency (e.g. a compromised key): the next key signs at once even if other instances or JWKS caches ' +
+        'may not know it yet; the cost is printed and the rotation is audited as forced',
+      false,
+    )
+    .option('--reason <text>', 'why (recorded in the audit event)')
+    .action(async (opts: ConfigChoice & { force: boolean; reason?: string }) =>
       withGatehouse(open, opts, async (gh) => {
-        const after = await rotateKeys(gh.context, 'cli');
-        console.log(
-          JSON.stringify(
-            after.map(({ kid, alg, state }) => ({ kid, alg, state })),
-            null,
-            2,
-          ),
-        );
+        const result = await rotateKeys(gh.context, 'cli', {
+          force: opts.force,
+          ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        });
+        // Standard output stays the key list it always was; what happened and why goes to standard error.
+        console.error(result.message);
+        const keys = result.keys.map(({ kid, alg, state, activateAt }) => ({
+          kid,
+          alg,
+          state,
+          activateAt: activateAt === null ? null : new Date(activateAt).toISOString(),
+        }));
+        console.log(JSON.stringify(keys, null, 2));
       }),
     );
 }

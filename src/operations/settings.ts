@@ -104,6 +104,8 @@ function limitSettings(ctx: Context): Record<string, unknown> {
     clientCacheTtl: c.clientCacheTtlMs / SECOND,
     resourceCacheTtl: c.resourceCacheTtlMs / SECOND,
     signingKeyCacheTtl: c.signingKeyCacheTtlMs / SECOND,
+    jwksMaxAge: c.jwksMaxAge,
+    signingKeyClockSkew: c.signingKeyClockSkewMs / SECOND,
     housekeepingInterval: c.housekeepingIntervalMs / SECOND,
     trustedProxies: c.trustedProxies,
     mailer: hook(c.mailer),

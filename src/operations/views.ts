@@ -89,10 +89,13 @@ export interface KeyView {
   state: 'next' | 'active' | 'retiring';
   createdAt: number;
   retireAt: number | null;
+  /** Active and retiring keys: when the key signs from (null: since it became active). */
+  activateAt: number | null;
 }
 
 export function presentKey(k: SigningKeyRecord): KeyView {
-  return { kid: k.kid, alg: k.alg, state: k.state, createdAt: k.createdAt, retireAt: k.retireAt };
+  const { kid, alg, state, createdAt, retireAt, activateAt } = k;
+  return { kid, alg, state, createdAt, retireAt, activateAt };
 }
 
 /** An editable protected resource (as the registry holds it now) with who changed it last. */

@@ -40,6 +40,7 @@ import type {
   RefreshTokenRecord,
   RefreshTokenWithGrant,
   ResourceRecord,
+  RotateSigningKeysInput,
   SigningKeyRecord,
   Store,
   SuccessorToken,
@@ -306,12 +307,7 @@ export class KyselyStore implements Store {
   listSigningKeys(): Promise<SigningKeyRecord[]> {
     return keys.listSigningKeys(this.#ctx);
   }
-  rotateSigningKeys(input: {
-    newNext: SigningKeyRecord;
-    initialActive?: SigningKeyRecord;
-    retireAt: number;
-    at: number;
-  }): Promise<SigningKeyRecord[]> {
+  rotateSigningKeys(input: RotateSigningKeysInput): Promise<SigningKeyRecord[]> {
     return keys.rotateSigningKeys(this.#ctx, input);
   }
   ensureSigningKeys(active: SigningKeyRecord, next: SigningKeyRecord): Promise<SigningKeyRecord[]> {

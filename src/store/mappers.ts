@@ -299,6 +299,7 @@ export function keyToRow(k: SigningKeyRecord, state: SigningKeyState): Insertabl
     private_jwk_encrypted: k.privateJwkEncrypted,
     created_at: k.createdAt,
     retire_at: state === 'retiring' ? k.retireAt : null,
+    activate_at: state === 'next' ? null : k.activateAt,
   };
 }
 
@@ -311,6 +312,7 @@ export function keyFromRow(r: Selectable<SigningKeysTable>): SigningKeyRecord {
     privateJwkEncrypted: r.private_jwk_encrypted,
     createdAt: num(r.created_at),
     retireAt: numOrNull(r.retire_at),
+    activateAt: numOrNull(r.activate_at),
   };
 }
 

@@ -11,6 +11,7 @@ import { clientAssertionsSchema } from './migrations-client-assertions.js';
 import { connectionsSchema } from './migrations-connections.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { identitySchema } from './migrations-identity.js';
+import { signingKeyActivationSchema } from './migrations-signing-keys.js';
 import { storageSchema } from './migrations-storage.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -346,6 +347,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0004_identity': identitySchema(),
         '0005_client_assertions': clientAssertionsSchema(),
         '0006_grant_auth_method': grantAuthMethodSchema(),
+        '0007_signing_key_activation': signingKeyActivationSchema(),
         '0008_connections': connectionsSchema(),
       };
     },

@@ -146,6 +146,28 @@ export interface SigningKeyRecord {
   createdAt: number;
   /** For `retiring` keys: when they leave the JWKS (after every token they signed has expired). */
   retireAt: number | null;
+  /**
+   * For `active` and `retiring` keys: when the key starts (or started) to sign. A rotation may promote a
+   * key that signs only later; until then the key promoted before it signs. `null`: since it became
+   * active (keys from before this column, and `next` keys).
+   */
+  activateAt: number | null;
+}
+
+/** What `Store.rotateSigningKeys` is asked to do (src/store/types.ts). */
+export interface RotateSigningKeysInput {
+  newNext: SigningKeyRecord;
+  initialActive?: SigningKeyRecord;
+  /** When the key that stops being active leaves the JWKS. */
+  retireAt: number;
+  /** When the promoted key starts to sign (default `at`); until then the key active before it signs. */
+  activateAt?: number;
+  at: number;
+  /**
+   * The `active` and `next` kids the caller decided from (null: none). If either differs inside the
+   * transaction, nothing changes and the current keys are returned (`newNext` is then absent from them).
+   */
+  expect?: { active: string | null; next: string | null };
 }
 
 export interface AuditEventInput {

@@ -128,6 +128,8 @@ export interface SigningKeysTable {
   private_jwk_encrypted: string;
   created_at: number;
   retire_at: number | null;
+  /** 0007_signing_key_activation: when an active (later retiring) key starts to sign; NULL: since ever. */
+  activate_at: number | null;
 }
 
 export interface AuditEventsTable {

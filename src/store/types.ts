@@ -31,6 +31,7 @@ import type {
   RefreshTokenRecord,
   RefreshTokenWithGrant,
   ResourceRecord,
+  RotateSigningKeysInput,
   SigningKeyRecord,
   SuccessorToken,
   UserListQuery,
@@ -190,16 +191,13 @@ export interface Store extends ConnectionStore {
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /**
    * Rotates keys atomically (one transaction, serialised across instances): the `next` key becomes
-   * `active`, the `active` one becomes `retiring` until `retireAt`, `newNext` is inserted as `next`, and
-   * `retiring` keys whose retireAt has passed are deleted. When there is no key at all, `newNext` is
-   * inserted and `initialActive` (required then) too. Returns the keys after the change.
+   * `active` (signing from `activateAt`), the `active` one becomes `retiring` until `retireAt`, `newNext`
+   * is inserted as `next`, and `retiring` keys whose retireAt has passed are deleted. When there is no
+   * key at all, `newNext` is inserted and `initialActive` (required then) too. With `expect`, a
+   * compare-and-swap: if the active or next key is no longer the expected one, nothing changes (the
+   * returned keys then lack `newNext`). Returns the keys after the call.
    */
-  rotateSigningKeys(input: {
-    newNext: SigningKeyRecord;
-    initialActive?: SigningKeyRecord;
-    retireAt: number;
-    at: number;
-  }): Promise<SigningKeyRecord[]>;
+  rotateSigningKeys(input: RotateSigningKeysInput): Promise<SigningKeyRecord[]>;
   /**
    * Inserts the initial `active` and `next` keys only if the table is empty (several instances starting
    * at once: exactly one set wins). Returns the keys after the call.

@@ -168,6 +168,7 @@ export function makeKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRe
     privateJwkEncrypted: uid('enc'),
     createdAt: T0,
     retireAt: null,
+    activateAt: null,
     ...overrides,
   };
 }

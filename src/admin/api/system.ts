@@ -7,7 +7,7 @@ import { overview } from '../../operations/overview.js';
 import { parseAuditQuery } from '../../operations/queries.js';
 import { editResource, listResources, type ResourceEdit } from '../../operations/resources.js';
 import { effectiveSettings } from '../../operations/settings.js';
-import { jsonBody, optionalString, optionalStrings, type Register } from './http.js';
+import { jsonBody, optionalBoolean, optionalString, optionalStrings, type Register } from './http.js';
 
 /** Resources, audit, keys, overview, settings and maintenance routes. @see docs/admin-api.md */
 export function registerSystemRoutes(route: Register): void {
@@ -58,9 +58,19 @@ export function registerSystemRoutes(route: Register): void {
 
   route('GET', 'keys', async (ctx) => jsonNoStore({ keys: await listKeys(ctx) }));
 
-  route('POST', 'keys/rotate', async (ctx, _req, actor) =>
-    jsonNoStore({ keys: await rotateKeys(ctx, actor.id) }),
-  );
+  // 200 when the next key signs now, 202 when its activation is scheduled (the body says when and why),
+  // 409 when a rotation is already scheduled; `force: true` is the audited emergency path.
+  route('POST', 'keys/rotate', async (ctx, req, actor) => {
+    const body = await jsonBody(req);
+    const force = optionalBoolean(body, 'force');
+    const reason = optionalString(body, 'reason');
+    const result = await rotateKeys(ctx, actor.id, {
+      ...(force === undefined ? {} : { force }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+    const { keys, ...rotation } = result;
+    return jsonNoStore({ keys, rotation }, { status: result.status === 'scheduled' ? 202 : 200 });
+  });
 
   route('POST', 'maintenance/housekeeping', async (ctx, _req, actor) =>
     jsonNoStore(await housekeepNow(ctx, actor.id)),

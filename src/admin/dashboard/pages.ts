@@ -227,7 +227,7 @@ export async function handleKeyAction(
         frame: view.frame('keys', 'Rotate signing keys?'),
         heading: 'Rotate signing keys?',
         consequences: [
-          'The pre-published next key starts signing tokens.',
+          'The pre-published next key starts signing tokens: now if every instance and every JWKS cache has had time to see it, otherwise at a stored time every instance honours (the result says when).',
           'The active key keeps verifying until every token it signed has expired, then leaves the JWKS.',
         ],
         action: `${view.admin}/keys/action`,
@@ -237,12 +237,19 @@ export async function handleKeyAction(
       }),
     );
   }
-  await rotateKeys(ctx, view.actor);
+  let result: Awaited<ReturnType<typeof rotateKeys>>;
+  try {
+    result = await rotateKeys(ctx, view.actor);
+  } catch (error) {
+    // A refusal (a rotation is already scheduled) is shown with its reason; nothing changed.
+    return actionError(view, 'keys', error, back);
+  }
+  const heading = result.status === 'scheduled' ? 'Key rotation scheduled' : 'Keys rotated';
   return html(
     renderResult({
-      frame: view.frame('keys', 'Keys rotated', { notice: 'Keys rotated.' }),
-      heading: 'Keys rotated',
-      message: 'The next key is now active and a new next key is published.',
+      frame: view.frame('keys', heading, { notice: `${heading}.` }),
+      heading,
+      message: result.message,
       backHref: back,
       backLabel: 'Back to keys',
     }),

@@ -85,18 +85,18 @@ ${
 export function renderKeys(m: { frame: FrameModel; admin: string; csrf: string; keys: KeyView[] }): string {
   const label = {
     next: 'Next (published, not yet signing)',
-    active: 'Active (signing)',
+    active: 'Active (signing from the time shown)',
     retiring: 'Retiring (published until its tokens expire)',
   };
   return adminPage(
     m.frame,
     html`<h1 id="page-title">Signing keys</h1>
-<div class="table-card"><table><thead><tr><th scope="col">Key id</th><th scope="col">Algorithm</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Leaves the JWKS</th></tr></thead>
-<tbody>${m.keys.map((k) => html`<tr><td class="wrap"><code>${k.kid}</code></td><td>${k.alg}</td><td><span class="badge${k.state === 'active' ? ' ok' : k.state === 'retiring' ? ' warn' : ''}">${label[k.state]}</span></td><td>${time(k.createdAt)}</td><td>${time(k.retireAt)}</td></tr>`)}</tbody></table></div>
+<div class="table-card"><table><thead><tr><th scope="col">Key id</th><th scope="col">Algorithm</th><th scope="col">State</th><th scope="col">Created (published)</th><th scope="col">Signs from</th><th scope="col">Leaves the JWKS</th></tr></thead>
+<tbody>${m.keys.map((k) => html`<tr><td class="wrap"><code>${k.kid}</code></td><td>${k.alg}</td><td><span class="badge${k.state === 'active' ? ' ok' : k.state === 'retiring' ? ' warn' : ''}">${label[k.state]}</span></td><td>${time(k.createdAt)}</td><td>${time(k.activateAt)}</td><td>${time(k.retireAt)}</td></tr>`)}</tbody></table></div>
 <form method="post" action="${m.admin}/keys/action" class="actions">
 ${formFields({ csrf: m.csrf, op: 'rotate' })}
 <button type="submit" class="danger">Rotate keys…</button>
-<span class="muted">The next key starts signing; the active key retires after its tokens have expired.</span>
+<span class="muted">The next key signs once every instance and JWKS cache has seen it (a rotation too soon after the last one is scheduled); the active key retires after its tokens have expired.</span>
 </form>`,
   );
 }

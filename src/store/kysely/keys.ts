@@ -1,7 +1,7 @@
 /** Signing keys: at most one `active` and one `next`, any number of `retiring` ones. */
 import { sql } from 'kysely';
 import { keyFromRow, keyToRow } from '../mappers.js';
-import type { SigningKeyRecord } from '../types.js';
+import type { RotateSigningKeysInput, SigningKeyRecord } from '../types.js';
 import { type StoreContext, type Tx, writeTx } from './context.js';
 
 /** Arbitrary constant ("GHKEY") naming the PostgreSQL advisory lock that serialises key changes. */
@@ -52,7 +52,7 @@ export async function ensureSigningKeys(
 
 export async function rotateSigningKeys(
   ctx: StoreContext,
-  input: { newNext: SigningKeyRecord; initialActive?: SigningKeyRecord; retireAt: number; at: number },
+  input: RotateSigningKeysInput,
 ): Promise<SigningKeyRecord[]> {
   return writeTx(ctx, async (tx) => {
     await lockKeys(ctx, tx);
@@ -64,6 +64,13 @@ export async function rotateSigningKeys(
     const keys = await listIn(tx);
     const active = keys.find((k) => k.state === 'active');
     const next = keys.find((k) => k.state === 'next');
+    // Compare-and-swap: the caller decided from keys it read before; another rotation since then
+    // (any instance) makes that decision stale, so nothing changes and the caller reads again.
+    if (
+      input.expect &&
+      (input.expect.active !== (active?.kid ?? null) || input.expect.next !== (next?.kid ?? null))
+    )
+      return keys;
 
     if (!active && !next) {
       if (!input.initialActive) {
@@ -71,17 +78,25 @@ export async function rotateSigningKeys(
       }
       await tx.insertInto('gatehouse_signing_keys').values(keyToRow(input.initialActive, 'active')).execute();
     } else if (next) {
+      const activateAt = input.activateAt ?? input.at;
       // Statement order keeps the one-active/one-next unique index satisfied after every statement.
       if (active) {
+        // A key replaced before its activation time never signs: NULL ranks it below every retiring
+        // key that did (tokens/keys.ts signerAt).
+        const pending = active.activateAt !== null && active.activateAt > activateAt;
         await tx
           .updateTable('gatehouse_signing_keys')
-          .set({ state: 'retiring', retire_at: input.retireAt })
+          .set({
+            state: 'retiring',
+            retire_at: input.retireAt,
+            activate_at: pending ? null : active.activateAt,
+          })
           .where('kid', '=', active.kid)
           .execute();
       }
       await tx
         .updateTable('gatehouse_signing_keys')
-        .set({ state: 'active', retire_at: null })
+        .set({ state: 'active', retire_at: null, activate_at: activateAt })
         .where('kid', '=', next.kid)
         .execute();
     }

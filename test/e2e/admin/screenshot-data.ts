@@ -48,6 +48,7 @@ async function keyRecord(
     privateJwkEncrypted: encrypt(deriveKey(SCREENSHOT_SECRET, 'signing-key-encryption'), JSON.stringify(jwk)),
     createdAt,
     retireAt: null,
+    activateAt: null,
   };
 }
 

@@ -220,7 +220,10 @@ describe('the gatehouse CLI', () => {
 
   it('rotates keys: the pre-published next key becomes active and the old one stays published', async () => {
     const port = await freePort();
-    const file = await writeConfig(dir, config(port, `sqlite:${join(dir, 'keys.db')}`), 'keys.json');
+    // No caches to wait for, so each rotation may promote at once (operations/keys.ts; the scheduled
+    // and refused cases are in test/attack/key-rotation.test.ts).
+    const windows = { signingKeyCacheTtl: 0, jwksMaxAge: 0, signingKeyClockSkew: 0 };
+    const file = await writeConfig(dir, config(port, `sqlite:${join(dir, 'keys.db')}`, windows), 'keys.json');
     expect((await runCli(['migrate', '--config', file])).code).toBe(0);
     const first = await runCli(['keys', 'rotate', '--config', file]);
     const before = JSON.parse(first.stdout) as { kid: string; state: string }[];

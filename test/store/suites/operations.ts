@@ -72,6 +72,78 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect(await store.listSigningKeys()).toEqual(later);
     });
 
+    it('rotateSigningKeys stores when the promoted key signs; a key replaced before that time is stored as never signing', async () => {
+      const store = await ctx.freshStore();
+      const [active, next] = [makeKey({ state: 'active' }), makeKey({ createdAt: T0 + 1 })];
+      await store.ensureSigningKeys(active, next);
+      const second = makeKey({ createdAt: T0 + 2 });
+      const scheduled = await store.rotateSigningKeys({
+        newNext: second,
+        retireAt: T0 + DAY,
+        activateAt: T0 + HOUR,
+        at: T0 + 2,
+      });
+      const byKid = (keys: SigningKeyRecord[], kid: string) => keys.find((k) => k.kid === kid)!;
+      expect(byKid(scheduled, next.kid)).toMatchObject({ state: 'active', activateAt: T0 + HOUR });
+      expect(byKid(scheduled, active.kid)).toMatchObject({
+        state: 'retiring',
+        activateAt: null,
+        retireAt: T0 + DAY,
+      });
+      expect(byKid(scheduled, second.kid)).toMatchObject({ state: 'next', activateAt: null });
+
+      // Forced before T0 + HOUR: the scheduled key never signed, so it keeps no activation time.
+      const third = makeKey({ createdAt: T0 + 3 });
+      const forced = await store.rotateSigningKeys({
+        newNext: third,
+        retireAt: T0 + DAY,
+        activateAt: T0 + 3,
+        at: T0 + 3,
+      });
+      expect(byKid(forced, second.kid)).toMatchObject({ state: 'active', activateAt: T0 + 3 });
+      expect(byKid(forced, next.kid)).toMatchObject({ state: 'retiring', activateAt: null });
+
+      // Replaced after it signed: it keeps its activation time.
+      const fourth = makeKey({ createdAt: T0 + 4 });
+      const later = await store.rotateSigningKeys({
+        newNext: fourth,
+        retireAt: T0 + DAY,
+        activateAt: T0 + 9,
+        at: T0 + 4,
+      });
+      expect(byKid(later, second.kid)).toMatchObject({ state: 'retiring', activateAt: T0 + 3 });
+      expect(byKid(later, third.kid)).toMatchObject({ state: 'active', activateAt: T0 + 9 });
+    });
+
+    it('rotateSigningKeys with expect changes nothing when the active or next key is no longer the expected one', async () => {
+      const store = await ctx.freshStore();
+      const [active, next] = [makeKey({ state: 'active' }), makeKey({ createdAt: T0 + 1 })];
+      const before = await store.ensureSigningKeys(active, next);
+      for (const expect_ of [
+        { active: active.kid, next: 'someone-else' },
+        { active: 'someone-else', next: next.kid },
+        { active: null, next: next.kid },
+      ]) {
+        const stale = makeKey({ createdAt: T0 + 2 });
+        const keys = await store.rotateSigningKeys({
+          newNext: stale,
+          retireAt: T0 + DAY,
+          at: T0 + 2,
+          expect: expect_,
+        });
+        expect(keys).toEqual(before);
+        expect(keys.some((k) => k.kid === stale.kid)).toBe(false);
+      }
+      const fresh = makeKey({ createdAt: T0 + 2 });
+      const keys = await store.rotateSigningKeys({
+        newNext: fresh,
+        retireAt: T0 + DAY,
+        at: T0 + 2,
+        expect: { active: active.kid, next: next.kid },
+      });
+      expect(stateOf(keys)).toEqual({ [active.kid]: 'retiring', [next.kid]: 'active', [fresh.kid]: 'next' });
+    });
+
     it('a database constraint forbids a second active key', async () => {
       const store = await ctx.freshStore();
       await store.ensureSigningKeys(makeKey(), makeKey());
