@@ -57,7 +57,9 @@ export async function createGatehouse(
   injected?: { store?: Store },
 ): Promise<Gatehouse> {
   const config = resolveConfig(options);
-  const raw = injected?.store ?? (await openStore(config.database));
+  const raw =
+    injected?.store ??
+    (await openStore(config.database, { connectTimeoutMs: config.databaseConnectTimeoutMs }));
   const store = withClientCache(raw, { ttlMs: config.clientCacheTtlMs, clock: config.clock });
   try {
     const ctx = await buildContext(config, store);
@@ -98,7 +100,6 @@ export async function createGatehouse(
       },
       async close() {
         clearInterval(housekeeping);
-        ctx.keys.close();
         await ctx.rejections.flush(true);
         await store.close();
       },

@@ -21,6 +21,8 @@ export * from './types.js';
 export interface OpenStoreOptions {
   /** PostgreSQL pool size (default 10); ignored for SQLite. */
   poolSize?: number;
+  /** PostgreSQL: how long opening a connection may take, in ms (default: no limit); ignored for SQLite. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -29,10 +31,10 @@ export interface OpenStoreOptions {
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    const store = await openPostgresStore(
-      databaseUrl,
-      options.poolSize === undefined ? {} : { poolSize: options.poolSize },
-    );
+    const store = await openPostgresStore(databaseUrl, {
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    });
     // Connect now, so that an unreachable or missing database is reported as such, here.
     return probe(store, (error) => postgresOpenFailure(error, databaseUrl));
   }

@@ -12,6 +12,12 @@ const INT8_OID = 20;
 export interface PostgresStoreOptions {
   /** Maximum connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * How long opening a connection may take (ms; default 0: as long as the OS allows). A database that
+   * drops packets would otherwise hold each request for minutes; the timeout is an outage
+   * (store/availability.ts), answered 503.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** Opens a pool for `connectionString` (postgres://… or postgresql://…). Does not migrate. */
@@ -27,7 +33,12 @@ export async function openPostgresStore(
   // pg.types, which would change the behaviour of every other pg user in the host application.
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    types,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 0,
+  });
   // An idle client losing its connection (server restart, failover) emits 'error' on the pool; with no
   // listener Node would crash the process. The pool drops that client and the next query reconnects.
   pool.on('error', () => {});

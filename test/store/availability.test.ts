@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable, outageCode } from '../../src/store/availability.js';
+import { openPostgresStore } from '../../src/store/index.js';
 import { UniqueViolation } from '../../src/store/types.js';
 import { freePort } from '../helpers/cli.js';
 import { POSTGRES_ADMIN_URL } from './backends.js';
@@ -130,6 +131,23 @@ describe('PostgreSQL (node-postgres)', () => {
     }
     expect(isDatabaseUnavailable(dropped), String(dropped)).toBe(true);
     expect(isDatabaseUnavailable(timedOut), String(timedOut)).toBe(true);
+  });
+
+  it('a PostgreSQL that never answers fails a request after connectTimeoutMs (databaseConnectTimeout), as an outage', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const store = await openPostgresStore(`postgres://postgres@127.0.0.1:${port}/x`, {
+      connectTimeoutMs: 300,
+    });
+    const started = Date.now();
+    const error = await failure(() => store.ping());
+    const took = Date.now() - started;
+    await store.close();
+    silent.close();
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3000);
+    expect(isDatabaseUnavailable(error), String(error)).toBe(true);
   });
 
   it('a unique violation (23505) or a syntax error (42601) is not an outage', async () => {
