@@ -42,6 +42,11 @@ export async function openPostgresStore(
   // An idle client losing its connection (server restart, failover) emits 'error' on the pool; with no
   // listener Node would crash the process. The pool drops that client and the next query reconnects.
   pool.on('error', () => {});
+  // A client checked out of the pool (a transaction between two statements) has no such listener: a
+  // server shutting down (57P01) or crashing then emitted an unhandled 'error' and killed the process
+  // (test/reliability/postgres-restart.test.ts). The statement in flight still fails, and the pool
+  // discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new PostgresStore(db, new PostgresHotPath(pool), new PostgresClientPeers(connectionString, pool));
 }

@@ -132,8 +132,10 @@ export function runLoad(
 ): { stats: LoadStats; stop(): Promise<LoadStats> } {
   const stats: LoadStats = { sessions, codes: new Map(), codeFailures: [], statuses: [], refused: 0 };
   let running = true;
+  let retryUntil = Number.POSITIVE_INFINITY;
   const refreshing = sessions.map(async (session) => {
-    while (running || session.pendingRetry) {
+    // After stop, a client whose last response was lost retries (for at most 20 s).
+    while (running || (session.pendingRetry && Date.now() < retryUntil)) {
       const sent = await refreshOnce(agent, target(), session, stats);
       if (sent.kind !== 'answered' || sent.status !== 200) await sleep(50);
       if (session.failures.length > 0) return;
@@ -156,6 +158,7 @@ export function runLoad(
     stats,
     async stop() {
       running = false;
+      retryUntil = Date.now() + 20_000;
       await Promise.all([...refreshing, ...coding]);
       return stats;
     },
