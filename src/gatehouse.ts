@@ -100,6 +100,7 @@ export async function createGatehouse(
       },
       async close() {
         clearInterval(housekeeping);
+        ctx.keys.close();
         await ctx.rejections.flush(true);
         await store.close();
       },

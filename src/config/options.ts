@@ -366,6 +366,18 @@ export interface GatehouseOptions {
    */
   signingKeyCacheTtl?: number;
   /**
+   * The JWKS response's `cache-control: public, max-age` (seconds): how long a resource server or HTTP
+   * cache may keep the key set. A rotation lets the next key sign only after this, `signingKeyCacheTtl`
+   * and `signingKeyClockSkew` have passed since the key was published (docs/operations.md, "Key
+   * rotation"). @default 300
+   */
+  jwksMaxAge?: number;
+  /**
+   * The clock difference tolerated between instances (and the database round trip of a rotation),
+   * seconds: added to the pre-publication window and to a retiring key's lifetime. @default 5
+   */
+  signingKeyClockSkew?: number;
+  /**
    * How often housekeeping runs (seconds): expired rows, audit retention, stale DCR and unused CIMD
    * clients, the rejection throttle's tallies. @default 600 (10 minutes)
    */

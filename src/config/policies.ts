@@ -83,6 +83,8 @@ export function resolveLifetimes(
   | 'clientCacheTtlMs'
   | 'resourceCacheTtlMs'
   | 'signingKeyCacheTtlMs'
+  | 'jwksMaxAge'
+  | 'signingKeyClockSkewMs'
   | 'housekeepingIntervalMs'
   | 'databaseRetryAfter'
   | 'readinessTimeoutMs'
@@ -110,6 +112,8 @@ export function resolveLifetimes(
     clientCacheTtlMs: (o.clientCacheTtl ?? 5) * 1000,
     resourceCacheTtlMs: (o.resourceCacheTtl ?? 5) * 1000,
     signingKeyCacheTtlMs: (o.signingKeyCacheTtl ?? 30) * 1000,
+    jwksMaxAge: o.jwksMaxAge ?? 300,
+    signingKeyClockSkewMs: Math.round((o.signingKeyClockSkew ?? 5) * 1000),
     housekeepingIntervalMs: (o.housekeepingInterval ?? 600) * 1000,
     databaseRetryAfter: o.databaseRetryAfter ?? 5,
     readinessTimeoutMs: Math.round((o.readinessTimeout ?? 2) * 1000),

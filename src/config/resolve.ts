@@ -147,6 +147,10 @@ export interface ResolvedConfig {
   clientCacheTtlMs: number;
   resourceCacheTtlMs: number;
   signingKeyCacheTtlMs: number;
+  /** Seconds: the JWKS response's max-age (endpoints/jwks.ts) and part of the key pre-publication window. */
+  jwksMaxAge: number;
+  /** Clock skew allowed between instances in key rotation (operations/keys.ts). */
+  signingKeyClockSkewMs: number;
   housekeepingIntervalMs: number;
   /** Seconds; the Retry-After of a database outage's 503. */
   databaseRetryAfter: number;

@@ -344,6 +344,8 @@ export const optionsSchema = z.strictObject({
   clientCacheTtl: z.number().min(0).max(300).optional(),
   resourceCacheTtl: z.number().min(0).max(300).optional(),
   signingKeyCacheTtl: z.number().min(0).max(3600).optional(),
+  jwksMaxAge: z.number().int().min(0).max(86_400).optional(),
+  signingKeyClockSkew: z.number().min(0).max(300).optional(),
   housekeepingInterval: z.number().int().min(10).max(86_400).optional(),
   databaseRetryAfter: z.number().int().min(1).max(3600).optional(),
   readinessTimeout: z.number().min(0.1).max(60).optional(),
