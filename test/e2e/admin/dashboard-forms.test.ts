@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE } from '../../helpers/fixtures.js';
-import type { UserAgent } from '../../helpers/user-agent.js';
+import { decodeEntities, type UserAgent } from '../../helpers/user-agent.js';
 import { ADMIN, type AdminServer, dashboardCsrf, signIn, startAdminServer } from './support.js';
 
 let srv: AdminServer;
@@ -230,5 +230,13 @@ describe('dashboard forms', () => {
     expect(text).toMatch(/it signs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, when every instance/);
     const after = await srv.gh.store.listSigningKeys();
     expect(after.find((k) => k.state === 'active')?.kid).toBe(before.find((k) => k.state === 'next')?.kid);
+
+    // Another rotation while that one is pending is refused, and the page says why; nothing changes.
+    const refused = await post('/keys/action', { op: 'rotate', confirmed: 'yes' });
+    expect(refused.status).toBe(409);
+    const reason = decodeEntities(await refused.text());
+    expect(reason).toContain('Not done');
+    expect(reason).toMatch(/A rotation is already scheduled: key \S+ signs from .* UTC/);
+    expect(await srv.gh.store.listSigningKeys()).toEqual(after);
   });
 });
