@@ -6,6 +6,7 @@ import type { CookieNames } from './http/cookies.js';
 import type { FailureLimiter } from './http/failure-limit.js';
 import type { RejectionThrottle } from './http/rejection-throttle.js';
 import type { CimdService } from './lanes/cimd/service.js';
+import type { Metrics } from './metrics/index.js';
 import type { Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
 
@@ -32,6 +33,8 @@ export interface Context extends Auditors {
    * read `resources.snapshot()`, never `config.resources`, wherever an edit must count.
    */
   resources: ResourceRegistry;
+  /** Counters for Prometheus (src/metrics/): no-ops unless `metrics.enabled`. */
+  metrics: Metrics;
   /** The CIMD lane, when enabled. */
   cimd?: CimdService;
 }

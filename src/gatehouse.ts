@@ -11,6 +11,7 @@ import { boundedUserAgent } from './http/limits.js';
 import { RejectionThrottle } from './http/rejection-throttle.js';
 import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
+import { createObservability, type Metrics } from './metrics/index.js';
 import { housekeep } from './operations/housekeeping.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { withClientCache } from './store/client-cache.js';
@@ -60,9 +61,13 @@ export async function createGatehouse(
   const raw =
     injected?.store ??
     (await openStore(config.database, { connectTimeoutMs: config.databaseConnectTimeoutMs }));
-  const store = withClientCache(raw, { ttlMs: config.clientCacheTtlMs, clock: config.clock });
+  const cached = withClientCache(raw, { ttlMs: config.clientCacheTtlMs, clock: config.clock });
   try {
-    const ctx = await buildContext(config, store);
+    // Metrics and tracing (src/metrics/): with both off, the store and dispatch are used as they are.
+    const observed = await createObservability(config, cached);
+    const store = observed.store;
+    const ctx = await buildContext(config, store, observed.metrics);
+    const serve = observed.wrap(dispatch);
     const routes: Routes = buildRoutes(ctx);
     const runHousekeeping = async () => {
       const done = await housekeep(ctx);
@@ -87,7 +92,7 @@ export async function createGatehouse(
         const started = performance.now();
         // A clock comparison; a stale copy is reloaded in the background while this request goes on.
         void ctx.resources.refreshIfStale();
-        const response = await dispatch(ctx, routes, req);
+        const response = await serve(ctx, routes, req);
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (ctx.log.isLevelEnabled('debug')) {
           const ms = Math.round(performance.now() - started);
@@ -103,6 +108,7 @@ export async function createGatehouse(
         ctx.keys.close();
         await ctx.rejections.flush(true);
         await store.close();
+        observed.close();
       },
     });
   } catch (error) {
@@ -112,7 +118,7 @@ export async function createGatehouse(
 }
 
 /** Migrates and seeds the database, loads keys and resources, and builds the handlers' Context. */
-async function buildContext(config: ResolvedConfig, store: Store): Promise<Context> {
+async function buildContext(config: ResolvedConfig, store: Store, metrics: Metrics): Promise<Context> {
   if (config.migrate) await store.migrate();
   const at = config.clock();
   await seedClients(store, config.clients, at);
@@ -139,6 +145,7 @@ async function buildContext(config: ResolvedConfig, store: Store): Promise<Conte
   await resources.init(at);
   const auditors = createAuditors(store, config, log);
   const ctx: Context = {
+    metrics,
     resources,
     config,
     store,

@@ -31,6 +31,7 @@ import { handleResetPasswordPage, handleResetPasswordSubmit } from './interactio
 import { assertLocationBound } from './interaction/return-to.js';
 import { handleSignedIn, handleStylesheet } from './interaction/static.js';
 import { databaseOutageResponse } from './interaction/unavailable.js';
+import { handleMetrics } from './metrics/endpoint.js';
 import { PATHS, type PathName } from './paths.js';
 
 /**
@@ -121,6 +122,9 @@ export function buildRoutes(ctx: Context): Routes {
   // OpenID Connect Discovery §4: appended to the issuer; path insertion too, as RFC 8414 §5 suggests.
   routes.set(`${p}/.well-known/openid-configuration`, metadata);
   routes.set(`/.well-known/openid-configuration${p}`, metadata);
+  // DESIGN §4: Prometheus text at the origin, with metrics enabled (src/metrics/endpoint.ts).
+  if (ctx.config.metrics.enabled)
+    routes.set(ctx.config.metrics.path, { kind: 'api', methods: { GET: handleMetrics } });
   for (const { path, route, when } of TABLE) {
     if (!when || when(ctx)) routes.set(p + PATHS[path], route);
   }
@@ -183,6 +187,7 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
     if (route.guarded) {
       const wait = ctx.failures.blockedFor(rateLimitKey(req.ip));
       if (wait > 0) {
+        ctx.metrics.throttled('credential_failures');
         throw new OAuthError(
           'rate_limited',
           'too many invalid credentials from this address; try again later',
@@ -207,12 +212,14 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
 
 function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo): Response {
   if (error instanceof OAuthError) {
+    ctx.metrics.oauthError(req.url.pathname, error.error);
     if (error.detail)
       ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
     return kind === 'api' ? oauthErrorJson(error, req.cors) : errorPage(ctx, error);
   }
   // The database is unavailable: 503 with Retry-After (interaction/unavailable.ts), logged with its code.
   const outage = databaseOutageResponse(ctx, kind, error, req);
+  ctx.metrics.oauthError(req.url.pathname, outage ? 'temporarily_unavailable' : 'server_error');
   if (outage) return outage;
   // A server fault: logged with its stack, answered with nothing secret.
   ctx.log.error({ err: error, path: req.url.pathname, method: req.request.method }, 'unhandled error');

@@ -10,9 +10,9 @@ import { DEFAULT_CONFIG } from './init.js';
 /**
  * Reads the CLI configuration: JSON, JS/MJS (default export) or TS (on Node versions that strip types,
  * or through the `typescript` package when it is installed). Environment variables override the file:
- * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, PORT. Without `--config`, commands read
- * ./gatehouse.json (DESIGN §5); with `--demo`, the demo's configuration and database. A .json file may
- * carry `//` and `/* … *\/` comments (the file `gatehouse init` writes does).
+ * GATEHOUSE_ISSUER, GATEHOUSE_SECRET, GATEHOUSE_DATABASE_URL, GATEHOUSE_METRICS_TOKEN, PORT. Without
+ * `--config`, commands read ./gatehouse.json (DESIGN §5); with `--demo`, the demo's configuration and
+ * database. A .json file may carry `//` and `/* … *\/` comments (the file `gatehouse init` writes does).
  */
 
 /** Which configuration a command uses: `--config FILE` (default ./gatehouse.json) or `--demo`. */
@@ -73,6 +73,7 @@ export function applyEnvironment(options: GatehouseOptions, env: NodeJS.ProcessE
   if (env.GATEHOUSE_ISSUER) merged.issuer = env.GATEHOUSE_ISSUER;
   if (env.GATEHOUSE_SECRET) merged.secret = env.GATEHOUSE_SECRET;
   if (env.GATEHOUSE_DATABASE_URL) merged.database = env.GATEHOUSE_DATABASE_URL;
+  if (env.GATEHOUSE_METRICS_TOKEN) merged.metrics = { ...merged.metrics, token: env.GATEHOUSE_METRICS_TOKEN };
   if (env.PORT) {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');

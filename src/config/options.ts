@@ -6,6 +6,7 @@
 import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import type { ConnectionOptions } from './connections.js';
+import type { ObservabilityOptions } from './observability.js';
 import type { ServerOptions } from './server.js';
 
 /** Which client lanes may obtain tokens for a resource. */
@@ -307,7 +308,7 @@ export interface PasswordResetOptions {
  * Everything `createGatehouse` accepts. The JSON config file of the CLI has the same shape.
  * @see docs/configuration.md
  */
-export interface GatehouseOptions {
+export interface GatehouseOptions extends ObservabilityOptions {
   /** The issuer identifier, used byte for byte: https (http only on loopback), no query or fragment. */
   issuer: string;
   /** Interface the CLI's `serve` binds. @default "127.0.0.1" */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { compatibilityDefaults } from './compatibility.js';
 import type { ResolvedConnection } from './connections.js';
+import { type ParsedOptions, tokenDigest } from './observability.js';
 import type { GatehouseOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
 import type { optionsSchema } from './schema.js';
@@ -208,4 +209,25 @@ export function resolveConnections(o: Parsed): ResolvedConnection[] {
     stateTtlMs: (c.stateTtl ?? 600) * 1000,
     maxStartsPerIp: c.maxStartsPerIp ?? 30,
   }));
+}
+
+/** Metrics and tracing (docs/operations.md): both off unless enabled. */
+export function resolveObservability(
+  o: ParsedOptions,
+  options: GatehouseOptions,
+): Pick<ResolvedConfig, 'metrics' | 'tracing'> {
+  return {
+    metrics: {
+      enabled: o.metrics?.enabled ?? false,
+      path: o.metrics?.path ?? '/metrics',
+      tokenDigest: o.metrics?.token ? tokenDigest(o.metrics.token) : null,
+      allowFrom: o.metrics?.allowFrom ?? null,
+      processMetrics: o.metrics?.processMetrics ?? true,
+      registry: options.metrics?.registry,
+    },
+    tracing: {
+      enabled: o.tracing?.enabled ?? false,
+      tracerProvider: options.tracing?.tracerProvider,
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
@@ -9,6 +10,7 @@ import { compatibilityDefaults } from './compatibility.js';
 import type { ResolvedConnection } from './connections.js';
 import { deepFreeze } from './freeze.js';
 import { makeLogger } from './logger.js';
+import { fullOptionsSchema, metricsPathProblem, type ResolvedMetrics } from './observability.js';
 import type {
   CimdOptions,
   ClientOptions,
@@ -22,10 +24,11 @@ import {
   resolveDcrQuota,
   resolveLanePolicies,
   resolveLifetimes,
+  resolveObservability,
   resolveServer,
   resolveThrottles,
 } from './policies.js';
-import { describeIssues, optionsSchema } from './schema.js';
+import { describeIssues, type optionsSchema } from './schema.js';
 
 export interface ResolvedResource {
   /** The configured string, used verbatim as `aud`. */
@@ -166,6 +169,8 @@ export interface ResolvedConfig {
     flood: { windowMs: number; perNetwork: number; perType: number };
   };
   rejectionThrottle: { maxRejections: number; windowMs: number };
+  metrics: ResolvedMetrics;
+  tracing: { enabled: boolean; tracerProvider: TracerProvider | undefined };
   clock: () => number;
   migrate: boolean;
   /** Absolute URLs of the protocol endpoints (src/paths.ts). */
@@ -184,7 +189,7 @@ export { REDACT_PATHS } from './logger.js';
 
 /** Validates options and fills every default. Throws ConfigError naming each bad field. */
 export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = fullOptionsSchema.safeParse(options);
   if (!parsed.success)
     throw new ConfigError(`Invalid Gatehouse configuration: ${describeIssues(parsed.error)}`);
   const o = parsed.data;
@@ -196,6 +201,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   if (quotaProblem) problems.push(quotaProblem);
   const server = resolveServer(o);
   if (server.problem) problems.push(server.problem);
+  const metricsProblem = metricsPathProblem(o.metrics?.path ?? '/metrics', issuerPath);
+  if (o.metrics?.enabled && metricsProblem) problems.push(metricsProblem);
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
   // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
   resources.push({
@@ -235,6 +242,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     ...resolveLanePolicies(o, options, preset),
     ...resolveLifetimes(o),
     ...resolveThrottles(o),
+    ...resolveObservability(o, options),
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),

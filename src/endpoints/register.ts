@@ -23,12 +23,14 @@ import { type ClientRecord, UniqueViolation } from '../store/types.js';
 export async function handleRegister(ctx: Context, req: RequestInfo): Promise<Response> {
   // Anyone can cause every outcome but a registration (which its own limits bound): bounded under flood,
   // and a rate-limited attempt only counts into an aggregate row (src/audit/flood.ts).
-  const audit = (type: string, detail: Record<string, unknown>, clientId?: string) =>
-    type === 'dcr.registered'
+  const audit = (type: string, detail: Record<string, unknown>, clientId?: string) => {
+    ctx.metrics.registration(type);
+    return type === 'dcr.registered'
       ? ctx.audit({ type, clientId: clientId ?? null, detail }, req)
       : ctx.auditAnonymous({ type, clientId: clientId ?? null, detail }, req, {
           throttled: type === 'dcr.rate_limited',
         });
+  };
   let metadata: RegisteredMetadata;
   let body: unknown;
   try {

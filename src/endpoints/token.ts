@@ -38,5 +38,7 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   }
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
   const exchange = GRANTS[grantType as GrantType];
-  return jsonNoStore(await exchange(ctx, client, params, req, method), { headers: req.cors });
+  const tokens = await exchange(ctx, client, params, req, method);
+  ctx.metrics.tokenIssued(grantType, client.source);
+  return jsonNoStore(tokens, { headers: req.cors });
 }

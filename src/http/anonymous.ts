@@ -13,6 +13,7 @@ import { rateLimitKey } from './client-ip.js';
 export function throttledRefusal(ctx: Context, req: RequestInfo): OAuthError | undefined {
   const wait = ctx.rejections.blockedFor(rateLimitKey(req.ip));
   if (wait === 0) return undefined;
+  ctx.metrics.throttled('refused_requests');
   return new OAuthError(
     'rate_limited',
     'Too many refused requests came from your network. Try again later.',

@@ -49,8 +49,9 @@ export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo)
   if (!isEmailAddress(email))
     return forgotPage(ctx, req, { interaction, email, error: 'Enter a valid email address.', status: 400 });
   const at = ctx.now();
-  const throttled = (retryAfter: number, scope: string) =>
-    ctx
+  const throttled = (retryAfter: number, scope: string) => {
+    ctx.metrics.throttled('password_reset');
+    return ctx
       .auditAnonymous({ type: 'password_reset.throttled', detail: { scope } }, req, { throttled: true })
       .then(() =>
         forgotPage(ctx, req, {
@@ -61,6 +62,7 @@ export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo)
           headers: { 'retry-after': String(retryAfter) },
         }),
       );
+  };
   const ip = await ctx.store.hitRateLimit(
     `forgot:ip:${rateLimitKey(req.ip)}`,
     ctx.config.passwordReset.maxRequestsPerIp,

@@ -79,6 +79,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const password = params.get('password') ?? '';
   const admission = await admitSignIn(ctx, req, email);
   if (!admission.allowed) {
+    ctx.metrics.throttled('sign_in');
     // A throttled attempt only counts into an aggregate row (src/audit/flood.ts).
     await ctx.auditAnonymous({ type: 'login.throttled', detail: { scope: admission.scope } }, req, {
       throttled: true,
@@ -146,6 +147,7 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
     ctx.now(),
   );
   if (!limit.allowed) {
+    ctx.metrics.throttled('sign_up');
     return signupPage(ctx, req, {
       interaction,
       email,

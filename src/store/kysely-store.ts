@@ -64,6 +64,8 @@ export const MIGRATION_TABLES = {
 export interface KyselyStoreOptions {
   /** Called once after the database handle is destroyed (e.g. to release per-file bookkeeping). */
   onClose?: () => void;
+  /** The connection pool's state now (PostgreSQL), for the metrics (src/metrics/prometheus.ts). */
+  poolStats?: () => { total: number; idle: number; waiting: number; max: number };
 }
 
 export class KyselyStore implements Store {
@@ -73,6 +75,8 @@ export class KyselyStore implements Store {
   readonly #codes = new IssuedCodes();
   readonly #onClose: (() => void) | undefined;
   #closed = false;
+  /** The pool's connections now; undefined without a pool (SQLite). Not a Store verb. */
+  poolStats: () => ReturnType<NonNullable<KyselyStoreOptions['poolStats']>> | undefined;
   /** The client verbs: straight to SQL, or through a ClientCache once cacheClients is called. */
   #clients: CachedClientVerbs;
 
@@ -85,6 +89,7 @@ export class KyselyStore implements Store {
     this.#ctx = { db, dialect };
     this.#hot = hot;
     this.#onClose = options.onClose;
+    this.poolStats = options.poolStats ?? (() => undefined);
     this.#clients = this.#uncachedClients();
   }
 

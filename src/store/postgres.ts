@@ -48,7 +48,19 @@ export async function openPostgresStore(
   // discards the broken client when it is released.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new PostgresStore(db, new PostgresHotPath(pool), new PostgresClientPeers(connectionString, pool));
+  const store = new PostgresStore(
+    db,
+    new PostgresHotPath(pool),
+    new PostgresClientPeers(connectionString, pool),
+  );
+  // For the metrics' pool gauges (src/metrics/prometheus.ts).
+  store.poolStats = () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: poolSize,
+  });
+  return store;
 }
 
 /** The Kysely store whose client cache hears of other instances' client writes (client-peers.ts). */

@@ -20,7 +20,7 @@ import {
   userDetail,
 } from '../../operations/users.js';
 import { renderConfirm, renderResult } from '../../pages/admin/confirm.js';
-import { renderOverview } from '../../pages/admin/overview.js';
+import { type ObservabilityView, renderOverview } from '../../pages/admin/overview.js';
 import { renderAudit, renderKeys, renderResources, renderSettings } from '../../pages/admin/system.js';
 import { renderUsers } from '../../pages/admin/users.js';
 import { type AdminView, actionError, afterAction, returnPath } from './kit.js';
@@ -33,8 +33,26 @@ export async function showOverview(ctx: Context, _req: RequestInfo, view: AdminV
       frame: view.frame('overview', 'Overview'),
       admin: view.admin,
       overview: await overview(ctx),
+      observability: observabilityView(ctx),
     }),
   );
+}
+
+/** What the Overview says of metrics and tracing (docs/operations.md): where, and who may read them. */
+function observabilityView(ctx: Context): ObservabilityView {
+  const { metrics, tracing, origin } = ctx.config;
+  const protection = metrics.tokenDigest
+    ? metrics.allowFrom
+      ? 'a bearer token, from the addresses in metrics.allowFrom'
+      : 'a bearer token (metrics.token)'
+    : metrics.allowFrom
+      ? 'the addresses in metrics.allowFrom'
+      : 'loopback addresses only';
+  return {
+    metricsUrl: metrics.enabled ? origin + metrics.path : null,
+    protection,
+    tracing: tracing.enabled,
+  };
 }
 
 export async function showSettings(ctx: Context, _req: RequestInfo, view: AdminView): Promise<Response> {

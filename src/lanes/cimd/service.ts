@@ -134,6 +134,7 @@ export class CimdService {
       const client = { ...cached, metadata: { ...cached.metadata, cimd: next } };
       await this.ctx.store.updateClient(clientId, { metadata: client.metadata });
       this.retryAt.delete(clientId);
+      this.ctx.metrics.cimdFetch('not_modified');
       return { ok: true, client };
     }
     const json = documentJson(response, text, host);
@@ -145,6 +146,7 @@ export class CimdService {
       if (!decision.allow) return fail(decision.reason, { policy: true });
     }
     this.retryAt.delete(clientId);
+    this.ctx.metrics.cimdFetch('fetched');
     return this.store(clientId, validated.metadata, response.headers, cached, at, policy);
   }
 
@@ -169,7 +171,12 @@ export class CimdService {
     ): Promise<CimdResolution> => {
       // Anyone can cause these: bounded under flood, and a throttled attempt never gets a row of its own.
       const throttled = { throttled: detail['throttled'] === true };
-      if (transient && cached && known && this.withinStaleBound(known, at)) {
+      const stale =
+        transient && cached !== undefined && known !== undefined && this.withinStaleBound(known, at);
+      this.ctx.metrics.cimdFetch(
+        throttled.throttled ? 'throttled' : detail['policy'] ? 'refused' : stale ? 'stale' : 'failed',
+      );
+      if (stale && cached && known) {
         if (backoff) this.rememberFailure(clientId, at);
         const staleFor = Math.round((at - known.expiresAt) / 1000);
         this.ctx.log.warn({ clientId, host, reason, staleFor }, 'serving a stale client metadata document');

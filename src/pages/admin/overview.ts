@@ -1,9 +1,21 @@
 import type { Overview } from '../../operations/views.js';
-import { html } from '../layout.js';
+import { type Html, html } from '../layout.js';
 import { adminPage, type FrameModel } from './layout.js';
 
+/** Where the metrics are served (null: off), who may read them, and whether spans are made. */
+export interface ObservabilityView {
+  metricsUrl: string | null;
+  protection: string;
+  tracing: boolean;
+}
+
 /** Overview: clients per lane, and registrations and CIMD fetch failures per day (bars are <meter>s). */
-export function renderOverview(m: { frame: FrameModel; admin: string; overview: Overview }): string {
+export function renderOverview(m: {
+  frame: FrameModel;
+  admin: string;
+  overview: Overview;
+  observability: ObservabilityView;
+}): string {
   const o = m.overview;
   const lanes: [keyof Overview['clients'], string][] = [
     ['preregistered', 'Preregistered'],
@@ -28,6 +40,19 @@ ${lanes.map(
       (d) => html`<tr><th scope="row">${d.day}</th>
 <td><meter min="0" max="${max}" value="${d.registrations}" aria-label="Registrations on ${d.day}"></meter> ${d.registrations}</td>
 <td><meter min="0" max="${max}" low="0.5" high="0.5" optimum="0" value="${d.fetchFailures}" aria-label="CIMD fetch failures on ${d.day}"></meter> ${d.fetchFailures}</td></tr>`,
-    )}</tbody></table></div>`,
+    )}</tbody></table></div>
+${renderObservability(m.observability)}`,
   );
+}
+
+/** Metrics and tracing: a link to the Prometheus endpoint when it is on, how to turn it on when not. */
+function renderObservability(o: ObservabilityView): Html {
+  const metrics = o.metricsUrl
+    ? html`<p>Prometheus metrics: <a href="${o.metricsUrl}">${o.metricsUrl}</a>, readable with ${o.protection}.</p>`
+    : html`<p>Prometheus metrics are off. Set <code>"metrics": { "enabled": true }</code> to serve them.</p>`;
+  const tracing = o.tracing
+    ? html`<p>OpenTelemetry tracing is on: spans go to the tracer provider the application registered.</p>`
+    : html`<p>OpenTelemetry tracing is off. Set <code>"tracing": { "enabled": true }</code> and register an SDK.</p>`;
+  return html`<section class="card" aria-labelledby="observability"><h2 id="observability">Metrics and tracing</h2>
+${metrics}${tracing}<p class="muted">Metric names, labels and suggested alerts: docs/operations.md, "Metrics and alerts".</p></section>`;
 }
