@@ -213,6 +213,18 @@ describe.each(backends)('signing keys across two instances on $name', (backend) 
     expect(await unverifiable(run.issued, run.snapshots)).toEqual([]);
   });
 
+  it('two instances rotating at the same moment promote one key now and schedule the other (compare-and-swap)', async () => {
+    const [a, b] = await instances();
+    await sleep(PRE_PUBLICATION_MS + 100);
+    const results = await Promise.all([rotateKeys(a.context, 'test-a'), rotateKeys(b.context, 'test-b')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['rotated', 'scheduled']);
+    const later = results.find((r) => r.status === 'scheduled')!;
+    const keys = await a.store.listSigningKeys();
+    const promoted = keys.find((k) => k.kid === later.active)!;
+    expect(promoted).toMatchObject({ state: 'active', activateAt: promoted.createdAt + PRE_PUBLICATION_MS });
+    expect(later.retiring).toBe(results.find((r) => r.status === 'rotated')!.active);
+  });
+
   it('a forced rotation says what it costs and is audited as forced', async () => {
     const [a] = await instances();
     const forced = await rotateKeys(a.context, 'test', { force: true, reason: 'key leaked in a log' });
