@@ -15,6 +15,8 @@ export interface TestServer {
   gh: Gatehouse;
   issuer: string;
   origin: string;
+  /** Under two instances: each instance's own origin (A, then B), to address one of them directly. */
+  instances?: string[];
   close(): Promise<void>;
 }
 
@@ -133,18 +135,18 @@ async function listenInstance(
 }
 
 /**
- * Two Gatehouse instances on one fresh PostgreSQL database behind a round-robin proxy, whose origin is
+ * Two Gatehouse instances on one fresh PostgreSQL database (always PostgreSQL: SQLite is one process)
+ * behind a round-robin proxy, whose origin is
  * the issuer: instance A in this process (so tests keep using `gh`), instance B a separate OS process
  * built from dist/ (test/helpers/two-instances.ts). Consecutive requests alternate between them.
  */
-async function startTwoInstances(
+export async function startTwoInstances(
   factory: (origin: string) => ServerOptions,
-  adapter: AdapterName,
+  adapter: AdapterName = 'node',
 ): Promise<TestServer> {
-  if (process.env['GATEHOUSE_TEST_DATABASE'] !== 'postgres')
-    throw new Error('GATEHOUSE_TEST_TOPOLOGY=two-instances needs GATEHOUSE_TEST_DATABASE=postgres');
   const proxy = await startRoundRobinProxy();
-  const database = await testDatabase();
+  const backend = postgresBackend();
+  const database = { url: await backend.freshUrl(), cleanup: () => backend.cleanup() };
   let options = {} as GatehouseOptions;
   const cleanups: (() => Promise<void>)[] = [() => database.cleanup(), () => proxy.close()];
   const close = async () => {
@@ -165,7 +167,7 @@ async function startTwoInstances(
       proxy.decorate = (upstream): Record<string, string> =>
         upstream === 1 ? { [CLOCK_HEADER]: String(clock()) } : {};
     }
-    return { gh: a.gh, issuer: options.issuer, origin: proxy.origin, close };
+    return { gh: a.gh, issuer: options.issuer, origin: proxy.origin, instances: [a.origin, b.origin], close };
   } catch (error) {
     await close();
     throw error;
