@@ -115,6 +115,39 @@ describe('Prometheus metrics at GET {origin}/metrics (DESIGN §4)', () => {
     if (POSTGRES) expect(after.value('gatehouse_db_pool_max_connections')).toBe(10);
   });
 
+  it('counts every 429 by the limit that applied: credential failures at the token endpoint, the registration quota, refused anonymous requests', async () => {
+    const srv = await serve({
+      ...baseOptions(),
+      maxCredentialFailuresPerMinute: 2,
+      rejectionThrottle: { maxRejections: 3 },
+      dcr: { enabled: true, maxRegistrationsPerWindow: 1, maxRegistrationsGlobal: 4 },
+      metrics: { enabled: true, processMetrics: false },
+    });
+    const wrong = { authorization: `Basic ${Buffer.from('machine:wrong-secret').toString('base64')}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await tokenRequest(srv, { grant_type: 'client_credentials' }, wrong)).status);
+    expect(statuses).toEqual([401, 401, 429]);
+    const first = await register(srv.issuer, { redirect_uris: ['http://127.0.0.1:7001/cb'] });
+    const second = await register(srv.issuer, { redirect_uris: ['http://127.0.0.1:7002/cb'] });
+    expect([first.status, second.status]).toEqual([201, 429]);
+    // Refusals of /authorize count against the network (rejectionThrottle): the fourth is throttled.
+    const refusals: number[] = [];
+    for (let i = 0; i < 3; i++)
+      refusals.push((await fetch(`${srv.issuer}/authorize?client_id=nobody`, { redirect: 'manual' })).status);
+    expect(refusals).toContain(429);
+    const m = await scrape(`${srv.origin}/metrics`);
+    expect(m.value('gatehouse_throttled_total', { limiter: 'credential_failures' })).toBe(1);
+    expect(m.value('gatehouse_throttled_total', { limiter: 'registration' })).toBe(1);
+    expect(m.value('gatehouse_dcr_registrations_total', { result: 'rate_limited' })).toBe(1);
+    expect(m.value('gatehouse_throttled_total', { limiter: 'refused_requests' })).toBe(
+      refusals.filter((s) => s === 429).length,
+    );
+    expect(m.value('gatehouse_throttled_total', { limiter: 'sign_in' })).toBe(0);
+    expect(m.value('gatehouse_oauth_errors_total', { endpoint: 'token', error: 'invalid_client' })).toBe(2);
+    expect(m.value('gatehouse_oauth_errors_total', { endpoint: 'token', error: 'rate_limited' })).toBe(1);
+  });
+
   it('answers an unauthenticated request from loopback with Prometheus text, at the origin even when the issuer has a path', async () => {
     const srv = await serve({ ...baseOptions(), issuerPath: '/auth', metrics: { enabled: true } });
     const response = await fetch(`${srv.origin}/metrics`);
