@@ -1,5 +1,6 @@
 export { KNOWN_CLIENT_SCHEMES, withCompatibility } from './config/compatibility.js';
 export { machineClient, nativeApp, singlePageApp, webApp } from './config/intents.js';
+export type { MetricsOptions, TracingOptions } from './config/observability.js';
 export type {
   CimdOptions,
   ClientOptions,
