@@ -2,19 +2,16 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MACHINE_AUTH } from '../helpers/oauth.js';
 import { killQuietly, type ServeProcess, startServe } from '../helpers/processes.js';
-import { sqliteBackend } from '../store/backends.js';
+import { postgresBackend, sqliteBackend } from '../store/backends.js';
 
 /**
  * Issue 15: `serve --workers N` supervises its workers. A worker killed with SIGKILL is replaced (after
  * a back-off, logged with the worker, its signal and the delay) while the other keeps serving; workers
  * that keep crashing make the primary give up and exit 1 with a clear message, so the service manager
- * sees the failure. Supervision does not depend on the database: SQLite only (the drain on both
- * backends is test/reliability/sigterm.test.ts).
+ * sees the failure. On an SQLite file (the workers share it) and on PostgreSQL.
  */
 
 const SLOW = 120_000;
-const backend = sqliteBackend();
-afterAll(() => backend.cleanup());
 
 /** A client_credentials request on a new connection (each one may reach any worker). */
 function clientCredentials(proc: ServeProcess): Promise<number> {
@@ -52,7 +49,9 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-describe('serve --workers 2', () => {
+describe.each([sqliteBackend(), postgresBackend()])('serve --workers 2 on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
   it(
     'replaces a worker killed with SIGKILL, logs it, keeps serving, and still stops cleanly on SIGTERM',
     async () => {
@@ -93,6 +92,12 @@ describe('serve --workers 2', () => {
     },
     SLOW,
   );
+});
+
+// Once is enough for the crash budget, which never touches the database.
+describe('serve --workers 2 with workers that keep crashing', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
 
   it(
     'gives up and exits 1 with one clear line when workers keep crashing (server.maxWorkerRestarts)',
