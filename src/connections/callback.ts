@@ -48,6 +48,15 @@ async function consumeState(ctx: Context, req: RequestInfo, c: ResolvedConnectio
   throw new OAuthError('invalid_request', STALE, { detail: `connection ${c.id}: ${reason}` });
 }
 
+/** What failed, for logs and the audit trail: the library's code and message, and the claim or parameter it names. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return 'failed';
+  const code = (error as { code?: string }).code ?? error.name;
+  // openid-client wraps oauth4webapi's error, whose message names the claim or parameter.
+  const inner = error.cause instanceof Error ? error.cause : undefined;
+  return `${code}: ${error.message}${inner ? ` (${inner.message})` : ''}`;
+}
+
 /** The provider's response redeemed and its ID token validated, or a refusal page. */
 async function redeem(ctx: Context, req: RequestInfo, c: ResolvedConnection, state: string) {
   const config = await providerConfig(ctx, c);
@@ -63,10 +72,7 @@ async function redeem(ctx: Context, req: RequestInfo, c: ResolvedConnection, sta
       idTokenExpected: true,
     });
   } catch (error) {
-    const reason =
-      error instanceof Error
-        ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
-        : 'failed';
+    const reason = describeFailure(error);
     await ctx.auditAnonymous({ type: 'connection.refused', detail: { connection: c.id, reason } }, req);
     if (error instanceof oidc.AuthorizationResponseError) {
       throw new OAuthError('access_denied', `The sign-in at ${c.name} did not complete (${error.error}).`, {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { OidcConnectionOptions } from '../../src/config/connections.js';
+import type { GatehouseOptions } from '../../src/config/options.js';
 import { baseOptions } from './fixtures.js';
 import { authorizeUrl } from './oauth.js';
 import { startServer, type TestServer } from './server.js';
@@ -10,6 +11,7 @@ import { decodeEntities, UserAgent } from './user-agent.js';
 export async function startWithUpstream(
   accounts: Record<string, UpstreamAccount>,
   connections: (upstream: Upstream) => Partial<OidcConnectionOptions>[] = () => [{}],
+  extra: Partial<GatehouseOptions> = {},
 ): Promise<{ srv: TestServer; upstream: Upstream; close(): Promise<void> }> {
   const upstream = await startUpstream(accounts);
   const list = connections(upstream).map((o) => upstream.connection(o));
@@ -18,7 +20,7 @@ export async function startWithUpstream(
       origin,
       list.map((c) => c.id),
     );
-    return { ...baseOptions(), connections: list };
+    return { ...baseOptions(), connections: list, ...extra };
   });
   return {
     srv,
