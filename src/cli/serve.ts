@@ -12,11 +12,15 @@ import { capYoungGeneration } from './young-generation.js';
  */
 export async function serve(options: GatehouseOptions, workers = 1): Promise<void> {
   if (workers > 1 && cluster.isPrimary) return supervise(options, workers);
+  let started = false;
+  // A worker whose primary is gone before it listens would wait for the primary forever.
+  if (cluster.isWorker) process.once('disconnect', () => started || process.exit(1));
   try {
     if (cluster.isPrimary) capYoungGeneration();
     const gh = await createGatehouse(options);
     const listening = await listen(gh, { port: gh.config.port, host: gh.config.host });
     installShutdown(gh, listening);
+    started = true;
     if (cluster.isWorker) process.send?.({ gatehouse: 'ready' } satisfies WorkerMessage);
     else
       console.log(`Gatehouse ready: ${gh.config.issuer} (listening on ${gh.config.host}:${gh.config.port})`);

@@ -34,10 +34,11 @@ export async function supervise(options: GatehouseOptions, workers: number): Pro
   const log = makeLogger(options.logger).child({ role: 'primary' });
   cluster.setupPrimary({ execArgv: workerExecArgv() });
   const pool = new WorkerPool(workers, settings, log);
-  await pool.start();
-  console.log(`Gatehouse ready: ${options.issuer} (${workers} workers)`);
+  // Also during start-up: the workers that are up drain, and those still starting are stopped once ready.
   process.on('SIGTERM', () => void pool.stop('SIGTERM'));
   process.on('SIGINT', () => void pool.stop('SIGINT'));
+  await pool.start();
+  console.log(`Gatehouse ready: ${options.issuer} (${workers} workers)`);
 }
 
 class WorkerPool {
@@ -85,6 +86,8 @@ class WorkerPool {
       this.ready.add(worker);
       const pid = worker.process.pid;
       this.log.info({ worker: slot, pid }, `worker ${slot} (pid ${pid}) is ready`);
+      // It was still starting when the stop was sent, and could not hear it then.
+      if (this.stopping) worker.send({ gatehouse: 'stop' } satisfies WorkerMessage);
       if (this.starting && this.ready.size === this.size) {
         this.starting.resolve();
         this.starting = undefined;
