@@ -7,7 +7,7 @@ import { register } from '../../helpers/dcr.js';
 import { baseOptions } from '../../helpers/fixtures.js';
 import { MACHINE_AUTH, obtainTokens, refresh, tokenRequest } from '../../helpers/oauth.js';
 import { parseExposition, scrape } from '../../helpers/prometheus.js';
-import { startServer, TEST_SECRET, type TestServer } from '../../helpers/server.js';
+import { startServer, TEST_SECRET, type TestServer, testDatabase } from '../../helpers/server.js';
 
 /**
  * DESIGN §4: `"metrics": { "enabled": true }` serves Prometheus text at GET {origin}/metrics, names
@@ -25,8 +25,12 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
 });
-async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const srv = await startServer(...args);
+/** Each instance counts and serves its own metrics: these servers stay one instance in every topology. */
+const ONE = 'each instance counts and serves its own metrics';
+async function serve(
+  options: Exclude<Parameters<typeof startServer>[0], ((...args: never) => unknown) | undefined>,
+): Promise<TestServer> {
+  const srv = await startServer({ singleInstance: ONE, ...options });
   servers.push(srv);
   return srv;
 }
@@ -242,15 +246,20 @@ describe('Prometheus metrics at GET {origin}/metrics (DESIGN §4)', () => {
     expect((await scrape(`${b.origin}/metrics`)).value('gatehouse_tokens_issued_total', issued)).toBe(0);
     const exposition = parseExposition(await registry.metrics());
     expect(exposition.value('gatehouse_tokens_issued_total', issued)).toBe(1);
-    await expect(
-      createGatehouse({
-        issuer: 'http://127.0.0.1:1',
-        secret: TEST_SECRET,
-        database: 'sqlite::memory:',
-        logger: false,
-        metrics: { enabled: true, processMetrics: false, registry },
-      }),
-    ).rejects.toThrow(/registry of its own/);
+    const database = await testDatabase();
+    try {
+      await expect(
+        createGatehouse({
+          issuer: 'http://127.0.0.1:1',
+          secret: TEST_SECRET,
+          database: database.url,
+          logger: false,
+          metrics: { enabled: true, processMetrics: false, registry },
+        }),
+      ).rejects.toThrow(/registry of its own/);
+    } finally {
+      await database.cleanup();
+    }
     // Closing an instance takes its metrics out of the application's registry, and only those.
     await a.close();
     servers = servers.filter((s) => s !== a);
