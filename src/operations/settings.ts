@@ -62,6 +62,19 @@ function settingsView(ctx: Context): Record<string, unknown> {
       policy: hook(c.dcr.policy),
     },
     ...limitSettings(ctx),
+    // docs/operations.md, "Metrics and alerts" and "Tracing": the token is never shown, not even hashed.
+    metrics: {
+      enabled: c.metrics.enabled,
+      path: c.metrics.path,
+      token: c.metrics.tokenDigest ? HIDDEN : null,
+      allowFrom: c.metrics.allowFrom,
+      processMetrics: c.metrics.processMetrics,
+      registry: c.metrics.registry ? 'configured' : 'not configured',
+    },
+    tracing: {
+      enabled: c.tracing.enabled,
+      tracerProvider: c.tracing.tracerProvider ? 'configured' : 'not configured',
+    },
   };
 }
 

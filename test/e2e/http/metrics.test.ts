@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGatehouse } from '../../../src/gatehouse.js';
+import { effectiveSettings } from '../../../src/operations/settings.js';
 import { authorizationUrl, DocumentHost } from '../../helpers/cimd.js';
 import { register } from '../../helpers/dcr.js';
 import { baseOptions } from '../../helpers/fixtures.js';
@@ -192,6 +193,11 @@ describe('Prometheus metrics at GET {origin}/metrics (DESIGN §4)', () => {
       }
       expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       expect((await fetch(url, { headers: { authorization: `bearer ${token}` } })).status).toBe(200);
+      // The dashboard's Settings show that a token is set, never the token or its hash.
+      const settings = JSON.stringify(effectiveSettings(srv.gh.context));
+      expect(settings).toContain('"token":"[hidden]"');
+      expect(settings).not.toContain(token);
+      expect(settings).not.toContain(srv.gh.config.metrics.tokenDigest!);
       await srv.close();
       servers = servers.filter((s) => s !== srv);
     }
