@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import { hasControlCharacter } from '../http/characters.js';
 import { authenticateAdmin } from './api/auth.js';
 import { registerClientRoutes } from './api/clients.js';
+import { registerConnectionRoutes } from './api/connections.js';
 import { type AdminRoute, type Register, withRequestAudit } from './api/http.js';
 import { registerSystemRoutes } from './api/system.js';
 import { registerUserRoutes } from './api/users.js';
@@ -21,6 +22,7 @@ const route: Register = (method, path, handler) => routes.push({ method, pattern
 registerClientRoutes(route);
 registerUserRoutes(route);
 registerSystemRoutes(route);
+registerConnectionRoutes(route);
 
 /** Every admin API route as `METHOD path` pattern (`:name` for a parameter), for tests that cover them all. */
 export function listAdminApiRoutes(): { method: string; path: string }[] {

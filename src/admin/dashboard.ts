@@ -77,6 +77,7 @@ const NOTICES: Record<string, string> = {
   'cimd-unpin': 'The client is unpinned.',
   'user-disable': 'The user was disabled, signed out and their grants revoked.',
   'user-enable': 'The user was enabled.',
+  'identity-unlinked': 'The linked sign-in provider was removed.',
   'user-create': 'The user was created.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',

@@ -3,6 +3,7 @@ import { OAuthError } from '../../errors.js';
 import type { Params } from '../../http/params.js';
 import { html } from '../../http/respond.js';
 import { listAuditPage } from '../../operations/audit.js';
+import { unlinkIdentity, userIdentities } from '../../operations/connections.js';
 import { listKeys, rotateKeys } from '../../operations/keys.js';
 import { overview } from '../../operations/overview.js';
 import { parseAuditQuery, parseUserQuery } from '../../operations/queries.js';
@@ -110,6 +111,7 @@ export async function showUsers(ctx: Context, req: RequestInfo, view: AdminView)
   const page = await listUsersPage(ctx, { ...query, limit: 50 });
   const selectedId = q.get('user');
   const selected = selectedId ? await userDetail(ctx, selectedId, 15).catch(() => undefined) : undefined;
+  const identities = selected ? await userIdentities(ctx, selected.user.id) : undefined;
   return html(
     renderUsers({
       frame: view.frame('users', selected ? `${selected.user.email} · Users` : 'Users'),
@@ -120,7 +122,7 @@ export async function showUsers(ctx: Context, req: RequestInfo, view: AdminView)
       next: page.next,
       paged: Boolean(query.after),
       mailer: mailerConfigured(ctx),
-      ...(selected ? { selected } : {}),
+      ...(selected ? { selected, identities } : {}),
     }),
   );
 }
@@ -186,6 +188,11 @@ export async function handleUserAction(
           cancelHref: back,
         }),
       );
+    }
+    if (op === 'unlink-identity') {
+      const identity = { issuer: params.get('issuer') ?? '', subject: params.get('subject') ?? '' };
+      await unlinkIdentity(ctx, user.id, identity, view.actor);
+      return afterAction(back, 'identity-unlinked');
     }
     const action = Object.hasOwn(USER_ACTIONS, op) ? USER_ACTIONS[op] : undefined;
     if (!action) throw new OAuthError('invalid_request', 'unknown action');

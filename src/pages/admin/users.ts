@@ -1,3 +1,4 @@
+import type { LinkedIdentityView } from '../../operations/connections.js';
 import type { UserDetailView, UserView } from '../../operations/views.js';
 import { type Html, html } from '../layout.js';
 import { adminPage, type FrameModel, formFields, query, shortTime, statusBadge, time } from './layout.js';
@@ -13,6 +14,8 @@ export interface UsersModel {
   paged: boolean;
   mailer: boolean;
   selected?: UserDetailView;
+  /** The selected user's linked upstream identities (docs/sign-in.md). */
+  identities?: LinkedIdentityView[];
 }
 
 function actionForm(m: UsersModel, op: string, label: string, cls = ''): Html {
@@ -20,6 +23,25 @@ function actionForm(m: UsersModel, op: string, label: string, cls = ''): Html {
   return html`<form method="post" action="${m.admin}/users/action">
 ${formFields({ csrf: m.csrf, op, user_id: id, return_to: `${m.admin}/users${query({ q: m.q, user: id })}` })}
 <button type="submit"${cls ? html` class="${cls}"` : ''}>${label}</button></form>`;
+}
+
+/** Linked sign-in providers, each with a Remove button (the next sign-in through it is a first one). */
+function identitiesSection(m: UsersModel): Html {
+  const list = m.identities ?? [];
+  const id = m.selected!.user.id;
+  const back = `${m.admin}/users${query({ q: m.q, user: id })}`;
+  return html`<h3>Linked sign-in providers</h3>
+${
+  list.length
+    ? html`<table id="linked-identities"><thead><tr><th scope="col">Provider</th><th scope="col">E-mail then</th><th scope="col">Last used (UTC)</th><th scope="col">Action</th></tr></thead>
+<tbody>${list.map(
+        (
+          l,
+        ) => html`<tr><td class="wrap">${l.connectionName ?? l.connection} <span class="muted">${l.issuer}</span></td><td class="wrap">${l.email ?? ''}</td><td class="time">${l.lastUsedAt === null ? '' : shortTime(l.lastUsedAt)}</td>
+<td><form method="post" action="${m.admin}/users/action">${formFields({ csrf: m.csrf, op: 'unlink-identity', user_id: id, issuer: l.issuer, subject: l.subject, return_to: back })}<button type="submit">Remove</button></form></td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">None.</p>`
+}`;
 }
 
 function panel(m: UsersModel): Html {
@@ -43,6 +65,7 @@ ${
 <tbody>${grants.map((g) => html`<tr><td class="wrap"><a href="${m.admin}/clients${query({ client: g.clientId })}">${g.clientId}</a></td><td class="wrap">${g.resource}</td><td>${g.scope}</td><td class="time">${shortTime(g.createdAt)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">None.</p>`
 }
+${identitiesSection(m)}
 <h3>Recent events</h3>
 ${events.length ? html`<ul class="plain">${events.map((e) => html`<li><span class="muted">${time(e.at)}</span> <code>${e.type}</code></li>`)}</ul>` : html`<p class="muted">None.</p>`}
 </aside>`;
