@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatehouse } from '../../src/gatehouse.js';
 import { USER } from '../helpers/fixtures.js';
@@ -247,6 +248,30 @@ describe('upstream OpenID Connect: attacks', () => {
     }
   });
 
+  it('refuses an ID token whose signature does not verify against the provider JWKS', async () => {
+    const forged = await startWithUpstream({ x: { email: 'sig@corp.example', email_verified: true } });
+    try {
+      const real = (await (await fetch(`${forged.upstream.issuer}/jwks`)).json()) as {
+        keys: { kid: string }[];
+      };
+      // The same key ids, other keys: what a provider whose signing key leaked would be up against.
+      const keys = [];
+      for (const { kid } of real.keys) {
+        const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+        keys.push({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' });
+      }
+      forged.upstream.jwksOverride = { keys };
+      const flow = await beginUpstreamSignIn(forged.srv);
+      const callback = await signInUpstream(flow.agent, flow.upstreamUrl, 'x');
+      const r = await refusal(flow.agent, callback);
+      expect(r.status).toBe(400);
+      expect(r.body).toContain('could not be verified');
+      expect(await forged.srv.gh.store.getUserByEmail('sig@corp.example')).toBeUndefined();
+    } finally {
+      await forged.close();
+    }
+  });
+
   it('accepts an http issuer only on loopback with allowLoopback', async () => {
     const base = {
       issuer: 'http://127.0.0.1:4000',
@@ -270,5 +295,18 @@ describe('upstream OpenID Connect: attacks', () => {
         connections: [{ ...connection, issuer: 'https://idp.example', scopes: ['email'] }],
       }),
     ).rejects.toThrow(/openid/);
+    const https = { ...connection, issuer: 'https://idp.example' };
+    await expect(
+      createGatehouse({
+        ...base,
+        connections: [{ ...https, token_endpoint_auth_method: 'private_key_jwt' }],
+      }),
+    ).rejects.toThrow(/private_key/);
+    await expect(
+      createGatehouse({ ...base, connections: [{ ...https, client_secret: undefined }] }),
+    ).rejects.toThrow(/client_secret/);
+    await expect(createGatehouse({ ...base, connections: [https, { ...https, name: 'D' }] })).rejects.toThrow(
+      /duplicate/,
+    );
   });
 });

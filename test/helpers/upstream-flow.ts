@@ -12,8 +12,9 @@ export async function startWithUpstream(
   accounts: Record<string, UpstreamAccount>,
   connections: (upstream: Upstream) => Partial<OidcConnectionOptions>[] = () => [{}],
   extra: Partial<GatehouseOptions> = {},
+  upstreamOptions: Parameters<typeof startUpstream>[1] = {},
 ): Promise<{ srv: TestServer; upstream: Upstream; close(): Promise<void> }> {
-  const upstream = await startUpstream(accounts);
+  const upstream = await startUpstream(accounts, upstreamOptions);
   const list = connections(upstream).map((o) => upstream.connection(o));
   const srv = await startServer((origin) => {
     upstream.configure(

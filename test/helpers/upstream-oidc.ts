@@ -24,20 +24,29 @@ export interface Upstream {
   accounts: Record<string, UpstreamAccount>;
   /** Creates the provider, with one client whose redirect URIs are Gatehouse's callbacks of `ids`. */
   configure(gatehouseIssuer: string, ids?: string[]): void;
+  /** When set, the provider's JWKS URL answers this key set instead of its own (signature tests). */
+  jwksOverride?: { keys: Record<string, unknown>[] };
   /** Gatehouse's connection options for this provider. */
   connection(overrides?: Partial<OidcConnectionOptions>): OidcConnectionOptions;
   close(): Promise<void>;
 }
 
-export async function startUpstream(accounts: Record<string, UpstreamAccount>): Promise<Upstream> {
+export async function startUpstream(
+  accounts: Record<string, UpstreamAccount>,
+  options: { clientJwks?: { keys: Record<string, unknown>[] } } = {},
+): Promise<Upstream> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
-    if (handler) handler(req, res);
+    if (upstream.jwksOverride && req.url?.startsWith('/jwks')) {
+      res
+        .writeHead(200, { 'content-type': 'application/jwk-set+json' })
+        .end(JSON.stringify(upstream.jwksOverride));
+    } else if (handler) handler(req, res);
     else res.writeHead(503).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const upstream: Upstream = {
     issuer,
     accounts,
     configure(gatehouseIssuer, ids = ['corp']) {
@@ -46,12 +55,28 @@ export async function startUpstream(accounts: Record<string, UpstreamAccount>): 
           {
             client_id: UPSTREAM_CLIENT_ID,
             client_secret: UPSTREAM_SECRET,
-            redirect_uris: ids.map((id) => `${gatehouseIssuer}/connections/${id}/callback`),
-            grant_types: ['authorization_code'],
-            response_types: ['code'],
             token_endpoint_auth_method: 'client_secret_basic',
           },
-        ],
+          {
+            client_id: 'gatehouse-post',
+            client_secret: UPSTREAM_SECRET,
+            token_endpoint_auth_method: 'client_secret_post',
+          },
+          ...(options.clientJwks
+            ? [
+                {
+                  client_id: 'gatehouse-jwt',
+                  token_endpoint_auth_method: 'private_key_jwt',
+                  jwks: options.clientJwks,
+                },
+              ]
+            : []),
+        ].map((client) => ({
+          ...client,
+          redirect_uris: ids.map((id) => `${gatehouseIssuer}/connections/${id}/callback`),
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        })),
         async findAccount(_ctx, id) {
           return { accountId: id, claims: async () => ({ sub: id, ...accounts[id] }) };
         },
@@ -79,6 +104,7 @@ export async function startUpstream(accounts: Record<string, UpstreamAccount>): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return upstream;
 }
 
 /**

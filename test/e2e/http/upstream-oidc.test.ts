@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE, USER } from '../../helpers/fixtures.js';
 import { NATIVE_REDIRECT, redeem } from '../../helpers/oauth.js';
@@ -117,5 +117,47 @@ describe('sign-in with an upstream OpenID provider', () => {
     const user = await env.srv.gh.store.getUserByEmail(USER.email);
     const links = await env.srv.gh.store.listLinkedIdentities(user!.id);
     expect(links.map((l) => l.connectionId)).toContain('entra');
+  });
+});
+
+describe('client authentication at the upstream token endpoint', () => {
+  let env: Awaited<ReturnType<typeof startWithUpstream>>;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'gh-1', alg: 'ES256', use: 'sig' };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid: 'gh-1', alg: 'ES256' };
+    env = await startWithUpstream(
+      { kim: { email: 'kim@corp.example', email_verified: true } },
+      () => [
+        {
+          id: 'post',
+          name: 'Post',
+          client_id: 'gatehouse-post',
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        {
+          id: 'jwt',
+          name: 'Keyed',
+          client_id: 'gatehouse-jwt',
+          client_secret: undefined,
+          private_key: privateJwk,
+        },
+      ],
+      {},
+      { clientJwks: { keys: [publicJwk] } },
+    );
+  });
+  afterAll(() => env?.close());
+
+  // The provider accepts only the method each client is registered with, so a sign-in proves it.
+  it.each([
+    ['Post', 'client_secret_post'],
+    ['Keyed', 'private_key_jwt'],
+  ])('signs in through %s (%s)', async (name) => {
+    const flow = await beginUpstreamSignIn(env.srv, name);
+    const callback = await signInUpstream(flow.agent, flow.upstreamUrl, 'kim');
+    const done = await continueToClient(flow.agent, await flow.agent.request(callback.href));
+    expect(done.location?.searchParams.get('code')).toBeTruthy();
   });
 });
