@@ -27,7 +27,10 @@ export interface OidcConnectionOptions {
   private_key?: Record<string, unknown>;
   /** @default ["openid", "email", "profile"] */
   scopes?: string[];
-  /** Which ID token claims hold the e-mail, its verification and the name. @default email, email_verified, name */
+  /**
+   * Which ID token claims hold the e-mail, its verification and the name (the name is not stored yet:
+   * users have no display name). @default email, email_verified, name
+   */
   claims?: { email?: string; email_verified?: string; name?: string };
   /** Only these e-mail domains may sign in through this connection. @default any */
   domains?: string[];

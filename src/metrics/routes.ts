@@ -19,7 +19,7 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
 export function routeResolver(issuerPath: string, metricsPath: string): (pathname: string) => RouteOf {
   const exact = new Map<string, RouteOf>();
   for (const [name, path] of Object.entries(PATHS) as [PathName, string][]) {
-    if (name === 'admin' || name === 'adminApi') continue;
+    if (name === 'admin' || name === 'adminApi' || name === 'connections') continue;
     exact.set(issuerPath + path, { label: snake(name), template: issuerPath + path });
   }
   // RFC 8414 §3.1 path insertion and OpenID Connect Discovery §4, as the router registers them.
@@ -35,11 +35,15 @@ export function routeResolver(issuerPath: string, metricsPath: string): (pathnam
   const admin = issuerPath + PATHS.admin;
   const adminApiRoute: RouteOf = { label: 'admin_api', template: `${adminApi}*` };
   const adminRoute: RouteOf = { label: 'admin', template: `${admin}/*` };
+  // Upstream sign-in: `{connections}{id}/start|callback|link`, one label for every connection.
+  const connections = issuerPath + PATHS.connections;
+  const connectionsRoute: RouteOf = { label: 'connections', template: `${connections}*` };
   return (pathname) => {
     const hit = exact.get(pathname);
     if (hit) return hit;
     if (pathname.startsWith(adminApi)) return adminApiRoute;
     if (pathname === admin || pathname.startsWith(`${admin}/`)) return adminRoute;
+    if (pathname.startsWith(connections)) return connectionsRoute;
     return UNMATCHED;
   };
 }
