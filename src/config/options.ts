@@ -8,6 +8,7 @@ import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../sto
 import type { ConnectionOptions } from './connections.js';
 import type { ObservabilityOptions } from './observability.js';
 import type { ServerOptions } from './server.js';
+import type { TokenExchangeRule } from './token-exchange.js';
 
 /** Which client lanes may obtain tokens for a resource. */
 export interface LaneOptions {
@@ -338,6 +339,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   users?: UserSeed[];
   /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
   connections?: ConnectionOptions[];
+  /** On-behalf-of token exchange (RFC 8693): which resource's tokens become which (docs/enterprise.md). @default [] */
+  tokenExchange?: TokenExchangeRule[];
   cimd?: CimdOptions;
   dcr?: DcrOptions;
   tokens?: TokenOptions;

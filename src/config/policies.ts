@@ -5,6 +5,7 @@ import { type ParsedOptions, tokenDigest } from './observability.js';
 import type { GatehouseOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
 import type { optionsSchema } from './schema.js';
+import type { ResolvedTokenExchangeRule } from './token-exchange.js';
 
 /**
  * The one table of policy defaults: every throttle, window, cap, lifetime and interval Gatehouse
@@ -180,6 +181,11 @@ export function resolveServer(o: Parsed): { server: ResolvedConfig['server']; pr
   };
   if (server.headersTimeoutMs <= server.requestTimeoutMs) return { server };
   return { server, problem: 'server.headersTimeout: must not exceed server.requestTimeout' };
+}
+
+/** Token exchange rules (RFC 8693, docs/enterprise.md): none unless configured. */
+export function resolveTokenExchange(o: Parsed): ResolvedTokenExchangeRule[] {
+  return (o.tokenExchange ?? []).map((r) => ({ from: r.from, to: r.to, scopes: [...new Set(r.scopes)] }));
 }
 
 /** Upstream connections (docs/sign-in.md): JIT sign-up on, e-mail verification trusted only when told. */

@@ -27,8 +27,10 @@ import {
   resolveObservability,
   resolveServer,
   resolveThrottles,
+  resolveTokenExchange,
 } from './policies.js';
 import { describeIssues, type optionsSchema } from './schema.js';
+import type { ResolvedTokenExchangeRule } from './token-exchange.js';
 
 export interface ResolvedResource {
   /** The configured string, used verbatim as `aud`. */
@@ -97,6 +99,8 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
   connections: readonly ResolvedConnection[];
+  /** RFC 8693 exchange rules (docs/enterprise.md). */
+  tokenExchange: readonly ResolvedTokenExchangeRule[];
   users: { email: string; password: string; admin: boolean; emailVerified: boolean }[];
   cimd: {
     enabled: boolean;
@@ -233,6 +237,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     defaultResource,
     clients,
     connections: resolveConnections(o),
+    tokenExchange: resolveTokenExchange(o),
     users: (o.users ?? []).map((u) => ({
       email: u.email,
       password: u.password,

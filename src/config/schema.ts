@@ -12,6 +12,7 @@ import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
 import { serverSchema } from './server.js';
+import { tokenExchangeSchema } from './token-exchange.js';
 
 /** A count or a number of seconds: a whole number above zero (zod schemas are immutable, so one serves all). */
 const positiveInt = z.number().int().positive().optional();
@@ -82,7 +83,12 @@ const displayName = z
       ctx.addIssue({ code: 'custom', message: 'must contain visible characters' });
   });
 
-const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+const grantType = z.enum([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+]);
 const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
 /** A public JWK Set (RFC 7517 §5) for private_key_jwt: see lanes/client-keys.ts for the rules. */
@@ -214,6 +220,14 @@ export const clientSchema = z
         message: 'client_credentials needs a client_secret or private_key_jwt',
       });
     }
+    if (grants.includes('urn:ietf:params:oauth:grant-type:token-exchange') && method === 'none') {
+      // DESIGN §4: token exchange is for confidential clients (src/grants/token-exchange.ts).
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message: 'token exchange needs a client_secret or private_key_jwt',
+      });
+    }
     if (client.application_type === 'native' && client.client_secret) {
       // RFC 8252 §8.4: native apps are public clients.
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a native app' });
@@ -245,6 +259,7 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   connections: connectionsSchema,
+  tokenExchange: tokenExchangeSchema,
   users: z
     .array(
       z.strictObject({

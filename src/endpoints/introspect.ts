@@ -34,6 +34,8 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
         iat: c.iat,
         exp: c.exp,
         jti: c.jti,
+        // RFC 8693 §4.1: the actor of an exchanged token is part of what the resource server learns.
+        ...(c.act === undefined ? {} : { act: c.act }),
       },
       { headers: req.cors },
     );

@@ -5,6 +5,7 @@ import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
 import { exchangeClientCredentials } from '../grants/client-credentials.js';
 import type { GrantExchange } from '../grants/issue.js';
 import { exchangeRefreshToken } from '../grants/refresh-token.js';
+import { exchangeToken } from '../grants/token-exchange.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { GrantType } from '../store/types.js';
@@ -14,6 +15,7 @@ const GRANTS: Record<GrantType, GrantExchange> = {
   authorization_code: exchangeAuthorizationCode,
   refresh_token: exchangeRefreshToken,
   client_credentials: exchangeClientCredentials,
+  'urn:ietf:params:oauth:grant-type:token-exchange': exchangeToken,
 };
 
 /**

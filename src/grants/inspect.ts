@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   exp: number;
   jti: string;
   gid?: string;
+  /** RFC 8693 §4.1: on an exchanged token, the acting client (and those before it). */
+  act?: unknown;
 }
 
 export async function inspectToken(ctx: Context, token: string): Promise<InspectedToken | undefined> {

@@ -18,6 +18,16 @@ export interface AccessTokenInput {
   scope: string[];
   grantId?: string;
   authTime?: number;
+  /** RFC 8693 §4.1: the acting party of a token exchange (nested for a chain). */
+  act?: ActClaim;
+  /** Epoch seconds the token must not outlive (an exchanged token ends with its subject token). */
+  notAfter?: number;
+}
+
+/** RFC 8693 §4.1: `act` names the current actor; a nested `act` the one before it. */
+export interface ActClaim {
+  sub: string;
+  act?: ActClaim;
 }
 
 export interface IssuedAccessToken {
@@ -28,7 +38,8 @@ export interface IssuedAccessToken {
 
 export async function issueAccessToken(ctx: Context, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const iat = Math.floor(ctx.now() / 1000);
-  const expiresIn = ctx.config.tokens.accessTokenTtl;
+  const ttl = ctx.config.tokens.accessTokenTtl;
+  const expiresIn = input.notAfter === undefined ? ttl : Math.max(0, Math.min(ttl, input.notAfter - iat));
   const jti = randomToken(16);
   const claims: Record<string, unknown> = {
     iss: ctx.config.issuer,
@@ -42,6 +53,7 @@ export async function issueAccessToken(ctx: Context, input: AccessTokenInput): P
   if (input.scope.length) claims.scope = input.scope.join(' ');
   if (input.grantId) claims.gid = input.grantId;
   if (input.authTime !== undefined) claims.auth_time = Math.floor(input.authTime / 1000);
+  if (input.act) claims.act = input.act;
   return { token: await signJwt(ctx.keys.signingKey(), 'at+jwt', claims), expiresIn, jti };
 }
 
@@ -157,6 +169,8 @@ export interface TokenResponse {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the issued token, for token exchange. */
+  issued_token_type?: string;
 }
 
 export function tokenResponse(

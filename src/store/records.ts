@@ -6,7 +6,12 @@ export type TokenEndpointAuthMethod =
   | 'client_secret_basic'
   | 'client_secret_post'
   | 'private_key_jwt';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  /** RFC 8693 §2.1 (src/grants/token-exchange.ts). */
+  | 'urn:ietf:params:oauth:grant-type:token-exchange';
 export type ApplicationType = 'web' | 'native';
 
 /** Every lane resolves to this shape; everything after client resolution is lane-agnostic. */
