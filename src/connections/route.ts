@@ -1,6 +1,7 @@
 /**
  * `{issuer}/connections/{id}/{start|callback|link}` (paths.ts connectionPath). An unknown connection is
- * 404; a disabled one refuses every action (its button is gone from the sign-in page too).
+ * 404; a disabled one refuses every action (its button is gone from the sign-in page too). Each action
+ * has one method; HEAD is not GET here.
  */
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -21,8 +22,8 @@ export async function handleConnection(ctx: Context, req: RequestInfo): Promise<
   const connection = match ? ctx.config.connections.find((c) => c.id === match[1]) : undefined;
   if (!match || !connection) throw new OAuthError('not_found', 'There is no such sign-in method.');
   const [method, handler] = ACTIONS[match[2] as keyof typeof ACTIONS];
-  const asked = req.request.method === 'HEAD' ? 'GET' : req.request.method;
-  if (asked !== method) {
+  // Exactly: a HEAD (a prefetch, a link checker) must not spend a state or start a sign-in.
+  if (req.request.method !== method) {
     throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`, {
       headers: { allow: method },
     });

@@ -79,6 +79,8 @@ describe('upstream OpenID Connect: attacks', () => {
 
   it('accepts a callback once: the replay is refused and audited', async () => {
     const { agent, callback } = await toCallback('mallory');
+    // A HEAD (prefetch, link checker) neither completes nor spends it.
+    expect((await agent.request(callback.href, { method: 'HEAD' })).status).toBe(405);
     const first = await agent.request(callback.href);
     expect(first.status).toBe(303);
     const replay = await refusal(new UserAgent(env.srv.origin), callback);
