@@ -6,6 +6,7 @@
 import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import type { ConnectionOptions } from './connections.js';
+import type { EnterpriseOptions } from './enterprise.js';
 import type { ObservabilityOptions } from './observability.js';
 import type { ServerOptions } from './server.js';
 import type { TokenExchangeRule } from './token-exchange.js';
@@ -339,6 +340,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   users?: UserSeed[];
   /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
   connections?: ConnectionOptions[];
+  /** Trusted enterprise IdPs whose ID-JAGs the token endpoint accepts (docs/enterprise.md). */
+  enterprise?: EnterpriseOptions;
   /** On-behalf-of token exchange (RFC 8693): which resource's tokens become which (docs/enterprise.md). @default [] */
   tokenExchange?: TokenExchangeRule[];
   cimd?: CimdOptions;

@@ -8,6 +8,7 @@ import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../sto
 import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
 import type { ResolvedConnection } from './connections.js';
+import { type ResolvedEnterprise, resolveEnterprise } from './enterprise.js';
 import { deepFreeze } from './freeze.js';
 import { makeLogger } from './logger.js';
 import { fullOptionsSchema, metricsPathProblem, type ResolvedMetrics } from './observability.js';
@@ -99,6 +100,8 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
   connections: readonly ResolvedConnection[];
+  /** Trusted enterprise IdPs for ID-JAGs (docs/enterprise.md). */
+  enterprise: ResolvedEnterprise;
   /** RFC 8693 exchange rules (docs/enterprise.md). */
   tokenExchange: readonly ResolvedTokenExchangeRule[];
   users: { email: string; password: string; admin: boolean; emailVerified: boolean }[];
@@ -237,6 +240,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     defaultResource,
     clients,
     connections: resolveConnections(o),
+    enterprise: resolveEnterprise(o),
     tokenExchange: resolveTokenExchange(o),
     users: (o.users ?? []).map((u) => ({
       email: u.email,

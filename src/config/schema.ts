@@ -11,6 +11,7 @@ import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
+import { enterpriseSchema } from './enterprise.js';
 import { serverSchema } from './server.js';
 import { tokenExchangeSchema } from './token-exchange.js';
 
@@ -87,6 +88,7 @@ const grantType = z.enum([
   'authorization_code',
   'refresh_token',
   'client_credentials',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
 const authMethod = z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']);
@@ -259,6 +261,7 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   connections: connectionsSchema,
+  enterprise: enterpriseSchema,
   tokenExchange: tokenExchangeSchema,
   users: z
     .array(

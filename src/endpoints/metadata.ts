@@ -2,6 +2,7 @@ import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Handler } from '../context.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
 import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
+import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
@@ -73,6 +74,11 @@ export function buildMetadata(
   };
   if (config.dcr.enabled) metadata.registration_endpoint = e.registration;
   if (config.cimd.enabled) metadata.client_id_metadata_document_supported = true;
+  if (config.enterprise.idps.length) {
+    // MCP enterprise-managed authorization §6, draft-ietf-oauth-identity-assertion-authz-grant §7.2.
+    (metadata.grant_types_supported as string[]).push(JWT_BEARER_GRANT);
+    metadata.authorization_grant_profiles_supported = [ID_JAG_PROFILE];
+  }
   for (const [key, value] of Object.entries(metadata)) {
     if (Array.isArray(value) && value.length === 0) delete metadata[key];
   }

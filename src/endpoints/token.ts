@@ -3,6 +3,7 @@ import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
 import { exchangeClientCredentials } from '../grants/client-credentials.js';
+import { exchangeIdJag } from '../grants/id-jag.js';
 import type { GrantExchange } from '../grants/issue.js';
 import { exchangeRefreshToken } from '../grants/refresh-token.js';
 import { exchangeToken } from '../grants/token-exchange.js';
@@ -15,6 +16,7 @@ const GRANTS: Record<GrantType, GrantExchange> = {
   authorization_code: exchangeAuthorizationCode,
   refresh_token: exchangeRefreshToken,
   client_credentials: exchangeClientCredentials,
+  'urn:ietf:params:oauth:grant-type:jwt-bearer': exchangeIdJag,
   'urn:ietf:params:oauth:grant-type:token-exchange': exchangeToken,
 };
 

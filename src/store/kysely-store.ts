@@ -307,6 +307,9 @@ export class KyselyStore implements Store {
   useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean> {
     return tokens.useClientAssertion(this.#ctx, clientId, jti, expiresAt, at);
   }
+  useIdJag(issuer: string, jti: string, expiresAt: number, at: number): Promise<boolean> {
+    return tokens.useIdJag(this.#ctx, issuer, jti, expiresAt, at);
+  }
 
   // ── signing keys ─────────────────────────────────────────────────────────
   listSigningKeys(): Promise<SigningKeyRecord[]> {

@@ -10,6 +10,8 @@ export type GrantType =
   | 'authorization_code'
   | 'refresh_token'
   | 'client_credentials'
+  /** ID-JAG, RFC 7523 §2.1 (src/grants/id-jag.ts). */
+  | 'urn:ietf:params:oauth:grant-type:jwt-bearer'
   /** RFC 8693 §2.1 (src/grants/token-exchange.ts). */
   | 'urn:ietf:params:oauth:grant-type:token-exchange';
 export type ApplicationType = 'web' | 'native';

@@ -113,6 +113,13 @@ export interface RevokedAccessTokensTable {
   expires_at: number;
 }
 
+/** 0009_id_jag_jtis: used ID-JAG ids per IdP issuer, until the ID-JAG expires. */
+export interface IdJagJtisTable {
+  issuer: string;
+  jti: string;
+  expires_at: number;
+}
+
 /** 0005_client_assertions: used private_key_jwt assertion ids, until the assertion expires. */
 export interface ClientAssertionsTable {
   client_id: string;
@@ -188,6 +195,7 @@ export interface Database {
   gatehouse_refresh_tokens: RefreshTokensTable;
   gatehouse_revoked_access_tokens: RevokedAccessTokensTable;
   gatehouse_client_assertions: ClientAssertionsTable;
+  gatehouse_id_jag_jtis: IdJagJtisTable;
   gatehouse_signing_keys: SigningKeysTable;
   gatehouse_audit_events: AuditEventsTable;
   gatehouse_rate_limits: RateLimitsTable;

@@ -186,6 +186,8 @@ export interface Store extends ConnectionStore {
    * id may be recorded again.
    */
   useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean>;
+  /** The same rule for an ID-JAG's `jti`, scoped by the IdP's issuer (src/grants/id-jag.ts). */
+  useIdJag(issuer: string, jti: string, expiresAt: number, at: number): Promise<boolean>;
 
   // ── signing keys ─────────────────────────────────────────────────────────
   listSigningKeys(): Promise<SigningKeyRecord[]>;

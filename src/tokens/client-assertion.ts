@@ -100,7 +100,7 @@ export async function verifyClientAssertion(
 
 type VerifyOptions = Parameters<typeof jwtVerify>[2];
 
-async function verifyWithKeySet(
+export async function verifyWithKeySet(
   assertion: string,
   keys: JSONWebKeySet,
   options: VerifyOptions,

@@ -132,6 +132,28 @@ export async function useClientAssertion(
   return row !== undefined;
 }
 
+/** useClientAssertion's rule for ID-JAG ids, keyed by the IdP's issuer. */
+export async function useIdJag(
+  ctx: StoreContext,
+  issuer: string,
+  jti: string,
+  expiresAt: number,
+  at: number,
+): Promise<boolean> {
+  const row = await ctx.db
+    .insertInto('gatehouse_id_jag_jtis')
+    .values({ issuer, jti, expires_at: expiresAt })
+    .onConflict((oc) =>
+      oc
+        .columns(['issuer', 'jti'])
+        .doUpdateSet({ expires_at: expiresAt })
+        .where('gatehouse_id_jag_jtis.expires_at', '<=', at),
+    )
+    .returning('jti')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function isAccessTokenRevoked(ctx: StoreContext, jti: string): Promise<boolean> {
   const row = await ctx.db
     .selectFrom('gatehouse_revoked_access_tokens')
