@@ -9,12 +9,20 @@ import {
 import {
   corsHeaders,
   createProtectedResource,
+  createTokenExchanger,
   type IntrospectionOptions,
   mcpRequiredScopes,
   type ProtectedResource,
 } from '../../src/resource/index.js';
 import { TodoStore } from './store.js';
-import { buildTodoMcpServer, SCOPE_HIERARCHY, SCOPE_POLICY, SCOPES } from './tools.js';
+import {
+  buildTodoMcpServer,
+  CALENDAR_SCOPE,
+  type CalendarAccess,
+  SCOPE_HIERARCHY,
+  SCOPE_POLICY,
+  SCOPES,
+} from './tools.js';
 
 /**
  * The Todo MCP server: the official MCP SDK's `McpServer` over its streamable HTTP transport,
@@ -39,6 +47,11 @@ export interface TodoServerOptions {
   host?: string;
   /** Check every token with Gatehouse (RFC 7662) instead of locally. */
   introspection?: IntrospectionOptions;
+  /**
+   * The Calendar API the list_events tool calls on the user's behalf (token exchange, RFC 8693): its
+   * resource identifier and this server's confidential client at Gatehouse. Without it, no such tool.
+   */
+  calendar?: { resource: string; clientId: string; clientSecret: string };
   /** For tests: a shared clock and fetch. */
   clock?: () => number;
   fetch?: typeof fetch;
@@ -95,12 +108,24 @@ export async function createTodoServer(options: TodoServerOptions): Promise<Todo
     issuer: options.issuer,
     resource: resourceId,
     resourceName: 'Todo MCP',
-    scopesSupported: SCOPES,
+    scopesSupported: options.calendar ? [...SCOPES, CALENDAR_SCOPE] : SCOPES,
     scopeHierarchy: SCOPE_HIERARCHY,
     introspection: options.introspection,
     clock: options.clock,
     fetch: options.fetch,
   });
+  const calendar: CalendarAccess | undefined = options.calendar && {
+    resource: options.calendar.resource,
+    fetch: options.fetch,
+    // One exchanger for the server's life: its cache outlives the per-request MCP servers.
+    exchanger: createTokenExchanger({
+      issuer: options.issuer,
+      clientId: options.calendar.clientId,
+      clientSecret: options.calendar.clientSecret,
+      fetch: options.fetch,
+      clock: options.clock,
+    }),
+  };
   const metadata = protectedResourceMetadata(resource);
   const authenticate = requireBearerAuth(resource, {
     scopes: (req) => mcpRequiredScopes(req.body, SCOPE_POLICY),
@@ -112,7 +137,7 @@ export async function createTodoServer(options: TodoServerOptions): Promise<Todo
       res.setHeader('allow', 'POST, OPTIONS');
       return reply(res, 405, 'Method not allowed: this endpoint is stateless; use POST.');
     }
-    const mcp = buildTodoMcpServer(store);
+    const mcp = buildTodoMcpServer(store, calendar);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -1,7 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { McpScopePolicy } from '../../src/resource/index.js';
+import type { McpScopePolicy, TokenExchanger } from '../../src/resource/index.js';
+import { TokenExchangeError } from '../../src/resource/index.js';
 import type { Todo, TodoStore } from './store.js';
 
 /**
@@ -11,6 +12,16 @@ import type { Todo, TodoStore } from './store.js';
 
 export const SCOPES = ['todos.read', 'todos.write'];
 
+/** Asked of the user for the list_events tool, and carried over to the Calendar API by token exchange. */
+export const CALENDAR_SCOPE = 'calendar.read';
+
+/** How list_events reaches the Calendar API: its resource identifier and the token exchanger. */
+export interface CalendarAccess {
+  resource: string;
+  exchanger: TokenExchanger;
+  fetch?: typeof fetch;
+}
+
 /** `todos.write` implies `todos.read`: a client that may change the list may read it. */
 export const SCOPE_HIERARCHY = { 'todos.write': ['todos.read'] };
 
@@ -19,6 +30,8 @@ export const SCOPE_POLICY: McpScopePolicy = {
     list_todos: ['todos.read'],
     add_todo: ['todos.write'],
     complete_todo: ['todos.write'],
+    // On the user's behalf at the Calendar API (calendar-api.ts): the scope the exchange carries over.
+    list_events: [CALENDAR_SCOPE],
   },
 };
 
@@ -44,7 +57,7 @@ function result(text: string, structuredContent: Record<string, unknown>): CallT
 }
 
 /** A fresh MCP server for one request (the endpoint is stateless), bound to the store. */
-export function buildTodoMcpServer(store: TodoStore): McpServer {
+export function buildTodoMcpServer(store: TodoStore, calendar?: CalendarAccess): McpServer {
   const server = new McpServer({ name: 'gatehouse-todo', version: '0.1.0' });
 
   server.registerTool(
@@ -91,5 +104,42 @@ export function buildTodoMcpServer(store: TodoStore): McpServer {
     },
   );
 
+  if (calendar) registerCalendarTool(server, calendar);
   return server;
+}
+
+/**
+ * list_events: the on-behalf-of call (RFC 8693). The user's token for this server is exchanged at
+ * Gatehouse for one for the Calendar API (cached until it nearly expires), which then answers for
+ * the same user, seeing this server as the actor.
+ */
+function registerCalendarTool(server: McpServer, calendar: CalendarAccess): void {
+  server.registerTool(
+    'list_events',
+    {
+      title: 'List calendar events',
+      description: 'Lists your upcoming events from the Calendar API. Needs the calendar.read scope.',
+      annotations: { readOnlyHint: true },
+    },
+    async (extra) => {
+      const authInfo = extra.authInfo;
+      if (!authInfo) throw new Error('no authenticated user');
+      try {
+        const exchanged = await calendar.exchanger.exchange(authInfo, {
+          resource: calendar.resource,
+          scopes: [CALENDAR_SCOPE],
+        });
+        const response = await (calendar.fetch ?? fetch)(`${calendar.resource}/events`, {
+          headers: { authorization: `Bearer ${exchanged.accessToken}` },
+        });
+        if (response.status !== 200) throw new Error(`the Calendar API answered ${response.status}`);
+        const body = (await response.json()) as { events: { title: string; start: string }[] };
+        const text = body.events.map((e) => `${e.start} ${e.title}`).join('\n') || 'No events.';
+        return result(text, { events: body.events });
+      } catch (error) {
+        const message = error instanceof TokenExchangeError ? error.message : (error as Error).message;
+        return { isError: true, content: [{ type: 'text', text: `Calendar unavailable: ${message}` }] };
+      }
+    },
+  );
 }

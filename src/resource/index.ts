@@ -41,3 +41,11 @@ export {
   type ProtectedResource,
 } from './protected-resource.js';
 export { expandScopes, missingScopes, splitScope } from './scopes.js';
+export {
+  createTokenExchanger,
+  type ExchangedToken,
+  type ExchangeTarget,
+  TokenExchangeError,
+  type TokenExchanger,
+  type TokenExchangerOptions,
+} from './token-exchange.js';
