@@ -52,6 +52,11 @@ export interface RequestInfo {
    * once with all its headers rather than having them added afterwards.
    */
   cors?: Record<string, string>;
+  /**
+   * Set by the token endpoint when the request carried a valid DPoP proof (RFC 9449; src/endpoints/
+   * token-dpop.ts): the key's RFC 7638 thumbprint, which the grant binds its tokens to.
+   */
+  dpop?: { jkt: string };
 }
 
 export type Handler = (ctx: Context, req: RequestInfo) => Promise<Response>;

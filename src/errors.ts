@@ -29,7 +29,10 @@ export type OAuthErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'rate_limited'
-  | 'forbidden';
+  | 'forbidden'
+  // RFC 9449 §5, §8: a bad DPoP proof; a proof without the server's current nonce.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export interface OAuthErrorOptions {
   /** Private detail, logged and never sent. */

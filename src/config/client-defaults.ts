@@ -52,6 +52,7 @@ export function resolveClientSeed(client: ClientOptions): ResolvedClientSeed {
     resources: client.resources ?? [],
     introspect: client.introspect ?? [],
     first_party: client.first_party ?? false,
+    dpop_bound_access_tokens: client.dpop_bound_access_tokens ?? false,
     clientKeys: method === 'private_key_jwt' ? seedClientKeys(client) : null,
   };
 }

@@ -6,6 +6,7 @@
 import type { DestinationStream, Logger } from 'pino';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import type { ConnectionOptions } from './connections.js';
+import type { DpopOptions } from './dpop.js';
 import type { EnterpriseOptions } from './enterprise.js';
 import type { ObservabilityOptions } from './observability.js';
 import type { ServerOptions } from './server.js';
@@ -71,6 +72,8 @@ export interface ClientOptions {
   introspect?: string[];
   /** Trusted first-party app: skips the consent page. @default false */
   first_party?: boolean;
+  /** Every token request must carry a DPoP proof; tokens are always DPoP-bound (RFC 9449 §5.2). @default false */
+  dpop_bound_access_tokens?: boolean;
 }
 
 export interface UserSeed {
@@ -351,6 +354,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   loginThrottle?: LoginThrottleOptions;
   /** @default "ES256" */
   signingAlgorithm?: SigningAlgorithm;
+  /** DPoP proofs at the token endpoint (RFC 9449; docs/enterprise.md "DPoP"). */
+  dpop?: DpopOptions;
   /**
    * Invalid codes, refresh tokens or client credentials one client IP may present per minute at the
    * token, revocation and introspection endpoints before it is answered 429. @default 100

@@ -8,6 +8,7 @@ import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../sto
 import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
 import type { ResolvedConnection } from './connections.js';
+import { type ResolvedDpop, resolveDpop } from './dpop.js';
 import { type ResolvedEnterprise, resolveEnterprise } from './enterprise.js';
 import { deepFreeze } from './freeze.js';
 import { makeLogger } from './logger.js';
@@ -62,6 +63,8 @@ export interface ResolvedClientSeed {
   resources: string[];
   introspect: string[];
   first_party: boolean;
+  /** RFC 9449 §5.2: every token request needs a DPoP proof. */
+  dpop_bound_access_tokens: boolean;
   /** private_key_jwt only (src/lanes/client-keys.ts). */
   clientKeys: ClientKeys | null;
 }
@@ -153,6 +156,8 @@ export interface ResolvedConfig {
     windowSeconds: number;
   };
   signingAlgorithm: SigningAlgorithm;
+  /** DPoP at the token endpoint (config/dpop.ts). */
+  dpop: ResolvedDpop;
   maxCredentialFailuresPerMinute: number;
   clientCacheTtlMs: number;
   resourceCacheTtlMs: number;
@@ -253,6 +258,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     ...resolveThrottles(o),
     ...resolveObservability(o, options),
     signingAlgorithm: o.signingAlgorithm ?? 'ES256',
+    dpop: resolveDpop(o),
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
     mailer: resolveMailer(options.mailer),

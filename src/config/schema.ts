@@ -11,6 +11,7 @@ import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
+import { dpopSchema } from './dpop.js';
 import { enterpriseSchema } from './enterprise.js';
 import { serverSchema } from './server.js';
 import { tokenExchangeSchema } from './token-exchange.js';
@@ -161,6 +162,7 @@ export const clientSchema = z
     resources: z.array(resourceUri).optional(),
     introspect: z.array(z.string()).optional(),
     first_party: z.boolean().optional(),
+    dpop_bound_access_tokens: z.boolean().optional(),
   })
   .superRefine((client, ctx) => {
     const method = client.token_endpoint_auth_method ?? defaultAuthMethod(client);
@@ -358,6 +360,7 @@ export const optionsSchema = z.strictObject({
     })
     .optional(),
   signingAlgorithm: z.enum(['ES256', 'RS256', 'EdDSA']).optional(),
+  dpop: dpopSchema,
   maxCredentialFailuresPerMinute: positiveInt,
   clientCacheTtl: z.number().min(0).max(300).optional(),
   resourceCacheTtl: z.number().min(0).max(300).optional(),

@@ -223,6 +223,16 @@ const checkNonce: Check = ({ params, out }) => {
   }
 };
 
+/** RFC 9449 §10: `dpop_jkt` is a JWK SHA-256 thumbprint (RFC 7638): 43 base64url characters. */
+const checkDpopJkt: Check = ({ params, out }) => {
+  const jkt = params.get('dpop_jkt');
+  if (jkt === undefined) return;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(jkt)) {
+    throw back('invalid_request', 'dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 §10)');
+  }
+  out.dpop_jkt = jkt;
+};
+
 const CHECKS: Check[] = [
   checkClientIdentityNotRepeated,
   checkClient,
@@ -236,6 +246,7 @@ const CHECKS: Check[] = [
   checkScope,
   checkPrompt,
   checkNonce,
+  checkDpopJkt,
 ];
 
 export interface ValidationFailure {

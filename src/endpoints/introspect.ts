@@ -25,7 +25,9 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
     return jsonNoStore(
       {
         active: true,
-        token_type: 'Bearer',
+        // RFC 9449 §6.2: a DPoP-bound token is introspected with its type and its cnf.jkt.
+        token_type: c.cnf === undefined ? 'Bearer' : 'DPoP',
+        ...(c.cnf === undefined ? {} : { cnf: c.cnf }),
         iss: c.iss,
         sub: c.sub,
         aud: c.aud,

@@ -2,6 +2,7 @@ import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Handler } from '../context.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
 import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
+import { DPOP_ALGORITHMS } from '../tokens/dpop.js';
 import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
 
 /**
@@ -64,6 +65,8 @@ export function buildMetadata(
     introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     // OAuth 2.1 §4.1.1 / RFC 9700 §2.1.1: S256 only; plain is refused.
     code_challenge_methods_supported: ['S256'],
+    // RFC 9449 §5.1: the algorithms accepted on DPoP proofs.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     // RFC 9207 §3: every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],

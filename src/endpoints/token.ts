@@ -10,6 +10,7 @@ import { exchangeToken } from '../grants/token-exchange.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { GrantType } from '../store/types.js';
+import { checkTokenDpop, dpopNonceHeaders } from './token-dpop.js';
 
 /** Each grant type's exchange: an ordered list of named checks, then issuance (src/grants/). */
 const GRANTS: Record<GrantType, GrantExchange> = {
@@ -42,7 +43,9 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   }
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
   const exchange = GRANTS[grantType as GrantType];
-  const tokens = await exchange(ctx, client, params, req, method);
+  // RFC 9449 §5: a DPoP proof binds the tokens to its key (token-dpop.ts); none: nothing to do.
+  const dpop = await checkTokenDpop(ctx, client, req);
+  const tokens = await exchange(ctx, client, params, dpop ? { ...req, dpop } : req, method);
   ctx.metrics.tokenIssued(grantType, client.source);
-  return jsonNoStore(tokens, { headers: req.cors });
+  return jsonNoStore(tokens, { headers: dpop ? { ...req.cors, ...dpopNonceHeaders(ctx) } : req.cors });
 }

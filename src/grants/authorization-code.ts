@@ -57,6 +57,7 @@ export async function issueAuthorizationCode(
     scope: request.scope.join(' '),
     resource: request.resource,
     nonce: request.nonce ?? null,
+    ...(request.dpop_jkt === undefined ? {} : { dpopJkt: request.dpop_jkt }),
     sessionId: subject.session.id,
     authTime: subject.session.authTime,
     createdAt: at,
@@ -75,8 +76,11 @@ function grantOf(
   code: AuthorizationCodeRecord,
   at: number,
   clientAuthMethod: TokenEndpointAuthMethod,
+  dpopJkt: string | undefined,
 ): GrantRecord {
   return {
+    // RFC 9449 §5: a public client's refresh tokens are bound to the DPoP key of this request.
+    ...(dpopJkt !== undefined && clientAuthMethod === 'none' ? { dpopJkt } : {}),
     id: code.grantId,
     userId: code.userId,
     clientId: code.clientId,
@@ -99,7 +103,7 @@ function grantOf(
  * strongly (refresh-token.ts).
  */
 export const exchangeAuthorizationCode: GrantExchange = async (ctx, client, params, req, method) => {
-  const code = await checkCodeExchange({ ctx, client, params });
+  const code = await checkCodeExchange({ ctx, client, params, dpopJkt: req.dpop?.jkt });
   const at = ctx.now();
   if (code.consumedAt !== null) throw await refuseCodeReplay(ctx, req, code, at);
   // Only now, with a fully valid request, is the code spent (OAuth 2.1 §4.1.3, §7.5.2).
@@ -114,13 +118,13 @@ export const exchangeAuthorizationCode: GrantExchange = async (ctx, client, para
   const redeemed = await ctx.store.redeemAuthorizationCode({
     id: code.id,
     at,
-    grant: grantOf(code, at, method),
+    grant: grantOf(code, at, method, req.dpop?.jkt),
     refreshToken: refresh?.record,
     audit: { ip: req.ip, userAgent: req.userAgent },
   });
   if (redeemed.status === 'already_consumed') throw await refuseCodeReplay(ctx, req, code, at);
   if (redeemed.status === 'user_inactive') throw invalidGrant('the user account is no longer active');
-  return issueTokens(ctx, client, code, redeemed.user, refresh?.value);
+  return issueTokens(ctx, client, code, redeemed.user, refresh?.value, req.dpop?.jkt);
 };
 
 /** A valid presentation of a spent code: someone else holds it (replay.ts). */
@@ -140,6 +144,7 @@ async function issueTokens(
   code: AuthorizationCodeRecord,
   user: UserRecord,
   refreshToken: string | undefined,
+  jkt: string | undefined,
 ): Promise<TokenResponse> {
   // A code minted for a resource no user may delegate (the admin API; only a code from before that
   // rule could name it): its grant, created by the redemption, is revoked and nothing is issued.
@@ -157,6 +162,7 @@ async function issueTokens(
       scope,
       grantId: code.grantId,
       authTime: code.authTime,
+      jkt,
     }),
     scope.includes('openid')
       ? issueIdToken(ctx, {

@@ -15,6 +15,8 @@ export interface AuthorizationRequest {
   code_challenge?: string;
   code_challenge_method?: 'S256';
   nonce?: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code may be redeemed with. */
+  dpop_jkt?: string;
   prompt: ('none' | 'login' | 'consent')[];
 }
 

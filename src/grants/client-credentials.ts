@@ -12,7 +12,7 @@ import { type GrantExchange, issueAccessToken, tokenResponse } from './issue.js'
  * grant_type=client_credentials (OAuth 2.1 §4.2), as an ordered list of checks: confidential clients
  * only, no refresh token (RFC 6749 §4.4.3). The subject is the client itself, so `sub` is the client_id.
  */
-export const exchangeClientCredentials: GrantExchange = async (ctx, client, params) => {
+export const exchangeClientCredentials: GrantExchange = async (ctx, client, params, req) => {
   const exchange: ClientCredentialsExchange = { ctx, client, params };
   for (const check of CHECKS) check(exchange);
   const scope = exchange.scope!;
@@ -21,6 +21,7 @@ export const exchangeClientCredentials: GrantExchange = async (ctx, client, para
     clientId: client.client_id,
     resource: exchange.resource!.resource,
     scope,
+    jkt: req.dpop?.jkt,
   });
   return tokenResponse(access, scope);
 };

@@ -18,6 +18,8 @@ export interface CodeExchange {
   ctx: Context;
   client: ClientRecord;
   params: Params;
+  /** The key of the request's DPoP proof (RFC 9449), if it carried one. */
+  dpopJkt?: string;
   /** Set by findCode: the stored code whose secret the client presented. */
   code?: AuthorizationCodeRecord;
 }
@@ -101,6 +103,16 @@ const checkResource: Check = ({ code, params }) => {
   }
 };
 
+/**
+ * RFC 9449 §10: a code requested with `dpop_jkt` is redeemed only with a proof of that key. Refused
+ * before the code is spent, so the client holding the key can still redeem it.
+ */
+const checkDpopKey: Check = ({ code, dpopJkt }) => {
+  if (code!.dpopJkt !== undefined && code!.dpopJkt !== dpopJkt) {
+    throw invalidGrant('the authorization code is bound to another DPoP key (dpop_jkt)');
+  }
+};
+
 const CHECKS: Check[] = [
   checkCodePresent,
   findCode,
@@ -109,6 +121,7 @@ const CHECKS: Check[] = [
   checkRedirectUri,
   checkPkce,
   checkResource,
+  checkDpopKey,
 ];
 
 /** Runs the checks in order; returns the code they accepted (spent or not: replay is decided after). */

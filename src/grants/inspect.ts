@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   exp: number;
   jti: string;
   gid?: string;
+  /** RFC 9449 §6.1: the DPoP key a bound token is confirmed by. */
+  cnf?: { jkt: string };
   /** RFC 8693 §4.1: on an exchanged token, the acting client (and those before it). */
   act?: unknown;
 }

@@ -18,6 +18,8 @@ export interface AccessTokenInput {
   scope: string[];
   grantId?: string;
   authTime?: number;
+  /** RFC 9449 §6.1: the DPoP key the token is bound to (`cnf.jkt`); absent, a bearer token. */
+  jkt?: string;
   /** RFC 8693 §4.1: the acting party of a token exchange (nested for a chain). */
   act?: ActClaim;
   /** Epoch seconds the token must not outlive (an exchanged token ends with its subject token). */
@@ -34,6 +36,8 @@ export interface IssuedAccessToken {
   token: string;
   expiresIn: number;
   jti: string;
+  /** Set when the token is DPoP-bound: the response's token_type is then DPoP (RFC 9449 §5). */
+  jkt?: string;
 }
 
 export async function issueAccessToken(ctx: Context, input: AccessTokenInput): Promise<IssuedAccessToken> {
@@ -53,8 +57,10 @@ export async function issueAccessToken(ctx: Context, input: AccessTokenInput): P
   if (input.scope.length) claims.scope = input.scope.join(' ');
   if (input.grantId) claims.gid = input.grantId;
   if (input.authTime !== undefined) claims.auth_time = Math.floor(input.authTime / 1000);
+  if (input.jkt !== undefined) claims.cnf = { jkt: input.jkt };
   if (input.act) claims.act = input.act;
-  return { token: await signJwt(ctx.keys.signingKey(), 'at+jwt', claims), expiresIn, jti };
+  const token = await signJwt(ctx.keys.signingKey(), 'at+jwt', claims);
+  return input.jkt === undefined ? { token, expiresIn, jti } : { token, expiresIn, jti, jkt: input.jkt };
 }
 
 /** An OIDC ID token for `openid` requests (OIDC Core §2, §3.1.3.6). */
@@ -164,7 +170,7 @@ export type GrantExchange = (
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -180,7 +186,8 @@ export function tokenResponse(
 ): TokenResponse {
   const body: TokenResponse = {
     access_token: access.token,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a DPoP-bound access token is of type DPoP.
+    token_type: access.jkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: access.expiresIn,
   };
   // OAuth 2.1 §3.2.3: scope is returned so the client sees what was granted.

@@ -30,7 +30,14 @@ import { replayRefused } from './replay.js';
  * client never gets this far: it fails client authentication (invalid_client).
  */
 export const exchangeRefreshToken: GrantExchange = async (ctx, client, params, req, method) => {
-  const exchange: RefreshExchange = { ctx, client, params, method, at: ctx.now() };
+  const exchange: RefreshExchange = {
+    ctx,
+    client,
+    params,
+    method,
+    at: ctx.now(),
+    dpopJkt: req.dpop?.jkt,
+  };
   for (const check of CHECKS) await check(exchange);
   const { token, grant } = exchange.found!;
   const successor = successorRefreshToken(ctx, exchange.parsed!, {
@@ -60,6 +67,7 @@ export const exchangeRefreshToken: GrantExchange = async (ctx, client, params, r
     scope,
     grantId: verdict.grant.id,
     authTime: verdict.grant.authTime,
+    jkt: req.dpop?.jkt,
   });
   return tokenResponse(access, scope, { refresh_token: successor.value });
 };
@@ -70,6 +78,8 @@ interface RefreshExchange {
   params: Params;
   method: TokenEndpointAuthMethod;
   at: number;
+  /** The key of the request's DPoP proof (RFC 9449), if it carried one. */
+  dpopJkt: string | undefined;
   parsed?: ParsedOpaque;
   /** Set by findToken: the presented token, its grant and its user's state. */
   found?: RefreshTokenWithGrant;
@@ -130,6 +140,23 @@ const checkAuthMethod: Check = ({ found, method }) => {
       `grant ${grant.id} created with ${required}`,
     );
   }
+};
+
+/**
+ * RFC 9449 §5: a refresh token bound to a DPoP key (a public client's, bound at the code exchange) is
+ * refreshed only with a proof of that key. Refused before anything is written: nothing is revoked, and
+ * the holder of the key can still refresh.
+ */
+const checkDpopKey: Check = ({ found, dpopJkt }) => {
+  const bound = found!.grant.dpopJkt;
+  if (bound === undefined) return;
+  if (dpopJkt === undefined) {
+    throw new OAuthError(
+      'invalid_dpop_proof',
+      'this refresh token is DPoP-bound: send a DPoP proof of its key',
+    );
+  }
+  if (dpopJkt !== bound) throw invalidGrant('the refresh token is bound to another DPoP key');
 };
 
 /** RFC 8707 §2.2; OAuth 2.1 §3.2.3: the token stays bound to the resource it was granted for. */
@@ -214,6 +241,7 @@ const CHECKS: Check[] = [
   findToken,
   checkClient,
   checkAuthMethod,
+  checkDpopKey,
   checkRequestedResource,
   checkRequestedScope,
   checkUserActive,

@@ -9,9 +9,9 @@ import { MCP_REQUEST_HEADERS, corsHeaders as resourceCorsHeaders } from '../reso
  * transport headers of every protocol revision (resource/cors.ts), which clients whose fetch adds
  * them to every request (e.g. the SDK's `MCP-Protocol-Version` on discovery) send here too.
  */
-const ALLOW_HEADERS = ['authorization', 'content-type', ...MCP_REQUEST_HEADERS].join(', ');
-/** `WWW-Authenticate` of a 401 invalid_client (RFC 6749 §5.2); `Retry-After` of a 429. */
-const EXPOSE_HEADERS = 'www-authenticate, retry-after';
+const ALLOW_HEADERS = ['authorization', 'content-type', 'dpop', ...MCP_REQUEST_HEADERS].join(', ');
+/** `WWW-Authenticate` of a 401 invalid_client (RFC 6749 §5.2); `Retry-After` of a 429; RFC 9449 §8 `DPoP-Nonce`. */
+const EXPOSE_HEADERS = 'www-authenticate, retry-after, dpop-nonce';
 
 export function corsHeaders(methods: string): Record<string, string> {
   return resourceCorsHeaders(methods, ALLOW_HEADERS, EXPOSE_HEADERS);

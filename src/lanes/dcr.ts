@@ -55,6 +55,9 @@ export function validateRegistration(
     if (!name.ok) throw bad(name.problem);
     if (name.name) registered.client_name = name.name;
   }
+  if (m.dpop_bound_access_tokens !== undefined && typeof m.dpop_bound_access_tokens !== 'boolean')
+    throw bad('dpop_bound_access_tokens must be a boolean (RFC 9449 §5.2)');
+  if (m.dpop_bound_access_tokens === true) registered.dpop_bound_access_tokens = true;
   const scope = narrowScope(m.scope, resources);
   if (scope) registered.scope = scope;
   // RFC 7591 §5: URLs shown to users must share the host of a redirect URI, or they are dropped.

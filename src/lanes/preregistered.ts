@@ -25,7 +25,11 @@ export function clientRecordFromSeed(seed: ResolvedClientSeed, at: number): Clie
     introspect: seed.introspect,
     first_party: seed.first_party,
     secretHash: seed.client_secret ? hashSecret(seed.client_secret) : null,
-    metadata: seed.clientKeys ? { seeded: true, clientKeys: seed.clientKeys } : { seeded: true },
+    metadata: {
+      seeded: true,
+      ...(seed.clientKeys ? { clientKeys: seed.clientKeys } : {}),
+      ...(seed.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
+    },
     createdAt: at,
     updatedAt: at,
     lastUsedAt: null,

@@ -14,6 +14,8 @@ export interface PublicClientMetadata {
   logo_uri?: string;
   policy_uri?: string;
   tos_uri?: string;
+  /** RFC 9449 §5.2: the client always uses DPoP; a token request without a proof is refused. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 export const isStringArray = (value: unknown): value is string[] =>

@@ -116,6 +116,8 @@ const ERROR_LIST = [
   'method_not_allowed',
   'rate_limited',
   'forbidden',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ] as const satisfies readonly OAuthErrorCode[];
 // A code added to OAuthErrorCode and not listed here fails to compile (it would be counted as "other").
 const everyCodeListed: Exclude<OAuthErrorCode, (typeof ERROR_LIST)[number]> extends never ? true : never =

@@ -13,6 +13,10 @@ export interface BearerRequest {
   authorization: string | null | undefined;
   /** The request URL (absolute or path with query), to detect a token in the query string. */
   url?: string;
+  /** The request method: a DPoP proof's `htm` (RFC 9449 §4.2). @default GET */
+  method?: string;
+  /** The `DPoP` header value (RFC 9449 §4.1), if any. */
+  dpop?: string | string[] | null;
 }
 
 /** RFC 6750 §2.1: `Bearer` SP b64token; the scheme is case-insensitive (RFC 9110 §11.1). */

@@ -1,4 +1,5 @@
 import { corsHeaders } from './cors.js';
+import { DPOP_ALGORITHMS } from './dpop.js';
 import type { BearerError } from './errors.js';
 import { metadataUrl } from './metadata.js';
 import type { ResolvedResourceOptions } from './options.js';
@@ -13,6 +14,10 @@ import type { ResolvedResourceOptions } from './options.js';
  * | bad, expired, revoked, wrong aud/iss  | 401    | Bearer error="invalid_token", error_description="…", resource_metadata="…", scope="…" |
  * | scope missing                         | 403    | Bearer error="insufficient_scope", error_description="…", resource_metadata="…", scope="<every scope the operation needs>" |
  * | malformed header, two token methods   | 400    | Bearer error="invalid_request", error_description="…", resource_metadata="…" |
+ *
+ * Every 401 challenge is followed by a DPoP challenge (RFC 9449 §7.1): `DPoP algs="…", resource_metadata="…"`;
+ * when the request used DPoP (or sent a DPoP-bound token as Bearer), the error is in the DPoP challenge
+ * instead (`error="invalid_dpop_proof"` for a bad proof), and the Bearer challenge has none.
  *
  * Every challenge exposes `WWW-Authenticate` through CORS, so browser-based clients can read it.
  */
@@ -53,11 +58,22 @@ export function buildChallenge(
   operationScopes: readonly string[] = [],
 ): Challenge {
   const params: [string, string][] = [];
-  if (error.error !== null) {
-    params.push(['error', error.error]);
-    params.push(['error_description', describe(error.description)]);
-  }
+  const errorParams: [string, string][] =
+    error.error === null
+      ? []
+      : [
+          ['error', error.error],
+          ['error_description', describe(error.description)],
+        ];
+  if (!error.dpop) params.push(...errorParams);
   params.push(['resource_metadata', metadataUrl(config.resource)]);
+  const dpopParams: [string, string][] = [
+    ...(error.dpop ? errorParams : []),
+    ['algs', DPOP_ALGORITHMS.join(' ')],
+    ['resource_metadata', metadataUrl(config.resource)],
+  ];
+  const render = (list: [string, string][]) =>
+    list.map(([name, value]) => `${name}=${quote(value)}`).join(', ');
   const scopes =
     error.error === 'insufficient_scope'
       ? union(error.scopes)
@@ -74,7 +90,11 @@ export function buildChallenge(
     status: error.status,
     headers: {
       ...corsHeaders(),
-      'www-authenticate': `Bearer ${params.map(([name, value]) => `${name}=${quote(value)}`).join(', ')}`,
+      // RFC 9449 §7.1: a 401 (or any refusal of a DPoP request) also offers the DPoP scheme.
+      'www-authenticate':
+        error.status === 401 || error.dpop
+          ? `Bearer ${render(params)}, DPoP ${render(dpopParams)}`
+          : `Bearer ${render(params)}`,
       'content-type': 'application/json',
       'cache-control': 'no-store',
     },

@@ -19,7 +19,7 @@ export const MCP_REQUEST_HEADERS: readonly string[] = Object.freeze([
   'last-event-id',
 ]);
 
-export const ALLOW_HEADERS = ['authorization', 'content-type', ...MCP_REQUEST_HEADERS].join(', ');
+export const ALLOW_HEADERS = ['authorization', 'content-type', 'dpop', ...MCP_REQUEST_HEADERS].join(', ');
 /** A session-based server answers `initialize` with `Mcp-Session-Id`; the page must read it back. */
 export const EXPOSE_HEADERS = 'www-authenticate, mcp-session-id, mcp-protocol-version';
 

@@ -5,7 +5,11 @@
  *
  * @see RFC 6750 §3, §3.1
  */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof';
 
 export class BearerError extends Error {
   readonly error: BearerErrorCode | null;
@@ -13,11 +17,13 @@ export class BearerError extends Error {
   readonly detail: string | undefined;
   /** For insufficient_scope: every scope the operation needs. */
   readonly scopes: readonly string[];
+  /** The request used DPoP (RFC 9449 §7.1): the DPoP challenge carries the error. */
+  readonly dpop: boolean;
 
   constructor(
     error: BearerErrorCode | null,
     description: string,
-    options: { detail?: string; scopes?: readonly string[]; cause?: unknown } = {},
+    options: { detail?: string; scopes?: readonly string[]; cause?: unknown; dpop?: boolean } = {},
   ) {
     super(description, { cause: options.cause });
     this.name = 'BearerError';
@@ -25,6 +31,7 @@ export class BearerError extends Error {
     this.description = description;
     this.detail = options.detail;
     this.scopes = options.scopes ?? [];
+    this.dpop = options.dpop ?? false;
   }
 
   /** RFC 6750 §3.1: 400 for invalid_request, 401 for a missing or bad token, 403 for missing scope. */

@@ -45,7 +45,12 @@ export function requireBearerAuth(
     const run = async () => {
       const scopes = await resolveScopes(options.scopes, req);
       const result = await resource.authenticate(
-        { authorization: req.headers.authorization, url: req.originalUrl ?? req.url },
+        {
+          authorization: req.headers.authorization,
+          url: req.originalUrl ?? req.url,
+          method: req.method,
+          dpop: req.headers.dpop,
+        },
         scopes,
       );
       if (!result.ok)

@@ -49,7 +49,12 @@ export function withBearerAuth(
     if (early) return early;
     const scopes = await resolveScopes(options.scopes, request);
     const result = await resource.authenticate(
-      { authorization: request.headers.get('authorization'), url: request.url },
+      {
+        authorization: request.headers.get('authorization'),
+        url: request.url,
+        method: request.method,
+        dpop: request.headers.get('dpop'),
+      },
       scopes,
     );
     if (!result.ok) return challengeResponse(result.challenge);

@@ -26,7 +26,12 @@ export function bearerAuth(
       return preflightResponse(undefined, c.req.header('access-control-request-headers'));
     const scopes = await resolveScopes(options.scopes, c.req.raw);
     const result = await resource.authenticate(
-      { authorization: c.req.header('authorization'), url: c.req.url },
+      {
+        authorization: c.req.header('authorization'),
+        url: c.req.url,
+        method: c.req.method,
+        dpop: c.req.header('dpop'),
+      },
       scopes,
     );
     if (!result.ok) return challengeResponse(result.challenge);

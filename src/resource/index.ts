@@ -18,6 +18,14 @@ export {
   preflightResponse,
 } from './cors.js';
 export { authorizationServerMetadataUrl } from './discovery.js';
+export {
+  accessTokenHash,
+  DPOP_ALGORITHMS,
+  DpopProofError,
+  htuMatches,
+  normaliseHtu,
+  verifyDpopProof,
+} from './dpop.js';
 export { BearerError, type BearerErrorCode, isBearerError, ResourceConfigError } from './errors.js';
 export { type ScopeRequirement, withBearerAuth, withCors } from './fetch.js';
 export {

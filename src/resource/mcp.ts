@@ -91,7 +91,12 @@ export function protectMcpEndpoint(
     }
     const scopes = mcpRequiredScopes(parsedBody, policy);
     const result = await resource.authenticate(
-      { authorization: request.headers.get('authorization'), url: request.url },
+      {
+        authorization: request.headers.get('authorization'),
+        url: request.url,
+        method: request.method,
+        dpop: request.headers.get('dpop'),
+      },
       scopes,
     );
     if (!result.ok) return challengeResponse(result.challenge);

@@ -62,6 +62,11 @@ export interface ProtectedResourceOptions {
    * is allowed to introspect this resource's tokens.
    */
   introspection?: IntrospectionOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449 §7): how old a proof may be (seconds, beyond `clockTolerance`) and
+   * how many proofs the in-memory replay cache of this instance remembers. @default { proofMaxAge: 60, replayCacheSize: 100000 }
+   */
+  dpop?: { proofMaxAge?: number; replayCacheSize?: number };
   /** `fetch` used for metadata, JWKS and introspection. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Milliseconds since the epoch. For tests. @default Date.now */
@@ -95,6 +100,7 @@ export interface ResolvedResourceOptions {
   jwksCooldown: number;
   jwksMaxAge: number;
   introspection: (Required<Omit<IntrospectionOptions, 'endpoint'>> & { endpoint: string | null }) | null;
+  dpop: { proofMaxAge: number; replayCacheSize: number };
   fetch: typeof fetch;
   clock: () => number;
 }
@@ -186,6 +192,13 @@ function resolveAlgorithms(value: unknown): string[] {
   return [...(value as string[])];
 }
 
+function resolveCacheSize(value: unknown): number {
+  if (value === undefined) return 100_000;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000_000)
+    fail('dpop.replayCacheSize', 'must be a whole number between 1 and 10000000');
+  return value;
+}
+
 export function resolveResourceOptions(options: ProtectedResourceOptions): ResolvedResourceOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
   const issuer = assertHttpUrl('issuer', options.issuer, { query: false, trailingSlash: false });
@@ -242,6 +255,13 @@ export function resolveResourceOptions(options: ProtectedResourceOptions): Resol
               : assertSeconds('introspection.cacheTtl', introspection.cacheTtl, 3600),
         }
       : null,
+    dpop: {
+      proofMaxAge:
+        options.dpop?.proofMaxAge === undefined
+          ? 60
+          : assertSeconds('dpop.proofMaxAge', options.dpop.proofMaxAge, 600),
+      replayCacheSize: resolveCacheSize(options.dpop?.replayCacheSize),
+    },
     fetch: fetchImpl,
     clock: options.clock ?? Date.now,
   };

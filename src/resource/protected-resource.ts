@@ -2,6 +2,7 @@ import type { AccessToken, TokenVerifier } from './access-token.js';
 import { type BearerRequest, extractBearerToken } from './bearer.js';
 import { buildChallenge, type Challenge } from './challenge.js';
 import { createDiscovery } from './discovery.js';
+import { boundKey, createDpopChecker, extractDpopToken, isDpopScheme } from './dpop-check.js';
 import { BearerError } from './errors.js';
 import { createIntrospectionVerifier } from './introspection.js';
 import {
@@ -59,6 +60,26 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
     ? createIntrospectionVerifier(config, discover)
     : createJwtVerifier(config, createKeySet(config, discover));
   const metadataResponse = createMetadataResponder(config);
+  const checkDpop = createDpopChecker(config);
+
+  /** RFC 6750 Bearer, or RFC 9449 §7 DPoP (the token, then its proof); a bound token never as Bearer. */
+  const verifyRequest = async (request: BearerRequest): Promise<AccessToken> => {
+    if (isDpopScheme(request.authorization)) {
+      const raw = extractDpopToken(request);
+      const token = await verify(raw);
+      await checkDpop(request, raw, token);
+      return token;
+    }
+    const token = await verify(extractBearerToken(request));
+    // RFC 9449 §7.2: a DPoP-bound token presented as a bearer token is refused.
+    if (boundKey(token) !== undefined) {
+      throw new BearerError('invalid_token', 'This access token is DPoP-bound: send it with DPoP.', {
+        detail: 'DPoP-bound token presented as Bearer',
+        dpop: true,
+      });
+    }
+    return token;
+  };
 
   const checkScopes = (token: AccessToken, scopes: readonly string[]): BearerError | undefined => {
     if (missingScopes(token.scopes, scopes, config.scopeHierarchy).length === 0) return undefined;
@@ -84,7 +105,7 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
     challenge: (error, scopes = []) => buildChallenge(config, error, scopes),
     async authenticate(request, scopes = []) {
       try {
-        const token = await verify(extractBearerToken(request));
+        const token = await verifyRequest(request);
         const denied = checkScopes(token, scopes);
         if (denied) throw denied;
         return { ok: true, token };

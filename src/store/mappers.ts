@@ -228,6 +228,7 @@ export function grantFromRow(r: Selectable<GrantsTable>): GrantRecord {
     ...(r.client_auth_method == null
       ? {}
       : { clientAuthMethod: r.client_auth_method as TokenEndpointAuthMethod }),
+    ...(r.dpop_jkt == null ? {} : { dpopJkt: r.dpop_jkt }),
   };
 }
 
@@ -245,6 +246,7 @@ export function codeToRow(c: AuthorizationCodeRecord): Insertable<AuthorizationC
     scope: c.scope,
     resource: c.resource,
     nonce: c.nonce,
+    dpop_jkt: c.dpopJkt ?? null,
     session_id: c.sessionId,
     auth_time: c.authTime,
     created_at: c.createdAt,
@@ -267,6 +269,7 @@ export function codeFromRow(r: Selectable<AuthorizationCodesTable>): Authorizati
     scope: r.scope,
     resource: r.resource,
     nonce: r.nonce,
+    ...(r.dpop_jkt == null ? {} : { dpopJkt: r.dpop_jkt }),
     sessionId: r.session_id,
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),

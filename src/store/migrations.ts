@@ -9,6 +9,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { clientAssertionsSchema } from './migrations-client-assertions.js';
 import { connectionsSchema } from './migrations-connections.js';
+import { dpopSchema } from './migrations-dpop.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { idJagSchema } from './migrations-id-jag.js';
 import { identitySchema } from './migrations-identity.js';
@@ -350,6 +351,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0006_grant_auth_method': grantAuthMethodSchema(),
         '0007_signing_key_activation': signingKeyActivationSchema(),
         '0008_connections': connectionsSchema(),
+        '0011_dpop': dpopSchema(),
         '0009_id_jag_jtis': idJagSchema(),
       };
     },

@@ -100,6 +100,8 @@ export interface GrantRecord {
    * recorded, or from a caller that does not say) means unknown and counts as `none`.
    */
   clientAuthMethod?: TokenEndpointAuthMethod;
+  /** RFC 9449 §5: the DPoP key (RFC 7638 thumbprint) every refresh of this grant must prove. */
+  dpopJkt?: string;
 }
 
 export interface AuthorizationCodeRecord {
@@ -122,6 +124,8 @@ export interface AuthorizationCodeRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: `dpop_jkt` of the authorization request; the code is redeemed only with that key. */
+  dpopJkt?: string;
 }
 
 export interface RefreshTokenRecord {

@@ -73,6 +73,8 @@ export interface GrantsTable {
   revoked_reason: string | null;
   /** Migration 0006: the client authentication method of the code exchange; NULL = unknown (none). */
   client_auth_method: string | null;
+  /** Migration 0011: the DPoP key (RFC 7638 thumbprint) the grant's refresh tokens are bound to. */
+  dpop_jkt?: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -88,6 +90,8 @@ export interface AuthorizationCodesTable {
   scope: string;
   resource: string;
   nonce: string | null;
+  /** Migration 0011: RFC 9449 §10 `dpop_jkt` of the authorization request. */
+  dpop_jkt?: string | null;
   session_id: string | null;
   auth_time: number;
   created_at: number;

@@ -21,7 +21,9 @@ const ORIGIN = { origin: 'https://client.test' };
 
 function expectCors(headers: Headers, what: string) {
   expect(headers.get('access-control-allow-origin'), what).toBe('*');
-  expect(headers.get('access-control-expose-headers'), what).toBe('www-authenticate, retry-after');
+  expect(headers.get('access-control-expose-headers'), what).toBe(
+    'www-authenticate, retry-after, dpop-nonce',
+  );
   // Never with credentials: `*` would otherwise be refused, and cookies must not ride along.
   expect(headers.get('access-control-allow-credentials'), what).toBeNull();
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quote } from '../../src/resource/challenge.js';
+import { DPOP_ALGORITHMS } from '../../src/resource/dpop.js';
 import {
   BearerError,
   buildChallenge,
@@ -42,7 +43,11 @@ describe('WWW-Authenticate challenges (RFC 6750 §3, RFC 9728 §5.1, MCP scope c
     const response = await handler(new Request(RESOURCE));
     expect(response.status).toBe(401);
     const header = response.headers.get('www-authenticate');
-    expect(header).toBe(`Bearer resource_metadata="${METADATA}", scope="todos.read todos.write"`);
+    expect(header).toBe(
+      `Bearer resource_metadata="${METADATA}", scope="todos.read todos.write", ` +
+        // RFC 9449 §7.1: DPoP is offered alongside, with its algorithms and the same metadata URL.
+        `DPoP algs="${DPOP_ALGORITHMS.join(' ')}", resource_metadata="${METADATA}"`,
+    );
     expect(header).not.toContain('error=');
   });
 

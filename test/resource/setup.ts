@@ -137,7 +137,11 @@ export function bearer(token: string, url = RESOURCE, init: RequestInit = {}): R
 export function parseChallenge(header: string | null): Record<string, string> {
   if (!header?.startsWith('Bearer')) throw new Error(`not a Bearer challenge: ${header}`);
   const params: Record<string, string> = {};
-  for (const match of header.slice(6).matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) {
+  // Only the Bearer challenge: the DPoP one that follows it (RFC 9449 §7.1) is read by parseDpopChallenge.
+  const dpop = header.indexOf(', DPoP ');
+  for (const match of header
+    .slice(6, dpop === -1 ? undefined : dpop)
+    .matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) {
     params[match[1]!] = match[2]!.replace(/\\(.)/g, '$1');
   }
   return params;

@@ -82,7 +82,7 @@ describe('hot path plans (PostgreSQL, generic plans on imported statistics)', ()
   });
 
   it('the one-step redemption reads the code by its primary key only', async () => {
-    const text = await plan('redeem', REDEEM, 27);
+    const text = await plan('redeem', REDEEM, 28);
     expect(indexesOn(text, 'gatehouse_authorization_codes')).toEqual(
       expect.arrayContaining(['gatehouse_authorization_codes_pkey']),
     );

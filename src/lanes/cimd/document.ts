@@ -74,6 +74,8 @@ export function validateDocument(
   };
   if (auth.keys) metadata.keys = auth.keys;
   if (typeof d.scope === 'string') metadata.scope = d.scope;
+  // RFC 9449 §5.2: only `true` changes anything (every token request then needs a DPoP proof).
+  if (d.dpop_bound_access_tokens === true) metadata.dpop_bound_access_tokens = true;
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
     const value = d[field];
     if (typeof value === 'string' && value.startsWith('https://') && value.length <= 2048)

@@ -34,7 +34,7 @@ export const GET_REFRESH_WITH_GRANT = `
 select t.*, g.user_id as g_user_id, g.client_id as g_client_id, g.scope as g_scope, g.resource as g_resource,
   g.session_id as g_session_id, g.auth_time as g_auth_time, g.created_at as g_created_at,
   g.revoked_at as g_revoked_at, g.revoked_reason as g_revoked_reason,
-  g.client_auth_method as g_client_auth_method,
+  g.client_auth_method as g_client_auth_method, g.dpop_jkt as g_dpop_jkt,
   (u.id is not null and u.disabled_at is null) as user_active
 from gatehouse_refresh_tokens t
 join gatehouse_grants g on g.id = t.grant_id
@@ -83,7 +83,7 @@ select (select row_to_json(t) from gatehouse_refresh_tokens t where t.id = $1) a
 // Consumes the code (its key and `consumed_at is null` only) and, if its user is active, creates the
 // grant, its refresh token and the audit event. $1 code id, $2 now, $3.. the grant (grantValues: $3 id,
 // $4 user, $5 client, $6 scope, $7 resource, $8 session, $9 auth_time, $10 created_at, $11 client
-// authentication method), $12.. the refresh token or nulls, $20.. the audit event.
+// authentication method), $12.. the refresh token or nulls, $20.. the audit event, $28 the grant's DPoP key.
 export const REDEEM = `
 with consumed as (
   update gatehouse_authorization_codes set consumed_at = $2
@@ -93,8 +93,10 @@ with consumed as (
   select * from gatehouse_users where id = $4::text
 ), g as (
   insert into gatehouse_grants
-    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method)
-  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $11::text
+    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method,
+      dpop_jkt)
+  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $11::text,
+    $28::text
   from consumed join u on u.id = consumed.user_id
   where u.disabled_at is null
   returning id
@@ -144,6 +146,7 @@ export class PostgresHotPath implements HotPath {
       revoked_at: row.g_revoked_at,
       revoked_reason: row.g_revoked_reason,
       client_auth_method: row.g_client_auth_method,
+      dpop_jkt: row.g_dpop_jkt,
     });
     return { token: refreshFromRow(row), grant, userActive: row.user_active };
   }
@@ -190,6 +193,8 @@ export class PostgresHotPath implements HotPath {
       ...grantValues(input.grant),
       ...(input.refreshToken ? refreshValues(input.refreshToken) : NO_REFRESH),
       ...redemptionAuditValues(input),
+      // $28: the DPoP key of the grant's refresh tokens (migration 0011), after the audit event.
+      input.grant.dpopJkt ?? null,
     ];
     type Row = Selectable<UsersTable> & { gh_consumed: boolean; gh_granted: boolean };
     const [row] = await insertUnique(`grant ${input.grant.id}`, () =>

@@ -55,8 +55,9 @@ const SQL = {
     values (?, ?, ?, ?, ?, ?, ?, ?)`,
   consume: 'update gatehouse_authorization_codes set consumed_at = ? where id = ? and consumed_at is null',
   insertGrant: `insert into gatehouse_grants
-    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method,
+      dpop_jkt)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertAudit: `insert into gatehouse_audit_events
     (at, type, client_id, user_id, actor, ip, user_agent, detail) values (?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
@@ -101,7 +102,7 @@ export class SqliteHotPath implements HotPath {
       if (s.consume.run(input.at, input.id).changes === 0) return { status: 'already_consumed' };
       const user = s.getUser.get(input.grant.userId) as Row<UsersTable>;
       if (!user || user.disabled_at !== null) return { status: 'user_inactive' };
-      s.insertGrant.run(...grantValues(input.grant));
+      s.insertGrant.run(...grantValues(input.grant), input.grant.dpopJkt ?? null);
       if (input.refreshToken) s.insertRefresh.run(...refreshValues(input.refreshToken));
       s.insertAudit.run(...redemptionAuditValues(input));
       return { status: 'redeemed', user: userFromRow(user) };

@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DPOP_ALGORITHMS } from '../../../../src/resource/dpop.js';
 import { type Exchange, recordingFetch, TodoCliProvider } from './clients.js';
 import type { McpSdk, McpSession } from './sdks.js';
 import { type Stack, startDemoStack } from './stack.js';
@@ -76,7 +77,9 @@ export function describeMcpClient(sdk: McpSdk): void {
       // 0. No token: 401 with resource_metadata and scope, and no error code (RFC 6750 §3.1, RFC 9728 §5.1).
       expect(line(log[0]!)).toBe(`POST ${stack.mcpUrl} → 401`);
       expect(log[0]!.wwwAuthenticate).toBe(
-        `Bearer resource_metadata="${metadataUrl}", scope="todos.read todos.write"`,
+        `Bearer resource_metadata="${metadataUrl}", scope="todos.read todos.write", ` +
+          // RFC 9449 §7.1: DPoP offered alongside Bearer.
+          `DPoP algs="${DPOP_ALGORITHMS.join(' ')}", resource_metadata="${metadataUrl}"`,
       );
       // 1. RFC 9728: exactly the URL of the challenge.
       expect(line(log[1]!)).toBe(`GET ${metadataUrl} → 200`);
