@@ -15,6 +15,7 @@ import { accessSuite } from './suites/access.js';
 import { adminSuite } from './suites/admin.js';
 import { clientAssertionsSuite } from './suites/client-assertions.js';
 import { concurrencySuite } from './suites/concurrency.js';
+import { idJagSuite } from './suites/id-jag.js';
 import { operationsSuite } from './suites/operations.js';
 import { readinessSuite } from './suites/readiness.js';
 import { refreshSuite } from './suites/refresh.js';
@@ -61,6 +62,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
   retentionSuite(ctx);
   readinessSuite(ctx);
   clientAssertionsSuite(ctx);
+  idJagSuite(ctx);
 });
 
 describe('openStore', () => {

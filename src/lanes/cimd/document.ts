@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { RFC7591_DEFAULT_GRANT_TYPES } from '../../config/client-defaults.js';
+import { JWT_BEARER_GRANT } from '../../tokens/id-jag.js';
 import { type ClientKeys, jwksProblem, jwksUriProblem, signingAlgProblem } from '../client-keys.js';
 import { cleanClientName, isStringArray, type PublicClientMetadata } from '../public-client.js';
 import { checkRedirectUri } from '../redirect-uri.js';
@@ -9,8 +10,11 @@ import { checkRedirectUri } from '../redirect-uri.js';
  * Unknown members are ignored, so documents written for other servers (ChatGPT's, Claude's, Claude
  * Code's) are accepted as long as what this server relies on is sound.
  */
-export interface CimdMetadata extends Omit<PublicClientMetadata, 'token_endpoint_auth_method'> {
+export interface CimdMetadata
+  extends Omit<PublicClientMetadata, 'token_endpoint_auth_method' | 'grant_types'> {
   client_name: string;
+  /** The code flow, and the ID-JAG grant when the document lists its URN (src/grants/id-jag.ts). */
+  grant_types: ('authorization_code' | 'refresh_token' | typeof JWT_BEARER_GRANT)[];
   /** `private_key_jwt` when the document offers it with keys (the strongest method), else `none`. */
   token_endpoint_auth_method: 'none' | 'private_key_jwt';
   /** Where the keys are, when the method is private_key_jwt (and whether `none` is offered too). */
@@ -58,7 +62,10 @@ export function validateDocument(
   }
   const declared = isStringArray(d.grant_types) ? d.grant_types : RFC7591_DEFAULT_GRANT_TYPES;
   // Grant types this server has no use for (client_credentials, device code, …) are ignored, not fatal.
-  const grants = (['authorization_code', 'refresh_token'] as const).filter((g) => declared.includes(g));
+  // The ID-JAG grant (MCP enterprise-managed authorization §5) only when listed by its URN (RFC 7591 §2).
+  const grants = (['authorization_code', 'refresh_token', JWT_BEARER_GRANT] as const).filter((g) =>
+    declared.includes(g),
+  );
   if (!grants.includes('authorization_code'))
     return fail('the document does not declare the authorization_code grant');
   const responseTypes = d.response_types;
