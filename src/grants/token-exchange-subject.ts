@@ -62,11 +62,20 @@ function wellFormed(c: SubjectClaims): boolean {
   );
 }
 
-/** How many actors an `act` claim names, following nested `act` (RFC 8693 §4.1); a bad shape counts as too many. */
-function actorDepth(act: unknown, depth = 1): number {
-  if (typeof act !== 'object' || act === null || typeof (act as ActClaim).sub !== 'string') {
-    return Number.POSITIVE_INFINITY;
+/**
+ * How many actors an `act` claim names, following nested `act` (RFC 8693 §4.1); a malformed link (not
+ * an object with a string `sub`) counts as too many. Stops counting past MAX_ACTORS.
+ */
+export function actorDepth(act: unknown): number {
+  let depth = 0;
+  let link: unknown = act;
+  while (link !== undefined) {
+    if (typeof link !== 'object' || link === null || typeof (link as ActClaim).sub !== 'string') {
+      return Number.POSITIVE_INFINITY;
+    }
+    depth += 1;
+    if (depth > MAX_ACTORS) return depth;
+    link = (link as ActClaim).act;
   }
-  const inner = (act as ActClaim).act;
-  return inner === undefined ? depth : actorDepth(inner, depth + 1);
+  return depth;
 }

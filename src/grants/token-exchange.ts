@@ -205,22 +205,36 @@ const checkPolicy: Check = (exchange) => {
  * token's scope ∩ the rule's scopes ∩ B's scopes that this client may hold. A requested scope outside
  * that is invalid_scope; nothing requested means all of it; nothing carrying over is invalid_scope.
  */
-const checkScope: Check = (exchange) => {
-  const { rule, target, client, subject } = exchange;
-  const carried = splitScope(subject!.scope).filter(
-    (s) => rule!.scopes.includes(s) && target!.scopes.includes(s),
+export function exchangedScope(input: {
+  subject: readonly string[];
+  rule: readonly string[];
+  target: readonly string[];
+  permitted: (scope: string) => boolean;
+  requested: readonly string[];
+}): string[] {
+  const carries = input.subject.filter(
+    (s) => input.rule.includes(s) && input.target.includes(s) && input.permitted(s),
   );
-  const carries = allowedScopes(target!, client, carried);
-  const asked = splitRequestedScope(exchange.params.get('scope'));
-  if (asked.some((s) => !carries.includes(s))) {
+  if (input.requested.some((s) => !carries.includes(s))) {
     throw new OAuthError(
       'invalid_scope',
       'the requested scope exceeds what the subject token may carry over',
     );
   }
-  const scope = asked.length ? asked : carries;
+  const scope = input.requested.length ? [...new Set(input.requested)] : [...new Set(carries)];
   if (scope.length === 0) throw new OAuthError('invalid_scope', 'no scope of the subject token carries over');
-  exchange.scope = scope;
+  return scope;
+}
+
+const checkScope: Check = (exchange) => {
+  const { rule, target, client, subject } = exchange;
+  exchange.scope = exchangedScope({
+    subject: splitScope(subject!.scope),
+    rule: rule!.scopes,
+    target: target!.scopes,
+    permitted: (s) => allowedScopes(target!, client, [s]).length === 1,
+    requested: splitRequestedScope(exchange.params.get('scope')),
+  });
 };
 
 const CHECKS: Check[] = [
