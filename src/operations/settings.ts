@@ -51,6 +51,7 @@ function settingsView(ctx: Context): Record<string, unknown> {
       admin: u.admin,
       email_verified: u.emailVerified,
     })),
+    tokenExchange: c.tokenExchange.map((r) => ({ from: r.from, to: r.to, scopes: r.scopes })),
     cimd: cimdSettings(c.cimd),
     dcr: {
       enabled: c.dcr.enabled,
