@@ -76,6 +76,8 @@ function settingsView(ctx: Context): Record<string, unknown> {
       enabled: c.tracing.enabled,
       tracerProvider: c.tracing.tracerProvider ? 'configured' : 'not configured',
     },
+    // docs/configuration.md "dpop": all in seconds, as written.
+    dpop: { ...c.dpop },
   };
 }
 
