@@ -47,6 +47,20 @@ describe('admin API: connections and linked identities', () => {
     expect(JSON.stringify(body)).not.toContain(UPSTREAM_SECRET);
   });
 
+  it('shows the connections in the effective settings with the secret hidden', async () => {
+    const { status, body } = await call('GET', 'settings');
+    expect(status).toBe(200);
+    const settings = body.settings as { connections: Record<string, unknown>[] };
+    expect(settings.connections[0]).toMatchObject({
+      id: 'corp',
+      client_secret: '[hidden]',
+      private_key: null,
+      trustEmailVerified: true,
+      stateTtl: 600,
+    });
+    expect(JSON.stringify(body)).not.toContain(UPSTREAM_SECRET);
+  });
+
   it("lists a user's linked identities and removes one", async () => {
     const flow = await beginUpstreamSignIn(srv);
     const callback = await signInUpstream(flow.agent, flow.upstreamUrl, 'lin');
