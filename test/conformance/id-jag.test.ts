@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatehouseOptions } from '../../src/config/options.js';
 import { ConfigError, resolveConfig } from '../../src/config/resolve.js';
+import { effectiveSettings } from '../../src/operations/settings.js';
 import { DocumentHost } from '../helpers/cimd.js';
 import { type AssertionSigner, createSigner } from '../helpers/client-assertion.js';
 import { EnterpriseIdp } from '../helpers/enterprise-idp.js';
@@ -273,5 +274,27 @@ describe('configuration (DESIGN §4 enterprise.idps[])', () => {
       ],
     })();
     expect(config.enterprise.idps.map((i) => i.signup)).toEqual([false, false]);
+  });
+});
+
+describe('administration', () => {
+  it('GET /admin/api/settings (and the dashboard Settings page) show the trusted IdPs and their mapping', () => {
+    const shown = effectiveSettings(srv.gh.context).enterprise as { idps: Record<string, unknown>[] };
+    expect(shown.idps).toEqual([
+      expect.objectContaining({
+        issuer: idp.issuer,
+        jwks_uri: idp.jwksUri,
+        jwks: null,
+        subject: 'email',
+        signup: false,
+      }),
+      expect.objectContaining({
+        issuer: subIdp.issuer,
+        jwks_uri: null,
+        jwks: '1 keys',
+        subject: 'sub',
+        signup: true,
+      }),
+    ]);
   });
 });
