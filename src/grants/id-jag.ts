@@ -26,6 +26,8 @@ export const exchangeIdJag: GrantExchange = async (ctx, client, params, req, met
     clientId: client.client_id,
     resource: exchange.resource!.resource,
     scope: exchange.scope!,
+    // RFC 9449 §5: a proof with the ID-JAG request binds the token to its key.
+    jkt: req.dpop?.jkt,
   });
   await ctx.audit(
     {

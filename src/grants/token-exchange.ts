@@ -58,6 +58,8 @@ export const exchangeToken: GrantExchange = async (ctx, client, params, req) => 
     ...(typeof subject.auth_time === 'number' ? { authTime: subject.auth_time * 1000 } : {}),
     act,
     notAfter: subject.exp,
+    // RFC 9449 §5: a proof with the exchange request binds the new token to its key.
+    jkt: req.dpop?.jkt,
   });
   await ctx.audit(
     {

@@ -1,11 +1,20 @@
 import { decodeJwt } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatehouseOptions } from '../../src/config/options.js';
 import { createProtectedResource } from '../../src/resource/index.js';
 import { type DpopKey, dpopKey, unsignedJwt } from '../helpers/dpop.js';
-import { baseOptions, MACHINE_SECRET, RESOURCE } from '../helpers/fixtures.js';
+import { EnterpriseIdp } from '../helpers/enterprise-idp.js';
+import { baseOptions, MACHINE_SECRET, RESOURCE, USER } from '../helpers/fixtures.js';
 import { authorize, basic, introspect, redeem, refresh, tokenRequest, useServer } from '../helpers/oauth.js';
 import type { TestServer } from '../helpers/server.js';
+import {
+  ACCESS_TOKEN_TYPE,
+  exchangeOptions,
+  FILES,
+  MCP_SERVER_AUTH,
+  TOKEN_EXCHANGE,
+  userTokenForA,
+} from '../helpers/token-exchange.js';
 
 /**
  * DPoP (RFC 9449) at the token endpoint and at a protected resource: every proof that is not exactly
@@ -300,5 +309,85 @@ describe('DPoP at a protected resource (gatehouse/resource)', () => {
     const key = await dpopKey();
     const result = await call(bearer, await key.proof({ htm: 'POST', htu: RESOURCE, accessToken: bearer }));
     expect(result.ok || result.error.error).toBe('invalid_token');
+  });
+});
+
+describe('DPoP with token exchange (RFC 8693)', () => {
+  const server = useServer(exchangeOptions);
+
+  it('an exchange request with a proof gets a token bound to the exchanger key; a replayed proof is refused', async () => {
+    const srv = server();
+    const { access_token } = await userTokenForA(srv);
+    const key = await dpopKey();
+    const proof = await proofFor(srv, key);
+    const bound = await tokenRequestWithProof(srv, access_token, proof);
+    expect([bound.status, bound.body.token_type]).toEqual([200, 'DPoP']);
+    expect(decodeJwt(bound.body.access_token).cnf).toEqual({ jkt: key.jkt });
+    const replay = await tokenRequestWithProof(srv, access_token, proof);
+    expect([replay.status, replay.body.error]).toEqual([400, 'invalid_dpop_proof']);
+  });
+});
+
+function tokenRequestWithProof(srv: TestServer, subjectToken: string, proof: string) {
+  return tokenRequest(
+    srv,
+    {
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: subjectToken,
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      resource: FILES,
+    },
+    { authorization: MCP_SERVER_AUTH, dpop: proof },
+  );
+}
+
+describe('DPoP with an ID-JAG (jwt-bearer grant)', () => {
+  const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  const SECRET = 'enterprise-agent-secret-0123456789-abcdef';
+  let idp: EnterpriseIdp;
+  beforeAll(async () => {
+    idp = await EnterpriseIdp.start();
+  });
+  afterAll(() => idp?.close());
+  const server = useServer(() => {
+    const base = baseOptions();
+    return {
+      ...base,
+      users: [{ ...USER, email_verified: true }],
+      clients: [
+        ...base.clients!,
+        {
+          client_id: 'agent',
+          client_secret: SECRET,
+          grant_types: [GRANT],
+          scope: 'todos.read',
+          dpop_bound_access_tokens: true,
+        },
+      ],
+      enterprise: { idps: [{ issuer: idp.issuer, jwks_uri: idp.jwksUri, subject: 'email' as const }] },
+    };
+  });
+
+  it('a client with dpop_bound_access_tokens gets its ID-JAG token bound, and nothing without a proof', async () => {
+    const srv = server();
+    const assertion = () =>
+      idp.sign({
+        audience: srv.issuer,
+        clientId: 'agent',
+        resource: RESOURCE,
+        email: USER.email,
+        scope: 'todos.read',
+      });
+    const auth = { authorization: basic('agent', SECRET) };
+    const bare = await tokenRequest(srv, { grant_type: GRANT, assertion: await assertion() }, auth);
+    expect([bare.status, bare.body.error]).toEqual([400, 'invalid_dpop_proof']);
+    const key = await dpopKey();
+    const bound = await tokenRequest(
+      srv,
+      { grant_type: GRANT, assertion: await assertion() },
+      { ...auth, dpop: await proofFor(srv, key) },
+    );
+    expect([bound.status, bound.body.token_type]).toEqual([200, 'DPoP']);
+    expect(decodeJwt(bound.body.access_token).cnf).toEqual({ jkt: key.jkt });
   });
 });

@@ -40,8 +40,9 @@ const anyHeaderName = fc.oneof(
 );
 
 describe('CORS preflight answers', () => {
-  it('allow the MCP headers of every protocol revision, and Authorization and Content-Type, each named once', () => {
-    const wanted = ['authorization', 'content-type', ...MCP_REQUEST_HEADERS];
+  it('allow the MCP headers of every protocol revision, and Authorization, Content-Type and DPoP, each named once', () => {
+    // DPoP: RFC 9449 §4.1, sent by browser clients to the token endpoint and to the resource.
+    const wanted = ['authorization', 'content-type', 'dpop', ...MCP_REQUEST_HEADERS];
     for (const list of [ALLOW_HEADERS, asCorsHeaders('POST')['access-control-allow-headers']!]) {
       expect(new Set(names(list))).toEqual(new Set(wanted));
       expect(names(list)).toHaveLength(wanted.length);
