@@ -100,6 +100,13 @@ function settingsView(ctx: Context): Record<string, unknown> {
       policy: hook(c.dcr.policy),
     },
     ...limitSettings(ctx),
+    ...runtimeSettings(c),
+  };
+}
+
+/** metrics, tracing and dpop under their option names. */
+function runtimeSettings(c: Context['config']): Record<string, unknown> {
+  return {
     // docs/operations.md, "Metrics and alerts" and "Tracing": the token is never shown, not even hashed.
     metrics: {
       enabled: c.metrics.enabled,
