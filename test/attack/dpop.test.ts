@@ -303,6 +303,25 @@ describe('DPoP at a protected resource (gatehouse/resource)', () => {
     expect(again.ok || again.error.error).toBe('invalid_dpop_proof');
   });
 
+  it('a full replay cache (replayCacheSize) never lets an evicted proof back in', async () => {
+    const key = await dpopKey();
+    const token = await boundToken(server(), key);
+    const resource = createProtectedResource({
+      issuer: server().issuer,
+      resource: RESOURCE,
+      dpop: { replayCacheSize: 2 },
+    });
+    const proofs = [];
+    for (let i = 0; i < 3; i++)
+      proofs.push(await key.proof({ htm: 'POST', htu: RESOURCE, accessToken: token }));
+    const use = (dpop: string) =>
+      resource.authenticate({ authorization: `DPoP ${token}`, url: '/mcp', method: 'POST', dpop });
+    for (const proof of proofs) expect((await use(proof)).ok).toBe(true);
+    // The first proof was evicted to make room for the third: its replay is still refused.
+    const replay = await use(proofs[0]!);
+    expect(replay.ok || replay.error.error).toBe('invalid_dpop_proof');
+  });
+
   it('refuses a bearer token presented with the DPoP scheme', async () => {
     const srv = server();
     const bearer = (await redeem(srv, await codeFor(srv))).body.access_token as string;
