@@ -183,14 +183,26 @@ const checkScope: Check = async (exchange) => {
   const requested = splitScope(params.get('scope'));
   const unknown = requested.filter((s) => !resource.scopes.includes(s));
   if (unknown.length) throw new OAuthError('invalid_scope', `unknown scope: ${unknown.join(' ')}`);
-  const clientScopes = client.scope === null ? null : new Set(splitRequestedScope(client.scope));
-  const scope = (requested.length ? asserted.filter((s) => requested.includes(s)) : asserted).filter(
-    (s) => clientScopes === null || clientScopes.size === 0 || clientScopes.has(s),
-  );
+  const scope = grantedScopes(asserted, requested, client.scope);
   if (requested.length && scope.length === 0)
     throw new OAuthError('invalid_scope', 'none of the requested scopes is asserted for this client');
   exchange.scope = scope;
 };
+
+/**
+ * MCP extension §7.2.1: the asserted scopes the request asks for (all of them when it names none),
+ * within the client's own `scope` (null, or only offline_access, limits nothing, as in audience.ts).
+ */
+export function grantedScopes(
+  asserted: readonly string[],
+  requested: readonly string[],
+  clientScope: string | null,
+): string[] {
+  const own = clientScope === null ? [] : splitRequestedScope(clientScope);
+  return [...new Set(asserted)].filter(
+    (s) => (requested.length === 0 || requested.includes(s)) && (own.length === 0 || own.includes(s)),
+  );
+}
 
 /** MCP extension §7.4.2: each jti once per issuer until exp (in the database, across instances). */
 const checkReplay: Check = async (exchange) => {

@@ -73,22 +73,7 @@ function settingsView(ctx: Context): Record<string, unknown> {
       email_verified: u.emailVerified,
     })),
     tokenExchange: c.tokenExchange.map((r) => ({ from: r.from, to: r.to, scopes: r.scopes })),
-    // docs/configuration.md "enterprise": trusted IdPs (their keys are public: the URL, or a count).
-    enterprise: {
-      idps: c.enterprise.idps.map((i) => ({
-        issuer: i.issuer,
-        name: i.name,
-        jwks_uri: i.jwksUri ?? null,
-        jwks: i.jwks ? `${i.jwks.keys.length} keys` : null,
-        subject: i.subject,
-        signup: i.signup,
-        algorithms: i.algorithms ?? 'every asymmetric algorithm',
-        maxLifetime: i.maxLifetimeS,
-        clockTolerance: i.clockToleranceS,
-      })),
-      maxGrantsPerClient: c.enterprise.maxGrantsPerClient,
-      maxGrantsPerIdp: c.enterprise.maxGrantsPerIdp,
-    },
+    enterprise: enterpriseSettings(c),
     cimd: cimdSettings(c.cimd),
     dcr: {
       enabled: c.dcr.enabled,
@@ -122,6 +107,25 @@ function runtimeSettings(c: Context['config']): Record<string, unknown> {
     },
     // docs/configuration.md "dpop": all in seconds, as written.
     dpop: { ...c.dpop },
+  };
+}
+
+/** docs/configuration.md "enterprise": trusted IdPs (their keys are public: the URL, or a count). */
+function enterpriseSettings(c: Context['config']): Record<string, unknown> {
+  return {
+    idps: c.enterprise.idps.map((i) => ({
+      issuer: i.issuer,
+      name: i.name,
+      jwks_uri: i.jwksUri ?? null,
+      jwks: i.jwks ? `${i.jwks.keys.length} keys` : null,
+      subject: i.subject,
+      signup: i.signup,
+      algorithms: i.algorithms ?? 'every asymmetric algorithm',
+      maxLifetime: i.maxLifetimeS,
+      clockTolerance: i.clockToleranceS,
+    })),
+    maxGrantsPerClient: c.enterprise.maxGrantsPerClient,
+    maxGrantsPerIdp: c.enterprise.maxGrantsPerIdp,
   };
 }
 

@@ -263,6 +263,30 @@ describe('ID-JAG: the IdP key set', () => {
       await srv.close();
     }
   });
+
+  it('per-IdP rate limit: beyond maxGrantsPerIdp a minute, 429 for every client of that IdP', async () => {
+    const base = options({
+      enterprise: {
+        idps: [{ issuer: idp.issuer, jwks_uri: idp.jwksUri, subject: 'email' }],
+        maxGrantsPerIdp: 2,
+      },
+    });
+    const second = { ...base.clients!.find((c) => c.client_id === AGENT)!, client_id: 'second-agent' };
+    const srv = await startServer({ ...base, clients: [...base.clients!, second] });
+    try {
+      expect((await present(srv, await idp.sign(input(srv)))).status).toBe(200);
+      expect((await present(srv, await idp.sign(input(srv)))).status).toBe(200);
+      const other = await present(
+        srv,
+        await idp.sign(input(srv, { clientId: 'second-agent' })),
+        {},
+        basic('second-agent', AGENT_SECRET),
+      );
+      expect(other.status).toBe(429);
+    } finally {
+      await srv.close();
+    }
+  });
 });
 
 describe('ID-JAG: replay across two instances on one database', () => {
