@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -69,5 +69,17 @@ export default function setup(): void {
       'ext.cnf',
     );
   }
-  process.env['NODE_EXTRA_CA_CERTS'] = ca;
+  // Added to, never replacing, the CAs the machine already adds: where the npm registry is reached
+  // through a TLS-inspecting proxy, NODE_EXTRA_CA_CERTS names its CA, and child processes that run npm
+  // (the embedding snippets under Node 24) need it as much as the test CA.
+  const inherited = process.env['NODE_EXTRA_CA_CERTS'];
+  if (inherited && inherited !== ca && existsSync(inherited)) {
+    const bundle = join(dir, 'bundle.pem');
+    const staging = `${bundle}.${process.pid}`;
+    writeFileSync(staging, `${readFileSync(ca, 'utf8')}\n${readFileSync(inherited, 'utf8')}`);
+    renameSync(staging, bundle);
+    process.env['NODE_EXTRA_CA_CERTS'] = bundle;
+  } else {
+    process.env['NODE_EXTRA_CA_CERTS'] = ca;
+  }
 }

@@ -103,6 +103,12 @@ const CHECKS: Record<
     check: (run) =>
       clientCredentials(run, 'nightly-report', run.env['REPORT_SECRET']!, 'http://127.0.0.1:4100/mcp'),
   },
+  'express-drain': {
+    env: async () => ({ GATEHOUSE_SECRET: secret() }),
+    check: async (run) => {
+      await authorizationServer(run);
+    },
+  },
   'resource-express': {
     async check({ origin }) {
       const resource = `${origin}/mcp`;
