@@ -88,7 +88,10 @@ const checkAssertion: Check = async (exchange) => {
   const assertion = exchange.params.get('assertion');
   // RFC 7523 §2.1: the assertion parameter holds exactly one JWT.
   if (!assertion) throw new OAuthError('invalid_request', '"assertion" is required');
-  if (assertion.length > MAX_ASSERTION_LENGTH) await refuse(exchange, 'the assertion is too large');
+  // Refused before the rate limits count it, so not audited: an audit row per oversized request
+  // would let one client grow the audit log without bound.
+  if (assertion.length > MAX_ASSERTION_LENGTH)
+    throw new OAuthError('invalid_grant', 'the assertion is too large');
   exchange.assertion = assertion;
 };
 

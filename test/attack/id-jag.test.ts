@@ -185,6 +185,19 @@ describe('ID-JAG: forged, mis-addressed and replayed assertions', () => {
     expect([r.status, (r.body as { error: string }).error]).toEqual([400, 'unauthorized_client']);
   });
 
+  it('an oversized assertion is refused unread and not audited (no audit growth per request)', async () => {
+    const before = (await srv.gh.context.store.listAuditEvents({ type: 'token.id_jag_refused', limit: 1000 }))
+      .length;
+    const huge = `${await idp.sign(input(srv))}${'A'.repeat(20_000)}`;
+    // The form's field limit (src/http/params.ts) or the grant's own cap refuses it first.
+    const r = await present(srv, huge);
+    expect(r.status).toBe(400);
+    expect(['invalid_request', 'invalid_grant']).toContain((r.body as { error: string }).error);
+    const after = (await srv.gh.context.store.listAuditEvents({ type: 'token.id_jag_refused', limit: 1000 }))
+      .length;
+    expect(after).toBe(before);
+  });
+
   it('refusals are audited, never with the assertion', async () => {
     const assertion = await idp.sign(input(srv), { client_id: 'web-app' });
     await present(srv, assertion);
