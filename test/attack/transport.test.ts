@@ -131,24 +131,32 @@ describe('X-Forwarded-For from a configured trusted proxy', () => {
 
 describe('CRLF and HTML injection', () => {
   const srv = useServer();
-  const HOSTILE = '"><script>alert(1)</script>\r\nSet-Cookie: injected=1';
+  const HTML = '"><script>alert(1)</script>';
+  const HOSTILE = `${HTML}\r\nSet-Cookie: injected=1`;
 
-  it('a state with CRLF and HTML comes back URL-encoded in Location, byte-equal once decoded', async () => {
-    const result = await authorize(srv(), { state: HOSTILE });
-    expect(result.location.searchParams.get('state')).toBe(HOSTILE);
+  it('a state with HTML comes back URL-encoded in Location, byte-equal once decoded', async () => {
+    const result = await authorize(srv(), { state: HTML });
+    expect(result.location.searchParams.get('state')).toBe(HTML);
     const raw = result.location.href;
     expect(raw).not.toMatch(/[\r\n<>"]/);
   });
 
-  it('a state with CRLF cannot inject a response header (error redirect)', async () => {
-    const response = await get(authorizeUrl(srv(), { state: HOSTILE, prompt: 'none' }).url);
-    expect(response.status).toBe(302);
-    expect(response.headers.get('set-cookie') ?? '').not.toContain('injected');
-    expect(response.headers.get('location')).not.toMatch(/[\r\n<>"]/);
+  // Control characters are refused where parameters are parsed (issue 15; RFC 6749 Appendix A: state is
+  // VSCHAR), so a CRLF never reaches a header: a 400 page, no redirect, nothing reflected raw.
+  it('a state with CRLF is refused with a 400 page: no redirect, no injected header', async () => {
+    for (const prompt of [undefined, 'none']) {
+      const response = await get(authorizeUrl(srv(), { state: HOSTILE, ...(prompt ? { prompt } : {}) }).url);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(response.headers.get('set-cookie') ?? '').not.toContain('injected');
+      const html = await response.text();
+      expect(html).not.toContain('<script>alert(1)</script>');
+      expect(html).toContain('control character');
+    }
   });
 
   it('a hostile value reflected in an error description is URL-encoded in Location', async () => {
-    const result = await authorize(srv(), { prompt: HOSTILE.replaceAll(' ', '') });
+    const result = await authorize(srv(), { prompt: HTML.replaceAll(' ', '') });
     expect(result.location.searchParams.get('error')).toBe('invalid_request');
     expect(result.location.href).not.toMatch(/[\r\n<>"]/);
   });
@@ -156,16 +164,18 @@ describe('CRLF and HTML injection', () => {
   it('HTML in a submitted email is escaped when the sign-in page shows it again', async () => {
     const agent = new UserAgent(srv().origin);
     const page = await agent.request(`${srv().issuer}/login`);
-    const response = await agent.submit(await page.text(), { email: HOSTILE, password: 'wrong password' });
+    const response = await agent.submit(await page.text(), { email: HTML, password: 'wrong password' });
     const html = await response.text();
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;');
   });
 
   it('HTML in the interaction parameter is escaped in the sign-in page', async () => {
-    const response = await get(`${srv().issuer}/login?interaction=${encodeURIComponent(HOSTILE)}`);
-    const html = await response.text();
-    expect(html).not.toContain('<script>alert(1)</script>');
+    for (const value of [HTML, HOSTILE]) {
+      const response = await get(`${srv().issuer}/login?interaction=${encodeURIComponent(value)}`);
+      const html = await response.text();
+      expect(html).not.toContain('<script>alert(1)</script>');
+    }
   });
 });
 
