@@ -27,7 +27,8 @@ const MAX_ENTRIES = 10_000;
 /**
  * A read-through cache of client records, for the token endpoint's hot path (every request
  * authenticates its client). Every write through this instance invalidates its entry, before and after
- * the write (a read racing the write cannot re-cache the old row past it); a change made by another
+ * the write, and a read that began before an invalidation is not cached (it cannot re-cache the old row
+ * past the change); a change made by another
  * instance is seen within `ttlMs`, or at once when the store has `peers` to tell (PostgreSQL: a
  * notification per write, src/store/client-peers.ts). `touchClient` is coalesced here too, so a busy client costs no write
  * per request.
@@ -35,19 +36,27 @@ const MAX_ENTRIES = 10_000;
 export class ClientCache implements CachedClientVerbs {
   readonly #entries = new Map<string, { client: ClientRecord; until: number }>();
   readonly #touched = new Map<string, number>();
+  /**
+   * Bumped by every invalidation. A read that began before one may have fetched the row as it was
+   * before the change it announces, so it is answered but not cached: otherwise a client disabled at
+   * another instance while this one was reading would stay enabled here for the whole TTL.
+   */
+  #generation = 0;
 
   constructor(
     private readonly inner: CachedClientVerbs,
     private readonly options: ClientCacheOptions,
   ) {
     options.peers?.subscribe((clientId) => {
-      if (clientId === undefined) this.#entries.clear();
-      else this.invalidate(clientId);
+      if (clientId !== undefined) return this.invalidate(clientId);
+      this.#generation++;
+      this.#entries.clear();
     });
   }
 
   /** Drops the cached copy of one client. */
   invalidate(clientId: string): void {
+    this.#generation++;
     this.#entries.delete(clientId);
   }
 
@@ -55,11 +64,13 @@ export class ClientCache implements CachedClientVerbs {
     const now = this.options.clock();
     const hit = this.#entries.get(clientId);
     if (hit && hit.until > now) return hit.client;
+    const generation = this.#generation;
     const client = await this.inner.getClient(clientId);
     if (!client) {
-      this.invalidate(clientId);
+      this.#entries.delete(clientId);
       return undefined;
     }
+    if (generation !== this.#generation) return client;
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
     this.#entries.set(clientId, { client, until: now + this.options.ttlMs });
     return client;

@@ -36,14 +36,17 @@ function clientCredentials(gh: Gatehouse): Promise<number> {
   return gh.fetch(request, { remoteAddress: '127.0.0.1' }).then((r) => r.status);
 }
 
-/** Milliseconds until `gh` answers `status`, polling every 5 ms (throws after `limitMs`). */
+/** Milliseconds until `gh` answers `status`, polling every 20 ms (throws after `limitMs`, saying what it got). */
 async function until(gh: Gatehouse, status: number, limitMs: number): Promise<number> {
   const started = performance.now();
+  const seen = new Map<number, number>();
   while (performance.now() - started < limitMs) {
-    if ((await clientCredentials(gh)) === status) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const answer = await clientCredentials(gh);
+    if (answer === status) return performance.now() - started;
+    seen.set(answer, (seen.get(answer) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`not ${status} within ${limitMs} ms`);
+  throw new Error(`not ${status} within ${limitMs} ms (answered: ${JSON.stringify([...seen])})`);
 }
 
 beforeAll(async () => {

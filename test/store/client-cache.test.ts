@@ -75,4 +75,51 @@ describe('the client cache in front of the store', () => {
     await cache.touchClient(client.client_id, now + 60_000);
     expect(writes).toBe(2);
   });
+
+  it('does not cache a row read before an announced change: a client disabled elsewhere mid-read is not served enabled for the TTL', async () => {
+    // A store of its own: withClientCache above put a cache inside rawA.
+    const raw = await openStore(`sqlite:${join(dir, 'db.sqlite')}`);
+    const client = makeClient();
+    await raw.createClient(client);
+    let announce: ((clientId?: string) => void) | undefined;
+    let releaseRead: (() => void) | undefined;
+    const cache = new ClientCache(
+      {
+        // The read fetches the row, then waits: the change lands and is announced meanwhile.
+        getClient: async (id) => {
+          const row = await raw.getClient(id);
+          await new Promise<void>((resolve) => {
+            releaseRead = resolve;
+          });
+          return row;
+        },
+        createClient: (c) => rawA.createClient(c),
+        upsertClient: (c) => rawA.upsertClient(c),
+        updateClient: (id, patch) => rawA.updateClient(id, patch),
+        deleteClient: (id) => rawA.deleteClient(id),
+        deleteUnusedCimdClients: (before, at, limit) => rawA.deleteUnusedCimdClients(before, at, limit),
+        touchClient: (id, at) => rawA.touchClient(id, at),
+      },
+      {
+        ttlMs: 300_000,
+        clock,
+        peers: { announce: async () => {}, subscribe: (onChange) => (announce = onChange) },
+      },
+    );
+    for (const notice of [client.client_id, undefined]) {
+      const read = cache.getClient(client.client_id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await rawB.updateClient(client.client_id, { disabledAt: now, disabledReason: 'leaked' });
+      announce!(notice); // one client's notice, then a reconnect's "forget everything"
+      releaseRead!();
+      expect((await read)?.disabledAt).toBeNull(); // the answer to a read begun before the change
+      const after = cache.getClient(client.client_id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      releaseRead!();
+      expect((await after)?.disabledAt).toBe(now); // not the stale copy
+      await rawB.updateClient(client.client_id, { disabledAt: null, disabledReason: null });
+      announce!(client.client_id);
+    }
+    await raw.close();
+  });
 });
