@@ -232,6 +232,14 @@ export const clientSchema = z
         message: 'token exchange needs a client_secret or private_key_jwt',
       });
     }
+    if (grants.includes('urn:ietf:params:oauth:grant-type:jwt-bearer') && method === 'none') {
+      // MCP enterprise-managed authorization §5: the ID-JAG grant needs client authentication.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message: 'jwt-bearer needs a client_secret or private_key_jwt',
+      });
+    }
     if (client.application_type === 'native' && client.client_secret) {
       // RFC 8252 §8.4: native apps are public clients.
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a native app' });

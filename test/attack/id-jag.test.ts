@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatehouseOptions } from '../../src/config/options.js';
 import { createGatehouse } from '../../src/gatehouse.js';
+import { DocumentHost } from '../helpers/cimd.js';
 import { EnterpriseIdp, forgedIdJag, idpKey } from '../helpers/enterprise-idp.js';
 import { baseOptions, RESOURCE, USER } from '../helpers/fixtures.js';
 import { basic, fakeClock, tokenRequest } from '../helpers/oauth.js';
@@ -17,6 +18,13 @@ const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const AGENT = 'enterprise-agent';
 const AGENT_SECRET = 'enterprise-agent-secret-0123456789-abcdef';
 const AGENT_AUTH = basic(AGENT, AGENT_SECRET);
+
+const PUBLIC_CIMD = 'https://public-agent.example/client.json';
+const documents = new DocumentHost();
+documents.publish(PUBLIC_CIMD, {
+  grant_types: ['authorization_code', GRANT],
+  token_endpoint_auth_method: 'none',
+});
 
 let idp: EnterpriseIdp;
 beforeAll(async () => {
@@ -43,13 +51,9 @@ function options(extra: Partial<GatehouseOptions> = {}): Partial<GatehouseOption
         token_endpoint_auth_method: 'client_secret_basic',
         scope: 'todos.read todos.write',
       },
-      {
-        client_id: 'public-agent',
-        grant_types: [GRANT, 'authorization_code'],
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'none',
-      },
     ],
+    // A public client cannot be configured with the grant (config schema); a CIMD document can list it.
+    cimd: { enabled: true, fetch: documents.fetch },
     enterprise: { idps: [{ issuer: idp.issuer, jwks_uri: idp.jwksUri, subject: 'email' }] },
     ...extra,
   };
@@ -157,9 +161,9 @@ describe('ID-JAG: forged, mis-addressed and replayed assertions', () => {
     expectInvalidGrant(r, 'resource mismatch');
   });
 
-  it('a public client cannot use the grant, even with its own ID-JAG', async () => {
-    const assertion = await idp.sign(input(srv, { clientId: 'public-agent' }));
-    const r = await present(srv, assertion, { client_id: 'public-agent' }, '');
+  it('a public (CIMD) client whose document lists the grant cannot use it, even with its own ID-JAG', async () => {
+    const assertion = await idp.sign(input(srv, { clientId: PUBLIC_CIMD }));
+    const r = await present(srv, assertion, { client_id: PUBLIC_CIMD }, '');
     expect([r.status, (r.body as { error: string }).error]).toEqual([400, 'unauthorized_client']);
   });
 

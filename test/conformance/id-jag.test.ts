@@ -266,6 +266,22 @@ describe('configuration (DESIGN §4 enterprise.idps[])', () => {
     expect(resolve({ idps: [entry] })).toThrow(ConfigError);
   });
 
+  it('a public client listing the jwt-bearer grant is a ConfigError', () => {
+    const public_ = {
+      client_id: 'p',
+      redirect_uris: ['http://127.0.0.1/cb'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', GRANT],
+    };
+    expect(() =>
+      resolveConfig({
+        issuer: 'http://127.0.0.1:4000',
+        secret: TEST_SECRET,
+        clients: [public_],
+      } as GatehouseOptions),
+    ).toThrow(/jwt-bearer needs a client_secret/);
+  });
+
   it('a loopback or private jwks_uri is accepted (an operator-configured internal IdP)', () => {
     const config = resolve({
       idps: [
