@@ -40,7 +40,8 @@ export function readIntrospection(
   const skew = config.clockTolerance;
   if (answer.active !== true) throw inactive('introspection: active is not true');
   const { token_type: type, iss, aud, exp, nbf } = answer;
-  if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
+  // RFC 9449 §6.2: a DPoP-bound token is introspected as token_type DPoP, with its cnf (checked later).
+  if (type !== undefined && (typeof type !== 'string' || !['bearer', 'dpop'].includes(type.toLowerCase()))) {
     throw inactive(`introspection: token_type ${String(type)} is not an access token`);
   }
   if (iss !== undefined && iss !== config.issuer) throw inactive(`introspection: iss ${String(iss)}`);

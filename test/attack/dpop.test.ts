@@ -322,6 +322,30 @@ describe('DPoP at a protected resource (gatehouse/resource)', () => {
     expect(replay.ok || replay.error.error).toBe('invalid_dpop_proof');
   });
 
+  it('in introspection mode too: the bound token with a proof is accepted, as Bearer it is refused', async () => {
+    const key = await dpopKey();
+    const token = await boundToken(server(), key);
+    const resource = createProtectedResource({
+      issuer: server().issuer,
+      resource: RESOURCE,
+      introspection: { clientId: 'machine', clientSecret: MACHINE_SECRET, cacheTtl: 0 },
+    });
+    const proof = await key.proof({ htm: 'POST', htu: RESOURCE, accessToken: token });
+    const ok = await resource.authenticate({
+      authorization: `DPoP ${token}`,
+      url: '/mcp',
+      method: 'POST',
+      dpop: proof,
+    });
+    expect(ok.ok).toBe(true);
+    const asBearer = await resource.authenticate({
+      authorization: `Bearer ${token}`,
+      url: '/mcp',
+      method: 'POST',
+    });
+    expect(asBearer.ok || asBearer.error.error).toBe('invalid_token');
+  });
+
   it('refuses a bearer token presented with the DPoP scheme', async () => {
     const srv = server();
     const bearer = (await redeem(srv, await codeFor(srv))).body.access_token as string;
