@@ -4,35 +4,39 @@
  *
  * @see RFC 6749 §4.1.2.1, §5.2; OAuth 2.1 §4.1.2.1, §3.2.4; RFC 8707 §2; RFC 7009 §2.2.1; RFC 7591 §3.2.2
  */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'access_denied'
-  | 'unsupported_response_type'
-  | 'unsupported_token_type'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  | 'login_required'
-  | 'consent_required'
-  | 'interaction_required'
-  | 'invalid_redirect_uri'
-  | 'invalid_client_metadata'
-  | 'invalid_software_statement'
-  | 'unapproved_software_statement'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'rate_limited'
-  | 'forbidden'
+/** Every error code Gatehouse answers with; the metrics label only these (anything else is "other"). */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'access_denied',
+  'unsupported_response_type',
+  'unsupported_token_type',
+  'server_error',
+  'temporarily_unavailable',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  'invalid_software_statement',
+  'unapproved_software_statement',
+  'invalid_token',
+  'insufficient_scope',
+  'not_found',
+  'method_not_allowed',
+  'rate_limited',
+  'forbidden',
   // RFC 9449 §5, §8: a bad DPoP proof; a proof without the server's current nonce.
-  | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+] as const;
+
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 export interface OAuthErrorOptions {
   /** Private detail, logged and never sent. */

@@ -1,3 +1,4 @@
+import { OAUTH_ERROR_CODES } from '../../../src/errors.js';
 import type { RawResponse } from './raw-http.js';
 import { MARKER } from './requests.js';
 
@@ -12,34 +13,8 @@ import { MARKER } from './requests.js';
 /** `none`: Gatehouse's JSON 404; `host`: a path the host application answers (Express adapter). */
 export type RouteKind = 'api' | 'page' | 'none' | 'host';
 
-/** The OAuthErrorCode union of src/errors.ts. */
-export const ERROR_CODES = new Set([
-  'invalid_request',
-  'invalid_client',
-  'invalid_grant',
-  'unauthorized_client',
-  'unsupported_grant_type',
-  'invalid_scope',
-  'invalid_target',
-  'access_denied',
-  'unsupported_response_type',
-  'unsupported_token_type',
-  'server_error',
-  'temporarily_unavailable',
-  'login_required',
-  'consent_required',
-  'interaction_required',
-  'invalid_redirect_uri',
-  'invalid_client_metadata',
-  'invalid_software_statement',
-  'unapproved_software_statement',
-  'invalid_token',
-  'insufficient_scope',
-  'not_found',
-  'method_not_allowed',
-  'rate_limited',
-  'forbidden',
-]);
+/** The error codes of src/errors.ts. */
+export const ERROR_CODES: ReadonlySet<string> = new Set(OAUTH_ERROR_CODES);
 
 /** RFC 6749 §5.2, §4.1.2.1: error_description is %x20-21 / %x23-5B / %x5D-7E only. */
 const DESCRIPTION = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
