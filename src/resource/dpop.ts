@@ -1,5 +1,6 @@
 import { base64url, calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { isCanonicalCompactJws } from './compact.js';
+import { ASYMMETRIC_ALGORITHMS } from './options.js';
 
 /**
  * DPoP proof checking (RFC 9449 §4.3), shared by the authorization server's token endpoint and by
@@ -7,20 +8,11 @@ import { isCanonicalCompactJws } from './compact.js';
  * caller, which keeps its own replay cache (RFC 9449 §11.1). No Buffer: runs on any web runtime.
  */
 
-/** Asymmetric JWS algorithms accepted on proofs; never `none` or HMAC (RFC 9449 §4.3 step 5). */
-export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-]);
+/**
+ * Asymmetric JWS algorithms accepted on proofs; never `none` or HMAC (RFC 9449 §4.3 step 5): the one
+ * asymmetric list, shared with client assertions and access-token verification (./options.ts).
+ */
+export const DPOP_ALGORITHMS: readonly string[] = ASYMMETRIC_ALGORITHMS;
 
 /** JWK members that only a private (or symmetric) key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

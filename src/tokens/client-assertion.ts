@@ -138,18 +138,31 @@ function checkLifetime(payload: JWTPayload, nowMs: number): VerifiedAssertion {
   return { jti, expiresAt: exp * 1000 };
 }
 
+/**
+ * Why jose refused a signed JWT, in words a developer can act on, for every kind of assertion this
+ * server verifies (client assertions, ID-JAGs): `name` is how the message calls the JWT, `keys` where
+ * its keys came from. `unknownKey`: no key matched the header (worth one re-fetch of a jwks_uri).
+ */
+export function joseRefusal(
+  error: unknown,
+  name: string,
+  keys: string,
+): { reason: string; unknownKey: boolean } {
+  const reason = (text: string, unknownKey = false) => ({ reason: text, unknownKey });
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return reason(`no key of ${keys} matches the ${name} header`, true);
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return reason(`${name} claim ${error.claim} is invalid: ${error.reason}`);
+  if (error instanceof errors.JWTExpired) return reason(`${name} has expired`);
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return reason(`${name} signature does not verify`);
+  if (error instanceof errors.JOSEAlgNotAllowed) return reason(`${name} alg is not accepted`);
+  if (error instanceof errors.JOSEError) return reason(`${name} refused: ${error.code}`);
+  return reason(`${name} could not be verified`);
+}
+
 function describe(error: unknown): AssertionRefused {
   if (error instanceof AssertionRefused) return error;
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return new AssertionRefused('no registered key matches the client_assertion header', true);
-  if (error instanceof errors.JWTClaimValidationFailed)
-    return new AssertionRefused(`client_assertion claim ${error.claim} is invalid: ${error.reason}`);
-  if (error instanceof errors.JWTExpired) return new AssertionRefused('client_assertion has expired');
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new AssertionRefused('client_assertion signature does not verify');
-  if (error instanceof errors.JOSEAlgNotAllowed)
-    return new AssertionRefused('client_assertion alg is not accepted');
-  if (error instanceof errors.JOSEError)
-    return new AssertionRefused(`client_assertion refused: ${error.code}`);
-  return new AssertionRefused('client_assertion could not be verified');
+  const { reason, unknownKey } = joseRefusal(error, 'client_assertion', 'the registered keys');
+  return new AssertionRefused(reason, unknownKey);
 }

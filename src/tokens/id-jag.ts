@@ -1,6 +1,6 @@
-import { decodeJwt, decodeProtectedHeader, errors, type JSONWebKeySet, type JWTVerifyResult } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWTVerifyResult } from 'jose';
 import type { ResolvedEnterpriseIdp } from '../config/enterprise.js';
-import { ASSERTION_ALGORITHMS, verifyWithKeySet } from './client-assertion.js';
+import { ASSERTION_ALGORITHMS, joseRefusal, verifyWithKeySet } from './client-assertion.js';
 
 /**
  * Verification of an Identity Assertion JWT Authorization Grant (ID-JAG):
@@ -119,14 +119,6 @@ function claimsOf(p: JWTVerifyResult['payload'], idp: ResolvedEnterpriseIdp, now
 
 function describe(error: unknown): IdJagRefused {
   if (error instanceof IdJagRefused) return error;
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return new IdJagRefused("no key of the IdP's key set matches the assertion header", true);
-  if (error instanceof errors.JWTClaimValidationFailed)
-    return new IdJagRefused(`assertion claim ${error.claim} is invalid: ${error.reason}`);
-  if (error instanceof errors.JWTExpired) return new IdJagRefused('the assertion has expired');
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new IdJagRefused('the assertion signature does not verify');
-  if (error instanceof errors.JOSEAlgNotAllowed) return new IdJagRefused('assertion alg is not accepted');
-  if (error instanceof errors.JOSEError) return new IdJagRefused(`assertion refused: ${error.code}`);
-  return new IdJagRefused('the assertion could not be verified');
+  const { reason, unknownKey } = joseRefusal(error, 'the assertion', "the IdP's key set");
+  return new IdJagRefused(reason, unknownKey);
 }
