@@ -15,6 +15,12 @@ export async function serve(options: GatehouseOptions, workers = 1): Promise<voi
   let started = false;
   // A worker whose primary is gone before it listens would wait for the primary forever.
   if (cluster.isWorker) process.once('disconnect', () => started || process.exit(1));
+  // Its channel to the primary broke (EPIPE while listening: the primary already exited, e.g. another
+  // worker's start-up failure, which the primary reports once). Nothing to add on stderr: just exit.
+  cluster.worker?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_IPC_CHANNEL_CLOSED') console.error(error);
+    process.exit(1);
+  });
   try {
     if (cluster.isPrimary) capYoungGeneration();
     const gh = await createGatehouse(options);
