@@ -1,6 +1,6 @@
 /**
- * Why this is long: one declarative schema of every option, so that each rule fails at start-up
- * naming its field; larger groups have their own file (server.ts).
+ * One declarative schema of every option, so that each rule fails at start-up naming its field; larger
+ * groups have their own file (lane-schema.ts, server.ts, connections.ts, enterprise.ts, …).
  */
 import { z } from 'zod';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
@@ -13,6 +13,7 @@ import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
 import { dpopSchema } from './dpop.js';
 import { enterpriseSchema } from './enterprise.js';
+import { cimdSchema, dcrSchema } from './lane-schema.js';
 import { serverSchema } from './server.js';
 import { tokenExchangeSchema } from './token-exchange.js';
 
@@ -129,6 +130,17 @@ export const resourceSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Grants only an authenticated client may use: client_credentials (OAuth 2.1 §4.2), token exchange
+ * (DESIGN §4; src/grants/token-exchange.ts) and the ID-JAG jwt-bearer grant (MCP enterprise-managed
+ * authorization §5).
+ */
+const CONFIDENTIAL_GRANTS = [
+  ['client_credentials', 'client_credentials'],
+  ['urn:ietf:params:oauth:grant-type:token-exchange', 'token exchange'],
+  ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'jwt-bearer'],
+] as const;
+
 export const clientSchema = z
   .strictObject({
     client_id: z.string().superRefine((id, ctx) => {
@@ -216,30 +228,13 @@ export const clientSchema = z
         message: 'is required for authorization_code',
       });
     }
-    if (grants.includes('client_credentials') && method === 'none') {
-      // OAuth 2.1 §4.2: client_credentials is for confidential clients only.
-      ctx.addIssue({
-        code: 'custom',
-        path: ['grant_types'],
-        message: 'client_credentials needs a client_secret or private_key_jwt',
-      });
-    }
-    if (grants.includes('urn:ietf:params:oauth:grant-type:token-exchange') && method === 'none') {
-      // DESIGN §4: token exchange is for confidential clients (src/grants/token-exchange.ts).
-      ctx.addIssue({
-        code: 'custom',
-        path: ['grant_types'],
-        message: 'token exchange needs a client_secret or private_key_jwt',
-      });
-    }
-    if (grants.includes('urn:ietf:params:oauth:grant-type:jwt-bearer') && method === 'none') {
-      // MCP enterprise-managed authorization §5: the ID-JAG grant needs client authentication.
-      ctx.addIssue({
-        code: 'custom',
-        path: ['grant_types'],
-        message: 'jwt-bearer needs a client_secret or private_key_jwt',
-      });
-    }
+    for (const [grant, name] of CONFIDENTIAL_GRANTS)
+      if (grants.includes(grant) && method === 'none')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['grant_types'],
+          message: `${name} needs a client_secret or private_key_jwt`,
+        });
     if (client.application_type === 'native' && client.client_secret) {
       // RFC 8252 §8.4: native apps are public clients.
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set for a native app' });
@@ -283,63 +278,8 @@ export const optionsSchema = z.strictObject({
       }),
     )
     .optional(),
-  cimd: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      trustedHosts: z.array(z.string().min(1)).optional(),
-      allowLoopback: z.boolean().optional(),
-      maxDocumentBytes: z.number().int().min(512).max(1_048_576).optional(),
-      timeoutMs: z.number().int().min(100).max(30_000).optional(),
-      minTtl: z.number().int().min(0).optional(),
-      maxTtl: z.number().int().min(1).optional(),
-      maxConcurrentFetches: positiveInt,
-      maxConcurrentFetchesPerIp: positiveInt,
-      fetchesPerHostPerMinute: positiveInt,
-      refreshesPerHostPerMinute: positiveInt,
-      fetchesPerIpPerMinute: positiveInt,
-      staleIfError: z
-        .number()
-        .int()
-        .min(0)
-        .max(7 * 86_400)
-        .optional(),
-      staleAfterDays: z.number().positive().optional(),
-      defaultTtl: z.number().int().min(0).max(86_400).optional(),
-      jwksCooldown: z.number().int().min(1).max(3600).optional(),
-      policy: z.any().optional(),
-      fetch: z.any().optional(),
-    })
-    .optional(),
-  dcr: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      maxRegistrationsPerWindow: positiveInt,
-      maxRegistrationsGlobal: positiveInt,
-      windowSeconds: positiveInt,
-      staleAfterDays: z.number().positive().optional(),
-      allowedCustomSchemes: z
-        .array(
-          z
-            .string()
-            .regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URI scheme')
-            .superRefine((scheme, ctx) => {
-              // RFC 8252 §7.1 private-use schemes only: http(s) have their own rules, and the schemes
-              // refused everywhere (OAuth 2.1 §7.11) cannot be allow-listed.
-              const problem = checkRedirectUri(`${scheme}://x/cb`, {
-                allowCustomSchemes: true,
-                requireReverseDns: false,
-              });
-              if (scheme === 'http' || scheme === 'https' || problem)
-                ctx.addIssue({
-                  code: 'custom',
-                  message: `${scheme} is not a private-use scheme that may be allowed`,
-                });
-            }),
-        )
-        .optional(),
-      policy: z.any().optional(),
-    })
-    .optional(),
+  cimd: cimdSchema,
+  dcr: dcrSchema,
   tokens: z
     .strictObject({
       accessTokenTtl: z.number().int().min(30).max(86400).optional(),
