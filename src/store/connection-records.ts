@@ -1,4 +1,7 @@
 /** Records and verbs of upstream identity connections (issue 16; migrations-connections.ts). */
+import type { ConnectionDefinitionStore } from './connection-definition-records.js';
+
+export * from './connection-definition-records.js';
 
 /** A sign-in sent to an upstream provider, waiting for its callback. */
 export interface ConnectionStateRecord {
@@ -31,7 +34,7 @@ export interface LinkedIdentityRecord {
   lastUsedAt: number | null;
 }
 
-export interface ConnectionStore {
+export interface ConnectionStore extends ConnectionDefinitionStore {
   createConnectionState(state: ConnectionStateRecord): Promise<void>;
   getConnectionState(id: string): Promise<ConnectionStateRecord | undefined>;
   /**

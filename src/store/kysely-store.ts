@@ -11,6 +11,7 @@ import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-r
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
+import { ConnectionDefinitionVerbs } from './kysely/connection-definitions.js';
 import * as connections from './kysely/connections.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
@@ -68,7 +69,7 @@ export interface KyselyStoreOptions {
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
 }
 
-export class KyselyStore implements Store {
+export class KyselyStore extends ConnectionDefinitionVerbs implements Store {
   readonly #ctx: StoreContext;
   readonly #hot: HotPath;
   /** Codes created here, so this instance checks their exchange without reading them back. */
@@ -86,6 +87,7 @@ export class KyselyStore implements Store {
     hot: HotPath,
     options: KyselyStoreOptions = {},
   ) {
+    super({ db, dialect });
     this.#ctx = { db, dialect };
     this.#hot = hot;
     this.#onClose = options.onClose;

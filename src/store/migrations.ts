@@ -8,6 +8,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { clientAssertionsSchema } from './migrations-client-assertions.js';
+import { connectionDefinitionsSchema } from './migrations-connection-definitions.js';
 import { connectionsSchema } from './migrations-connections.js';
 import { dpopSchema } from './migrations-dpop.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
@@ -353,6 +354,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0008_connections': connectionsSchema(),
         '0011_dpop': dpopSchema(),
         '0009_id_jag_jtis': idJagSchema(),
+        '0017_connection_definitions': connectionDefinitionsSchema(),
       };
     },
   };
