@@ -1,19 +1,17 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
-import { rateLimitKey } from '../http/client-ip.js';
 import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
 import { renderLogin } from '../pages/login.js';
 import { renderSignup } from '../pages/signup.js';
 import { PATHS } from '../paths.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
-import { UniqueViolation } from '../store/types.js';
-import { checkNewCredentials, createUser, normaliseEmail, verifyCredentials } from '../users.js';
-import { assertPreSessionCsrf, assertSameOrigin, startSession } from './browser-session.js';
+import { normaliseEmail } from '../users.js';
+import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { connectionButtons } from './connection-buttons.js';
-import { admitSignIn } from './login-throttle.js';
+import { createAccount, signInWithPassword } from './credentials.js';
 import { errorPage, type FormPageModel, formPage } from './pages-common.js';
 import { safeReturnTo } from './return-to.js';
 
@@ -77,28 +75,20 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const returnTo = safeReturnTo(ctx, params.get('return_to'));
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
-  const admission = await admitSignIn(ctx, req, email);
-  if (!admission.allowed) {
-    ctx.metrics.throttled('sign_in');
-    // A throttled attempt only counts into an aggregate row (src/audit/flood.ts).
-    await ctx.auditAnonymous({ type: 'login.throttled', detail: { scope: admission.scope } }, req, {
-      throttled: true,
-    });
-    const minutes = Math.max(1, Math.ceil(admission.retryAfter / 60));
-    const from = admission.scope === 'account' ? 'for this account from your network' : 'from your network';
+  const outcome = await signInWithPassword(ctx, req, email, password);
+  if (!outcome.ok && outcome.reason === 'throttled') {
+    const minutes = Math.max(1, Math.ceil(outcome.retryAfter / 60));
+    const from = outcome.scope === 'account' ? 'for this account from your network' : 'from your network';
     return loginPage(ctx, req, {
       interaction,
       returnTo,
       email,
       error: `Too many failed sign-in attempts ${from}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
       status: 429,
-      headers: { 'retry-after': String(admission.retryAfter) },
+      headers: { 'retry-after': String(outcome.retryAfter) },
     });
   }
-  const user = email && password ? await verifyCredentials(ctx.store, email, password) : undefined;
-  await admission.settle(user !== undefined);
-  if (!user) {
-    await ctx.auditAnonymous({ type: 'login.failed', detail: {} }, req);
+  if (!outcome.ok) {
     return loginPage(ctx, req, {
       interaction,
       returnTo,
@@ -107,8 +97,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
       status: 401,
     });
   }
-  const { cookie } = await startSession(ctx, user);
-  await ctx.audit({ type: 'login.succeeded', userId: user.id }, req);
+  const { cookie } = outcome;
   return redirect(continueUrl(ctx, interaction, returnTo), 303, { 'set-cookie': cookie });
 }
 
@@ -139,30 +128,19 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
   const interaction = params.get('interaction');
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
-  const { maxSignupsPerIp, windowMs } = ctx.config.signupThrottle;
-  const limit = await ctx.store.hitRateLimit(
-    `signup:ip:${rateLimitKey(req.ip)}`,
-    maxSignupsPerIp,
-    windowMs,
-    ctx.now(),
-  );
-  if (!limit.allowed) {
-    ctx.metrics.throttled('sign_up');
+  const outcome = await createAccount(ctx, req, email, password);
+  if (!outcome.ok && outcome.reason === 'throttled') {
     return signupPage(ctx, req, {
       interaction,
       email,
       error: 'Too many accounts were created from here. Try again later.',
       status: 429,
-      headers: { 'retry-after': String(limit.retryAfter) },
+      headers: { 'retry-after': String(outcome.retryAfter) },
     });
   }
-  const problem = checkNewCredentials(email, password);
-  if (problem) return signupPage(ctx, req, { interaction, email, error: problem, status: 400 });
-  let user: Awaited<ReturnType<typeof createUser>>;
-  try {
-    user = await createUser(ctx.store, { email, password }, ctx.now());
-  } catch (error) {
-    if (!(error instanceof UniqueViolation)) throw error;
+  if (!outcome.ok && outcome.reason === 'invalid')
+    return signupPage(ctx, req, { interaction, email, error: outcome.problem, status: 400 });
+  if (!outcome.ok) {
     return signupPage(ctx, req, {
       interaction,
       email,
@@ -170,7 +148,6 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
       status: 409,
     });
   }
-  const { cookie } = await startSession(ctx, user);
-  await ctx.audit({ type: 'user.signed_up', userId: user.id }, req);
+  const { cookie } = outcome;
   return redirect(continueUrl(ctx, interaction), 303, { 'set-cookie': cookie });
 }
