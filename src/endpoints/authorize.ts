@@ -1,7 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { sanitiseDisplayName } from '../display-name.js';
 import { OAuthError } from '../errors.js';
-import { findResource } from '../grants/audience.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import {
   type AuthorizationRequest,
@@ -15,6 +14,7 @@ import { formParams, type Params, queryParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { type ActiveSession, readSession, sessionCsrf } from '../interaction/browser-session.js';
 import { presentClient } from '../interaction/client-presentation.js';
+import { describeRequestedAccess, needsConsent } from '../interaction/consent-decision.js';
 import { errorPage } from '../interaction/pages-common.js';
 import { reverifyClient } from '../lanes/index.js';
 import { renderConsent } from '../pages/consent.js';
@@ -152,36 +152,16 @@ function redirectToLogin(
   return redirect(`${ctx.config.issuerPath}${PATHS.login}?interaction=${encodeURIComponent(sealed)}`);
 }
 
-/**
- * Consent is asked unless the client is first-party, or the user already approved at least these
- * scopes for this client, resource and exact redirect URI (so a public client on a new loopback port is
- * asked again: OAuth 2.1 §7.3.1, RFC 8252 §8.6). prompt=consent always asks.
- */
-async function needsConsent(
-  ctx: Context,
-  request: AuthorizationRequest,
-  client: ClientRecord,
-  active: ActiveSession,
-): Promise<boolean> {
-  if (request.prompt.includes('consent')) return true;
-  if (client.first_party) return false;
-  if (client.source === 'dcr') return true;
-  const consent = await ctx.store.getConsent(active.user.id, client.client_id, request.resource);
-  if (!consent || consent.redirectUri !== request.redirect_uri) return true;
-  const approved = new Set(consent.scope.split(' '));
-  return !request.scope.every((s) => approved.has(s));
-}
-
 function consentPage(
   ctx: Context,
   request: AuthorizationRequest,
   client: ClientRecord,
   active: ActiveSession,
 ): Response {
-  const resource = findResource(ctx, request.resource);
   // The same presentation as the sign-in page: name, lane badge, hosts and warnings (client-presentation.ts).
   const body = renderConsent({
     ...presentClient(client, request.redirect_uri),
+    ...describeRequestedAccess(ctx, request),
     basePath: ctx.config.issuerPath,
     action: ctx.config.issuerPath + PATHS.consent,
     csrf: sessionCsrf(ctx, active.session),
@@ -189,13 +169,6 @@ function consentPage(
     logoUrl: client.metadata.logo
       ? `${ctx.config.issuerPath}${PATHS.clientLogo}?client_id=${encodeURIComponent(client.client_id)}`
       : undefined,
-    // Descriptions come from the resource's scope_descriptions (config), sanitised like every shown name.
-    scopes: request.scope.map((name) => ({
-      name,
-      description: sanitiseDisplayName(resource?.scopeDescriptions?.[name] ?? '') || undefined,
-    })),
-    resourceName: sanitiseDisplayName(resource?.name ?? '') || request.resource,
-    resource: request.resource,
     userEmail: sanitiseDisplayName(active.user.email, 254),
   });
   return html(body, { formTargets: [request.redirect_uri] });

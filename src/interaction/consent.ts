@@ -1,12 +1,12 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { issueAuthorizationCode } from '../grants/authorization-code.js';
-import { errorRedirectLocation, openInteraction } from '../grants/authorization-request.js';
+import { openInteraction } from '../grants/authorization-request.js';
 import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
 import { reverifyClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
 import { assertSameOrigin, assertSessionCsrf, readSession } from './browser-session.js';
+import { decideConsent, parseDecision } from './consent-decision.js';
 import { errorPage } from './pages-common.js';
 
 /**
@@ -32,34 +32,7 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
     if (error instanceof OAuthError) return errorPage(ctx, error);
     throw error;
   }
-  const decision = params.get('decision');
-  if (decision === 'deny') {
-    await ctx.audit({ type: 'consent.denied', clientId: client.client_id, userId: active.user.id }, req);
-    const denied = new OAuthError('access_denied', 'the user denied the request');
-    return redirect(errorRedirectLocation(ctx, request, denied), 303);
-  }
-  if (decision !== 'allow') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
-  const existing = await ctx.store.getConsent(active.user.id, client.client_id, request.resource);
-  const scopes = new Set(request.scope);
-  if (existing && existing.redirectUri === request.redirect_uri)
-    for (const s of existing.scope.split(' ')) if (s) scopes.add(s);
-  await ctx.store.saveConsent({
-    userId: active.user.id,
-    clientId: client.client_id,
-    resource: request.resource,
-    scope: [...scopes].join(' '),
-    redirectUri: request.redirect_uri,
-    createdAt: ctx.now(),
-  });
-  const location = await issueAuthorizationCode(ctx, request, active);
-  await ctx.audit(
-    {
-      type: 'consent.granted',
-      clientId: client.client_id,
-      userId: active.user.id,
-      detail: { scope: request.scope.join(' '), resource: request.resource },
-    },
-    req,
-  );
+  const decision = parseDecision(params.get('decision'));
+  const location = await decideConsent(ctx, req, { request, client, active, decision });
   return redirect(location, 303);
 }
