@@ -10,6 +10,7 @@ import {
   corsHeaders,
   createProtectedResource,
   createTokenExchanger,
+  type DpopNonceOptions,
   type IntrospectionOptions,
   mcpRequiredScopes,
   type ProtectedResource,
@@ -52,6 +53,10 @@ export interface TodoServerOptions {
    * resource identifier and this server's confidential client at Gatehouse. Without it, no such tool.
    */
   calendar?: { resource: string; clientId: string; clientSecret: string };
+  /**
+   * Require server-provided nonces in DPoP proofs (RFC 9449 §9); give every instance the same secret.
+   */
+  dpopNonce?: DpopNonceOptions;
   /** For tests: a shared clock and fetch. */
   clock?: () => number;
   fetch?: typeof fetch;
@@ -111,6 +116,7 @@ export async function createTodoServer(options: TodoServerOptions): Promise<Todo
     scopesSupported: options.calendar ? [...SCOPES, CALENDAR_SCOPE] : SCOPES,
     scopeHierarchy: SCOPE_HIERARCHY,
     introspection: options.introspection,
+    dpop: options.dpopNonce ? { nonce: options.dpopNonce } : undefined,
     clock: options.clock,
     fetch: options.fetch,
   });

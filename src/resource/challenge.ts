@@ -17,7 +17,9 @@ import type { ResolvedResourceOptions } from './options.js';
  *
  * Every 401 challenge is followed by a DPoP challenge (RFC 9449 §7.1): `DPoP algs="…", resource_metadata="…"`;
  * when the request used DPoP (or sent a DPoP-bound token as Bearer), the error is in the DPoP challenge
- * instead (`error="invalid_dpop_proof"` for a bad proof), and the Bearer challenge has none.
+ * instead (`error="invalid_dpop_proof"` for a bad proof), and the Bearer challenge has none. A resource
+ * that requires DPoP nonces (RFC 9449 §9) answers a proof without a current one with 401 and
+ * `DPoP error="use_dpop_nonce"`, and sends `DPoP-Nonce` with every answer to a DPoP request.
  *
  * Every challenge exposes `WWW-Authenticate` through CORS, so browser-based clients can read it.
  */
@@ -56,6 +58,7 @@ export function buildChallenge(
   config: ResolvedResourceOptions,
   error: BearerError,
   operationScopes: readonly string[] = [],
+  extraHeaders: Record<string, string> = {},
 ): Challenge {
   const params: [string, string][] = [];
   const errorParams: [string, string][] =
@@ -97,6 +100,7 @@ export function buildChallenge(
           : `Bearer ${render(params)}`,
       'content-type': 'application/json',
       'cache-control': 'no-store',
+      ...extraHeaders,
     },
     body: JSON.stringify(body),
   };

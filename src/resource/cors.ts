@@ -20,8 +20,11 @@ export const MCP_REQUEST_HEADERS: readonly string[] = Object.freeze([
 ]);
 
 export const ALLOW_HEADERS = ['authorization', 'content-type', 'dpop', ...MCP_REQUEST_HEADERS].join(', ');
-/** A session-based server answers `initialize` with `Mcp-Session-Id`; the page must read it back. */
-export const EXPOSE_HEADERS = 'www-authenticate, mcp-session-id, mcp-protocol-version';
+/**
+ * A session-based server answers `initialize` with `Mcp-Session-Id`; the page must read it back, and
+ * a DPoP client the `DPoP-Nonce` of a resource that requires nonces (RFC 9449 §9).
+ */
+export const EXPOSE_HEADERS = 'www-authenticate, mcp-session-id, mcp-protocol-version, dpop-nonce';
 
 /**
  * SEP-2243 "Custom Headers from Tool Parameters": a tool may have its arguments mirrored into

@@ -1,6 +1,7 @@
 import type { AccessToken } from './access-token.js';
 import type { BearerRequest } from './bearer.js';
 import { DpopProofError, verifyDpopProof } from './dpop.js';
+import type { DpopNonces } from './dpop-nonce.js';
 import { BearerError } from './errors.js';
 import type { ResolvedResourceOptions } from './options.js';
 
@@ -65,7 +66,7 @@ class ReplayCache {
 
 export type DpopChecker = (request: BearerRequest, raw: string, token: AccessToken) => Promise<void>;
 
-export function createDpopChecker(config: ResolvedResourceOptions): DpopChecker {
+export function createDpopChecker(config: ResolvedResourceOptions, nonces?: DpopNonces): DpopChecker {
   const replay = new ReplayCache(config.dpop.replayCacheSize);
   return async (request, raw, token) => {
     const jkt = boundKey(token);
@@ -99,6 +100,13 @@ export function createDpopChecker(config: ResolvedResourceOptions): DpopChecker 
     }
     // §4.3 step 12: the proof's key is the one the token is bound to.
     if (proof.jkt !== jkt) throw proofError('The DPoP proof is signed by a key the token is not bound to.');
+    // §9: a resource that hands out nonces refuses a proof without a current one, with use_dpop_nonce.
+    if (nonces && (proof.nonce === undefined || !(await nonces.isCurrent(proof.nonce)))) {
+      throw new BearerError('use_dpop_nonce', 'Resource server requires nonce in DPoP proof.', {
+        detail: proof.nonce === undefined ? 'no nonce' : 'stale or unknown nonce',
+        dpop: true,
+      });
+    }
     // §11.1: a proof is used once.
     const expiresAt = (proof.iat + config.dpop.proofMaxAge + 2 * config.clockTolerance) * 1000;
     if (!replay.use(`${proof.jkt} ${proof.jti}`, proof.iat, expiresAt, now)) {

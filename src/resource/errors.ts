@@ -9,7 +9,8 @@ export type BearerErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'invalid_dpop_proof';
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export class BearerError extends Error {
   readonly error: BearerErrorCode | null;

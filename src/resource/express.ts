@@ -57,7 +57,8 @@ export function requireBearerAuth(
         return send(res, result.challenge.status, result.challenge.headers, result.challenge.body);
       req.accessToken = result.token;
       req.auth = toAuthInfo(result.token);
-      for (const [name, value] of Object.entries(corsHeaders())) res.setHeader(name, value);
+      for (const [name, value] of Object.entries({ ...corsHeaders(), ...result.headers }))
+        res.setHeader(name, value);
       next();
     };
     run().catch(next);

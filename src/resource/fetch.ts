@@ -22,10 +22,13 @@ export async function resolveScopes<R>(
   return typeof requirement === 'function' ? requirement(request) : requirement;
 }
 
-/** Adds the CORS headers a browser client needs to read the response (without replacing any). */
-export function withCors(response: Response): Response {
+/**
+ * Adds the CORS headers a browser client needs to read the response, and `extra` (the authentication
+ * result's headers, e.g. `DPoP-Nonce`), without replacing any the handler set.
+ */
+export function withCors(response: Response, extra: Record<string, string> = {}): Response {
   const out = new Response(response.body, response);
-  for (const [name, value] of Object.entries(corsHeaders()))
+  for (const [name, value] of Object.entries({ ...corsHeaders(), ...extra }))
     if (!out.headers.has(name)) out.headers.set(name, value);
   return out;
 }
@@ -58,6 +61,6 @@ export function withBearerAuth(
       scopes,
     );
     if (!result.ok) return challengeResponse(result.challenge);
-    return withCors(await handler(request, result.token));
+    return withCors(await handler(request, result.token), result.headers);
   };
 }

@@ -38,7 +38,7 @@ export function bearerAuth(
     c.set('accessToken', result.token);
     c.set('auth', toAuthInfo(result.token));
     await next();
-    for (const [name, value] of Object.entries(corsHeaders()))
+    for (const [name, value] of Object.entries({ ...corsHeaders(), ...result.headers }))
       if (!c.res.headers.has(name)) c.header(name, value);
   };
 }

@@ -42,7 +42,12 @@ export {
   type ProtectedResourceMetadata,
   WELL_KNOWN,
 } from './metadata.js';
-export type { IntrospectionOptions, ProtectedResourceOptions, ResolvedResourceOptions } from './options.js';
+export type {
+  DpopNonceOptions,
+  IntrospectionOptions,
+  ProtectedResourceOptions,
+  ResolvedResourceOptions,
+} from './options.js';
 export {
   type AuthenticationResult,
   createProtectedResource,

@@ -102,6 +102,7 @@ export function protectMcpEndpoint(
     if (!result.ok) return challengeResponse(result.challenge);
     return withCors(
       await handler(request, { authInfo: toAuthInfo(result.token), parsedBody, token: result.token }),
+      result.headers,
     );
   };
 }

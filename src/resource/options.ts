@@ -66,12 +66,21 @@ export interface ProtectedResourceOptions {
    * DPoP-bound tokens (RFC 9449 §7): how old a proof may be (seconds, beyond `clockTolerance`) and
    * how many proofs the in-memory replay cache of this instance remembers. @default { proofMaxAge: 60, replayCacheSize: 100000 }
    */
-  dpop?: { proofMaxAge?: number; replayCacheSize?: number };
+  dpop?: { proofMaxAge?: number; replayCacheSize?: number; nonce?: DpopNonceOptions };
   /** `fetch` used for metadata, JWKS and introspection. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Milliseconds since the epoch. For tests. @default Date.now */
   clock?: () => number;
 }
+
+/**
+ * Server-provided DPoP nonces (RFC 9449 §9): every proof must carry a nonce this resource handed out,
+ * or the request gets 401 `DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header to retry with.
+ * `true` uses a random secret of this process (one instance only); give the same `secret` (at least
+ * 32 characters) to every instance of the resource server so that they accept each other's nonces.
+ * `lifetime` (seconds): how long a nonce stays current; the previous one is accepted too. @default 300
+ */
+export type DpopNonceOptions = true | { secret: string; lifetime?: number };
 
 export interface IntrospectionOptions {
   clientId: string;
@@ -100,7 +109,11 @@ export interface ResolvedResourceOptions {
   jwksCooldown: number;
   jwksMaxAge: number;
   introspection: (Required<Omit<IntrospectionOptions, 'endpoint'>> & { endpoint: string | null }) | null;
-  dpop: { proofMaxAge: number; replayCacheSize: number };
+  dpop: {
+    proofMaxAge: number;
+    replayCacheSize: number;
+    nonce: { secret: Uint8Array; lifetime: number } | null;
+  };
   fetch: typeof fetch;
   clock: () => number;
 }
@@ -199,6 +212,18 @@ function resolveCacheSize(value: unknown): number {
   return value;
 }
 
+function resolveNonce(value: unknown): { secret: Uint8Array; lifetime: number } | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { secret: crypto.getRandomValues(new Uint8Array(32)), lifetime: 300 };
+  if (typeof value !== 'object' || value === null) fail('dpop.nonce', 'must be true or { secret, lifetime }');
+  const { secret, lifetime } = value as { secret?: unknown; lifetime?: unknown };
+  if (typeof secret !== 'string' || secret.length < 32)
+    fail('dpop.nonce.secret', 'must be a string of at least 32 characters');
+  const seconds = lifetime === undefined ? 300 : assertSeconds('dpop.nonce.lifetime', lifetime, 86_400);
+  if (seconds < 10) fail('dpop.nonce.lifetime', 'must be at least 10 seconds');
+  return { secret: new TextEncoder().encode(secret), lifetime: seconds };
+}
+
 export function resolveResourceOptions(options: ProtectedResourceOptions): ResolvedResourceOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
   const issuer = assertHttpUrl('issuer', options.issuer, { query: false, trailingSlash: false });
@@ -261,6 +286,7 @@ export function resolveResourceOptions(options: ProtectedResourceOptions): Resol
           ? 60
           : assertSeconds('dpop.proofMaxAge', options.dpop.proofMaxAge, 600),
       replayCacheSize: resolveCacheSize(options.dpop?.replayCacheSize),
+      nonce: resolveNonce(options.dpop?.nonce),
     },
     fetch: fetchImpl,
     clock: options.clock ?? Date.now,

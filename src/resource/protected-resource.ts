@@ -3,6 +3,7 @@ import { type BearerRequest, extractBearerToken } from './bearer.js';
 import { buildChallenge, type Challenge } from './challenge.js';
 import { createDiscovery } from './discovery.js';
 import { boundKey, createDpopChecker, extractDpopToken, isDpopScheme } from './dpop-check.js';
+import { createDpopNonces } from './dpop-nonce.js';
 import { BearerError } from './errors.js';
 import { createIntrospectionVerifier } from './introspection.js';
 import {
@@ -26,7 +27,12 @@ import { createJwtVerifier, createKeySet } from './verify.js';
  */
 
 export type AuthenticationResult =
-  | { ok: true; token: AccessToken }
+  | {
+      ok: true;
+      token: AccessToken;
+      /** Headers for the response: a fresh `DPoP-Nonce` when this resource requires nonces (RFC 9449 §9). */
+      headers?: Record<string, string>;
+    }
   | { ok: false; error: BearerError; challenge: Challenge };
 
 export interface ProtectedResource {
@@ -60,7 +66,13 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
     ? createIntrospectionVerifier(config, discover)
     : createJwtVerifier(config, createKeySet(config, discover));
   const metadataResponse = createMetadataResponder(config);
-  const checkDpop = createDpopChecker(config);
+  const nonceConfig = config.dpop.nonce;
+  const nonces =
+    nonceConfig && createDpopNonces(nonceConfig.secret, config.resource, nonceConfig.lifetime, config.clock);
+  const checkDpop = createDpopChecker(config, nonces ?? undefined);
+  /** RFC 9449 §9: a DPoP request is answered with the nonce to use next, when nonces are required. */
+  const nonceHeaders = async (request: BearerRequest): Promise<Record<string, string>> =>
+    nonces && isDpopScheme(request.authorization) ? { 'dpop-nonce': await nonces.current() } : {};
 
   /** RFC 6750 Bearer, or RFC 9449 §7 DPoP (the token, then its proof); a bound token never as Bearer. */
   const verifyRequest = async (request: BearerRequest): Promise<AccessToken> => {
@@ -108,10 +120,12 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
         const token = await verifyRequest(request);
         const denied = checkScopes(token, scopes);
         if (denied) throw denied;
-        return { ok: true, token };
+        return { ok: true, token, headers: await nonceHeaders(request) };
       } catch (error) {
         if (!(error instanceof BearerError)) throw error;
-        return { ok: false, error, challenge: buildChallenge(config, error, scopes) };
+        const headers: Record<string, string> =
+          nonces && error.dpop ? { 'dpop-nonce': await nonces.current() } : {};
+        return { ok: false, error, challenge: buildChallenge(config, error, scopes, headers) };
       }
     },
   };

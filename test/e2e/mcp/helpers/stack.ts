@@ -154,8 +154,13 @@ export async function startDemoStack(overrides: { cimd?: GatehouseOptions['cimd'
   });
 }
 
-/** The test configuration: Todo MCP and another resource, `todo-cli`, an introspection client, one user. */
-export async function startStack(options: { introspection?: boolean } = {}): Promise<Stack> {
+/**
+ * The test configuration: Todo MCP and another resource, `todo-cli`, an introspection client, one user.
+ * `dpopNonce`: both Gatehouse's /token and the Todo server require DPoP nonces (RFC 9449 §8, §9).
+ */
+export async function startStack(
+  options: { introspection?: boolean; dpopNonce?: boolean } = {},
+): Promise<Stack> {
   const clock = new TestClock();
   const bound = await bindGatehousePort();
   const introspection: IntrospectionOptions | undefined = options.introspection
@@ -166,6 +171,9 @@ export async function startStack(options: { introspection?: boolean } = {}): Pro
     databasePath: ':memory:',
     clock: clock.now,
     introspection,
+    dpopNonce: options.dpopNonce
+      ? { secret: 'todo-mcp dpop nonce secret, for tests only', lifetime: 20 }
+      : undefined,
   });
   const gh = await createGatehouse({
     issuer: bound.issuer,
@@ -195,6 +203,7 @@ export async function startStack(options: { introspection?: boolean } = {}): Pro
     ],
     users: [USER],
     tokens: { accessTokenTtl: 60 },
+    dpop: options.dpopNonce ? { requireNonce: true } : undefined,
   });
   bound.attach(gh);
   return assemble({ gh, issuer: bound.issuer, todo, user: USER, clock, server: bound.server });
