@@ -11,11 +11,11 @@ import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-r
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as clients from './kysely/clients.js';
-import { ConnectionDefinitionVerbs } from './kysely/connection-definitions.js';
 import * as connections from './kysely/connections.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
+import { OrganizationVerbs } from './kysely/organizations.js';
 import * as readiness from './kysely/readiness.js';
 import * as retention from './kysely/retention.js';
 import * as tokens from './kysely/tokens.js';
@@ -69,7 +69,7 @@ export interface KyselyStoreOptions {
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
 }
 
-export class KyselyStore extends ConnectionDefinitionVerbs implements Store {
+export class KyselyStore extends OrganizationVerbs implements Store {
   readonly #ctx: StoreContext;
   readonly #hot: HotPath;
   /** Codes created here, so this instance checks their exchange without reading them back. */

@@ -229,6 +229,7 @@ export function grantFromRow(r: Selectable<GrantsTable>): GrantRecord {
       ? {}
       : { clientAuthMethod: r.client_auth_method as TokenEndpointAuthMethod }),
     ...(r.dpop_jkt == null ? {} : { dpopJkt: r.dpop_jkt }),
+    ...(r.org_id == null ? {} : { orgId: r.org_id }),
   };
 }
 
@@ -247,6 +248,7 @@ export function codeToRow(c: AuthorizationCodeRecord): Insertable<AuthorizationC
     resource: c.resource,
     nonce: c.nonce,
     dpop_jkt: c.dpopJkt ?? null,
+    org_id: c.orgId ?? null,
     session_id: c.sessionId,
     auth_time: c.authTime,
     created_at: c.createdAt,
@@ -270,6 +272,7 @@ export function codeFromRow(r: Selectable<AuthorizationCodesTable>): Authorizati
     resource: r.resource,
     nonce: r.nonce,
     ...(r.dpop_jkt == null ? {} : { dpopJkt: r.dpop_jkt }),
+    ...(r.org_id == null ? {} : { orgId: r.org_id }),
     sessionId: r.session_id,
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),

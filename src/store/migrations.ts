@@ -14,6 +14,7 @@ import { dpopSchema } from './migrations-dpop.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { idJagSchema } from './migrations-id-jag.js';
 import { identitySchema } from './migrations-identity.js';
+import { organizationsSchema } from './migrations-organizations.js';
 import { signingKeyActivationSchema } from './migrations-signing-keys.js';
 import { storageSchema } from './migrations-storage.js';
 
@@ -354,6 +355,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0008_connections': connectionsSchema(),
         '0011_dpop': dpopSchema(),
         '0009_id_jag_jtis': idJagSchema(),
+        '0012_organizations': organizationsSchema(),
         '0017_connection_definitions': connectionDefinitionsSchema(),
       };
     },

@@ -102,6 +102,8 @@ export interface GrantRecord {
   clientAuthMethod?: TokenEndpointAuthMethod;
   /** RFC 9449 §5: the DPoP key (RFC 7638 thumbprint) every refresh of this grant must prove. */
   dpopJkt?: string;
+  /** The organization the user acts in (the access token's `org_id`); kept by every refresh. */
+  orgId?: string;
 }
 
 export interface AuthorizationCodeRecord {
@@ -126,6 +128,8 @@ export interface AuthorizationCodeRecord {
   consumedAt: number | null;
   /** RFC 9449 §10: `dpop_jkt` of the authorization request; the code is redeemed only with that key. */
   dpopJkt?: string;
+  /** The organization chosen at sign-in (interaction/organization.ts); the grant inherits it. */
+  orgId?: string;
 }
 
 export interface RefreshTokenRecord {
@@ -281,6 +285,11 @@ export interface RefreshTokenWithGrant {
   grant: GrantRecord;
   /** False when the user is disabled or gone. */
   userActive: boolean;
+  /**
+   * The user's roles in the grant's organization, read with the grant (one join); absent when the grant
+   * has no organization or the user is no longer a member of it.
+   */
+  orgRoles?: string[];
 }
 
 export interface ClientListQuery {

@@ -75,6 +75,8 @@ export interface GrantsTable {
   client_auth_method: string | null;
   /** Migration 0011: the DPoP key (RFC 7638 thumbprint) the grant's refresh tokens are bound to. */
   dpop_jkt?: string | null;
+  /** Migration 0012: the organization the user acts in (`org_id`); NULL: none. */
+  org_id?: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -92,6 +94,8 @@ export interface AuthorizationCodesTable {
   nonce: string | null;
   /** Migration 0011: RFC 9449 §10 `dpop_jkt` of the authorization request. */
   dpop_jkt?: string | null;
+  /** Migration 0012: the organization chosen at sign-in; the grant inherits it. */
+  org_id?: string | null;
   session_id: string | null;
   auth_time: number;
   created_at: number;

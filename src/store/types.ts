@@ -10,6 +10,7 @@
  */
 
 import type { ConnectionStore } from './connection-records.js';
+import type { OrganizationStore } from './organization-records.js';
 import type {
   AuditDayCount,
   AuditEventInput,
@@ -39,9 +40,10 @@ import type {
 } from './records.js';
 
 export * from './connection-records.js';
+export * from './organization-records.js';
 export * from './records.js';
 
-export interface Store extends ConnectionStore {
+export interface Store extends ConnectionStore, OrganizationStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Safe when several instances call it at once (a database lock serialises them). */

@@ -34,11 +34,12 @@ export const GET_REFRESH_WITH_GRANT = `
 select t.*, g.user_id as g_user_id, g.client_id as g_client_id, g.scope as g_scope, g.resource as g_resource,
   g.session_id as g_session_id, g.auth_time as g_auth_time, g.created_at as g_created_at,
   g.revoked_at as g_revoked_at, g.revoked_reason as g_revoked_reason,
-  g.client_auth_method as g_client_auth_method, g.dpop_jkt as g_dpop_jkt,
-  (u.id is not null and u.disabled_at is null) as user_active
+  g.client_auth_method as g_client_auth_method, g.dpop_jkt as g_dpop_jkt, g.org_id as g_org_id,
+  (u.id is not null and u.disabled_at is null) as user_active, m.roles as org_roles
 from gatehouse_refresh_tokens t
 join gatehouse_grants g on g.id = t.grant_id
 left join gatehouse_users u on u.id = g.user_id
+left join gatehouse_organization_members m on m.organization_id = g.org_id and m.user_id = g.user_id
 where t.id = $1`;
 const GET_CODE = 'select * from gatehouse_authorization_codes where id = $1';
 const GET_GRANT = 'select * from gatehouse_grants where id = $1';
@@ -83,7 +84,8 @@ select (select row_to_json(t) from gatehouse_refresh_tokens t where t.id = $1) a
 // Consumes the code (its key and `consumed_at is null` only) and, if its user is active, creates the
 // grant, its refresh token and the audit event. $1 code id, $2 now, $3.. the grant (grantValues: $3 id,
 // $4 user, $5 client, $6 scope, $7 resource, $8 session, $9 auth_time, $10 created_at, $11 client
-// authentication method), $12.. the refresh token or nulls, $20.. the audit event, $28 the grant's DPoP key.
+// authentication method), $12.. the refresh token or nulls, $20.. the audit event, $28 the grant's DPoP key,
+// $29 its organization.
 export const REDEEM = `
 with consumed as (
   update gatehouse_authorization_codes set consumed_at = $2
@@ -94,9 +96,9 @@ with consumed as (
 ), g as (
   insert into gatehouse_grants
     (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method,
-      dpop_jkt)
+      dpop_jkt, org_id)
   select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $11::text,
-    $28::text
+    $28::text, $29::text
   from consumed join u on u.id = consumed.user_id
   where u.disabled_at is null
   returning id
@@ -131,7 +133,7 @@ export class PostgresHotPath implements HotPath {
   async getRefreshTokenWithGrant(id: string): Promise<RefreshTokenWithGrant | undefined> {
     type Row = Selectable<RefreshTokensTable> & {
       [K in keyof Selectable<GrantsTable> as `g_${K & string}`]: Selectable<GrantsTable>[K];
-    } & { user_active: boolean };
+    } & { user_active: boolean; org_roles: string | null };
     const [row] = await this.#rows<Row>('get_refresh_with_grant', GET_REFRESH_WITH_GRANT, [id]);
     if (!row) return undefined;
     const grant = grantFromRow({
@@ -147,8 +149,15 @@ export class PostgresHotPath implements HotPath {
       revoked_reason: row.g_revoked_reason,
       client_auth_method: row.g_client_auth_method,
       dpop_jkt: row.g_dpop_jkt,
+      org_id: row.g_org_id,
     });
-    return { token: refreshFromRow(row), grant, userActive: row.user_active };
+    const roles = row.org_roles;
+    return {
+      token: refreshFromRow(row),
+      grant,
+      userActive: row.user_active,
+      ...(roles === null ? {} : { orgRoles: roles.split(' ').filter(Boolean) }),
+    };
   }
 
   async getAuthorizationCode(id: string): Promise<AuthorizationCodeRecord | undefined> {
@@ -195,6 +204,8 @@ export class PostgresHotPath implements HotPath {
       ...redemptionAuditValues(input),
       // $28: the DPoP key of the grant's refresh tokens (migration 0011), after the audit event.
       input.grant.dpopJkt ?? null,
+      // $29: the grant's organization (migration 0012).
+      input.grant.orgId ?? null,
     ];
     type Row = Selectable<UsersTable> & { gh_consumed: boolean; gh_granted: boolean };
     const [row] = await insertUnique(`grant ${input.grant.id}`, () =>

@@ -34,8 +34,9 @@ export interface Queue {
 const SQL = {
   getRefresh: 'select * from gatehouse_refresh_tokens where id = ?',
   // Read with expand(): each row comes back namespaced by table.
-  getRefreshWithGrant: `select t.*, g.*, u.id, u.disabled_at from gatehouse_refresh_tokens t
+  getRefreshWithGrant: `select t.*, g.*, u.id, u.disabled_at, m.roles from gatehouse_refresh_tokens t
     join gatehouse_grants g on g.id = t.grant_id left join gatehouse_users u on u.id = g.user_id
+    left join gatehouse_organization_members m on m.organization_id = g.org_id and m.user_id = g.user_id
     where t.id = ?`,
   getCode: 'select * from gatehouse_authorization_codes where id = ?',
   getGrant: 'select * from gatehouse_grants where id = ?',
@@ -56,8 +57,8 @@ const SQL = {
   consume: 'update gatehouse_authorization_codes set consumed_at = ? where id = ? and consumed_at is null',
   insertGrant: `insert into gatehouse_grants
     (id, user_id, client_id, scope, resource, session_id, auth_time, created_at, client_auth_method,
-      dpop_jkt)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      dpop_jkt, org_id)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertAudit: `insert into gatehouse_audit_events
     (at, type, client_id, user_id, actor, ip, user_agent, detail) values (?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
@@ -102,7 +103,7 @@ export class SqliteHotPath implements HotPath {
       if (s.consume.run(input.at, input.id).changes === 0) return { status: 'already_consumed' };
       const user = s.getUser.get(input.grant.userId) as Row<UsersTable>;
       if (!user || user.disabled_at !== null) return { status: 'user_inactive' };
-      s.insertGrant.run(...grantValues(input.grant), input.grant.dpopJkt ?? null);
+      s.insertGrant.run(...grantValues(input.grant), input.grant.dpopJkt ?? null, input.grant.orgId ?? null);
       if (input.refreshToken) s.insertRefresh.run(...refreshValues(input.refreshToken));
       s.insertAudit.run(...redemptionAuditValues(input));
       return { status: 'redeemed', user: userFromRow(user) };
@@ -140,15 +141,18 @@ export class SqliteHotPath implements HotPath {
       gatehouse_refresh_tokens: Selectable<RefreshTokensTable>;
       gatehouse_grants: Selectable<GrantsTable>;
       gatehouse_users: { id: string | null; disabled_at: number | null };
+      gatehouse_organization_members: { roles: string | null };
     };
     return this.#exclusive(() => {
       const row = this.#prepared().getRefreshWithGrant.get(id) as Joined | undefined;
       if (!row) return undefined;
       const user = row.gatehouse_users;
+      const roles = row.gatehouse_organization_members.roles;
       return {
         token: refreshFromRow(row.gatehouse_refresh_tokens),
         grant: grantFromRow(row.gatehouse_grants),
         userActive: user.id !== null && user.disabled_at === null,
+        ...(roles === null ? {} : { orgRoles: roles.split(' ').filter(Boolean) }),
       };
     });
   }
