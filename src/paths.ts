@@ -25,6 +25,8 @@ export const PATHS = {
   // Upstream identity connections (connections/): `{connections}{id}/start`, `…/callback` (the
   // redirect URI registered at the provider, DESIGN §4) and `…/link`. A prefix: the router owns it.
   connections: '/connections/',
+  // The headless sign-in API (interaction/headless.ts): `{headlessApi}{action}`. A prefix: the router owns it.
+  headlessApi: '/interaction/api/',
   // Operations.
   healthLive: '/health/live',
   healthReady: '/health/ready',

@@ -20,6 +20,7 @@ import { json, oauthErrorJson } from './http/respond.js';
 import { handleClientLogo } from './interaction/client-logo.js';
 import { handleConsentSubmit } from './interaction/consent.js';
 import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './interaction/forgot-password.js';
+import { handleHeadless } from './interaction/headless.js';
 import {
   handleLoginPage,
   handleLoginSubmit,
@@ -136,10 +137,22 @@ export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
   const admin = ctx.config.issuerPath + PATHS.admin;
   if (pathname.startsWith(ctx.config.issuerPath + PATHS.adminApi)) return ADMIN_API;
   if (pathname === admin || pathname.startsWith(`${admin}/`)) return DASHBOARD;
-  // Configured or stored (connections/registry.ts): an unknown id is the handler's 404.
-  if (pathname.startsWith(ctx.config.issuerPath + PATHS.connections)) return CONNECTIONS;
+  if (ctx.config.connections.length && pathname.startsWith(ctx.config.issuerPath + PATHS.connections))
+    return CONNECTIONS;
+  if (ctx.config.headless.enabled && pathname.startsWith(ctx.config.issuerPath + PATHS.headlessApi))
+    return HEADLESS;
   return undefined;
 }
+
+/**
+ * The headless sign-in API (interaction/headless.ts): JSON errors; anyone may call it, so refusals
+ * count against the client network; its own credentialed CORS for the allowed origins (and OPTIONS).
+ */
+const HEADLESS: Route = {
+  kind: 'api',
+  anonymous: true,
+  methods: { GET: handleHeadless, POST: handleHeadless, OPTIONS: handleHeadless },
+};
 
 /** Upstream sign-in (connections/route.ts): pages, anyone may call them. */
 const CONNECTIONS: Route = {

@@ -23,13 +23,12 @@ const n = (v, digits = 0) =>
     : '–';
 const mark = (ok) => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
 
-const PEER_COLUMNS = ['floor', 'oidc-provider-memory', 'oidc-provider'];
-
 /** Rows of the main table: one per scenario and backend, plus the extra measurements. */
 export function tableRows(results) {
   const rows = [];
   for (const row of results.compare) {
     const g = row.gatehouse;
+    const o = row['oidc-provider'];
     const target = TARGETS[row.scenario];
     const met = target?.check(row);
     const rssOk = g.peakRssMb === undefined ? undefined : g.peakRssMb <= RSS_TARGET_MB;
@@ -38,18 +37,16 @@ export function tableRows(results) {
       const c = row.rotationCheck;
       note = ` (rotations checked: ${c.rotations}, lost ${c.lost}, doubled ${c.doubled}, stale ${c.staleLive})`;
     }
-    const ratios = row.ratios ?? { 'oidc-provider': row.ratio };
-    const loads = row.loadavg ?? [];
     rows.push([
       `${row.label}`,
       row.backend,
       n(g.rps),
-      ...PEER_COLUMNS.map((peer) => (row[peer] ? n(row[peer].rps) : '–')),
-      ...PEER_COLUMNS.map((peer) => (ratios[peer] === undefined ? '–' : `${n(ratios[peer], 2)}×`)),
+      n(o.rps),
+      `${n(row.ratio, 2)}×`,
       `${n(g.p50)} / ${n(g.p99)} (${n(g.mean, 2)})`,
-      `${g.errors}`,
-      `${n(g.peakRssMb)}${rssOk === false ? ' (over)' : ''}`,
-      loads.length ? `${n(Math.min(...loads), 1)}–${n(Math.max(...loads), 1)}` : '–',
+      `${n(o.p50)} / ${n(o.p99)} (${n(o.mean, 2)})`,
+      `${g.errors} / ${o.errors}`,
+      `${n(g.peakRssMb)}${rssOk === false ? ' (over)' : ''} / ${n(o.peakRssMb)}`,
       `${target?.text ?? ''} ${mark(met)}${note}`.trim(),
     ]);
   }
@@ -60,16 +57,12 @@ export const HEADER = [
   'scenario',
   'db',
   'Gatehouse req/s',
-  'floor req/s',
-  'OP memory req/s',
-  'OP SQL req/s',
-  'GH/floor',
-  'GH/OP memory',
-  'GH/OP SQL',
+  'oidc-provider req/s',
+  'GH/OP',
   'GH p50/p99 (mean) ms',
-  'GH errors',
-  'GH peak RSS MB',
-  'load avg (1 min)',
+  'OP p50/p99 (mean) ms',
+  'errors GH/OP',
+  'peak RSS MB GH/OP',
   'target',
 ];
 

@@ -7,6 +7,7 @@ import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../sto
 import type { ConnectionOptions } from './connections.js';
 import type { DpopOptions } from './dpop.js';
 import type { EnterpriseOptions } from './enterprise.js';
+import type { HeadlessOptions } from './headless.js';
 import type { CimdOptions, DcrOptions } from './lane-options.js';
 import type { ObservabilityOptions } from './observability.js';
 import type { ServerOptions } from './server.js';
@@ -256,6 +257,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   users?: UserSeed[];
   /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
   connections?: ConnectionOptions[];
+  /** Your own sign-in UI driving the headless JSON API (docs/headless.md). @default disabled */
+  headless?: HeadlessOptions;
   /** Trusted enterprise IdPs whose ID-JAGs the token endpoint accepts (docs/enterprise.md). */
   enterprise?: EnterpriseOptions;
   /** On-behalf-of token exchange (RFC 8693): which resource's tokens become which (docs/enterprise.md). @default [] */

@@ -11,6 +11,7 @@ import type { ResolvedConnection } from './connections.js';
 import { type ResolvedDpop, resolveDpop } from './dpop.js';
 import { type ResolvedEnterprise, resolveEnterprise } from './enterprise.js';
 import { deepFreeze } from './freeze.js';
+import { type ResolvedHeadless, resolveHeadless } from './headless.js';
 import { makeLogger } from './logger.js';
 import { fullOptionsSchema, metricsPathProblem, type ResolvedMetrics } from './observability.js';
 import type {
@@ -103,6 +104,8 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
   connections: readonly ResolvedConnection[];
+  /** The headless API and where /authorize sends the browser (config/headless.ts). */
+  headless: ResolvedHeadless;
   /** Trusted enterprise IdPs for ID-JAGs (docs/enterprise.md). */
   enterprise: ResolvedEnterprise;
   /** RFC 8693 exchange rules (docs/enterprise.md). */
@@ -245,6 +248,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     defaultResource,
     clients,
     connections: resolveConnections(o),
+    headless: resolveHeadless(o),
     enterprise: resolveEnterprise(o),
     tokenExchange: resolveTokenExchange(o),
     users: (o.users ?? []).map((u) => ({

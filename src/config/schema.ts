@@ -13,6 +13,7 @@ import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
 import { dpopSchema } from './dpop.js';
 import { enterpriseSchema } from './enterprise.js';
+import { headlessSchema } from './headless.js';
 import { cimdSchema, dcrSchema } from './lane-schema.js';
 import { serverSchema } from './server.js';
 import { tokenExchangeSchema } from './token-exchange.js';
@@ -266,6 +267,7 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   connections: connectionsSchema,
+  headless: headlessSchema,
   enterprise: enterpriseSchema,
   tokenExchange: tokenExchangeSchema,
   users: z

@@ -15,6 +15,7 @@ import { html, redirect } from '../http/respond.js';
 import { type ActiveSession, readSession, sessionCsrf } from '../interaction/browser-session.js';
 import { presentClient } from '../interaction/client-presentation.js';
 import { describeRequestedAccess, needsConsent } from '../interaction/consent-decision.js';
+import { headlessLoginUrl } from '../interaction/headless.js';
 import { errorPage } from '../interaction/pages-common.js';
 import { reverifyClient } from '../lanes/index.js';
 import { renderConsent } from '../pages/consent.js';
@@ -149,6 +150,8 @@ function redirectToLogin(
       ? request
       : { ...request, redirect_uri_explicit: true, scope: [], resource: '', prompt: [] };
   const sealed = sealInteraction(ctx, full, options);
+  // Headless (docs/headless.md): the team's own page takes over, with the same sealed request.
+  if (ctx.config.headless.enabled) return redirect(headlessLoginUrl(ctx, sealed));
   return redirect(`${ctx.config.issuerPath}${PATHS.login}?interaction=${encodeURIComponent(sealed)}`);
 }
 
@@ -158,6 +161,7 @@ function consentPage(
   client: ClientRecord,
   active: ActiveSession,
 ): Response {
+  if (ctx.config.headless.enabled) return redirect(headlessLoginUrl(ctx, sealInteraction(ctx, request)));
   // The same presentation as the sign-in page: name, lane badge, hosts and warnings (client-presentation.ts).
   const body = renderConsent({
     ...presentClient(client, request.redirect_uri),

@@ -34,8 +34,6 @@ const FIELD_RULES: Readonly<Record<string, CharacterRule>> = {
   // A string only in the dashboard's text area; as a JSON array each item is a single-line `redirect_uri`.
   redirect_uris: 'multi-line',
   password: 'secret',
-  // SAML HTTP-POST binding: IdPs wrap the base64 Response in lines (CR LF).
-  SAMLResponse: 'multi-line',
 };
 
 export function characterRuleOf(name: string): CharacterRule {

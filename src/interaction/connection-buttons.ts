@@ -1,4 +1,3 @@
-import { enabledConnections } from '../connections/registry.js';
 import type { Context } from '../context.js';
 import { connectionPath } from '../paths.js';
 
@@ -8,17 +7,10 @@ export interface ConnectionButton {
   href: string;
 }
 
-/**
- * Links to `{issuer}/connections/{id}/start`, carrying the pending authorization request; configured and
- * stored connections alike (connections/registry.ts: a cached read, no query per page).
- */
-export async function connectionButtons(
-  ctx: Context,
-  interaction: string | undefined,
-): Promise<ConnectionButton[]> {
+/** Links to `{issuer}/connections/{id}/start`, carrying the pending authorization request. */
+export function connectionButtons(ctx: Context, interaction: string | undefined): ConnectionButton[] {
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
-  return (await enabledConnections(ctx)).map((c) => ({
-    name: c.name,
-    href: `${ctx.config.issuerPath}${connectionPath(c.id, 'start')}${query}`,
-  }));
+  return ctx.config.connections
+    .filter((c) => c.enabled)
+    .map((c) => ({ name: c.name, href: `${ctx.config.issuerPath}${connectionPath(c.id, 'start')}${query}` }));
 }

@@ -53,10 +53,7 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
 }
 
 async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
-  const [client, connections] = await Promise.all([
-    clientOf(ctx, m.interaction),
-    connectionButtons(ctx, m.interaction),
-  ]);
+  const client = await clientOf(ctx, m.interaction);
   return formPage(ctx, req, m, (common, query) =>
     renderLogin({
       ...common,
@@ -65,7 +62,7 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       client,
       signupHref: ctx.config.signup ? `${common.basePath}${PATHS.signup}${query}` : undefined,
       forgotHref: `${common.basePath}${PATHS.forgotPassword}${query}`,
-      connections,
+      connections: connectionButtons(ctx, m.interaction),
     }),
   );
 }

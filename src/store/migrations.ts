@@ -15,7 +15,6 @@ import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { idJagSchema } from './migrations-id-jag.js';
 import { identitySchema } from './migrations-identity.js';
 import { organizationsSchema } from './migrations-organizations.js';
-import { samlSchema } from './migrations-saml.js';
 import { signingKeyActivationSchema } from './migrations-signing-keys.js';
 import { storageSchema } from './migrations-storage.js';
 
@@ -357,7 +356,6 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0011_dpop': dpopSchema(),
         '0009_id_jag_jtis': idJagSchema(),
         '0012_organizations': organizationsSchema(),
-        '0013_saml': samlSchema(),
         '0017_connection_definitions': connectionDefinitionsSchema(),
       };
     },

@@ -1,0 +1,147 @@
+import type { Context, RequestInfo } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { openInteraction } from '../grants/authorization-request.js';
+import { reverifyClient } from '../lanes/index.js';
+import { connectionPath } from '../paths.js';
+import { hashSecret } from '../tokens/crypto.js';
+import { isEmailAddress, normaliseEmail } from '../users.js';
+import { assertPreSessionCsrf, assertSessionCsrf, readSession } from './browser-session.js';
+import { decideConsent, parseDecision } from './consent-decision.js';
+import { createAccount, type SignedIn, signInWithPassword } from './credentials.js';
+import { CSRF_HEADER, headlessJson, readJsonBody, requiredMember, stringMember } from './headless-http.js';
+import { interactionState, offeredConnections } from './headless-state.js';
+
+/**
+ * The headless API's steps (docs/headless.md). Each one is the hosted page's rule called, not copied:
+ * credentials.ts for sign-in and sign-up (so failures here and on /login count toward the same
+ * throttles), consent-decision.ts for consent, connections/start.ts for upstream sign-in. Nothing here
+ * mints a token: a code is issued only by the consent decision (as on the hosted consent page) or by
+ * /authorize/resume, and it leaves only inside the client's redirect URI.
+ */
+
+type Body = Record<string, unknown>;
+
+function csrfHeader(req: RequestInfo): string | undefined {
+  return req.request.headers.get(CSRF_HEADER) ?? undefined;
+}
+
+/** A pre-session step: JSON, the pre-session CSRF token, and a valid interaction. */
+async function preSessionStep(ctx: Context, req: RequestInfo): Promise<{ body: Body; sealed: string }> {
+  const body = await readJsonBody(req);
+  assertPreSessionCsrf(ctx, req, csrfHeader(req));
+  const sealed = requiredMember(body, 'interaction');
+  // A broken or expired request is refused before anything is counted or started.
+  openInteraction(ctx, sealed);
+  return { body, sealed };
+}
+
+/** After a sign-in: the new session's cookie and the interaction's next step for it. */
+async function signedInAnswer(
+  ctx: Context,
+  req: RequestInfo,
+  sealed: string,
+  signedIn: SignedIn,
+): Promise<Response> {
+  const active = { session: signedIn.session, user: signedIn.user };
+  const { body } = await interactionState(ctx, req, sealed, active);
+  return headlessJson(req, body, { 'set-cookie': signedIn.cookie });
+}
+
+function retryLater(description: string, retryAfter: number): OAuthError {
+  return new OAuthError('rate_limited', description, { headers: { 'retry-after': String(retryAfter) } });
+}
+
+/** GET state?interaction=…: where this request stands for this browser (headless-state.ts). */
+export async function stateAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const sealed = req.url.searchParams.get('interaction') ?? undefined;
+  const { body, setCookie } = await interactionState(ctx, req, sealed, await readSession(ctx, req));
+  return headlessJson(req, body, setCookie ? { 'set-cookie': setCookie } : {});
+}
+
+/**
+ * POST identify {interaction, email}: which sign-in comes next for this address. Whether an account
+ * exists is never revealed: an address that routes to no connection always continues with a password.
+ */
+export async function identifyAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const { body } = await preSessionStep(ctx, req);
+  const email = normaliseEmail(requiredMember(body, 'email'));
+  if (!isEmailAddress(email)) throw new OAuthError('invalid_request', 'Enter a valid email address.');
+  return headlessJson(req, { next: 'password', email, signup: ctx.config.signup });
+}
+
+/** POST password {interaction, email, password}: signs in (credentials.ts) and answers the next step. */
+export async function passwordAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const { body, sealed } = await preSessionStep(ctx, req);
+  const email = normaliseEmail(stringMember(body, 'email') ?? '');
+  const outcome = await signInWithPassword(ctx, req, email, stringMember(body, 'password') ?? '');
+  if (!outcome.ok && outcome.reason === 'throttled')
+    throw retryLater('Too many failed sign-in attempts. Try again later.', outcome.retryAfter);
+  if (!outcome.ok)
+    throw new OAuthError('access_denied', 'The email or password is not correct.', { status: 401 });
+  return signedInAnswer(ctx, req, sealed, outcome);
+}
+
+/** POST signup {interaction, email, password}: creates the account (credentials.ts) and signs it in. */
+export async function signupAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  if (!ctx.config.signup) throw new OAuthError('not_found', 'Sign-up is not available on this server.');
+  const { body, sealed } = await preSessionStep(ctx, req);
+  const email = normaliseEmail(stringMember(body, 'email') ?? '');
+  const outcome = await createAccount(ctx, req, email, stringMember(body, 'password') ?? '');
+  if (outcome.ok) return signedInAnswer(ctx, req, sealed, outcome);
+  if (outcome.reason === 'throttled')
+    throw retryLater('Too many accounts were created from here. Try again later.', outcome.retryAfter);
+  if (outcome.reason === 'invalid') throw new OAuthError('invalid_request', outcome.problem);
+  throw new OAuthError('invalid_request', 'An account with this email already exists. Sign in instead.', {
+    status: 409,
+  });
+}
+
+/**
+ * POST provider {interaction, connection}: the URL to send the browser to. It is the connection's own
+ * start (connections/start.ts), a top-level navigation that binds the browser, applies the start
+ * throttle and redirects to the provider with PKCE, state and nonce.
+ */
+export async function providerAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const { body, sealed } = await preSessionStep(ctx, req);
+  const id = requiredMember(body, 'connection');
+  const connection = ctx.config.connections.find((c) => c.id === id);
+  if (!connection) throw new OAuthError('not_found', 'There is no such sign-in method.');
+  if (!offeredConnections(ctx).includes(connection))
+    throw new OAuthError('forbidden', `Signing in with ${connection.name} is turned off on this server.`);
+  const start = `${ctx.config.issuer}${connectionPath(connection.id, 'start')}`;
+  return headlessJson(req, { redirect_to: `${start}?interaction=${encodeURIComponent(sealed)}` });
+}
+
+/**
+ * POST consent {interaction, decision}: the signed-in user's Allow or Deny, through the consent rules
+ * (consent-decision.ts). Answers the redirect URI the browser must go to (with the code, or with
+ * error=access_denied). One decision per interaction: the same sealed request cannot be answered twice.
+ */
+export async function consentAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const body = await readJsonBody(req);
+  const active = await readSession(ctx, req);
+  if (!active)
+    throw new OAuthError('login_required', 'Nobody is signed in in this browser.', { status: 401 });
+  assertSessionCsrf(ctx, active.session, csrfHeader(req));
+  const sealed = requiredMember(body, 'interaction');
+  const { request, loginAfter, pendingError } = openInteraction(ctx, sealed);
+  if (pendingError) throw new OAuthError('invalid_request', 'This request has nothing to consent to.');
+  if (loginAfter !== undefined && active.session.authTime < loginAfter)
+    throw new OAuthError('login_required', 'This request asks the user to sign in again.', { status: 401 });
+  const decision = parseDecision(stringMember(body, 'decision'));
+  const client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
+  // Consumed once, in the database (every instance agrees): a replayed decision issues nothing.
+  const once = await ctx.store.hitRateLimit(
+    `headless-decision:${hashSecret(sealed).slice(0, 32)}`,
+    1,
+    ctx.config.sessions.interactionTtlMs,
+    ctx.now(),
+  );
+  if (!once.allowed)
+    throw new OAuthError(
+      'invalid_request',
+      'This request was already answered. Start again from the application.',
+    );
+  const location = await decideConsent(ctx, req, { request, client, active, decision });
+  return headlessJson(req, { redirect_to: location });
+}

@@ -1,0 +1,122 @@
+import type { ResolvedConnection } from '../config/connections.js';
+import type { Context, RequestInfo } from '../context.js';
+import { openInteraction } from '../grants/authorization-request.js';
+import { reverifyClient } from '../lanes/index.js';
+import { PATHS } from '../paths.js';
+import type { ClientRecord } from '../store/types.js';
+import { type ActiveSession, preSessionCsrf, sessionCsrf } from './browser-session.js';
+import { presentClient } from './client-presentation.js';
+import { describeRequestedAccess, needsConsent } from './consent-decision.js';
+
+/**
+ * What the team's page needs to render the next step of one authorization request: the client as
+ * the consent page presents it (client-presentation.ts), what is asked for, who is signed in, which
+ * sign-in methods are offered, and what comes next. Built from the sealed interaction, the browser's
+ * session and the store; it never carries a credential other than the CSRF token for the next call.
+ */
+
+/**
+ * - `login`: someone must sign in (identify, password, signup or provider).
+ * - `consent`: the signed-in user must allow or deny (consent).
+ * - `continue`: nothing left to ask; send the browser to `redirect_to` (/authorize/resume), which
+ *   issues the code exactly as after the hosted pages.
+ */
+export type HeadlessStep = 'login' | 'consent' | 'continue';
+
+export interface HeadlessState {
+  next: HeadlessStep;
+  client: {
+    client_id: string;
+    name: string;
+    lane: ClientRecord['source'];
+    badge: string | null;
+    /** CIMD: the host of the client_id URL, which vouches for the document. */
+    client_id_host: string | null;
+    redirect_host: string;
+    logo_uri: string | null;
+    warnings: string[];
+  };
+  request: {
+    scopes: { name: string; description: string | null }[];
+    resource: string;
+    resource_name: string;
+  };
+  user: { email: string } | null;
+  connections: { id: string; name: string }[];
+  signup: boolean;
+  /** For the `X-Gatehouse-CSRF` header of the next call (bound to the session once signed in). */
+  csrf_token: string;
+  /** With next = continue: where the browser goes now. */
+  redirect_to?: string;
+}
+
+/** Connections offered for sign-in: the enabled ones. */
+export function offeredConnections(ctx: Context): readonly ResolvedConnection[] {
+  return ctx.config.connections.filter((c) => c.enabled);
+}
+
+/** The URL that continues the authorization request in the browser (endpoints/authorize.ts handleResume). */
+export function resumeUrl(ctx: Context, sealed: string): string {
+  return `${ctx.config.issuer}${PATHS.resume}?interaction=${encodeURIComponent(sealed)}`;
+}
+
+async function nextStep(
+  ctx: Context,
+  opened: ReturnType<typeof openInteraction>,
+  client: ClientRecord,
+  active: ActiveSession | undefined,
+): Promise<HeadlessStep> {
+  const { request, loginAfter, pendingError } = opened;
+  // prompt=login: a session older than the request does not count (OIDC Core §3.1.2.1).
+  if (!active || (loginAfter !== undefined && active.session.authTime < loginAfter)) return 'login';
+  // An error waiting for sign-in (OAuth 2.1 §7.12.2) goes back through /authorize/resume.
+  if (pendingError) return 'continue';
+  return (await needsConsent(ctx, request, client, active)) ? 'consent' : 'continue';
+}
+
+/**
+ * The state of `sealed` for this browser. `active` is the browser's session (or the one just started);
+ * returns the body and, when a pre-session CSRF cookie had to be minted, its Set-Cookie.
+ */
+export async function interactionState(
+  ctx: Context,
+  req: RequestInfo,
+  sealed: string | undefined,
+  active: ActiveSession | undefined,
+): Promise<{ body: HeadlessState; setCookie?: string }> {
+  const opened = openInteraction(ctx, sealed);
+  const { request } = opened;
+  // The client and its redirect URI again: either may have changed since /authorize (lanes/index.ts).
+  const client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
+  const next = await nextStep(ctx, opened, client, active);
+  const csrf =
+    next === 'login' || !active ? preSessionCsrf(ctx, req) : { token: sessionCsrf(ctx, active.session) };
+  const shown = presentClient(client, request.redirect_uri);
+  const access = describeRequestedAccess(ctx, request);
+  const body: HeadlessState = {
+    next,
+    client: {
+      client_id: client.client_id,
+      name: shown.clientName,
+      lane: shown.lane,
+      badge: shown.clientBadge ?? null,
+      client_id_host: shown.clientHost ?? null,
+      redirect_host: shown.redirectHost,
+      logo_uri: client.metadata.logo
+        ? `${ctx.config.issuer}${PATHS.clientLogo}?client_id=${encodeURIComponent(client.client_id)}`
+        : null,
+      warnings: shown.warnings,
+    },
+    request: {
+      scopes: access.scopes.map((s) => ({ name: s.name, description: s.description ?? null })),
+      resource: access.resource,
+      resource_name: access.resourceName,
+    },
+    user: active && next !== 'login' ? { email: active.user.email } : null,
+    connections: offeredConnections(ctx).map((c) => ({ id: c.id, name: c.name })),
+    signup: ctx.config.signup,
+    csrf_token: csrf.token,
+  };
+  if (next === 'continue') body.redirect_to = resumeUrl(ctx, sealed!);
+  return { body, setCookie: 'setCookie' in csrf ? csrf.setCookie : undefined };
+}
