@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Auditors } from './audit/writer.js';
+import type { BrandingRegistry } from './branding/registry.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { ResourceRegistry } from './config/resource-registry.js';
 import type { CookieNames } from './http/cookies.js';
@@ -33,6 +34,8 @@ export interface Context extends Auditors {
    * read `resources.snapshot()`, never `config.resources`, wherever an edit must count.
    */
   resources: ResourceRegistry;
+  /** Product name, logo, colours, stylesheet and templates of the hosted pages (src/branding/). */
+  branding: BrandingRegistry;
   /** Counters for Prometheus (src/metrics/): no-ops unless `metrics.enabled`. */
   metrics: Metrics;
   /** The CIMD lane, when enabled. */

@@ -1,4 +1,6 @@
 import { createAuditors } from './audit/writer.js';
+import { brandedFrame } from './branding/page.js';
+import { BrandingRegistry } from './branding/registry.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import { ResourceRegistry } from './config/resource-registry.js';
@@ -13,6 +15,7 @@ import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { createObservability, type Metrics } from './metrics/index.js';
 import { housekeep } from './operations/housekeeping.js';
+import { withPageFrame } from './pages/branding.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { withClientCache } from './store/client-cache.js';
 import { openStore } from './store/index.js';
@@ -92,7 +95,10 @@ export async function createGatehouse(
         const started = performance.now();
         // A clock comparison; a stale copy is reloaded in the background while this request goes on.
         void ctx.resources.refreshIfStale();
-        const response = await serve(ctx, routes, req);
+        void ctx.branding.refreshIfStale();
+        // Every hosted page of this request is framed by the branding in force now (pages/branding.ts).
+        const frame = brandedFrame(ctx.branding.snapshot());
+        const response = await withPageFrame(frame, () => serve(ctx, routes, req));
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (ctx.log.isLevelEnabled('debug')) {
           const ms = Math.round(performance.now() - started);
@@ -143,10 +149,15 @@ async function buildContext(config: ResolvedConfig, store: Store, metrics: Metri
     onError: (error) => log.error({ err: error }, 'reloading resources failed; serving the cached copy'),
   });
   await resources.init(at);
+  const branding = new BrandingRegistry(store, config.branding, (error) =>
+    log.error({ err: error }, 'reloading branding failed; serving the previous branding'),
+  );
+  await branding.refresh();
   const auditors = createAuditors(store, config, log);
   const ctx: Context = {
     metrics,
     resources,
+    branding,
     config,
     store,
     keys,

@@ -22,6 +22,7 @@ export const PATHS = {
   signedIn: '/signed-in',
   clientLogo: '/client-logo',
   stylesheet: '/assets/gatehouse.css',
+  brandLogo: '/assets/brand-logo',
   // Upstream identity connections (connections/): `{connections}{id}/start`, `…/callback` (the
   // redirect URI registered at the provider, DESIGN §4) and `…/link`. A prefix: the router owns it.
   connections: '/connections/',

@@ -1,5 +1,6 @@
 import { handleAdminApi } from './admin/api.js';
 import { handleDashboard } from './admin/dashboard.js';
+import { handleBrandLogo, handleBrandStylesheet } from './branding/assets.js';
 import { handleConnection } from './connections/route.js';
 import type { Context, Handler, RequestInfo } from './context.js';
 import { handleAuthorize, handleResume } from './endpoints/authorize.js';
@@ -30,7 +31,7 @@ import {
 import { errorPage } from './interaction/pages-common.js';
 import { handleResetPasswordPage, handleResetPasswordSubmit } from './interaction/password-reset.js';
 import { assertLocationBound } from './interaction/return-to.js';
-import { handleSignedIn, handleStylesheet } from './interaction/static.js';
+import { handleSignedIn } from './interaction/static.js';
 import { databaseOutageResponse } from './interaction/unavailable.js';
 import { handleMetrics } from './metrics/endpoint.js';
 import { PATHS, type PathName } from './paths.js';
@@ -109,7 +110,8 @@ const TABLE: { path: PathName; route: Route; when?: (ctx: Context) => boolean }[
   { path: 'endSession', route: { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } } },
   { path: 'signedIn', route: { kind: 'page', methods: { GET: handleSignedIn } } },
   { path: 'clientLogo', route: { kind: 'page', anonymous: true, methods: { GET: handleClientLogo } } },
-  { path: 'stylesheet', route: { kind: 'page', methods: { GET: handleStylesheet } } },
+  { path: 'stylesheet', route: { kind: 'page', methods: { GET: handleBrandStylesheet } } },
+  { path: 'brandLogo', route: { kind: 'page', methods: { GET: handleBrandLogo } } },
   { path: 'healthLive', route: { kind: 'api', methods: { GET: handleLive } } },
   { path: 'healthReady', route: { kind: 'api', methods: { GET: handleReady } } },
 ];

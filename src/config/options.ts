@@ -3,6 +3,7 @@
  * their own file (lane-options.ts, server.ts, connections.ts, enterprise.ts, …).
  */
 import type { DestinationStream, Logger } from 'pino';
+import type { BrandingOptions } from '../branding/options.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
 import type { ConnectionOptions } from './connections.js';
 import type { DpopOptions } from './dpop.js';
@@ -257,6 +258,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   users?: UserSeed[];
   /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
   connections?: ConnectionOptions[];
+  /** Product name, logo, colours, stylesheet and templates of the hosted pages (docs/sign-in.md "Branding"). */
+  branding?: BrandingOptions;
   /** Your own sign-in UI driving the headless JSON API (docs/headless.md). @default disabled */
   headless?: HeadlessOptions;
   /** Trusted enterprise IdPs whose ID-JAGs the token endpoint accepts (docs/enterprise.md). */

@@ -1,6 +1,7 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { type ResolvedBranding, resolveBranding } from '../branding/config.js';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ClientKeys } from '../lanes/client-keys.js';
 import { endpointUrls } from '../paths.js';
@@ -104,6 +105,8 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
   connections: readonly ResolvedConnection[];
+  /** The configured branding (src/branding/); pages read ctx.branding, which the dashboard can override. */
+  branding: ResolvedBranding;
   /** The headless API and where /authorize sends the browser (config/headless.ts). */
   headless: ResolvedHeadless;
   /** Trusted enterprise IdPs for ID-JAGs (docs/enterprise.md). */
@@ -218,6 +221,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   if (server.problem) problems.push(server.problem);
   const metricsProblem = metricsPathProblem(o.metrics?.path ?? '/metrics', issuerPath);
   if (o.metrics?.enabled && metricsProblem) problems.push(metricsProblem);
+  const branding = resolveBranding(o.branding);
+  if (branding.problem) problems.push(branding.problem);
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
   // The admin API is a resource of its own; machine clients reach it by listing it in `resources`.
   resources.push({
@@ -248,6 +253,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     defaultResource,
     clients,
     connections: resolveConnections(o),
+    branding: branding.branding,
     headless: resolveHeadless(o),
     enterprise: resolveEnterprise(o),
     tokenExchange: resolveTokenExchange(o),

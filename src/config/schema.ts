@@ -3,6 +3,7 @@
  * groups have their own file (lane-schema.ts, server.ts, connections.ts, enterprise.ts, …).
  */
 import { z } from 'zod';
+import { brandingConfigSchema } from '../branding/schema.js';
 import { displayNameProblem, sanitiseDisplayName } from '../display-name.js';
 import { FIELD_LIMITS } from '../http/limits.js';
 import { clientIdProblem } from '../lanes/client-id.js';
@@ -267,6 +268,7 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   connections: connectionsSchema,
+  branding: brandingConfigSchema,
   headless: headlessSchema,
   enterprise: enterpriseSchema,
   tokenExchange: tokenExchangeSchema,

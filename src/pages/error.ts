@@ -35,7 +35,7 @@ ${e.fix ? html`<p id="error-fix">${e.fix}</p>` : ''}`;
 /** An error shown to the user instead of redirecting (never to an unverified redirect URI). */
 export function renderError(m: ErrorModel): string {
   return layout(
-    { title: m.title, basePath: m.basePath },
+    { title: m.title, basePath: m.basePath, page: 'error', values: { error: m.message } },
     html`<h1 id="page-title">${m.title}</h1>
 <p role="alert">${m.message}</p>
 ${m.explanation ? explanation(m.explanation) : ''}

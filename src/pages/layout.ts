@@ -4,6 +4,9 @@
  * (RFC 9700 §4.2.4), and the one stylesheet is served from Gatehouse's own origin.
  */
 
+import { currentPageFrame } from './branding.js';
+import type { TemplatePage } from '../branding/schema.js';
+
 /**
  * Characters no page ever carries, whatever it shows (a name, an audit record's user agent, an error
  * description): text-direction controls, which can make any text render as any other (Unicode TR #36
@@ -51,6 +54,10 @@ export interface LayoutModel {
   title: string;
   /** Path prefix of the issuer, for the stylesheet URL. */
   basePath: string;
+  /** Which replaceable template renders this page (branding.templates); any other page uses `default`. */
+  page?: TemplatePage;
+  /** Values a replaced template may show, HTML-escaped (src/branding/template.ts). */
+  values?: { error?: string; client_name?: string };
 }
 
 /**
@@ -74,7 +81,10 @@ ${body}
 </html>`.value;
 }
 
+/** Every hosted page's document: branded by the current request's frame (./branding.ts). */
 export function layout(model: LayoutModel, body: Html): string {
+  const frame = currentPageFrame();
+  if (frame) return frame.document(model, body);
   return documentPage(
     `${model.title} · Gatehouse`,
     `${model.basePath}/assets/gatehouse.css`,

@@ -37,7 +37,12 @@ ${c.warnings.map((w) => html`<p class="warning" role="note">${w}</p>`)}`
 /** Sign-in form. Contract (DESIGN §5): fields labelled Email and Password, submit button "Sign in". */
 export function renderLogin(m: LoginModel): string {
   return layout(
-    { title: 'Sign in', basePath: m.basePath },
+    {
+      title: 'Sign in',
+      basePath: m.basePath,
+      page: 'login',
+      values: { error: m.error, client_name: m.client?.clientName },
+    },
     html`<h1 id="page-title">Sign in</h1>
 ${clientSummary(m.client)}
 ${errorList(m.error)}

@@ -11,7 +11,12 @@ export interface SignupModel extends FormModel {
 /** Sign-up form. Contract (DESIGN §5): fields Email and Password, submit button "Create account". */
 export function renderSignup(m: SignupModel): string {
   return layout(
-    { title: 'Create account', basePath: m.basePath },
+    {
+      title: 'Create account',
+      basePath: m.basePath,
+      page: 'signup',
+      values: { error: m.error, client_name: m.client?.clientName },
+    },
     html`<h1 id="page-title">Create account</h1>
 ${clientSummary(m.client)}
 ${errorList(m.error)}

@@ -7,9 +7,11 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
 import { IssuedCodes } from './code-cache.js';
+import type { BrandingRecord } from './branding-records.js';
 import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-records.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
+import * as branding from './kysely/branding.js';
 import * as clients from './kysely/clients.js';
 import * as connections from './kysely/connections.js';
 import type { StoreContext } from './kysely/context.js';
@@ -201,6 +203,17 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   }
   countClients(): Promise<ClientCount[]> {
     return admin.countClients(this.#ctx);
+  }
+
+  // ── branding (one settings row) ──────────────────────────────────────────
+  getBranding(): Promise<BrandingRecord | undefined> {
+    return branding.getBranding(this.#ctx);
+  }
+  putBranding(record: BrandingRecord): Promise<void> {
+    return branding.putBranding(this.#ctx, record);
+  }
+  deleteBranding(): Promise<boolean> {
+    return branding.deleteBranding(this.#ctx);
   }
 
   // ── resources, password resets ───────────────────────────────────────────

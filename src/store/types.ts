@@ -9,6 +9,7 @@
  *   share the database, not only within one process.
  */
 
+import type { BrandingStore } from './branding-records.js';
 import type { ConnectionStore } from './connection-records.js';
 import type { OrganizationStore } from './organization-records.js';
 import type {
@@ -39,11 +40,12 @@ import type {
   UserRecord,
 } from './records.js';
 
+export * from './branding-records.js';
 export * from './connection-records.js';
 export * from './organization-records.js';
 export * from './records.js';
 
-export interface Store extends ConnectionStore, OrganizationStore {
+export interface Store extends BrandingStore, ConnectionStore, OrganizationStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Safe when several instances call it at once (a database lock serialises them). */
