@@ -15,6 +15,7 @@ import { CimdService } from './lanes/cimd/service.js';
 import { seedClients } from './lanes/preregistered.js';
 import { createObservability, type Metrics } from './metrics/index.js';
 import { housekeep } from './operations/housekeeping.js';
+import { seedOrganizations } from './operations/organizations.js';
 import { withPageFrame } from './pages/branding.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { withClientCache } from './store/client-cache.js';
@@ -129,6 +130,7 @@ async function buildContext(config: ResolvedConfig, store: Store, metrics: Metri
   const at = config.clock();
   await seedClients(store, config.clients, at);
   await seedUsers(store, config.users, at);
+  await seedOrganizations(store, config.organizations, at);
   const secrets = {
     state: deriveKey(config.secret, 'interaction-state'),
     csrf: deriveKey(config.secret, 'csrf'),

@@ -19,6 +19,7 @@ export const PATHS = {
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
   consent: '/consent',
+  organization: '/organization',
   signedIn: '/signed-in',
   clientLogo: '/client-logo',
   stylesheet: '/assets/gatehouse.css',

@@ -28,6 +28,7 @@ import {
   handleSignupPage,
   handleSignupSubmit,
 } from './interaction/login.js';
+import { handleOrganizationSubmit } from './interaction/organization.js';
 import { errorPage } from './interaction/pages-common.js';
 import { handleResetPasswordPage, handleResetPasswordSubmit } from './interaction/password-reset.js';
 import { assertLocationBound } from './interaction/return-to.js';
@@ -107,6 +108,10 @@ const TABLE: { path: PathName; route: Route; when?: (ctx: Context) => boolean }[
     },
   },
   { path: 'consent', route: { kind: 'page', anonymous: true, methods: { POST: handleConsentSubmit } } },
+  {
+    path: 'organization',
+    route: { kind: 'page', anonymous: true, methods: { POST: handleOrganizationSubmit } },
+  },
   { path: 'endSession', route: { kind: 'page', methods: { GET: handleLogout, POST: handleLogout } } },
   { path: 'signedIn', route: { kind: 'page', methods: { GET: handleSignedIn } } },
   { path: 'clientLogo', route: { kind: 'page', anonymous: true, methods: { GET: handleClientLogo } } },

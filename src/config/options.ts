@@ -11,6 +11,7 @@ import type { EnterpriseOptions } from './enterprise.js';
 import type { HeadlessOptions } from './headless.js';
 import type { CimdOptions, DcrOptions } from './lane-options.js';
 import type { ObservabilityOptions } from './observability.js';
+import type { OrganizationOptions } from './organizations.js';
 import type { ServerOptions } from './server.js';
 import type { TokenExchangeRule } from './token-exchange.js';
 
@@ -258,6 +259,8 @@ export interface GatehouseOptions extends ObservabilityOptions {
   users?: UserSeed[];
   /** Upstream OpenID providers offered on the sign-in page (docs/sign-in.md). @default [] */
   connections?: ConnectionOptions[];
+  /** Organizations: `org_id` in tokens, members and roles, home-realm discovery (docs/sign-in.md). @default [] */
+  organizations?: OrganizationOptions[];
   /** Product name, logo, colours, stylesheet and templates of the hosted pages (docs/sign-in.md "Branding"). */
   branding?: BrandingOptions;
   /** Your own sign-in UI driving the headless JSON API (docs/headless.md). @default disabled */

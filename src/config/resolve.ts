@@ -23,6 +23,7 @@ import type {
   MailMessage,
   SigningAlgorithm,
 } from './options.js';
+import { type ResolvedOrganization, resolveOrganizations } from './organizations.js';
 import {
   resolveConnections,
   resolveDcrQuota,
@@ -105,6 +106,8 @@ export interface ResolvedConfig {
   clients: ResolvedClientSeed[];
   /** Upstream OpenID providers (docs/sign-in.md), disabled ones included. */
   connections: readonly ResolvedConnection[];
+  /** Organizations of the configuration (docs/sign-in.md); administrators' ones live in the store. */
+  organizations: readonly ResolvedOrganization[];
   /** The configured branding (src/branding/); pages read ctx.branding, which the dashboard can override. */
   branding: ResolvedBranding;
   /** The headless API and where /authorize sends the browser (config/headless.ts). */
@@ -253,6 +256,7 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     defaultResource,
     clients,
     connections: resolveConnections(o),
+    organizations: resolveOrganizations(o),
     branding: branding.branding,
     headless: resolveHeadless(o),
     enterprise: resolveEnterprise(o),

@@ -16,6 +16,7 @@ import { dpopSchema } from './dpop.js';
 import { enterpriseSchema } from './enterprise.js';
 import { headlessSchema } from './headless.js';
 import { cimdSchema, dcrSchema } from './lane-schema.js';
+import { organizationsSchema } from './organizations.js';
 import { serverSchema } from './server.js';
 import { tokenExchangeSchema } from './token-exchange.js';
 
@@ -268,6 +269,7 @@ export const optionsSchema = z.strictObject({
   defaultResource: resourceUri.optional(),
   clients: z.array(clientSchema).optional(),
   connections: connectionsSchema,
+  organizations: organizationsSchema,
   branding: brandingConfigSchema,
   headless: headlessSchema,
   enterprise: enterpriseSchema,

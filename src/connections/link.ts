@@ -12,6 +12,7 @@ import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
 import { assertPreSessionCsrf, assertSameOrigin, startSession } from '../interaction/browser-session.js';
 import { admitSignIn } from '../interaction/login-throttle.js';
+import { bindConnectionOrganization } from '../interaction/organization.js';
 import { formPage } from '../interaction/pages-common.js';
 import { renderConnectionLink } from '../pages/connection-link.js';
 import { connectionPath, PATHS } from '../paths.js';
@@ -35,8 +36,14 @@ interface PendingLink {
 export async function signInAndContinue(
   ctx: Context,
   user: UserRecord,
-  interaction: string | null | undefined,
+  pending: string | null | undefined,
+  connectionId?: string,
 ): Promise<Response> {
+  // An organization whose connection this is: the user acts in it (interaction/organization.ts).
+  const interaction =
+    connectionId === undefined
+      ? pending
+      : await bindConnectionOrganization(ctx, connectionId, user, pending ?? null);
   const { cookie } = await startSession(ctx, user);
   const next = interaction
     ? `${ctx.config.issuerPath}${PATHS.resume}?interaction=${encodeURIComponent(interaction)}`
@@ -140,5 +147,5 @@ export async function handleLink(ctx: Context, req: RequestInfo, c: ResolvedConn
   };
   await link(ctx, c, identity, user);
   await ctx.audit({ type: 'connection.linked', userId: user.id, detail: { connection: c.id } }, req);
-  return signInAndContinue(ctx, user, interaction);
+  return signInAndContinue(ctx, user, interaction, c.id);
 }

@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import { findResource, resolveResource, resolveScopes } from '../grants/audience.js';
 import type { AuthorizationRequest } from '../grants/authorization-request.js';
 import type { Params } from '../http/params.js';
+import { checkOrganizationHint } from '../interaction/organization.js';
 import { resolveClient } from '../lanes/index.js';
 import { matchRedirectUri } from '../lanes/redirect-uri.js';
 import type { ClientRecord } from '../store/types.js';
@@ -247,6 +248,7 @@ const CHECKS: Check[] = [
   checkPrompt,
   checkNonce,
   checkDpopJkt,
+  checkOrganizationHint,
 ];
 
 export interface ValidationFailure {

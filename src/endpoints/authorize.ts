@@ -16,6 +16,7 @@ import { type ActiveSession, readSession, sessionCsrf } from '../interaction/bro
 import { presentClient } from '../interaction/client-presentation.js';
 import { describeRequestedAccess, needsConsent } from '../interaction/consent-decision.js';
 import { headlessLoginUrl } from '../interaction/headless.js';
+import { organizationPickerPage, resolveOrganization } from '../interaction/organization.js';
 import { errorPage } from '../interaction/pages-common.js';
 import { reverifyClient } from '../lanes/index.js';
 import { renderConsent } from '../pages/consent.js';
@@ -120,6 +121,17 @@ async function proceed(
     }
     return redirectToLogin(ctx, request, { loginAfter: options.loginAfter });
   }
+  // The organization the user acts in (interaction/organization.ts): settled, or asked for.
+  const settled = await resolveOrganization(ctx, request, active.user);
+  if (settled.kind === 'choose') {
+    if (request.prompt.includes('none')) {
+      const error = new OAuthError('interaction_required', 'the user must choose an organization');
+      return answerAuthorizationError(ctx, request, client, error, active, options.method);
+    }
+    const name = presentClient(client, request.redirect_uri).clientName;
+    return organizationPickerPage(ctx, request, name, active, settled.memberships, options.loginAfter);
+  }
+  request = settled.request;
   if (await needsConsent(ctx, request, client, active)) {
     if (request.prompt.includes('none')) {
       const error = new OAuthError('consent_required', 'the user has not approved this client');

@@ -38,6 +38,8 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
         jti: c.jti,
         // RFC 8693 §4.1: the actor of an exchanged token is part of what the resource server learns.
         ...(c.act === undefined ? {} : { act: c.act }),
+        ...(c.org_id === undefined ? {} : { org_id: c.org_id }),
+        ...(c.roles === undefined ? {} : { roles: c.roles }),
       },
       { headers: req.cors },
     );
@@ -54,6 +56,7 @@ export async function handleIntrospect(ctx: Context, req: RequestInfo): Promise<
       scope: record.scope,
       iat: Math.floor(record.createdAt / 1000),
       exp: Math.floor(record.expiresAt / 1000),
+      ...(grant!.orgId === undefined ? {} : { org_id: grant!.orgId }),
     },
     { headers: req.cors },
   );

@@ -10,8 +10,12 @@ import type { ClientRecord } from '../store/types.js';
  * single-audience policy, RFC 8707 §2.1), so every token has exactly one `aud`.
  */
 
-/** Scopes about the user's identity, granted by the authorization server itself (OIDC Core §5.4). */
-export const IDENTITY_SCOPES = ['openid', 'email'] as const;
+/**
+ * Scopes about the user's identity, granted by the authorization server itself (OIDC Core §5.4), and
+ * `roles`: the user's roles in the organization they act in, as the access token's `roles` claim (RFC
+ * 9068 §2.2.3.1; docs/sign-in.md "Organizations").
+ */
+export const IDENTITY_SCOPES = ['openid', 'email', 'roles'] as const;
 
 /**
  * `offline_access` (OIDC Core §11; MCP SEP-2207) asks for a refresh token. Here a refresh token is

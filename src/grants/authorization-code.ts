@@ -19,6 +19,7 @@ import {
   type TokenResponse,
   tokenResponse,
 } from './issue.js';
+import { organizationClaims, rolesOfCode } from './organization-claims.js';
 import { replayRefused, revokeReplayedGrant } from './replay.js';
 
 /**
@@ -58,6 +59,8 @@ export async function issueAuthorizationCode(
     resource: request.resource,
     nonce: request.nonce ?? null,
     ...(request.dpop_jkt === undefined ? {} : { dpopJkt: request.dpop_jkt }),
+    // Settled after sign-in for this user only (interaction/organization.ts).
+    ...(request.org?.user === subject.user.id ? { orgId: request.org.id } : {}),
     sessionId: subject.session.id,
     authTime: subject.session.authTime,
     createdAt: at,
@@ -81,6 +84,7 @@ function grantOf(
   return {
     // RFC 9449 §5: a public client's refresh tokens are bound to the DPoP key of this request.
     ...(dpopJkt !== undefined && clientAuthMethod === 'none' ? { dpopJkt } : {}),
+    ...(code.orgId === undefined ? {} : { orgId: code.orgId }),
     id: code.grantId,
     userId: code.userId,
     clientId: code.clientId,
@@ -153,6 +157,7 @@ async function issueTokens(
     throw invalidGrant('the authorization code was issued for a resource no user may delegate');
   }
   const scope = code.scope.split(' ').filter(Boolean);
+  const roles = await rolesOfCode(ctx, code);
   // Both tokens are signed at once (WebCrypto runs the signatures on the thread pool).
   const [access, idToken] = await Promise.all([
     issueAccessToken(ctx, {
@@ -163,6 +168,7 @@ async function issueTokens(
       grantId: code.grantId,
       authTime: code.authTime,
       jkt,
+      ...organizationClaims(code.orgId, roles, scope),
     }),
     scope.includes('openid')
       ? issueIdToken(ctx, {

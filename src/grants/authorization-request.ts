@@ -18,6 +18,14 @@ export interface AuthorizationRequest {
   /** RFC 9449 §10: the thumbprint of the DPoP key the code may be redeemed with. */
   dpop_jkt?: string;
   prompt: ('none' | 'login' | 'consent')[];
+  /** The `organization` parameter: a hint among the user's memberships (interaction/organization.ts). */
+  organization_hint?: string;
+  /**
+   * The organization the user acts in, set after sign-in by interaction/organization.ts only (never
+   * from a request parameter), bound to the user it was settled for; `via: "connection"` when the
+   * organization's own connection signed the user in.
+   */
+  org?: { id: string; user: string; via?: 'connection' };
 }
 
 /** The request as carried between /authorize and the hosted pages; sealed (HMAC) and short-lived. */

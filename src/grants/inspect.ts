@@ -25,6 +25,9 @@ export interface AccessTokenClaims {
   cnf?: { jkt: string };
   /** RFC 8693 §4.1: on an exchanged token, the acting client (and those before it). */
   act?: unknown;
+  /** The organization the user acts in, and their roles (grants/organization-claims.ts). */
+  org_id?: string;
+  roles?: string[];
 }
 
 export async function inspectToken(ctx: Context, token: string): Promise<InspectedToken | undefined> {

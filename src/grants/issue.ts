@@ -24,6 +24,9 @@ export interface AccessTokenInput {
   act?: ActClaim;
   /** Epoch seconds the token must not outlive (an exchanged token ends with its subject token). */
   notAfter?: number;
+  /** The organization the user acts in, and their roles in it (organization-claims.ts). */
+  orgId?: string;
+  roles?: string[];
 }
 
 /** RFC 8693 §4.1: `act` names the current actor; a nested `act` the one before it. */
@@ -59,6 +62,8 @@ export async function issueAccessToken(ctx: Context, input: AccessTokenInput): P
   if (input.authTime !== undefined) claims.auth_time = Math.floor(input.authTime / 1000);
   if (input.jkt !== undefined) claims.cnf = { jkt: input.jkt };
   if (input.act) claims.act = input.act;
+  if (input.orgId !== undefined) claims.org_id = input.orgId;
+  if (input.roles !== undefined) claims.roles = input.roles;
   const token = await signJwt(ctx.keys.signingKey(), 'at+jwt', claims);
   return input.jkt === undefined ? { token, expiresIn, jti } : { token, expiresIn, jti, jkt: input.jkt };
 }

@@ -13,6 +13,7 @@ import {
   splitScope,
 } from './audience.js';
 import { type GrantExchange, issueAccessToken, successorRefreshToken, tokenResponse } from './issue.js';
+import { notAMember, organizationClaims } from './organization-claims.js';
 import { rotateRefreshToken } from './refresh-rotation.js';
 import { replayRefused } from './replay.js';
 
@@ -68,6 +69,8 @@ export const exchangeRefreshToken: GrantExchange = async (ctx, client, params, r
     grantId: verdict.grant.id,
     authTime: verdict.grant.authTime,
     jkt: req.dpop?.jkt,
+    // The grant's organization is kept on every refresh; the roles are read with the token (one join).
+    ...organizationClaims(verdict.grant.orgId, exchange.found!.orgRoles, scope),
   });
   return tokenResponse(access, scope, { refresh_token: successor.value });
 };
@@ -188,6 +191,11 @@ const checkUserActive: Check = ({ found }) => {
   if (!found!.userActive) throw invalidGrant('the user account is no longer active');
 };
 
+/** A grant made in an organization issues nothing once the user is no longer its member. */
+const checkStillMember: Check = ({ found }) => {
+  if (found!.grant.orgId !== undefined && found!.orgRoles === undefined) throw notAMember();
+};
+
 /** tokens.refreshTokenAbsoluteTtl, counted from the grant's creation: rotation does not extend it. */
 const checkAbsoluteLifetime: Check = ({ ctx, found, at }) => {
   if (at >= found!.grant.createdAt + ctx.config.tokens.refreshTokenAbsoluteTtl * 1000) {
@@ -245,6 +253,7 @@ const CHECKS: Check[] = [
   checkRequestedResource,
   checkRequestedScope,
   checkUserActive,
+  checkStillMember,
   checkAbsoluteLifetime,
   checkResourceStillAllowed,
   checkScopesStillAllowed,

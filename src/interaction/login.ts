@@ -12,6 +12,7 @@ import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
 import { type ClientPresentation, presentClient } from './client-presentation.js';
 import { connectionButtons } from './connection-buttons.js';
 import { createAccount, signInWithPassword } from './credentials.js';
+import { homeRealmStart, NO_SSO_FOR_DOMAIN, singleSignOnOffered } from './home-realm.js';
 import { errorPage, type FormPageModel, formPage } from './pages-common.js';
 import { safeReturnTo } from './return-to.js';
 
@@ -53,6 +54,7 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
 }
 
 async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
+  const sso = await singleSignOnOffered(ctx);
   const client = await clientOf(ctx, m.interaction);
   return formPage(ctx, req, m, (common, query) =>
     renderLogin({
@@ -62,6 +64,7 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       client,
       signupHref: ctx.config.signup ? `${common.basePath}${PATHS.signup}${query}` : undefined,
       forgotHref: `${common.basePath}${PATHS.forgotPassword}${query}`,
+      sso,
       connections: connectionButtons(ctx, m.interaction),
     }),
   );
@@ -75,6 +78,11 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const returnTo = safeReturnTo(ctx, params.get('return_to'));
   const email = normaliseEmail(params.get('email') ?? '');
   const password = params.get('password') ?? '';
+  // Home-realm discovery, by the domain alone and before any account is looked up (home-realm.ts).
+  const realm = await homeRealmStart(ctx, email, interaction);
+  if (realm) return redirect(realm, 303);
+  if (params.get('sso') !== undefined)
+    return loginPage(ctx, req, { interaction, returnTo, email, error: NO_SSO_FOR_DOMAIN, status: 400 });
   const outcome = await signInWithPassword(ctx, req, email, password);
   if (!outcome.ok && outcome.reason === 'throttled') {
     const minutes = Math.max(1, Math.ceil(outcome.retryAfter / 60));

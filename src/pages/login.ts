@@ -12,6 +12,8 @@ export interface LoginModel extends FormModel {
   connections?: ConnectionButton[];
   /** Contract (DESIGN §5): the sign-in page always links "Forgot password?". */
   forgotHref: string;
+  /** Home-realm discovery (interaction/home-realm.ts): a second submit button "Continue with SSO". */
+  sso?: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction, return_to: m.returnTo })}
 <input id="email" name="email" type="email" autocomplete="username" required value="${m.email ?? ''}"${invalidWhen(m.error)}${m.error ? '' : html` autofocus`}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${invalidWhen(m.error)}${m.error ? html` autofocus` : ''}>
-<div class="actions stack"><button type="submit" class="primary">Sign in</button></div>
+<div class="actions stack"><button type="submit" class="primary">Sign in</button>${m.sso ? html`<button type="submit" name="sso" value="1">Continue with SSO</button>` : ''}</div>
 </form>
 <p class="muted"><a href="${m.forgotHref}">Forgot password?</a></p>
 ${m.signupHref ? html`<p class="muted">No account? <a href="${m.signupHref}">Create one</a></p>` : ''}`,

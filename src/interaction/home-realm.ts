@@ -1,0 +1,41 @@
+/**
+ * Home-realm discovery (docs/sign-in.md "Organizations"): an e-mail whose domain an organization claims,
+ * with a `connection`, signs in at that connection instead of with a password. Decided by the domain
+ * alone, before any account is looked up, so the answer says whether a domain has single sign-on (public
+ * by design: the IdP's login page says as much) and nothing about whether an account exists.
+ */
+import { EMAIL_DOMAIN } from '../config/organizations.js';
+import type { Context } from '../context.js';
+import { connectionPath } from '../paths.js';
+
+/** Shown when "Continue with SSO" is pressed for a domain without single sign-on. */
+export const NO_SSO_FOR_DOMAIN =
+  'Single sign-on is not set up for this email domain. Sign in with your password instead.';
+
+/** The domain part of an address, lower-cased, when it is a plausible domain. */
+export function emailDomain(email: string): string | undefined {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return undefined;
+  const domain = email.slice(at + 1).toLowerCase();
+  return EMAIL_DOMAIN.test(domain) ? domain : undefined;
+}
+
+/** Where an address of an SSO domain signs in: its organization's connection start, carrying the request. */
+export async function homeRealmStart(
+  ctx: Context,
+  email: string,
+  interaction: string | undefined,
+): Promise<string | undefined> {
+  const domain = emailDomain(email);
+  if (!domain) return undefined;
+  const organization = await ctx.store.getOrganizationByDomain(domain);
+  if (!organization?.connection) return undefined;
+  const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
+  return `${ctx.config.issuerPath}${connectionPath(organization.connection, 'start')}${query}`;
+}
+
+/** Whether the sign-in page offers "Continue with SSO": some organization signs in with a connection. */
+export async function singleSignOnOffered(ctx: Context): Promise<boolean> {
+  if (ctx.config.organizations.some((o) => o.connection !== null)) return true;
+  return (await ctx.store.listOrganizations()).some((o) => o.connection !== null);
+}
