@@ -4,6 +4,7 @@ import { hasControlCharacter } from '../http/characters.js';
 import { authenticateAdmin } from './api/auth.js';
 import { registerClientRoutes } from './api/clients.js';
 import { registerConnectionRoutes } from './api/connections.js';
+import { registerEnterpriseRoutes } from './api/enterprise.js';
 import { type AdminRoute, type Register, withRequestAudit } from './api/http.js';
 import { registerSystemRoutes } from './api/system.js';
 import { registerUserRoutes } from './api/users.js';
@@ -23,6 +24,7 @@ registerClientRoutes(route);
 registerUserRoutes(route);
 registerSystemRoutes(route);
 registerConnectionRoutes(route);
+registerEnterpriseRoutes(route);
 
 /** Every admin API route as `METHOD path` pattern (`:name` for a parameter), for tests that cover them all. */
 export function listAdminApiRoutes(): { method: string; path: string }[] {

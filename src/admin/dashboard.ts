@@ -12,6 +12,7 @@ import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
+import { handleEnterpriseAction, showEnterprise } from './dashboard/enterprise.js';
 import type { AdminView } from './dashboard/kit.js';
 import {
   handleKeyAction,
@@ -45,6 +46,7 @@ const GET: Record<string, PageHandler> = {
   '/audit': showAudit,
   '/keys': showKeys,
   '/settings': showSettings,
+  '/enterprise': showEnterprise,
 };
 
 const POST: Record<string, ActionHandler> = {
@@ -53,6 +55,7 @@ const POST: Record<string, ActionHandler> = {
   '/users/action': handleUserAction,
   '/resources/action': handleResourceAction,
   '/keys/action': handleKeyAction,
+  '/enterprise/action': handleEnterpriseAction,
 };
 
 /** Every dashboard page and form action below `{issuer}/admin`, for tests that cover them all. */
@@ -81,6 +84,8 @@ const NOTICES: Record<string, string> = {
   'user-create': 'The user was created.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',
+  'idp-add': 'The enterprise IdP was added: its ID-JAGs are accepted now.',
+  'idp-remove': 'The enterprise IdP was removed: its ID-JAGs are refused now.',
 };
 
 export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<Response> {

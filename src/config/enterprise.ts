@@ -80,7 +80,11 @@ const url = (field: string) =>
       if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
     });
 
-const idpSchema = z
+/**
+ * One trusted IdP: the schema of `enterprise.idps[]` in the configuration and of an IdP stored through
+ * the admin API, dashboard or CLI (operations/enterprise-idps.ts). One rule, one place.
+ */
+export const idpSchema = z
   .strictObject({
     issuer: url('issuer'),
     jwks_uri: url('jwks_uri').optional(),
@@ -122,18 +126,23 @@ export const enterpriseSchema = z
 export function resolveEnterprise(o: { enterprise?: z.output<typeof enterpriseSchema> }): ResolvedEnterprise {
   const e = o.enterprise ?? {};
   return {
-    idps: (e.idps ?? []).map((idp) => ({
-      issuer: idp.issuer,
-      name: idp.name ?? idp.issuer,
-      jwksUri: idp.jwks_uri,
-      jwks: idp.jwks === undefined ? undefined : (structuredClone(idp.jwks) as JSONWebKeySet),
-      subject: idp.subject,
-      signup: idp.signup ?? false,
-      algorithms: idp.algorithms ? [...idp.algorithms] : undefined,
-      maxLifetimeS: idp.maxLifetime ?? 300,
-      clockToleranceS: idp.clockTolerance ?? 60,
-    })),
+    idps: (e.idps ?? []).map(resolveIdp),
     maxGrantsPerClient: e.maxGrantsPerClient ?? 60,
     maxGrantsPerIdp: e.maxGrantsPerIdp ?? 600,
+  };
+}
+
+/** One IdP entry, checked by `idpSchema`, with its defaults filled in. */
+export function resolveIdp(idp: z.output<typeof idpSchema>): ResolvedEnterpriseIdp {
+  return {
+    issuer: idp.issuer,
+    name: idp.name ?? idp.issuer,
+    jwksUri: idp.jwks_uri,
+    jwks: idp.jwks === undefined ? undefined : (structuredClone(idp.jwks) as JSONWebKeySet),
+    subject: idp.subject,
+    signup: idp.signup ?? false,
+    algorithms: idp.algorithms ? [...idp.algorithms] : undefined,
+    maxLifetimeS: idp.maxLifetime ?? 300,
+    clockToleranceS: idp.clockTolerance ?? 60,
   };
 }

@@ -1,6 +1,7 @@
 import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Handler } from '../context.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
+import { enterpriseIdpsOf } from '../grants/enterprise-idps.js';
 import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop.js';
 import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
@@ -14,6 +15,8 @@ import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
 export function buildMetadata(
   config: ResolvedConfig,
   resources: readonly ResolvedResource[],
+  /** Whether any trusted enterprise IdP exists, stored ones included (grants/enterprise-idps.ts). */
+  enterprise = config.enterprise.idps.length > 0,
 ): Record<string, unknown> {
   const e = config.endpoints;
   const scopes = [
@@ -77,7 +80,7 @@ export function buildMetadata(
   };
   if (config.dcr.enabled) metadata.registration_endpoint = e.registration;
   if (config.cimd.enabled) metadata.client_id_metadata_document_supported = true;
-  if (config.enterprise.idps.length) {
+  if (enterprise) {
     // MCP enterprise-managed authorization §6, draft-ietf-oauth-identity-assertion-authz-grant §7.2.
     (metadata.grant_types_supported as string[]).push(JWT_BEARER_GRANT);
     metadata.authorization_grant_profiles_supported = [ID_JAG_PROFILE];
@@ -94,12 +97,15 @@ export function buildMetadata(
  */
 export function metadataHandler(): Handler {
   let body = '';
-  let version: number | undefined;
+  let version: string | undefined;
   return async (ctx, req) => {
     const now = ctx.resources.snapshot();
-    if (version !== now.version) {
-      body = JSON.stringify(buildMetadata(ctx.config, now.resources));
-      version = now.version;
+    // The grant is advertised while any IdP is trusted, an administrator's included (briefly cached).
+    const enterprise = (await enterpriseIdpsOf(ctx)).length > 0;
+    const current = `${now.version} ${enterprise}`;
+    if (version !== current) {
+      body = JSON.stringify(buildMetadata(ctx.config, now.resources, enterprise));
+      version = current;
     }
     return new Response(body, {
       headers: {

@@ -7,6 +7,7 @@ import { JwksUnavailable, jwksCacheOf } from '../lanes/jwks-cache.js';
 import type { ClientRecord, TokenEndpointAuthMethod, UserRecord } from '../store/types.js';
 import { type IdJagClaims, IdJagRefused, peekIssuer, verifyIdJag } from '../tokens/id-jag.js';
 import { canonicalResource, refusalFor, splitRequestedScope, splitScope } from './audience.js';
+import { findEnterpriseIdp } from './enterprise-idps.js';
 import { userForIdJag } from './id-jag-subject.js';
 import { type GrantExchange, issueAccessToken, tokenResponse } from './issue.js';
 
@@ -99,7 +100,8 @@ const checkAssertion: Check = async (exchange) => {
 const checkRate: Check = async (exchange) => {
   const { ctx, client } = exchange;
   const issuer = peekIssuer(exchange.assertion!);
-  const idp = ctx.config.enterprise.idps.find((i) => i.issuer === issuer);
+  // The configuration's IdPs and those an administrator stored (enterprise-idps.ts).
+  const idp = await findEnterpriseIdp(ctx, issuer);
   await hit(ctx, `idjag:client:${client.client_id}`, ctx.config.enterprise.maxGrantsPerClient);
   if (!idp) await refuse(exchange, 'the assertion issuer is not a trusted enterprise IdP');
   exchange.idp = idp;

@@ -9,11 +9,13 @@ import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './
 import { IssuedCodes } from './code-cache.js';
 import type { BrandingRecord } from './branding-records.js';
 import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-records.js';
+import type { EnterpriseIdpRecord } from './enterprise-idp-records.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
 import * as branding from './kysely/branding.js';
 import * as clients from './kysely/clients.js';
 import * as connections from './kysely/connections.js';
+import * as idps from './kysely/enterprise-idps.js';
 import type { StoreContext } from './kysely/context.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
@@ -215,6 +217,12 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   deleteBranding(): Promise<boolean> {
     return branding.deleteBranding(this.#ctx);
   }
+
+  // ── enterprise IdPs (enterprise-idp-records.ts) ──────────────────────────
+  listEnterpriseIdps = () => idps.listEnterpriseIdps(this.#ctx);
+  createEnterpriseIdp = (r: EnterpriseIdpRecord) => idps.createEnterpriseIdp(this.#ctx, r);
+  updateEnterpriseIdp = (r: EnterpriseIdpRecord) => idps.updateEnterpriseIdp(this.#ctx, r);
+  deleteEnterpriseIdp = (issuer: string) => idps.deleteEnterpriseIdp(this.#ctx, issuer);
 
   // ── resources, password resets ───────────────────────────────────────────
   seedResources(resources: ResourceRecord[]): Promise<void> {

@@ -12,6 +12,7 @@ import { clientAssertionsSchema } from './migrations-client-assertions.js';
 import { connectionDefinitionsSchema } from './migrations-connection-definitions.js';
 import { connectionsSchema } from './migrations-connections.js';
 import { dpopSchema } from './migrations-dpop.js';
+import { enterpriseIdpsSchema } from './migrations-enterprise-idps.js';
 import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { idJagSchema } from './migrations-id-jag.js';
 import { identitySchema } from './migrations-identity.js';
@@ -356,6 +357,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0008_connections': connectionsSchema(),
         '0011_dpop': dpopSchema(),
         '0009_id_jag_jtis': idJagSchema(),
+        '0015_enterprise_idps': enterpriseIdpsSchema(),
         '0012_organizations': organizationsSchema(),
         '0016_branding': brandingSchema(),
         '0017_connection_definitions': connectionDefinitionsSchema(),

@@ -11,6 +11,7 @@
 
 import type { BrandingStore } from './branding-records.js';
 import type { ConnectionStore } from './connection-records.js';
+import type { EnterpriseIdpStore } from './enterprise-idp-records.js';
 import type { OrganizationStore } from './organization-records.js';
 import type {
   AuditDayCount,
@@ -42,10 +43,11 @@ import type {
 
 export * from './branding-records.js';
 export * from './connection-records.js';
+export * from './enterprise-idp-records.js';
 export * from './organization-records.js';
 export * from './records.js';
 
-export interface Store extends BrandingStore, ConnectionStore, OrganizationStore {
+export interface Store extends EnterpriseIdpStore, BrandingStore, ConnectionStore, OrganizationStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Safe when several instances call it at once (a database lock serialises them). */

@@ -4,7 +4,15 @@ import { documentPage, escapeHtml, type Html, html } from '../layout.js';
  * The dashboard frame: a top bar with the section navigation (DESIGN §5 contract: a link named
  * exactly "Clients"), the signed-in administrator and a sign-out link, then the page.
  */
-export type Section = 'overview' | 'clients' | 'resources' | 'users' | 'audit' | 'keys' | 'settings';
+export type Section =
+  | 'overview'
+  | 'clients'
+  | 'resources'
+  | 'users'
+  | 'audit'
+  | 'keys'
+  | 'settings'
+  | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
   ['overview', 'Overview', ''],
@@ -14,6 +22,7 @@ export const SECTIONS: [Section, string, string][] = [
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
+  ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 
 export interface FrameModel {
