@@ -3,9 +3,9 @@ import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
 import { connectionPath } from '../paths.js';
-import { hashSecret } from '../tokens/crypto.js';
+import { hashSecret, safeEqual } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';
-import { assertPreSessionCsrf, assertSessionCsrf, readSession } from './browser-session.js';
+import { assertPreSessionCsrf, assertSessionCsrf, readSession, sessionCsrf } from './browser-session.js';
 import { decideConsent, parseDecision } from './consent-decision.js';
 import { createAccount, type SignedIn, signInWithPassword } from './credentials.js';
 import { CSRF_HEADER, headlessJson, readJsonBody, requiredMember, stringMember } from './headless-http.js';
@@ -25,10 +25,17 @@ function csrfHeader(req: RequestInfo): string | undefined {
   return req.request.headers.get(CSRF_HEADER) ?? undefined;
 }
 
-/** A pre-session step: JSON, the pre-session CSRF token, and a valid interaction. */
+/**
+ * A sign-in step: JSON, a CSRF token, and a valid interaction. The token is the pre-session one
+ * (bound to the CSRF cookie), or the current session's when someone is signed in already (switching
+ * accounts): the state endpoint hands out whichever fits, and neither can be read by another origin.
+ */
 async function preSessionStep(ctx: Context, req: RequestInfo): Promise<{ body: Body; sealed: string }> {
   const body = await readJsonBody(req);
-  assertPreSessionCsrf(ctx, req, csrfHeader(req));
+  const presented = csrfHeader(req);
+  const active = await readSession(ctx, req);
+  if (!active || presented === undefined || !safeEqual(sessionCsrf(ctx, active.session), presented))
+    assertPreSessionCsrf(ctx, req, presented);
   const sealed = requiredMember(body, 'interaction');
   // A broken or expired request is refused before anything is counted or started.
   openInteraction(ctx, sealed);
