@@ -2,6 +2,7 @@ import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { hasControlCharacter } from '../http/characters.js';
 import { authenticateAdmin } from './api/auth.js';
+import { registerBrandingRoutes } from './api/branding.js';
 import { registerClientRoutes } from './api/clients.js';
 import { registerConnectionRoutes } from './api/connections.js';
 import { registerEnterpriseRoutes } from './api/enterprise.js';
@@ -23,6 +24,7 @@ const route: Register = (method, path, handler) => routes.push({ method, pattern
 registerClientRoutes(route);
 registerUserRoutes(route);
 registerSystemRoutes(route);
+registerBrandingRoutes(route);
 registerConnectionRoutes(route);
 registerEnterpriseRoutes(route);
 

@@ -11,6 +11,7 @@ import {
 import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
+import { handleBrandingAction, showBranding } from './dashboard/branding.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
 import { handleEnterpriseAction, showEnterprise } from './dashboard/enterprise.js';
 import type { AdminView } from './dashboard/kit.js';
@@ -46,6 +47,7 @@ const GET: Record<string, PageHandler> = {
   '/audit': showAudit,
   '/keys': showKeys,
   '/settings': showSettings,
+  '/branding': showBranding,
   '/enterprise': showEnterprise,
 };
 
@@ -55,6 +57,7 @@ const POST: Record<string, ActionHandler> = {
   '/users/action': handleUserAction,
   '/resources/action': handleResourceAction,
   '/keys/action': handleKeyAction,
+  '/branding/action': handleBrandingAction,
   '/enterprise/action': handleEnterpriseAction,
 };
 
@@ -84,6 +87,8 @@ const NOTICES: Record<string, string> = {
   'user-create': 'The user was created.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',
+  'branding-save': 'The branding was saved: the hosted pages show it now.',
+  'branding-reset': "The branding was reset to the configuration's.",
   'idp-add': 'The enterprise IdP was added: its ID-JAGs are accepted now.',
   'idp-remove': 'The enterprise IdP was removed: its ID-JAGs are refused now.',
 };

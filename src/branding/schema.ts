@@ -45,6 +45,8 @@ export function logoProblem(value: string): string | undefined {
     return typeof decoded === 'string' ? decoded : undefined;
   }
   if (value.length > MAX_LOGO_URL_LENGTH) return `must be at most ${MAX_LOGO_URL_LENGTH} characters`;
+  // The URL parser drops tabs and line breaks silently; a logo URL holds none.
+  if (CONTROL.test(value)) return 'must not contain control characters';
   let url: URL;
   try {
     url = new URL(value);

@@ -34,6 +34,8 @@ const FIELD_RULES: Readonly<Record<string, CharacterRule>> = {
   // A string only in the dashboard's text area; as a JSON array each item is a single-line `redirect_uri`.
   redirect_uris: 'multi-line',
   password: 'secret',
+  // CSS text (branding), edited in the dashboard's text area and sent in admin API bodies.
+  stylesheet: 'multi-line',
 };
 
 export function characterRuleOf(name: string): CharacterRule {

@@ -93,6 +93,9 @@ export const FIELD_LIMITS = {
   scopes: { max: 4096 },
   default_scopes: { max: 4096 },
   q: { max: SHORT_WORD },
+  // Branding (src/branding/schema.ts has the exact rules): 32 KiB of CSS, a 64 KiB image as a data: URL.
+  stylesheet: { max: 32_768 },
+  logo: { max: 90_000 },
   after: { max: URI },
   before: { max: 32 },
   limit: { max: 16 },

@@ -12,6 +12,7 @@ export type Section =
   | 'audit'
   | 'keys'
   | 'settings'
+  | 'branding'
   | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
@@ -22,6 +23,7 @@ export const SECTIONS: [Section, string, string][] = [
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
+  ['branding', 'Branding', '/branding'],
   ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 
