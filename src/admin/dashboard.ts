@@ -11,8 +11,13 @@ import {
 import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
-import { handleBrandingAction, showBranding } from './dashboard/branding.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
+import {
+  handleConnectionAction,
+  handleCreateConnection,
+  showConnections,
+  showNewConnection,
+} from './dashboard/connections.js';
 import { handleEnterpriseAction, showEnterprise } from './dashboard/enterprise.js';
 import type { AdminView } from './dashboard/kit.js';
 import {
@@ -44,10 +49,11 @@ const GET: Record<string, PageHandler> = {
   '/clients/new': showNewClient,
   '/resources': showResources,
   '/users': showUsers,
+  '/connections': showConnections,
+  '/connections/new': showNewConnection,
   '/audit': showAudit,
   '/keys': showKeys,
   '/settings': showSettings,
-  '/branding': showBranding,
   '/enterprise': showEnterprise,
 };
 
@@ -55,9 +61,10 @@ const POST: Record<string, ActionHandler> = {
   '/clients/new': handleCreateClient,
   '/clients/action': handleClientAction,
   '/users/action': handleUserAction,
+  '/connections/new': handleCreateConnection,
+  '/connections/action': handleConnectionAction,
   '/resources/action': handleResourceAction,
   '/keys/action': handleKeyAction,
-  '/branding/action': handleBrandingAction,
   '/enterprise/action': handleEnterpriseAction,
 };
 
@@ -87,8 +94,10 @@ const NOTICES: Record<string, string> = {
   'user-create': 'The user was created.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',
-  'branding-save': 'The branding was saved: the hosted pages show it now.',
-  'branding-reset': "The branding was reset to the configuration's.",
+  'connection-create': 'The connection was added: its button is on the sign-in page now.',
+  'connection-enable': 'The connection was enabled.',
+  'connection-disable': 'The connection was disabled: its button is gone and its sign-ins are refused.',
+  'connection-delete': 'The connection was deleted.',
   'idp-add': 'The enterprise IdP was added: its ID-JAGs are accepted now.',
   'idp-remove': 'The enterprise IdP was removed: its ID-JAGs are refused now.',
 };

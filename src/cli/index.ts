@@ -6,6 +6,7 @@ import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { createDatabaseIfMissing } from '../operations/database.js';
 import { registerAuditCommands, registerKeyCommands, registerUserCommands } from './admin-commands.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerConnectionCommands } from './connection-commands.js';
 import { type ConfigChoice, configOption, demoOption, loadConfig } from './config-file.js';
 import { initConfig, initInstructions } from './init.js';
 import { serve } from './serve.js';
@@ -107,6 +108,7 @@ export function buildProgram(): Command {
   registerClientCommands(program, openAdmin);
   registerKeyCommands(program, openAdmin);
   registerAuditCommands(program, openAdmin);
+  registerConnectionCommands(program, openAdmin);
 
   return program;
 }

@@ -8,6 +8,7 @@ import { OAuthError } from '../errors.js';
 import { PATHS } from '../paths.js';
 import { handleCallback } from './callback.js';
 import { handleLink } from './link.js';
+import { findConnection } from './registry.js';
 import { handleStart } from './start.js';
 
 const ACTIONS = {
@@ -19,7 +20,7 @@ const ACTIONS = {
 export async function handleConnection(ctx: Context, req: RequestInfo): Promise<Response> {
   const rest = req.url.pathname.slice(ctx.config.issuerPath.length + PATHS.connections.length);
   const match = /^([a-z0-9][a-z0-9_-]{0,63})\/(start|callback|link)$/.exec(rest);
-  const connection = match ? ctx.config.connections.find((c) => c.id === match[1]) : undefined;
+  const connection = match ? await findConnection(ctx, match[1]!) : undefined;
   if (!match || !connection) throw new OAuthError('not_found', 'There is no such sign-in method.');
   const [method, handler] = ACTIONS[match[2] as keyof typeof ACTIONS];
   // Exactly: a HEAD (a prefetch, a link checker) must not spend a state or start a sign-in.

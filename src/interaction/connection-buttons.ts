@@ -1,3 +1,4 @@
+import { enabledConnections } from '../connections/registry.js';
 import type { Context } from '../context.js';
 import { connectionPath } from '../paths.js';
 
@@ -7,10 +8,17 @@ export interface ConnectionButton {
   href: string;
 }
 
-/** Links to `{issuer}/connections/{id}/start`, carrying the pending authorization request. */
-export function connectionButtons(ctx: Context, interaction: string | undefined): ConnectionButton[] {
+/**
+ * Links to `{issuer}/connections/{id}/start`, carrying the pending authorization request; configured and
+ * stored connections alike (connections/registry.ts: a cached read, no query per page).
+ */
+export async function connectionButtons(
+  ctx: Context,
+  interaction: string | undefined,
+): Promise<ConnectionButton[]> {
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
-  return ctx.config.connections
-    .filter((c) => c.enabled)
-    .map((c) => ({ name: c.name, href: `${ctx.config.issuerPath}${connectionPath(c.id, 'start')}${query}` }));
+  return (await enabledConnections(ctx)).map((c) => ({
+    name: c.name,
+    href: `${ctx.config.issuerPath}${connectionPath(c.id, 'start')}${query}`,
+  }));
 }

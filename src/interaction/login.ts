@@ -55,7 +55,10 @@ export async function handleLoginPage(ctx: Context, req: RequestInfo): Promise<R
 
 async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Promise<Response> {
   const sso = await singleSignOnOffered(ctx);
-  const client = await clientOf(ctx, m.interaction);
+  const [client, connections] = await Promise.all([
+    clientOf(ctx, m.interaction),
+    connectionButtons(ctx, m.interaction),
+  ]);
   return formPage(ctx, req, m, (common, query) =>
     renderLogin({
       ...common,
@@ -65,7 +68,7 @@ async function loginPage(ctx: Context, req: RequestInfo, m: FormPageModel): Prom
       signupHref: ctx.config.signup ? `${common.basePath}${PATHS.signup}${query}` : undefined,
       forgotHref: `${common.basePath}${PATHS.forgotPassword}${query}`,
       sso,
-      connections: connectionButtons(ctx, m.interaction),
+      connections,
     }),
   );
 }

@@ -9,10 +9,10 @@ export type Section =
   | 'clients'
   | 'resources'
   | 'users'
+  | 'connections'
   | 'audit'
   | 'keys'
   | 'settings'
-  | 'branding'
   | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
@@ -20,10 +20,10 @@ export const SECTIONS: [Section, string, string][] = [
   ['clients', 'Clients', '/clients'],
   ['resources', 'Resources', '/resources'],
   ['users', 'Users', '/users'],
+  ['connections', 'Connections', '/connections'],
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
-  ['branding', 'Branding', '/branding'],
   ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 
