@@ -13,6 +13,7 @@ export type Section =
   | 'audit'
   | 'keys'
   | 'settings'
+  | 'branding'
   | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
@@ -24,6 +25,7 @@ export const SECTIONS: [Section, string, string][] = [
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
+  ['branding', 'Branding', '/branding'],
   ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 
