@@ -18,6 +18,7 @@ import { rateLimitKey } from './http/client-ip.js';
 import { preflight, RESPONSE_CORS_HEADERS } from './http/cors.js';
 import { assertHeaderLengths, assertUrlBounds } from './http/limits.js';
 import { json, oauthErrorJson } from './http/respond.js';
+import { handleAccountPage, handleAccountSubmit } from './interaction/account.js';
 import { handleClientLogo } from './interaction/client-logo.js';
 import { handleConsentSubmit } from './interaction/consent.js';
 import { handleForgotPasswordPage, handleForgotPasswordSubmit } from './interaction/forgot-password.js';
@@ -34,6 +35,11 @@ import { handleResetPasswordPage, handleResetPasswordSubmit } from './interactio
 import { assertLocationBound } from './interaction/return-to.js';
 import { handleSignedIn } from './interaction/static.js';
 import { databaseOutageResponse } from './interaction/unavailable.js';
+import {
+  handleVerifyEmailPage,
+  handleVerifyEmailSend,
+  handleVerifyEmailSubmit,
+} from './interaction/verify-email.js';
 import { handleMetrics } from './metrics/endpoint.js';
 import { PATHS, type PathName } from './paths.js';
 
@@ -106,6 +112,22 @@ const TABLE: { path: PathName; route: Route; when?: (ctx: Context) => boolean }[
       anonymous: true,
       methods: { GET: handleResetPasswordPage, POST: handleResetPasswordSubmit },
     },
+  },
+  {
+    path: 'verifyEmail',
+    route: {
+      kind: 'page',
+      anonymous: true,
+      methods: { GET: handleVerifyEmailPage, POST: handleVerifyEmailSubmit },
+    },
+  },
+  {
+    path: 'verifyEmailSend',
+    route: { kind: 'page', anonymous: true, methods: { POST: handleVerifyEmailSend } },
+  },
+  {
+    path: 'account',
+    route: { kind: 'page', methods: { GET: handleAccountPage, POST: handleAccountSubmit } },
   },
   { path: 'consent', route: { kind: 'page', anonymous: true, methods: { POST: handleConsentSubmit } } },
   {

@@ -11,7 +11,6 @@ import {
 import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
-import { handleBrandingAction, showBranding } from './dashboard/branding.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
 import {
   handleConnectionAction,
@@ -55,7 +54,6 @@ const GET: Record<string, PageHandler> = {
   '/audit': showAudit,
   '/keys': showKeys,
   '/settings': showSettings,
-  '/branding': showBranding,
   '/enterprise': showEnterprise,
 };
 
@@ -67,7 +65,6 @@ const POST: Record<string, ActionHandler> = {
   '/connections/action': handleConnectionAction,
   '/resources/action': handleResourceAction,
   '/keys/action': handleKeyAction,
-  '/branding/action': handleBrandingAction,
   '/enterprise/action': handleEnterpriseAction,
 };
 
@@ -101,8 +98,6 @@ const NOTICES: Record<string, string> = {
   'connection-enable': 'The connection was enabled.',
   'connection-disable': 'The connection was disabled: its button is gone and its sign-ins are refused.',
   'connection-delete': 'The connection was deleted.',
-  'branding-save': 'The branding was saved: the hosted pages show it now.',
-  'branding-reset': "The branding was reset to the configuration's.",
   'idp-add': 'The enterprise IdP was added: its ID-JAGs are accepted now.',
   'idp-remove': 'The enterprise IdP was removed: its ID-JAGs are refused now.',
 };

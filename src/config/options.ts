@@ -5,6 +5,7 @@
 import type { DestinationStream, Logger } from 'pino';
 import type { BrandingOptions } from '../branding/options.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import type { AccountOptions } from './accounts.js';
 import type { ConnectionOptions } from './connections.js';
 import type { DpopOptions } from './dpop.js';
 import type { EnterpriseOptions } from './enterprise.js';
@@ -171,11 +172,15 @@ export interface LoginThrottleOptions {
 
 export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
 
-/** A message for a user (e.g. a password reset); `link` is the one URL the message is about. */
+/**
+ * A message for a user (a password reset, an e-mail verification): plain-text and HTML bodies from the
+ * templates in src/mail/; `link` is the one URL the message is about.
+ */
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  html: string;
   link: string;
 }
 
@@ -229,7 +234,7 @@ export interface PasswordResetOptions {
  * Everything `createGatehouse` accepts. The JSON config file of the CLI has the same shape.
  * @see docs/configuration.md
  */
-export interface GatehouseOptions extends ObservabilityOptions {
+export interface GatehouseOptions extends ObservabilityOptions, AccountOptions {
   /** The issuer identifier, used byte for byte: https (http only on loopback), no query or fragment. */
   issuer: string;
   /** Interface the CLI's `serve` binds. @default "127.0.0.1" */
@@ -331,12 +336,15 @@ export interface GatehouseOptions extends ObservabilityOptions {
    */
   logger?: Logger | string | false | { level?: string; destination: DestinationStream };
   /**
-   * Delivers messages to users (password-reset links). Without it, administrators cannot send resets.
-   * The reset link is only ever passed here, never returned over HTTP. `"console"` (development only)
-   * prints every mail as one line of JSON `{"mail":{"to","subject","text"}}` on standard output.
-   * @default none (self-service and administrator password resets are unavailable)
+   * Delivers messages to users (password-reset and e-mail verification links). Without it, nobody can
+   * be sent a reset or a verification. Links are only ever passed here, never returned over HTTP.
+   * `"console"` (development only) prints every mail as one line of JSON
+   * `{"mail":{"to","subject","text"}}` on standard output; `"smtp://user:pass@host:587"` (STARTTLS) or
+   * `"smtps://…:465"` sends through that relay (nodemailer; `?from=` sets the sender, else no-reply at
+   * the issuer's host); a function receives every message.
+   * @default none (password resets and e-mail verification are unavailable)
    */
-  mailer?: 'console' | ((message: MailMessage) => Promise<void>);
+  mailer?: 'console' | `smtp://${string}` | `smtps://${string}` | ((message: MailMessage) => Promise<void>);
   passwordReset?: PasswordResetOptions;
   audit?: AuditOptions;
   rejectionThrottle?: RejectionThrottleOptions;

@@ -4,8 +4,10 @@ import type { z } from 'zod';
 import { type ResolvedBranding, resolveBranding } from '../branding/config.js';
 import { adminResource, canonicalResource, OFFLINE_ACCESS } from '../grants/audience.js';
 import type { ClientKeys } from '../lanes/client-keys.js';
+import { redactSmtpUrl, SMTP_URL, smtpMailer } from '../mail/smtp.js';
 import { endpointUrls } from '../paths.js';
 import type { ApplicationType, GrantType, TokenEndpointAuthMethod } from '../store/types.js';
+import { type ResolvedAccounts, resolveAccounts } from './accounts.js';
 import { resolveClientSeed } from './client-defaults.js';
 import { compatibilityDefaults } from './compatibility.js';
 import type { ResolvedConnection } from './connections.js';
@@ -183,6 +185,10 @@ export interface ResolvedConfig {
   trustedProxies: string[];
   logger: Logger;
   mailer: ((message: MailMessage) => Promise<void>) | undefined;
+  /** How the mailer is configured, for the settings view: "console", "function" or the redacted SMTP URL. */
+  mailerSetting: string | null;
+  requireVerifiedEmail: boolean;
+  emailVerification: ResolvedAccounts['emailVerification'];
   passwordReset: { ttlMs: number; maxRequestsPerIp: number; maxRequestsPerAccount: number; windowMs: number };
   audit: {
     retentionMs: number;
@@ -224,6 +230,8 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
   if (server.problem) problems.push(server.problem);
   const metricsProblem = metricsPathProblem(o.metrics?.path ?? '/metrics', issuerPath);
   if (o.metrics?.enabled && metricsProblem) problems.push(metricsProblem);
+  const accounts = resolveAccounts(o, o.mailer !== undefined);
+  if (accounts.problem) problems.push(accounts.problem);
   const branding = resolveBranding(o.branding);
   if (branding.problem) problems.push(branding.problem);
   if (problems.length) throw new ConfigError(`Invalid Gatehouse configuration: ${problems.join('; ')}`);
@@ -275,7 +283,10 @@ export function resolveConfig(options: GatehouseOptions): ResolvedConfig {
     dpop: resolveDpop(o),
     trustedProxies: o.trustedProxies ?? [],
     logger: makeLogger(options.logger),
-    mailer: resolveMailer(options.mailer),
+    mailer: resolveMailer(options.mailer, url.hostname),
+    mailerSetting: mailerSetting(options.mailer),
+    requireVerifiedEmail: accounts.requireVerifiedEmail,
+    emailVerification: accounts.emailVerification,
     clock: typeof options.clock === 'function' ? options.clock : Date.now,
     migrate: o.migrate ?? true,
     endpoints: endpointUrls(o.issuer),
@@ -349,14 +360,24 @@ function resolveClients(o: Parsed, resources: readonly ResolvedResource[], probl
 
 /**
  * `"console"` (development): every mail is one line of JSON `{"mail":{"to","subject","text"}}` on
- * standard output (DESIGN §4); a function is used as given.
+ * standard output (DESIGN §4); an `smtp://` / `smtps://` URL sends through that relay (src/mail/smtp.ts);
+ * a function is used as given.
  */
 export function resolveMailer(
   mailer: GatehouseOptions['mailer'],
+  issuerHost = 'localhost',
 ): ((message: MailMessage) => Promise<void>) | undefined {
   if (typeof mailer === 'function') return mailer;
+  if (typeof mailer === 'string' && SMTP_URL.test(mailer))
+    return smtpMailer(mailer, `no-reply@${issuerHost}`);
   if (mailer !== 'console') return undefined;
   return async ({ to, subject, text }) => {
     process.stdout.write(`${JSON.stringify({ mail: { to, subject, text } })}\n`);
   };
+}
+
+function mailerSetting(mailer: GatehouseOptions['mailer']): string | null {
+  if (mailer === undefined) return null;
+  if (typeof mailer === 'function') return 'function';
+  return SMTP_URL.test(mailer) ? redactSmtpUrl(mailer) : mailer;
 }

@@ -10,6 +10,7 @@ import { clientIdProblem } from '../lanes/client-id.js';
 import { jwksProblem, signingAlgProblem } from '../lanes/client-keys.js';
 import { checkRedirectUri } from '../lanes/redirect-uri.js';
 import { isScopeString, SCOPE_TOKEN } from '../scope-token.js';
+import { accountSchemaFields, mailerSchema } from './accounts.js';
 import { defaultAuthMethod, defaultGrantTypes } from './client-defaults.js';
 import { connectionsSchema } from './connections.js';
 import { dpopSchema } from './dpop.js';
@@ -333,12 +334,9 @@ export const optionsSchema = z.strictObject({
     .optional(),
   trustedProxies: z.array(z.string()).optional(),
   logger: z.any().optional(),
-  // "console" (development: one JSON line per mail on stdout) or a function (checked in resolve.ts).
-  mailer: z
-    .union([z.literal('console'), z.custom<(m: unknown) => Promise<void>>((v) => typeof v === 'function')], {
-      error: 'must be "console" or a function',
-    })
-    .optional(),
+  // "console" (development: one JSON line per mail on stdout), an SMTP URL or a function (accounts.ts).
+  mailer: mailerSchema,
+  ...accountSchemaFields,
   passwordReset: z
     .strictObject({
       ttl: z.number().int().min(60).max(86400).optional(),

@@ -1,5 +1,6 @@
 import type { Context, RequestInfo } from '../context.js';
 import { rateLimitKey } from '../http/client-ip.js';
+import { sendVerificationEmail } from '../operations/email-verification.js';
 import type { BrowserSessionRecord, UserRecord } from '../store/types.js';
 import { UniqueViolation } from '../store/types.js';
 import { checkNewCredentials, createUser, verifyCredentials } from '../users.js';
@@ -24,7 +25,9 @@ export interface SignedIn {
 export type PasswordSignIn =
   | SignedIn
   | { ok: false; reason: 'throttled'; retryAfter: number; scope: 'ip' | 'account' }
-  | { ok: false; reason: 'invalid' };
+  | { ok: false; reason: 'invalid' }
+  /** The password was right but `requireVerifiedEmail` holds and the address is not verified: no session. */
+  | { ok: false; reason: 'unverified'; user: UserRecord };
 
 /** Checks `email` and `password` under the sign-in throttle; on success starts a session. */
 export async function signInWithPassword(
@@ -48,6 +51,10 @@ export async function signInWithPassword(
     await ctx.auditAnonymous({ type: 'login.failed', detail: {} }, req);
     return { ok: false, reason: 'invalid' };
   }
+  if (ctx.config.requireVerifiedEmail && !user.emailVerified) {
+    await ctx.audit({ type: 'login.unverified_email', userId: user.id }, req);
+    return { ok: false, reason: 'unverified', user };
+  }
   const { cookie, session } = await startSession(ctx, user);
   await ctx.audit({ type: 'login.succeeded', userId: user.id }, req);
   return { ok: true, user, session, cookie };
@@ -57,11 +64,14 @@ export type AccountCreation =
   | SignedIn
   | { ok: false; reason: 'throttled'; retryAfter: number }
   | { ok: false; reason: 'invalid'; problem: string }
-  | { ok: false; reason: 'exists' };
+  | { ok: false; reason: 'exists' }
+  /** Created, and a verification mail sent, but `requireVerifiedEmail` holds: no session yet. */
+  | { ok: false; reason: 'unverified'; user: UserRecord };
 
 /**
- * Creates an account under the per-IP sign-up throttle and signs it in. The caller checks that
- * sign-up is enabled (`signup: true`).
+ * Creates an account under the per-IP sign-up throttle, mails it a verification link (when a mailer
+ * is configured) and signs it in, unless `requireVerifiedEmail` holds. The caller checks that sign-up
+ * is enabled (`signup: true`).
  */
 export async function createAccount(
   ctx: Context,
@@ -89,7 +99,13 @@ export async function createAccount(
     if (!(error instanceof UniqueViolation)) throw error;
     return { ok: false, reason: 'exists' };
   }
-  const { cookie, session } = await startSession(ctx, user);
   await ctx.audit({ type: 'user.signed_up', userId: user.id }, req);
+  // After the answer is decided; a slow relay does not hold the request (logged when it fails).
+  if (ctx.config.mailer)
+    void sendVerificationEmail(ctx, user, 'sign-up').catch((error: unknown) =>
+      ctx.log.error({ err: error }, 'verification mail not sent'),
+    );
+  if (ctx.config.requireVerifiedEmail) return { ok: false, reason: 'unverified', user };
+  const { cookie, session } = await startSession(ctx, user);
   return { ok: true, user, session, cookie };
 }

@@ -15,6 +15,7 @@ import { createAccount, signInWithPassword } from './credentials.js';
 import { homeRealmStart, NO_SSO_FOR_DOMAIN, singleSignOnOffered } from './home-realm.js';
 import { errorPage, type FormPageModel, formPage } from './pages-common.js';
 import { safeReturnTo } from './return-to.js';
+import { verificationRequired } from './verify-email.js';
 
 /**
  * The hosted sign-in and sign-up pages. Forms are CSRF-protected (double-submit token plus an Origin
@@ -99,6 +100,8 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
       headers: { 'retry-after': String(outcome.retryAfter) },
     });
   }
+  if (!outcome.ok && outcome.reason === 'unverified')
+    return verificationRequired(ctx, req, outcome.user, interaction ?? undefined);
   if (!outcome.ok) {
     return loginPage(ctx, req, {
       interaction,
@@ -151,6 +154,8 @@ export async function handleSignupSubmit(ctx: Context, req: RequestInfo): Promis
   }
   if (!outcome.ok && outcome.reason === 'invalid')
     return signupPage(ctx, req, { interaction, email, error: outcome.problem, status: 400 });
+  if (!outcome.ok && outcome.reason === 'unverified')
+    return verificationRequired(ctx, req, outcome.user, interaction ?? undefined);
   if (!outcome.ok) {
     return signupPage(ctx, req, {
       interaction,

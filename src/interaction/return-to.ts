@@ -14,13 +14,14 @@ export const MAX_LOCATION_LENGTH = 8000;
 export const MAX_RETURN_TO_LENGTH = 2000;
 
 /**
- * Where to go after signing in without an authorization request: only the dashboard, by a same-origin
- * path, so the parameter can never become an open redirect.
+ * Where to go after signing in without an authorization request: only the dashboard or the account
+ * page, by a same-origin path, so the parameter can never become an open redirect.
  */
 export function safeReturnTo(ctx: Context, value: string | null | undefined): string | undefined {
   const base = ctx.config.issuerPath + PATHS.admin;
   if (!value || value.length > MAX_RETURN_TO_LENGTH || /[\\\s]|\/\/|\/\.\.?(\/|$)/.test(value))
     return undefined;
+  if (value === ctx.config.issuerPath + PATHS.account) return value;
   return value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`) ? value : undefined;
 }
 

@@ -15,6 +15,7 @@ export type Limiter =
   | 'sign_in'
   | 'sign_up'
   | 'password_reset'
+  | 'email_verification'
   | 'registration'
   | 'cimd_fetch';
 
@@ -24,6 +25,7 @@ export const LIMITERS: readonly Limiter[] = [
   'sign_in',
   'sign_up',
   'password_reset',
+  'email_verification',
   'registration',
   'cimd_fetch',
 ];

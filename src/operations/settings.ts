@@ -172,7 +172,15 @@ function limitSettings(ctx: Context): Record<string, unknown> {
     signingKeyClockSkew: c.signingKeyClockSkewMs / SECOND,
     housekeepingInterval: c.housekeepingIntervalMs / SECOND,
     trustedProxies: c.trustedProxies,
-    mailer: hook(c.mailer),
+    // "console", "function" or the SMTP URL with its credentials replaced (src/mail/smtp.ts).
+    mailer: c.mailerSetting ?? 'not configured',
+    requireVerifiedEmail: c.requireVerifiedEmail,
+    emailVerification: {
+      ttl: c.emailVerification.ttlMs / SECOND,
+      maxRequestsPerAccount: c.emailVerification.maxRequestsPerAccount,
+      maxRequestsPerIp: c.emailVerification.maxRequestsPerIp,
+      windowSeconds: c.emailVerification.windowMs / SECOND,
+    },
     passwordReset: {
       ttl: c.passwordReset.ttlMs / SECOND,
       maxRequestsPerAccount: c.passwordReset.maxRequestsPerAccount,

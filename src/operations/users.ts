@@ -1,17 +1,21 @@
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { mailBrand } from '../mail/brand.js';
+import { sendMail } from '../mail/send.js';
+import { passwordResetMail } from '../mail/templates.js';
 import type { UserListQuery, UserRecord } from '../store/types.js';
 import { UniqueViolation } from '../store/types.js';
-import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
 import { checkNewCredentials, createUser, hashPassword, normaliseEmail } from '../users.js';
+import { checkAccountToken, consumeAccountToken, issueAccountToken } from './account-tokens.js';
 import { recentAuditEvents } from './audit.js';
+import { dropUnverifiedAccess } from './email-verification.js';
 import { type GrantView, presentUser, type UserDetailView, type UserView } from './views.js';
 
 /**
  * User administration, shared by the CLI, the admin API and the dashboard: each takes a user id and
  * answers with view models (never the password hash). Each change is audited with the acting
- * administrator. Password resets are `ghp_id.secret` tokens (only the secret's hash is stored, single
- * use, short-lived) delivered only through the configured mailer hook; the sign-in interaction's
+ * administrator. Password resets are account tokens (account-tokens.ts: `ghp_id.secret`, only the
+ * secret's hash stored, single use, short-lived) delivered only through the configured mailer hook; the sign-in interaction's
  * self-service pages use the same issuance and redemption.
  */
 
@@ -142,9 +146,10 @@ export async function sendUserPasswordReset(ctx: Context, userId: string, actor:
 }
 
 /**
- * Sends the user a single-use link to `{issuer}/reset-password`. The token goes to the mailer hook
- * only: the caller learns that a message was sent, never its content. Used by the admin surfaces
- * (sendUserPasswordReset) and by the self-service page (src/interaction/forgot-password.ts, `requester` "possibly you").
+ * Sends the user a single-use link to `{issuer}/reset-password` (account-tokens.ts, purpose
+ * password_reset). The token goes to the mailer hook only: the caller learns that a message was sent,
+ * never its content. Used by the admin surfaces (sendUserPasswordReset) and by the self-service page
+ * (src/interaction/forgot-password.ts, `requester` "possibly you").
  */
 export async function sendPasswordReset(
   ctx: Context,
@@ -152,59 +157,51 @@ export async function sendPasswordReset(
   actor: string,
   requester = 'an administrator',
 ): Promise<void> {
-  const mailer = ctx.config.mailer;
-  if (!mailer) throw new OAuthError('invalid_request', 'no mailer is configured (options.mailer)');
+  if (!ctx.config.mailer) throw new OAuthError('invalid_request', 'no mailer is configured (options.mailer)');
   if (user.disabledAt !== null) throw new OAuthError('invalid_request', 'the user is disabled');
-  const credential = mintOpaque('ghp');
-  const at = ctx.now();
-  await ctx.store.createPasswordReset({
-    id: credential.id,
-    secretHash: credential.secretHash,
-    userId: user.id,
-    createdAt: at,
-    expiresAt: at + ctx.config.passwordReset.ttlMs,
-    usedAt: null,
-  });
-  const link = `${ctx.config.issuer}/reset-password?token=${encodeURIComponent(credential.value)}`;
-  const minutes = Math.round(ctx.config.passwordReset.ttlMs / 60_000);
-  await mailer({
-    to: user.email,
-    subject: 'Reset your password',
-    text: `Someone (${requester}) asked to reset the password of ${user.email}.\n\nChoose a new password here within ${minutes} minutes: ${link}\n\nIf you did not expect this, ignore this message.`,
-    link,
-  });
+  const ttlMs = ctx.config.passwordReset.ttlMs;
+  const token = await issueAccountToken(ctx, user, 'password_reset', ttlMs);
+  const link = `${ctx.config.issuer}/reset-password?token=${encodeURIComponent(token)}`;
+  const minutes = Math.round(ttlMs / 60_000);
+  const content = passwordResetMail(mailBrand(ctx), { email: user.email, link, minutes, requester });
+  await sendMail(ctx, user.email, content, link);
   await ctx.audit({ type: 'user.password_reset_sent', userId: user.id, actor });
 }
 
 /** The user a presented reset token belongs to, if it is valid now (not used, not expired). */
-export async function checkPasswordReset(ctx: Context, token: string): Promise<UserRecord | undefined> {
-  const parsed = parseOpaque('ghp', token);
-  if (!parsed) return undefined;
-  const reset = await ctx.store.getPasswordReset(parsed.id);
-  if (!reset || !matchesSecret(parsed, reset.secretHash)) return undefined;
-  if (reset.usedAt !== null || reset.expiresAt <= ctx.now()) return undefined;
-  const user = await ctx.store.getUserById(reset.userId);
-  return user && user.disabledAt === null ? user : undefined;
+export function checkPasswordReset(ctx: Context, token: string): Promise<UserRecord | undefined> {
+  return checkAccountToken(ctx, 'password_reset', token);
 }
 
-/** Sets a new password with a reset token (consumed exactly once), and signs the user out everywhere. */
+/**
+ * Sets a new password with a reset token (consumed exactly once), and signs the user out everywhere.
+ * The link went to the user's address, so whoever holds it controls that mailbox (OIDC Core §5.1):
+ * the address becomes verified, and if it was not, the upstream identities linked meanwhile are
+ * dropped too (email-verification.ts dropUnverifiedAccess: the pre-hijack fix).
+ */
 export async function completePasswordReset(
   ctx: Context,
   token: string,
   password: string,
 ): Promise<UserRecord> {
+  const invalid = () => new OAuthError('invalid_grant', 'This reset link is not valid. Ask for a new one.');
   const user = await checkPasswordReset(ctx, token);
-  if (!user) throw new OAuthError('invalid_grant', 'This reset link is not valid. Ask for a new one.');
+  if (!user) throw invalid();
   const problem = checkNewCredentials(user.email, password);
   if (problem) throw new OAuthError('invalid_request', problem);
   const passwordHash = await hashPassword(password);
-  if (!(await ctx.store.consumePasswordReset(parseOpaque('ghp', token)!.id, ctx.now())))
-    throw new OAuthError('invalid_grant', 'This reset link is not valid. Ask for a new one.');
-  // The link went to the user's address, so whoever holds it controls that mailbox (OIDC Core §5.1).
+  if (!(await consumeAccountToken(ctx, 'password_reset', token))) throw invalid();
   await ctx.store.updateUser(user.id, { passwordHash, emailVerified: true });
   const at = ctx.now();
+  let identities = 0;
+  if (!user.emailVerified) identities = (await dropUnverifiedAccess(ctx, user, 'password reset')).identities;
   await ctx.store.revokeUserBrowserSessions(user.id, at);
   await ctx.store.revokeGrants({ userId: user.id }, at, 'password reset');
-  await ctx.audit({ type: 'user.password_reset', userId: user.id, actor: `user:${user.id}` });
+  await ctx.audit({
+    type: 'user.password_reset',
+    userId: user.id,
+    actor: `user:${user.id}`,
+    ...(identities ? { detail: { identities_unlinked: identities } } : {}),
+  });
   return user;
 }

@@ -27,6 +27,7 @@ import * as users from './kysely/users.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
 import type {
+  AccountTokenRecord,
   AuditDayCount,
   AuditEventInput,
   AuditEventRecord,
@@ -38,7 +39,6 @@ import type {
   ClientRecord,
   ConsentRecord,
   GrantRecord,
-  PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
   RefreshSwap,
@@ -224,7 +224,7 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   updateEnterpriseIdp = (r: EnterpriseIdpRecord) => idps.updateEnterpriseIdp(this.#ctx, r);
   deleteEnterpriseIdp = (issuer: string) => idps.deleteEnterpriseIdp(this.#ctx, issuer);
 
-  // ── resources, password resets ───────────────────────────────────────────
+  // ── resources, account tokens ───────────────────────────────────────────
   seedResources(resources: ResourceRecord[]): Promise<void> {
     return admin.seedResources(this.#ctx, resources);
   }
@@ -234,14 +234,14 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   updateResource(resource: string, patch: Partial<Omit<ResourceRecord, 'resource'>>): Promise<boolean> {
     return admin.updateResource(this.#ctx, resource, patch);
   }
-  createPasswordReset(reset: PasswordResetRecord): Promise<void> {
-    return admin.createPasswordReset(this.#ctx, reset);
+  createAccountToken(token: AccountTokenRecord): Promise<void> {
+    return admin.createAccountToken(this.#ctx, token);
   }
-  getPasswordReset(id: string): Promise<PasswordResetRecord | undefined> {
-    return admin.getPasswordReset(this.#ctx, id);
+  getAccountToken(id: string): Promise<AccountTokenRecord | undefined> {
+    return admin.getAccountToken(this.#ctx, id);
   }
-  consumePasswordReset(id: string, at: number): Promise<boolean> {
-    return admin.consumePasswordReset(this.#ctx, id, at);
+  consumeAccountToken(id: string, at: number): Promise<boolean> {
+    return admin.consumeAccountToken(this.#ctx, id, at);
   }
 
   // ── users, sessions, consent ─────────────────────────────────────────────

@@ -7,6 +7,7 @@
  * order they depend on each other; it is history and must stay exactly as deployed databases ran it.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { accountsSchema } from './migrations-accounts.js';
 import { brandingSchema } from './migrations-branding.js';
 import { clientAssertionsSchema } from './migrations-client-assertions.js';
 import { connectionDefinitionsSchema } from './migrations-connection-definitions.js';
@@ -359,6 +360,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0009_id_jag_jtis': idJagSchema(),
         '0015_enterprise_idps': enterpriseIdpsSchema(),
         '0012_organizations': organizationsSchema(),
+        '0014_accounts': accountsSchema(),
         '0016_branding': brandingSchema(),
         '0017_connection_definitions': connectionDefinitionsSchema(),
       };

@@ -316,10 +316,20 @@ export interface ResourceRecord {
 }
 
 /** A password-reset token `ghp_id.secret`: only the secret's hash is stored; usable once, briefly. */
-export interface PasswordResetRecord {
+/** What a single-use account token is for (src/operations/account-tokens.ts). */
+export type AccountTokenPurpose = 'password_reset' | 'email_verification';
+
+/**
+ * A single-use, short-lived account token (`id.secret`; only the secret's hash is stored): a password
+ * reset or an e-mail verification, for `email` (the user's address when it was issued).
+ */
+export interface AccountTokenRecord {
   id: string;
+  purpose: AccountTokenPurpose;
   secretHash: string;
   userId: string;
+  /** The address the token was mailed to; null for resets issued before migration 0014. */
+  email: string | null;
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;

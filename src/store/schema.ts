@@ -184,9 +184,13 @@ export interface ResourcesTable {
   updated_by: string | null;
 }
 
-export interface PasswordResetsTable {
+/** Account tokens: password resets and e-mail verifications (the name predates the second). */
+export interface AccountTokensTable {
   id: string;
+  /** Migration 0014; rows from before it are password resets. */
+  purpose: string;
   secret_hash: string;
+  email: string | null;
   user_id: string;
   created_at: number;
   expires_at: number;
@@ -208,5 +212,5 @@ export interface Database {
   gatehouse_audit_events: AuditEventsTable;
   gatehouse_rate_limits: RateLimitsTable;
   gatehouse_resources: ResourcesTable;
-  gatehouse_password_resets: PasswordResetsTable;
+  gatehouse_password_resets: AccountTokensTable;
 }

@@ -14,6 +14,7 @@ import type { ConnectionStore } from './connection-records.js';
 import type { EnterpriseIdpStore } from './enterprise-idp-records.js';
 import type { OrganizationStore } from './organization-records.js';
 import type {
+  AccountTokenRecord,
   AuditDayCount,
   AuditEventInput,
   AuditEventRecord,
@@ -26,7 +27,6 @@ import type {
   ClientSource,
   ConsentRecord,
   GrantRecord,
-  PasswordResetRecord,
   RateLimitResult,
   RedeemCodeResult,
   RedemptionAudit,
@@ -106,14 +106,14 @@ export interface Store extends EnterpriseIdpStore, BrandingStore, ConnectionStor
   /** Users ordered by lower-cased e-mail, keyset-paginated. */
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
 
-  // ── password resets ──────────────────────────────────────────────────────
-  createPasswordReset(reset: PasswordResetRecord): Promise<void>;
-  getPasswordReset(id: string): Promise<PasswordResetRecord | undefined>;
+  // ── account tokens (password resets, e-mail verifications) ─────────────────
+  createAccountToken(token: AccountTokenRecord): Promise<void>;
+  getAccountToken(id: string): Promise<AccountTokenRecord | undefined>;
   /**
-   * Marks the reset used. Atomic: of any number of concurrent callers, exactly one gets true, and only
+   * Marks the token used. Atomic: of any number of concurrent callers, exactly one gets true, and only
    * while it is unused and `expiresAt > at`.
    */
-  consumePasswordReset(id: string, at: number): Promise<boolean>;
+  consumeAccountToken(id: string, at: number): Promise<boolean>;
 
   // ── browser sessions ─────────────────────────────────────────────────────
   createBrowserSession(session: BrowserSessionRecord): Promise<void>;
@@ -232,7 +232,7 @@ export interface Store extends EnterpriseIdpStore, BrandingStore, ConnectionStor
   refundRateLimit(key: string, windowMs: number, at: number): Promise<void>;
 
   // ── housekeeping ─────────────────────────────────────────────────────────
-  /** Deletes expired codes, refresh tokens, sessions, password resets, denylist rows, used client assertions and old rate-limit windows. */
+  /** Deletes expired codes, refresh tokens, sessions, account tokens, denylist rows, used client assertions and old rate-limit windows. */
   purgeExpired(at: number): Promise<void>;
 
   // ── bounded storage (issue 11) ───────────────────────────────────────────

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { hashSecret, randomToken, safeEqual } from './crypto.js';
 
 /**
- * Opaque credentials (authorization codes, refresh tokens, sign-in sessions, password resets) are
+ * Opaque credentials (authorization codes, refresh tokens, sign-in sessions, password resets, e-mail verifications) are
  * `prefix_id.secret`: the id is the lookup key, only a SHA-256 of the secret is stored, and the secret
  * is compared in constant time. Both halves come from the CSPRNG (128-bit id, 256-bit secret; OAuth 2.1
  * §7.7). The prefix lets secret scanners recognise a leaked Gatehouse credential.
  */
-export type OpaqueKind = 'ghc' | 'ghr' | 'ghs' | 'ghp';
+export type OpaqueKind = 'ghc' | 'ghr' | 'ghs' | 'ghp' | 'ghv';
 
 export interface OpaqueCredential {
   /** The full value handed to the holder. */

@@ -13,7 +13,6 @@ export type Section =
   | 'audit'
   | 'keys'
   | 'settings'
-  | 'branding'
   | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
@@ -25,7 +24,6 @@ export const SECTIONS: [Section, string, string][] = [
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
-  ['branding', 'Branding', '/branding'],
   ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 

@@ -1,11 +1,12 @@
-/** Resources, password resets, user listing and client counts: the verbs behind the admin API. */
+/** Resources, account tokens (password resets, e-mail verifications), user listing and client counts: the verbs behind the admin API. */
 import { type Selectable, sql } from 'kysely';
 import { normaliseEmail, userFromRow } from '../mappers.js';
-import type { PasswordResetsTable, ResourcesTable } from '../schema.js';
+import type { AccountTokensTable, ResourcesTable } from '../schema.js';
 import type {
+  AccountTokenPurpose,
+  AccountTokenRecord,
   ClientCount,
   ClientSource,
-  PasswordResetRecord,
   ResourceRecord,
   UserListQuery,
   UserRecord,
@@ -115,44 +116,50 @@ export async function countClients(ctx: StoreContext): Promise<ClientCount[]> {
   }));
 }
 
-function resetFromRow(r: Selectable<PasswordResetsTable>): PasswordResetRecord {
+function tokenFromRow(r: Selectable<AccountTokensTable>): AccountTokenRecord {
   return {
     id: r.id,
+    purpose: r.purpose as AccountTokenPurpose,
     secretHash: r.secret_hash,
     userId: r.user_id,
+    email: r.email,
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     usedAt: r.used_at === null ? null : Number(r.used_at),
   };
 }
 
-export async function createPasswordReset(ctx: StoreContext, reset: PasswordResetRecord): Promise<void> {
+// The table keeps the name it had when it held password resets only (migration 0002); 0014 added
+// `purpose` and `email` so e-mail verifications share the one single-use token machinery.
+export async function createAccountToken(ctx: StoreContext, token: AccountTokenRecord): Promise<void> {
   await ctx.db
     .insertInto('gatehouse_password_resets')
     .values({
-      id: reset.id,
-      secret_hash: reset.secretHash,
-      user_id: reset.userId,
-      created_at: reset.createdAt,
-      expires_at: reset.expiresAt,
-      used_at: reset.usedAt,
+      id: token.id,
+      purpose: token.purpose,
+      secret_hash: token.secretHash,
+      user_id: token.userId,
+      email: token.email,
+      created_at: token.createdAt,
+      expires_at: token.expiresAt,
+      used_at: token.usedAt,
     })
     .execute();
 }
 
-export async function getPasswordReset(
+export async function getAccountToken(
   ctx: StoreContext,
   id: string,
-): Promise<PasswordResetRecord | undefined> {
+): Promise<AccountTokenRecord | undefined> {
   const row = await ctx.db
     .selectFrom('gatehouse_password_resets')
     .selectAll()
     .where('id', '=', id)
     .executeTakeFirst();
-  return row ? resetFromRow(row) : undefined;
+  return row ? tokenFromRow(row) : undefined;
 }
 
-export async function consumePasswordReset(ctx: StoreContext, id: string, at: number): Promise<boolean> {
+export async function consumeAccountToken(ctx: StoreContext, id: string, at: number): Promise<boolean> {
   // One conditional UPDATE: the database serialises concurrent callers, so only one sees a changed row.
   const result = await ctx.db
     .updateTable('gatehouse_password_resets')

@@ -288,7 +288,7 @@ describe('users', () => {
     expect(JSON.stringify(sent.body)).not.toContain(token);
     expect(message.text).toContain(message.link);
     // Only a hash of the secret is stored.
-    const stored = await srv.gh.store.getPasswordReset(token.slice(4, 26));
+    const stored = await srv.gh.store.getAccountToken(token.slice(4, 26));
     expect(stored?.secretHash).not.toContain(token.slice(27));
 
     const { UserAgent } = await import('../../helpers/user-agent.js');

@@ -102,7 +102,13 @@ describe('the "console" mailer (DESIGN §4)', () => {
       return true;
     }) as typeof process.stdout.write;
     try {
-      await resolveMailer('console')!({ to: 'a@example.com', subject: 'S', text: 'T\nline', link: 'L' });
+      await resolveMailer('console')!({
+        to: 'a@example.com',
+        subject: 'S',
+        text: 'T\nline',
+        html: '<p>T</p>',
+        link: 'L',
+      });
     } finally {
       process.stdout.write = original;
     }

@@ -1,6 +1,6 @@
 /** Resources, password resets, user listing and client counts (the admin verbs). */
 import { describe, expect, it } from 'vitest';
-import type { PasswordResetRecord, ResourceRecord } from '../../../src/store/types.js';
+import type { AccountTokenRecord, ResourceRecord } from '../../../src/store/types.js';
 import type { SuiteContext } from '../context.js';
 import { MINUTE, makeClient, makeUser, T0, uid } from '../fixtures.js';
 
@@ -15,10 +15,12 @@ const resource = (overrides: Partial<ResourceRecord> = {}): ResourceRecord => ({
   ...overrides,
 });
 
-const reset = (userId: string, overrides: Partial<PasswordResetRecord> = {}): PasswordResetRecord => ({
+const reset = (userId: string, overrides: Partial<AccountTokenRecord> = {}): AccountTokenRecord => ({
   id: uid('reset'),
+  purpose: 'password_reset',
   secretHash: 'hash',
   userId,
+  email: 'someone@example.com',
   createdAt: T0,
   expiresAt: T0 + 30 * MINUTE,
   usedAt: null,
@@ -110,34 +112,47 @@ export function adminSuite(ctx: SuiteContext): void {
     });
   });
 
-  describe('password resets', () => {
-    it('round-trips a reset; consumePasswordReset succeeds once and never after expiry', async () => {
+  describe('account tokens (password resets, e-mail verifications)', () => {
+    it('round-trips a reset; consumeAccountToken succeeds once and never after expiry', async () => {
       const store = await ctx.freshStore();
       const user = makeUser();
       await store.createUser(user);
       const r = reset(user.id);
-      await store.createPasswordReset(r);
-      expect(await store.getPasswordReset(r.id)).toEqual(r);
-      expect(await store.consumePasswordReset(r.id, T0 + 1)).toBe(true);
-      expect(await store.consumePasswordReset(r.id, T0 + 2)).toBe(false);
-      expect((await store.getPasswordReset(r.id))?.usedAt).toBe(T0 + 1);
+      await store.createAccountToken(r);
+      expect(await store.getAccountToken(r.id)).toEqual(r);
+      expect(await store.consumeAccountToken(r.id, T0 + 1)).toBe(true);
+      expect(await store.consumeAccountToken(r.id, T0 + 2)).toBe(false);
+      expect((await store.getAccountToken(r.id))?.usedAt).toBe(T0 + 1);
       const expired = reset(user.id);
-      await store.createPasswordReset(expired);
-      expect(await store.consumePasswordReset(expired.id, expired.expiresAt)).toBe(false);
-      expect(await store.consumePasswordReset('missing', T0)).toBe(false);
+      await store.createAccountToken(expired);
+      expect(await store.consumeAccountToken(expired.id, expired.expiresAt)).toBe(false);
+      expect(await store.consumeAccountToken('missing', T0)).toBe(false);
     });
 
     it('of 20 concurrent consumers of one reset, exactly one succeeds', async () => {
       const user = makeUser();
       await ctx.store.createUser(user);
       const r = reset(user.id);
-      await ctx.store.createPasswordReset(r);
+      await ctx.store.createAccountToken(r);
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          (i % 2 ? ctx.other : ctx.store).consumePasswordReset(r.id, T0 + i),
+          (i % 2 ? ctx.other : ctx.store).consumeAccountToken(r.id, T0 + i),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('a token keeps its purpose and address; one of each purpose is consumed independently', async () => {
+      const store = await ctx.freshStore();
+      const user = makeUser();
+      await store.createUser(user);
+      const r = reset(user.id);
+      const v = reset(user.id, { purpose: 'email_verification', email: 'other@example.com' });
+      await store.createAccountToken(r);
+      await store.createAccountToken(v);
+      expect(await store.getAccountToken(v.id)).toEqual(v);
+      expect(await store.consumeAccountToken(v.id, T0 + 1)).toBe(true);
+      expect((await store.getAccountToken(r.id))?.usedAt).toBeNull();
     });
 
     it('purgeExpired deletes expired resets', async () => {
@@ -145,9 +160,9 @@ export function adminSuite(ctx: SuiteContext): void {
       const user = makeUser();
       await store.createUser(user);
       const r = reset(user.id);
-      await store.createPasswordReset(r);
+      await store.createAccountToken(r);
       await store.purgeExpired(r.expiresAt + 1);
-      expect(await store.getPasswordReset(r.id)).toBeUndefined();
+      expect(await store.getAccountToken(r.id)).toBeUndefined();
     });
   });
 }
