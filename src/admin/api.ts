@@ -7,6 +7,7 @@ import { registerClientRoutes } from './api/clients.js';
 import { registerConnectionRoutes } from './api/connections.js';
 import { registerEnterpriseRoutes } from './api/enterprise.js';
 import { type AdminRoute, type Register, withRequestAudit } from './api/http.js';
+import { registerOrganizationRoutes } from './api/organizations.js';
 import { registerSystemRoutes } from './api/system.js';
 import { registerUserRoutes } from './api/users.js';
 
@@ -26,6 +27,7 @@ registerUserRoutes(route);
 registerSystemRoutes(route);
 registerBrandingRoutes(route);
 registerConnectionRoutes(route);
+registerOrganizationRoutes(route);
 registerEnterpriseRoutes(route);
 
 /** Every admin API route as `METHOD path` pattern (`:name` for a parameter), for tests that cover them all. */

@@ -9,6 +9,7 @@ import { registerClientCommands } from './client-commands.js';
 import { registerConnectionCommands } from './connection-commands.js';
 import { type ConfigChoice, configOption, demoOption, loadConfig } from './config-file.js';
 import { initConfig, initInstructions } from './init.js';
+import { registerOrganizationCommands } from './organization-commands.js';
 import { serve } from './serve.js';
 
 /**
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
   registerClientCommands(program, openAdmin);
   registerKeyCommands(program, openAdmin);
   registerAuditCommands(program, openAdmin);
+  registerOrganizationCommands(program, openAdmin);
   registerConnectionCommands(program, openAdmin);
 
   return program;
