@@ -11,6 +11,7 @@ import {
 import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
+import { handleBrandingAction, showBranding } from './dashboard/branding.js';
 import { handleClientAction, handleCreateClient, showClients, showNewClient } from './dashboard/clients.js';
 import {
   handleConnectionAction,
@@ -20,7 +21,6 @@ import {
 } from './dashboard/connections.js';
 import { handleEnterpriseAction, showEnterprise } from './dashboard/enterprise.js';
 import type { AdminView } from './dashboard/kit.js';
-import { handleOrganizationAction, showOrganizations } from './dashboard/organizations.js';
 import {
   handleKeyAction,
   handleResourceAction,
@@ -50,12 +50,12 @@ const GET: Record<string, PageHandler> = {
   '/clients/new': showNewClient,
   '/resources': showResources,
   '/users': showUsers,
-  '/organizations': showOrganizations,
   '/connections': showConnections,
   '/connections/new': showNewConnection,
   '/audit': showAudit,
   '/keys': showKeys,
   '/settings': showSettings,
+  '/branding': showBranding,
   '/enterprise': showEnterprise,
 };
 
@@ -63,11 +63,11 @@ const POST: Record<string, ActionHandler> = {
   '/clients/new': handleCreateClient,
   '/clients/action': handleClientAction,
   '/users/action': handleUserAction,
-  '/organizations/action': handleOrganizationAction,
   '/connections/new': handleCreateConnection,
   '/connections/action': handleConnectionAction,
   '/resources/action': handleResourceAction,
   '/keys/action': handleKeyAction,
+  '/branding/action': handleBrandingAction,
   '/enterprise/action': handleEnterpriseAction,
 };
 
@@ -95,16 +95,14 @@ const NOTICES: Record<string, string> = {
   'user-enable': 'The user was enabled.',
   'identity-unlinked': 'The linked sign-in provider was removed.',
   'user-create': 'The user was created.',
-  'org-create': 'The organization was created.',
-  'org-delete': 'The organization was deleted with its memberships.',
-  'member-save': 'The member was saved.',
-  'member-remove': 'The member was removed; their grants in the organization stop refreshing.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',
   'connection-create': 'The connection was added: its button is on the sign-in page now.',
   'connection-enable': 'The connection was enabled.',
   'connection-disable': 'The connection was disabled: its button is gone and its sign-ins are refused.',
   'connection-delete': 'The connection was deleted.',
+  'branding-save': 'The branding was saved: the hosted pages show it now.',
+  'branding-reset': "The branding was reset to the configuration's.",
   'idp-add': 'The enterprise IdP was added: its ID-JAGs are accepted now.',
   'idp-remove': 'The enterprise IdP was removed: its ID-JAGs are refused now.',
 };

@@ -9,11 +9,11 @@ export type Section =
   | 'clients'
   | 'resources'
   | 'users'
-  | 'organizations'
   | 'connections'
   | 'audit'
   | 'keys'
   | 'settings'
+  | 'branding'
   | 'enterprise';
 
 export const SECTIONS: [Section, string, string][] = [
@@ -21,11 +21,11 @@ export const SECTIONS: [Section, string, string][] = [
   ['clients', 'Clients', '/clients'],
   ['resources', 'Resources', '/resources'],
   ['users', 'Users', '/users'],
-  ['organizations', 'Organizations', '/organizations'],
   ['connections', 'Connections', '/connections'],
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
   ['settings', 'Settings', '/settings'],
+  ['branding', 'Branding', '/branding'],
   ['enterprise', 'Enterprise IdPs', '/enterprise'],
 ];
 
