@@ -21,6 +21,7 @@ import {
 } from './dashboard/connections.js';
 import { handleEnterpriseAction, showEnterprise } from './dashboard/enterprise.js';
 import type { AdminView } from './dashboard/kit.js';
+import { handleOrganizationAction, showOrganizations } from './dashboard/organizations.js';
 import {
   handleKeyAction,
   handleResourceAction,
@@ -50,6 +51,7 @@ const GET: Record<string, PageHandler> = {
   '/clients/new': showNewClient,
   '/resources': showResources,
   '/users': showUsers,
+  '/organizations': showOrganizations,
   '/connections': showConnections,
   '/connections/new': showNewConnection,
   '/audit': showAudit,
@@ -63,6 +65,7 @@ const POST: Record<string, ActionHandler> = {
   '/clients/new': handleCreateClient,
   '/clients/action': handleClientAction,
   '/users/action': handleUserAction,
+  '/organizations/action': handleOrganizationAction,
   '/connections/new': handleCreateConnection,
   '/connections/action': handleConnectionAction,
   '/resources/action': handleResourceAction,
@@ -95,6 +98,10 @@ const NOTICES: Record<string, string> = {
   'user-enable': 'The user was enabled.',
   'identity-unlinked': 'The linked sign-in provider was removed.',
   'user-create': 'The user was created.',
+  'org-create': 'The organization was created.',
+  'org-delete': 'The organization was deleted with its memberships.',
+  'member-save': 'The member was saved.',
+  'member-remove': 'The member was removed; their grants in the organization stop refreshing.',
   'reset-password': 'A password-reset link was sent to the user through the mailer.',
   'resource-edit': 'The resource was saved.',
   'connection-create': 'The connection was added: its button is on the sign-in page now.',

@@ -9,6 +9,7 @@ export type Section =
   | 'clients'
   | 'resources'
   | 'users'
+  | 'organizations'
   | 'connections'
   | 'audit'
   | 'keys'
@@ -21,6 +22,7 @@ export const SECTIONS: [Section, string, string][] = [
   ['clients', 'Clients', '/clients'],
   ['resources', 'Resources', '/resources'],
   ['users', 'Users', '/users'],
+  ['organizations', 'Organizations', '/organizations'],
   ['connections', 'Connections', '/connections'],
   ['audit', 'Audit', '/audit'],
   ['keys', 'Keys', '/keys'],
