@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * Gatehouse next to oidc-provider 9.x — the HTTP benchmark harness (`npm run bench`, after `npm run build`).
+ * Gatehouse next to oidc-provider 9.x and a floor server — the HTTP benchmark harness (`npm run bench`,
+ * after `npm run build`).
  *
  * Methodology
- * - Both servers run as child processes on loopback (Gatehouse through `gatehouse serve --config`,
- *   oidc-provider through lib/oidc-provider-server.mjs), each on a fresh database of the same kind:
- *   SQLite file in WAL mode, or a PostgreSQL database created for the run and dropped after it.
+ * - Every server runs as a child process on loopback (Gatehouse through `gatehouse serve --config`,
+ *   oidc-provider through lib/oidc-provider-server.mjs, the floor through lib/floor-server.mjs).
+ *   Gatehouse and oidc-provider-on-SQL get fresh databases of the same kind (SQLite file in WAL mode,
+ *   or a PostgreSQL database created for the run and dropped after it); stateless scenarios also run
+ *   against oidc-provider on its in-memory store and against the floor, in the same rounds.
  * - Load comes from autocannon in this process: 10 connections, no pipelining, a warm-up run per
  *   server and scenario, then `--runs` measured runs of `--duration` seconds, alternating the servers
  *   (A B, B A, …) so drift in machine load hits both. Reported: medians of the runs.
@@ -23,7 +26,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { log, sleep } from './lib/common.mjs';
+import { log, median, sleep } from './lib/common.mjs';
 import { closeAgent, signIn } from './lib/flows.mjs';
 import { load } from './lib/load.mjs';
 import { markdownTable, printTable, summarise } from './lib/report.mjs';
@@ -31,9 +34,12 @@ import { fixedAmount, mergeChecks } from './lib/run-helpers.mjs';
 import { runScale } from './lib/scale.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
 import {
+  FLOOR,
   freshDatabase,
   GATEHOUSE,
+  OIDC_MEMORY,
   OIDC_PROVIDER,
+  startFloor,
   startGatehouse,
   startOidcProvider,
 } from './lib/servers.mjs';
@@ -90,10 +96,22 @@ const results = {
   compare: [],
 };
 
-/** One scenario on one backend: warm-ups, then alternating measured runs. */
+/** Servers in round `r`: rotated by one each round so no server always runs first or last. */
+const rotate = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
+
+/**
+ * One scenario on one backend: a warm-up per server, then `--runs` rounds in which Gatehouse and the
+ * scenario's peers each run once (issue 18: every ratio comes from the same rounds). A ratio is the
+ * median over the rounds of Gatehouse's req/s over the peer's in that round; the 1-minute load
+ * average is recorded after every round.
+ */
 async function compareScenario(key, backend, servers, states) {
   const scenario = SCENARIOS[key];
-  const runs = { gatehouse: [], 'oidc-provider': [] };
+  const names = new Set(['gatehouse', ...scenario.peers]);
+  const active = servers.filter((s) => names.has(s.name));
+  const runs = Object.fromEntries(active.map((s) => [s.name, []]));
+  const rounds = [];
+  const loads = [];
   let rotationCheck;
   const warmRps = {};
   const once = async (server, duration, measured) => {
@@ -112,62 +130,81 @@ async function compareScenario(key, backend, servers, states) {
     if (measured) {
       runs[server.name].push(result);
       const check = await scenario.verify?.(server, state);
-      if (check) {
-        rotationCheck = mergeChecks(rotationCheck, check);
-      }
+      if (check) rotationCheck = mergeChecks(rotationCheck, check);
     }
     return result;
   };
-  for (const server of servers) await once(server, options.warmup, false);
+  for (const server of active) await once(server, options.warmup, false);
   for (let r = 0; r < options.runs; r++) {
-    for (const server of r % 2 ? [...servers].reverse() : servers) {
+    const round = {};
+    for (const server of rotate(active, r)) {
       const res = await once(server, options.duration, true);
+      round[server.name] = res.rps;
       log(
         `${key} ${backend} ${server.name} run ${r + 1}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} p99 ${res.p99} errors ${res.errors}`,
       );
     }
+    rounds.push(round);
+    loads.push(Number(loadavg()[0].toFixed(2)));
   }
   const row = {
     scenario: key,
     label: scenario.label,
     backend,
-    gatehouse: summarise(runs.gatehouse),
-    'oidc-provider': summarise(runs['oidc-provider']),
+    peers: scenario.peers,
+    rounds,
+    loadavg: loads,
     raw: runs,
   };
-  row.ratio = row.gatehouse.rps / row['oidc-provider'].rps;
+  for (const server of active) row[server.name] = summarise(runs[server.name]);
+  row.ratios = Object.fromEntries(
+    scenario.peers.map((peer) => [peer, median(rounds.map((round) => round.gatehouse / round[peer]))]),
+  );
+  row.ratio = row.ratios['oidc-provider'];
   if (rotationCheck) row.rotationCheck = rotationCheck;
   return row;
 }
 
 async function comparePhase() {
   let first = true;
-  for (const backend of options.backends) {
-    const ghDb = await freshDatabase(backend, 'gh');
-    const opDb = await freshDatabase(backend, 'op');
-    const gh = await startGatehouse(ghDb.url);
-    const op = await startOidcProvider(opDb.url);
-    const servers = [
-      { ...GATEHOUSE, child: gh },
-      { ...OIDC_PROVIDER, child: op },
-    ];
-    try {
-      const states = {
-        gatehouse: { options, database: ghDb.url, session: await signIn(GATEHOUSE) },
-        'oidc-provider': { options, database: opDb.url, session: await signIn(OIDC_PROVIDER) },
-      };
-      for (const key of options.scenarios) {
-        if (!SCENARIOS[key].storage && !first) continue;
-        results.compare.push(await compareScenario(key, backend, servers, states));
-        if (!args.merge) writeResults();
+  // The stateless peers keep no state: one of each serves every backend's rounds.
+  const floor = await startFloor();
+  const memory = await startOidcProvider('memory', Number(new URL(OIDC_MEMORY.origin).port));
+  try {
+    for (const backend of options.backends) {
+      const ghDb = await freshDatabase(backend, 'gh');
+      const opDb = await freshDatabase(backend, 'op');
+      const gh = await startGatehouse(ghDb.url);
+      const op = await startOidcProvider(opDb.url);
+      const servers = [
+        { ...GATEHOUSE, child: gh },
+        { ...FLOOR, child: floor },
+        { ...OIDC_MEMORY, child: memory },
+        { ...OIDC_PROVIDER, child: op },
+      ];
+      try {
+        const states = {
+          gatehouse: { options, database: ghDb.url, session: await signIn(GATEHOUSE) },
+          'oidc-provider': { options, database: opDb.url, session: await signIn(OIDC_PROVIDER) },
+          floor: { options },
+          'oidc-provider-memory': { options },
+        };
+        for (const key of options.scenarios) {
+          if (!SCENARIOS[key].storage && !first) continue;
+          results.compare.push(await compareScenario(key, backend, servers, states));
+          if (!args.merge) writeResults();
+        }
+      } finally {
+        await gh.stop();
+        await op.stop();
+        await ghDb.drop();
+        await opDb.drop();
       }
-    } finally {
-      await gh.stop();
-      await op.stop();
-      await ghDb.drop();
-      await opDb.drop();
+      first = false;
     }
-    first = false;
+  } finally {
+    await floor.stop();
+    await memory.stop();
   }
 }
 

@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 export const HOST = '127.0.0.1';
 export const GATEHOUSE_PORT = 4610;
 export const OIDC_PORT = 4620;
+/** oidc-provider on its in-memory store, and the floor server (issue 18). */
+export const OIDC_MEMORY_PORT = 4640;
+export const FLOOR_PORT = 4630;
 export const GATEHOUSE_ISSUER = `http://${HOST}:${GATEHOUSE_PORT}`;
 export const OIDC_ISSUER = `http://${HOST}:${OIDC_PORT}`;
 export const RESOURCE = 'http://127.0.0.1:4100/mcp';

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import {
   basic,
   FORM,
+  MACHINE,
   PKCE_CHALLENGE,
   PKCE_VERIFIER,
   REDIRECT_URI,
@@ -169,4 +170,22 @@ export async function mintRefreshTokens(server, session, count) {
 
 export async function closeAgent() {
   await agent.close();
+}
+
+/** One client_credentials access token (a JWT) from `server`, for the JWT-introspection scenario. */
+export async function mintAccessToken(server) {
+  const res = await request(`${server.origin}${server.tokenPath}`, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { 'content-type': FORM, authorization: basic(MACHINE) },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'todos.read',
+      resource: RESOURCE,
+    }).toString(),
+  });
+  const json = await res.body.json();
+  if (res.statusCode !== 200)
+    throw new Error(`${server.name} token: ${res.statusCode} ${JSON.stringify(json)}`);
+  return json.access_token;
 }

@@ -5,17 +5,22 @@
  * Equivalence with Gatehouse: ES256-signed RFC 9068 JWT access tokens for one resource indicator
  * (features.resourceIndicators, accessTokenFormat 'jwt'), the same scopes, client_secret_basic
  * confidential clients, PKCE S256 required, refresh tokens always rotated, storage in the same
- * database kind through ./oidc-sql-adapter.mjs. Sign-in is one automatic interaction (the bench user)
- * and consent is pre-granted through loadExistingGrant, like Gatehouse's first-party client.
+ * database kind through ./oidc-sql-adapter.mjs — or, with the database `memory`, oidc-provider's own
+ * in-memory store (its fastest configuration, issue 18). Sign-in is one automatic interaction (the
+ * bench user) and consent is pre-granted through loadExistingGrant, like Gatehouse's first-party client.
+ * Usage: node oidc-provider-server.mjs <database|memory> [port]
  */
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
-import { HOST, MACHINE, OIDC_ISSUER, OIDC_PORT, REDIRECT_URI, RESOURCE, SCOPES, WEB } from './common.mjs';
+import { HOST, MACHINE, OIDC_PORT, REDIRECT_URI, RESOURCE, SCOPES, WEB } from './common.mjs';
 import { sqlAdapter } from './oidc-sql-adapter.mjs';
 
 const database = process.argv[2] ?? 'sqlite::memory:';
-const { Adapter } = await sqlAdapter(database);
+const port = Number(process.argv[3] ?? OIDC_PORT);
+const OIDC_ISSUER = `http://${HOST}:${port}`;
+// No adapter: oidc-provider's built-in in-memory store.
+const Adapter = database === 'memory' ? undefined : (await sqlAdapter(database)).Adapter;
 const { privateKey } = await generateKeyPair('ES256', { extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
 
@@ -28,7 +33,7 @@ const resourceServer = {
 };
 
 const provider = new Provider(OIDC_ISSUER, {
-  adapter: Adapter,
+  ...(Adapter ? { adapter: Adapter } : {}),
   jwks: { keys: [jwk] },
   clients: [
     {
@@ -132,7 +137,7 @@ const server = createServer((req, res) => {
   }
   callback(req, res);
 });
-server.listen(OIDC_PORT, HOST, () => console.log(`oidc-provider ready: ${OIDC_ISSUER}`));
+server.listen(port, HOST, () => console.log(`oidc-provider ready: ${OIDC_ISSUER}`));
 const stop = () => server.close(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

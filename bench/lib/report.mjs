@@ -12,6 +12,9 @@ export function summarise(runs) {
     requests: runs.reduce((n, r) => n + r.ok + r.errors, 0),
     peakRssMb: Math.max(0, ...runs.map((r) => r.rssMb ?? 0)) || undefined,
     serverCores: median(runs.map((r) => r.serverCores ?? Number.NaN)),
+    // Server CPU (all threads of the process tree) per successful request: far less sensitive to the
+    // machine's load than req/s, so the ratio of two servers' figures holds on a busy machine.
+    cpuUsPerRequest: median(runs.map((r) => ((r.serverCores ?? Number.NaN) * r.seconds * 1e6) / r.ok)),
     generatorCores: median(runs.map((r) => r.generatorCores ?? Number.NaN)),
     runs: runs.length,
   };
@@ -23,12 +26,13 @@ const n = (v, digits = 0) =>
     : '–';
 const mark = (ok) => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
 
+const PEER_COLUMNS = ['floor', 'oidc-provider-memory', 'oidc-provider'];
+
 /** Rows of the main table: one per scenario and backend, plus the extra measurements. */
 export function tableRows(results) {
   const rows = [];
   for (const row of results.compare) {
     const g = row.gatehouse;
-    const o = row['oidc-provider'];
     const target = TARGETS[row.scenario];
     const met = target?.check(row);
     const rssOk = g.peakRssMb === undefined ? undefined : g.peakRssMb <= RSS_TARGET_MB;
@@ -37,16 +41,19 @@ export function tableRows(results) {
       const c = row.rotationCheck;
       note = ` (rotations checked: ${c.rotations}, lost ${c.lost}, doubled ${c.doubled}, stale ${c.staleLive})`;
     }
+    const ratios = row.ratios ?? { 'oidc-provider': row.ratio };
+    const loads = row.loadavg ?? [];
     rows.push([
       `${row.label}`,
       row.backend,
       n(g.rps),
-      n(o.rps),
-      `${n(row.ratio, 2)}×`,
+      ...PEER_COLUMNS.map((peer) => (row[peer] ? n(row[peer].rps) : '–')),
+      ...PEER_COLUMNS.map((peer) => (ratios[peer] === undefined ? '–' : `${n(ratios[peer], 2)}×`)),
+      [g, ...PEER_COLUMNS.map((peer) => row[peer])].map((x) => (x ? n(x.cpuUsPerRequest) : '–')).join(' / '),
       `${n(g.p50)} / ${n(g.p99)} (${n(g.mean, 2)})`,
-      `${n(o.p50)} / ${n(o.p99)} (${n(o.mean, 2)})`,
-      `${g.errors} / ${o.errors}`,
-      `${n(g.peakRssMb)}${rssOk === false ? ' (over)' : ''} / ${n(o.peakRssMb)}`,
+      `${g.errors}`,
+      `${n(g.peakRssMb)}${rssOk === false ? ' (over)' : ''}`,
+      loads.length ? `${n(Math.min(...loads), 1)}–${n(Math.max(...loads), 1)}` : '–',
       `${target?.text ?? ''} ${mark(met)}${note}`.trim(),
     ]);
   }
@@ -57,12 +64,17 @@ export const HEADER = [
   'scenario',
   'db',
   'Gatehouse req/s',
-  'oidc-provider req/s',
-  'GH/OP',
+  'floor req/s',
+  'OP memory req/s',
+  'OP SQL req/s',
+  'GH/floor',
+  'GH/OP memory',
+  'GH/OP SQL',
+  'CPU µs/request GH / floor / OP mem / OP SQL',
   'GH p50/p99 (mean) ms',
-  'OP p50/p99 (mean) ms',
-  'errors GH/OP',
-  'peak RSS MB GH/OP',
+  'GH errors',
+  'GH peak RSS MB',
+  'load avg (1 min)',
   'target',
 ];
 

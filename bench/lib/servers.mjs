@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
+  FLOOR_PORT,
   GATEHOUSE_ISSUER,
   GATEHOUSE_PORT,
   HOST,
   log,
   MACHINE,
   OIDC_ISSUER,
+  OIDC_MEMORY_PORT,
+  OIDC_PORT,
   REDIRECT_URI,
   RESOURCE,
   SCOPES,
@@ -51,6 +54,33 @@ export const OIDC_PROVIDER = {
   metadataPath: '/.well-known/openid-configuration',
 };
 
+/** oidc-provider on its own in-memory store: its fastest configuration, for the stateless scenarios. */
+export const OIDC_MEMORY = {
+  ...OIDC_PROVIDER,
+  name: 'oidc-provider-memory',
+  origin: `http://${HOST}:${OIDC_MEMORY_PORT}`,
+};
+/** The floor (./floor-server.mjs): only the irreducible work of each stateless request. */
+export const FLOOR = {
+  name: 'floor',
+  origin: `http://${HOST}:${FLOOR_PORT}`,
+  tokenPath: '/token',
+  introspectPath: '/introspect',
+  jwksPath: '/jwks.json',
+  metadataPath: '/.well-known/oauth-authorization-server',
+};
+
+/** The Gatehouse descriptor for a server on another port (before/after runs side by side). */
+export function gatehouseAt(port) {
+  const origin = `http://${HOST}:${port}`;
+  return {
+    ...GATEHOUSE,
+    origin,
+    authorizationEndpoint: `${origin}/authorize`,
+    tokenEndpoint: `${origin}/token`,
+  };
+}
+
 /** A fresh database for one backend; `drop()` removes it. */
 export async function freshDatabase(kind, label) {
   mkdirSync(TMP, { recursive: true });
@@ -79,11 +109,11 @@ export async function freshDatabase(kind, label) {
 }
 
 /** The Gatehouse configuration equivalent to ./oidc-provider-server.mjs. */
-export function gatehouseConfig(database) {
+export function gatehouseConfig(database, port = GATEHOUSE_PORT) {
   return {
-    issuer: GATEHOUSE_ISSUER,
+    issuer: `http://${HOST}:${port}`,
     host: HOST,
-    port: GATEHOUSE_PORT,
+    port,
     database,
     secret: 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
     resources: [{ resource: RESOURCE, name: 'Bench MCP', scopes: SCOPES }],
@@ -112,10 +142,22 @@ export function gatehouseConfig(database) {
   };
 }
 
+/** Under valgrind (bench/instructions.mjs) a server takes minutes to start, not seconds. */
+const startTimeoutMs = () => (process.env.BENCH_WRAP ? 600_000 : 60_000);
+
+/** The command line of a server process: `node …`, or under BENCH_WRAP (space-separated) when set. */
+function command(args) {
+  const wrap = process.env.BENCH_WRAP?.split(' ').filter(Boolean) ?? [];
+  return wrap.length ? [wrap[0], [...wrap.slice(1), process.execPath, ...args]] : [process.execPath, args];
+}
+
 function waitForLine(child, pattern, name) {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${seen.slice(-2000)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start: ${seen.slice(-2000)}`)),
+      startTimeoutMs(),
+    );
     const onData = (chunk) => {
       seen += chunk;
       if (pattern.test(seen)) {
@@ -226,27 +268,40 @@ class Child {
  */
 export async function startGatehouse(
   database,
-  { workers = 1, nodeArgs = [], label = 'gh', bin = GATEHOUSE_BIN } = {},
+  { workers = 1, nodeArgs = [], label = 'gh', bin = GATEHOUSE_BIN, port = GATEHOUSE_PORT } = {},
 ) {
   mkdirSync(TMP, { recursive: true });
   const configFile = join(TMP, `gatehouse-${label}-${process.pid}.json`);
-  writeFileSync(configFile, JSON.stringify(gatehouseConfig(database), null, 2));
+  writeFileSync(configFile, JSON.stringify(gatehouseConfig(database, port), null, 2));
   const args = [...nodeArgs, bin, 'serve', '--config', configFile];
   if (workers > 1) args.push('--workers', String(workers));
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...command(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForLine(child, /Gatehouse ready/, 'gatehouse');
   child.stdout.resume();
   log(`gatehouse ready (pid ${child.pid}, ${database.split(':')[0]}, workers ${workers})`);
   return new Child('gatehouse', child);
 }
 
-export async function startOidcProvider(database) {
+/** oidc-provider on `database` (a SQL URL, or `memory` for its own store) and `port`. */
+export async function startOidcProvider(database, port = OIDC_PORT) {
   const script = fileURLToPath(new URL('./oidc-provider-server.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script, database], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...command([script, database, String(port)]), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await waitForLine(child, /oidc-provider ready/, 'oidc-provider');
   child.stdout.resume();
-  log(`oidc-provider ready (pid ${child.pid}, ${database.split(':')[0]})`);
+  log(`oidc-provider ready (pid ${child.pid}, ${database.split(':')[0]}, port ${port})`);
   return new Child('oidc-provider', child);
+}
+
+export async function startFloor(port = FLOOR_PORT) {
+  const script = fileURLToPath(new URL('./floor-server.mjs', import.meta.url));
+  const child = spawn(...command([script, String(port)]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForLine(child, /floor ready/, 'floor');
+  child.stdout.resume();
+  log(`floor ready (pid ${child.pid})`);
+  return new Child('floor', child);
 }
 
 /** Runs `gatehouse migrate` so a seeding script can write into the schema before the server starts. */
@@ -255,14 +310,10 @@ export async function migrate(database) {
   const configFile = join(TMP, `gatehouse-migrate-${process.pid}.json`);
   writeFileSync(configFile, JSON.stringify(gatehouseConfig(database)));
   await new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'bin/gatehouse.js'), 'migrate', '--config', configFile],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [GATEHOUSE_BIN, 'migrate', '--config', configFile], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`migrate exited ${code}`))));
   });
 }
