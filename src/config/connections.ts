@@ -6,6 +6,13 @@
 import { z } from 'zod';
 import { displayNameProblem } from '../display-name.js';
 import { SCOPE_TOKEN } from '../scope-token.js';
+import {
+  type ResolvedSamlConnection,
+  type SamlConnectionOptions,
+  samlConnectionSchema,
+} from './saml-connection.js';
+
+export type { ResolvedSamlConnection, SamlConnectionOptions } from './saml-connection.js';
 
 export type ConnectionAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
@@ -55,9 +62,12 @@ export interface OidcConnectionOptions {
   maxStartsPerIp?: number;
 }
 
-export type ConnectionOptions = OidcConnectionOptions;
+export type ConnectionOptions = OidcConnectionOptions | SamlConnectionOptions;
 
-export interface ResolvedConnection {
+/** Any configured connection: an upstream OpenID provider or a SAML identity provider. */
+export type ResolvedConnection = ResolvedOidcConnection | ResolvedSamlConnection;
+
+export interface ResolvedOidcConnection {
   id: string;
   type: 'oidc';
   name: string;
@@ -108,7 +118,7 @@ const domain = z
 
 const claimName = z.string().min(1).max(100);
 
-export const connectionSchema = z
+export const oidcConnectionSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 of a-z, 0-9, "-", "_"'),
     type: z.literal('oidc'),
@@ -154,6 +164,9 @@ export const connectionSchema = z
     if (c.scopes && !c.scopes.includes('openid'))
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include "openid"' });
   });
+
+/** One `connections[]` entry, told apart by `type`. */
+export const connectionSchema = z.discriminatedUnion('type', [oidcConnectionSchema, samlConnectionSchema]);
 
 export const connectionsSchema = z
   .array(connectionSchema)

@@ -4,6 +4,7 @@ import type { ResolvedConnection } from './connections.js';
 import { type ParsedOptions, tokenDigest } from './observability.js';
 import type { GatehouseOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
+import { resolveSamlConnection } from './saml-connection.js';
 import type { optionsSchema } from './schema.js';
 import type { ResolvedTokenExchangeRule } from './token-exchange.js';
 
@@ -190,31 +191,37 @@ export function resolveTokenExchange(o: Parsed): ResolvedTokenExchangeRule[] {
 
 /** Upstream connections (docs/sign-in.md): JIT sign-up on, e-mail verification trusted only when told. */
 export function resolveConnections(o: Parsed): ResolvedConnection[] {
-  return (o.connections ?? []).map((c) => ({
-    id: c.id,
-    type: c.type,
-    name: c.name,
-    issuer: c.issuer,
-    clientId: c.client_id,
-    clientSecret: c.client_secret,
-    authMethod: c.token_endpoint_auth_method ?? (c.private_key ? 'private_key_jwt' : 'client_secret_basic'),
-    privateKey: c.private_key ? { ...c.private_key } : undefined,
-    scopes: c.scopes ?? ['openid', 'email', 'profile'],
-    claims: {
-      email: c.claims?.email ?? 'email',
-      emailVerified: c.claims?.email_verified ?? 'email_verified',
-      name: c.claims?.name ?? 'name',
-    },
-    domains: c.domains ?? [],
-    trustEmailVerified: c.trustEmailVerified ?? false,
-    signup: c.signup ?? true,
-    enabled: c.enabled ?? true,
-    allowLoopback: c.allowLoopback ?? false,
-    clockToleranceS: c.clockTolerance ?? 30,
-    maxIdTokenAgeS: c.maxIdTokenAge ?? 600,
-    stateTtlMs: (c.stateTtl ?? 600) * 1000,
-    maxStartsPerIp: c.maxStartsPerIp ?? 30,
-  }));
+  return (o.connections ?? []).map(
+    (c): ResolvedConnection =>
+      c.type === 'saml'
+        ? resolveSamlConnection(c)
+        : {
+            id: c.id,
+            type: c.type,
+            name: c.name,
+            issuer: c.issuer,
+            clientId: c.client_id,
+            clientSecret: c.client_secret,
+            authMethod:
+              c.token_endpoint_auth_method ?? (c.private_key ? 'private_key_jwt' : 'client_secret_basic'),
+            privateKey: c.private_key ? { ...c.private_key } : undefined,
+            scopes: c.scopes ?? ['openid', 'email', 'profile'],
+            claims: {
+              email: c.claims?.email ?? 'email',
+              emailVerified: c.claims?.email_verified ?? 'email_verified',
+              name: c.claims?.name ?? 'name',
+            },
+            domains: c.domains ?? [],
+            trustEmailVerified: c.trustEmailVerified ?? false,
+            signup: c.signup ?? true,
+            enabled: c.enabled ?? true,
+            allowLoopback: c.allowLoopback ?? false,
+            clockToleranceS: c.clockTolerance ?? 30,
+            maxIdTokenAgeS: c.maxIdTokenAge ?? 600,
+            stateTtlMs: (c.stateTtl ?? 600) * 1000,
+            maxStartsPerIp: c.maxStartsPerIp ?? 30,
+          },
+  );
 }
 
 /** Metrics and tracing (docs/operations.md): both off unless enabled. */

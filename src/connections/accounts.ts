@@ -113,7 +113,7 @@ export async function resolveAccount(
   if (!email || !isEmailAddress(email) || hasInvisibleCharacters(email)) {
     refuse(
       `${c.name} did not share a usable e-mail address, so no account could be found or created.`,
-      `connection ${c.id}: no usable e-mail claim "${c.claims.email}"`,
+      `connection ${c.id}: no usable e-mail ${c.type === 'oidc' ? `claim "${c.claims.email}"` : 'attribute or NameID'}`,
     );
   }
   const existing = await ctx.store.getUserByEmail(email);

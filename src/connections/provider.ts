@@ -11,7 +11,7 @@
  */
 import { importJWK } from 'jose';
 import * as oidc from 'openid-client';
-import type { ResolvedConnection } from '../config/connections.js';
+import type { ResolvedOidcConnection } from '../config/connections.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 
@@ -24,10 +24,10 @@ interface Cached {
   at: number;
 }
 
-const cache = new WeakMap<ResolvedConnection, Cached>();
-const pending = new WeakMap<ResolvedConnection, Promise<oidc.Configuration>>();
+const cache = new WeakMap<ResolvedOidcConnection, Cached>();
+const pending = new WeakMap<ResolvedOidcConnection, Promise<oidc.Configuration>>();
 
-async function clientAuth(c: ResolvedConnection): Promise<oidc.ClientAuth> {
+async function clientAuth(c: ResolvedOidcConnection): Promise<oidc.ClientAuth> {
   if (c.authMethod === 'client_secret_post') return oidc.ClientSecretPost(c.clientSecret);
   if (c.authMethod === 'client_secret_basic') return oidc.ClientSecretBasic(c.clientSecret);
   const jwk = { ...c.privateKey } as Record<string, unknown>;
@@ -37,7 +37,7 @@ async function clientAuth(c: ResolvedConnection): Promise<oidc.ClientAuth> {
   return oidc.PrivateKeyJwt(kid ? { key, kid } : key);
 }
 
-async function discover(c: ResolvedConnection): Promise<oidc.Configuration> {
+async function discover(c: ResolvedOidcConnection): Promise<oidc.Configuration> {
   const insecure = c.allowLoopback && c.issuer.startsWith('http:');
   const execute = [oidc.enableNonRepudiationChecks];
   if (insecure) execute.push(oidc.allowInsecureRequests);
@@ -51,7 +51,7 @@ async function discover(c: ResolvedConnection): Promise<oidc.Configuration> {
 }
 
 /** The provider's configuration, discovered or cached; a provider that cannot be reached is a 503 page. */
-export async function providerConfig(ctx: Context, c: ResolvedConnection): Promise<oidc.Configuration> {
+export async function providerConfig(ctx: Context, c: ResolvedOidcConnection): Promise<oidc.Configuration> {
   const hit = cache.get(c);
   if (hit && ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config;
   let inFlight = pending.get(c);

@@ -6,7 +6,7 @@
  * (a sign-in started by another site completes only as the person who signs in at the provider).
  */
 import * as oidc from 'openid-client';
-import type { ResolvedConnection } from '../config/connections.js';
+import type { ResolvedConnection, ResolvedOidcConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
@@ -17,13 +17,20 @@ import { hashSecret } from '../tokens/crypto.js';
 import { providerConfig } from './provider.js';
 import { bindBrowser, derivedChecks, newState } from './state.js';
 
-export function callbackUrl(ctx: Context, c: ResolvedConnection): string {
+export function callbackUrl(ctx: Context, c: ResolvedOidcConnection): string {
   return ctx.config.issuer + connectionPath(c.id, 'callback');
 }
 
-export async function handleStart(ctx: Context, req: RequestInfo, c: ResolvedConnection): Promise<Response> {
+/**
+ * What every start (OIDC and SAML) checks first: the pending authorization request still opens (refused
+ * here, not after the round trip), and this IP has not started too many sign-ins through `c`.
+ */
+export async function admitStart(
+  ctx: Context,
+  req: RequestInfo,
+  c: ResolvedConnection,
+): Promise<{ interaction: string | undefined; at: number }> {
   const interaction = req.url.searchParams.get('interaction') ?? undefined;
-  // A broken or expired authorization request is refused here, not after the round trip.
   if (interaction !== undefined) openInteraction(ctx, interaction);
   const at = ctx.now();
   const limit = await ctx.store.hitRateLimit(
@@ -37,6 +44,15 @@ export async function handleStart(ctx: Context, req: RequestInfo, c: ResolvedCon
       headers: { 'retry-after': String(limit.retryAfter) },
     });
   }
+  return { interaction, at };
+}
+
+export async function handleStart(
+  ctx: Context,
+  req: RequestInfo,
+  c: ResolvedOidcConnection,
+): Promise<Response> {
+  const { interaction, at } = await admitStart(ctx, req, c);
   const config = await providerConfig(ctx, c);
   const binding = bindBrowser(ctx, req);
   const state = newState();

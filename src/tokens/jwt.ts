@@ -1,38 +1,22 @@
-import { type JsonWebKey, type KeyObject, verify, webcrypto } from 'node:crypto';
+import { type KeyObject, sign, verify } from 'node:crypto';
 import type { SigningAlgorithm } from '../config/options.js';
 import { isCanonicalCompactJws } from '../resource/compact.js';
 
 /**
- * Compact JWS signing (WebCrypto) and verification (node:crypto KeyObjects).
+ * Compact JWS signing and verification with node:crypto KeyObjects.
  *
- * Signing goes through WebCrypto because Node runs its sign jobs on the libuv thread pool: the event
- * loop hands the elliptic-curve arithmetic to another core and carries on with other requests. On the
- * 2-core bench machine that served 34 % more ES256 token responses per second than node:crypto's
- * synchronous sign() at the same CPU cost per token (docs/benchmarks.md), and it keeps a host
- * application's event loop free while Gatehouse signs. Verification (introspection of our own access
- * tokens) stays synchronous: it is cheaper than signing and needs no queueing.
- * @see RFC 7515 §7.1, RFC 7518 §3.4 (ECDSA signatures in IEEE P1363 form, which WebCrypto produces)
+ * Signing passes a callback to node:crypto's sign(), which makes it a job on libuv's thread pool: the
+ * event loop hands the elliptic-curve arithmetic to another core and carries on with other requests,
+ * and a host application's event loop stays free while Gatehouse signs. On the 2-core bench machine
+ * that served 34 % more ES256 token responses per second than the synchronous sign() at the same CPU
+ * cost per token. WebCrypto's subtle.sign runs the same job but first converts its arguments through
+ * WebIDL: 405 k instructions per ES256 signature against 339 k through sign() with a callback
+ * (callgrind, docs/benchmarks.md, issue 18). Verification (introspection of our own access tokens)
+ * stays synchronous: it is cheaper than signing and needs no queueing.
+ * @see RFC 7515 §7.1, RFC 7518 §3.4 (ECDSA signatures in IEEE P1363 form: `dsaEncoding`)
  */
 
-const { subtle } = webcrypto;
-
-const IMPORT_PARAMS = {
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
-  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-  EdDSA: { name: 'Ed25519' },
-} as const;
-
-const SIGN_PARAMS = {
-  ES256: { name: 'ECDSA', hash: 'SHA-256' },
-  RS256: { name: 'RSASSA-PKCS1-v1_5' },
-  EdDSA: { name: 'Ed25519' },
-} as const;
-
-/** A private JWK as a non-extractable WebCrypto signing key for `alg`. */
-export function importSigningKey(alg: SigningAlgorithm, privateJwk: JsonWebKey): Promise<CryptoKey> {
-  return subtle.importKey('jwk', privateJwk, IMPORT_PARAMS[alg], false, ['sign']);
-}
-
+/** node:crypto's digest and signature encoding for `alg` (signing and verification alike). */
 function verifyArgs(alg: SigningAlgorithm): { digest: string | null; dsaEncoding?: 'ieee-p1363' } {
   switch (alg) {
     case 'ES256':
@@ -59,14 +43,20 @@ function encodedHeader(alg: SigningAlgorithm, kid: string, typ: string): string 
   return header;
 }
 
-export async function signJwt(
-  key: { kid: string; alg: SigningAlgorithm; signer: Promise<CryptoKey> },
+export function signJwt(
+  key: { kid: string; alg: SigningAlgorithm; privateKey: KeyObject },
   typ: string,
   payload: Record<string, unknown>,
 ): Promise<string> {
   const input = `${encodedHeader(key.alg, key.kid, typ)}.${b64(payload)}`;
-  const signature = await subtle.sign(SIGN_PARAMS[key.alg], await key.signer, Buffer.from(input, 'utf8'));
-  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  const { digest, dsaEncoding } = verifyArgs(key.alg);
+  const signingKey = dsaEncoding ? { key: key.privateKey, dsaEncoding } : key.privateKey;
+  return new Promise((resolve, reject) => {
+    sign(digest, Buffer.from(input, 'utf8'), signingKey, (error, signature) => {
+      if (error) reject(error);
+      else resolve(`${input}.${signature.toString('base64url')}`);
+    });
+  });
 }
 
 export interface DecodedJwt {

@@ -9,7 +9,6 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../config/options.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';
 import { decrypt, encrypt } from './crypto.js';
-import { importSigningKey } from './jwt.js';
 
 /**
  * Signing keys: stored encrypted (AES-256-GCM under a key derived from the configured secret), cached
@@ -32,9 +31,8 @@ export interface LoadedKey {
   createdAt: number;
   publicJwk: JWK;
   publicKey: KeyObject;
+  /** Signs (./jwt.ts signJwt, on the thread pool); parsed once when the key loads. */
   privateKey: KeyObject;
-  /** The private key as a WebCrypto key, for signing (./jwt.ts); imported once when the key loads. */
-  signer: Promise<CryptoKey>;
 }
 
 export async function generateSigningKey(
@@ -93,10 +91,6 @@ function decryptPrivateJwk(record: SigningKeyRecord, encryptionKey: Buffer): Nod
 function loadKey(record: SigningKeyRecord, encryptionKey: Buffer): LoadedKey {
   const publicJwk = JSON.parse(record.publicJwk) as JWK;
   const privateJwk = decryptPrivateJwk(record, encryptionKey);
-  const alg = record.alg as SigningAlgorithm;
-  const signer = importSigningKey(alg, privateJwk);
-  // Awaited on first use, where a failure surfaces; never an unhandled rejection in between.
-  signer.catch(() => {});
   return {
     kid: record.kid,
     alg: record.alg as SigningAlgorithm,
@@ -107,7 +101,6 @@ function loadKey(record: SigningKeyRecord, encryptionKey: Buffer): LoadedKey {
     publicJwk,
     publicKey: createPublicKey({ key: publicJwk as NodeJwk, format: 'jwk' }),
     privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }),
-    signer,
   };
 }
 

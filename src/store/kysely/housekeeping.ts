@@ -95,6 +95,7 @@ export async function purgeExpired(ctx: StoreContext, at: number): Promise<void>
   await purge('gatehouse_revoked_access_tokens', 'jti', sql`expires_at < ${at}`);
   await purge('gatehouse_client_assertions', 'client_id, jti', sql`expires_at < ${at}`);
   await purge('gatehouse_id_jag_jtis', 'issuer, jti', sql`expires_at < ${at}`);
+  await purge('gatehouse_saml_assertions', 'issuer, assertion_id', sql`expires_at < ${at}`);
   await purge('gatehouse_connection_states', 'id', sql`expires_at < ${at}`);
   // A window is only ever read while it runs, so it goes as soon as it has ended: anonymous traffic
   // creates counters (per network, per account tried), and they must not pile up. Lockouts are
