@@ -11,7 +11,7 @@
  *    authorization request continues exactly as after a password sign-in (/authorize/resume).
  */
 import * as oidc from 'openid-client';
-import type { ResolvedConnection } from '../config/connections.js';
+import type { ResolvedOidcConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { hashSecret } from '../tokens/crypto.js';
@@ -25,7 +25,7 @@ import { derivedChecks, readBinding } from './state.js';
 const STALE =
   'This sign-in could not be completed: it expired, was already used, or was started in another browser. Start again.';
 
-async function consumeState(ctx: Context, req: RequestInfo, c: ResolvedConnection) {
+async function consumeState(ctx: Context, req: RequestInfo, c: ResolvedOidcConnection) {
   const state = req.url.searchParams.get('state');
   const binding = readBinding(ctx, req);
   if (!state || !binding)
@@ -58,7 +58,7 @@ function describeFailure(error: unknown): string {
 }
 
 /** The provider's response redeemed and its ID token validated, or a refusal page. */
-async function redeem(ctx: Context, req: RequestInfo, c: ResolvedConnection, state: string) {
+async function redeem(ctx: Context, req: RequestInfo, c: ResolvedOidcConnection, state: string) {
   const config = await providerConfig(ctx, c);
   const { verifier, nonce } = derivedChecks(ctx, state);
   // The registered redirect URI, with the parameters the provider sent (never the Host header's idea).
@@ -87,7 +87,7 @@ async function redeem(ctx: Context, req: RequestInfo, c: ResolvedConnection, sta
   }
 }
 
-function identityOf(ctx: Context, c: ResolvedConnection, claims: oidc.IDToken): UpstreamIdentity {
+function identityOf(ctx: Context, c: ResolvedOidcConnection, claims: oidc.IDToken): UpstreamIdentity {
   const now = Math.floor(ctx.now() / 1000);
   if (claims.iat > now + c.clockToleranceS || claims.iat < now - c.maxIdTokenAgeS - c.clockToleranceS) {
     throw new OAuthError('invalid_request', `The answer from ${c.name} is too old. Start again.`, {
@@ -106,7 +106,7 @@ function identityOf(ctx: Context, c: ResolvedConnection, claims: oidc.IDToken): 
 export async function handleCallback(
   ctx: Context,
   req: RequestInfo,
-  c: ResolvedConnection,
+  c: ResolvedOidcConnection,
 ): Promise<Response> {
   const { state, record } = await consumeState(ctx, req, c);
   const tokens = await redeem(ctx, req, c, state);

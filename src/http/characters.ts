@@ -36,6 +36,8 @@ const FIELD_RULES: Readonly<Record<string, CharacterRule>> = {
   password: 'secret',
   // CSS text (branding), edited in the dashboard's text area and sent in admin API bodies.
   stylesheet: 'multi-line',
+  // SAML HTTP-POST binding: IdPs wrap the base64 Response in lines (CR LF).
+  SAMLResponse: 'multi-line',
 };
 
 export function characterRuleOf(name: string): CharacterRule {

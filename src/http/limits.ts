@@ -99,6 +99,10 @@ export const FIELD_LIMITS = {
   after: { max: URI },
   before: { max: 32 },
   limit: { max: 16 },
+  // SAML HTTP-POST binding (connections/saml-acs.ts): the base64 Response within the 64 KB form body;
+  // RelayState "MUST NOT exceed 80 bytes" (SAML bindings §3.5.3).
+  SAMLResponse: { max: 60_000 },
+  RelayState: { max: 80 },
 } as const satisfies Record<string, FieldLimit>;
 
 /** JSON array members checked item by item, with the limit of the singular field. */

@@ -1,3 +1,4 @@
+import { samlConnectionSettings } from '../config/saml-connection.js';
 import type { Context } from '../context.js';
 import { HIDDEN, redactSecrets } from './redact.js';
 
@@ -45,27 +46,31 @@ function settingsView(ctx: Context): Record<string, unknown> {
       token_endpoint_auth_method: cl.token_endpoint_auth_method,
       client_secret: cl.client_secret ? HIDDEN : null,
     })),
-    connections: c.connections.map((x) => ({
-      id: x.id,
-      type: x.type,
-      name: x.name,
-      issuer: x.issuer,
-      client_id: x.clientId,
-      client_secret: x.clientSecret ? HIDDEN : null,
-      token_endpoint_auth_method: x.authMethod,
-      private_key: x.privateKey ? HIDDEN : null,
-      scopes: x.scopes,
-      claims: { email: x.claims.email, email_verified: x.claims.emailVerified, name: x.claims.name },
-      domains: x.domains,
-      trustEmailVerified: x.trustEmailVerified,
-      signup: x.signup,
-      enabled: x.enabled,
-      allowLoopback: x.allowLoopback,
-      clockTolerance: x.clockToleranceS,
-      maxIdTokenAge: x.maxIdTokenAgeS,
-      stateTtl: x.stateTtlMs / SECOND,
-      maxStartsPerIp: x.maxStartsPerIp,
-    })),
+    connections: c.connections.map((x) =>
+      x.type === 'saml'
+        ? samlConnectionSettings(x)
+        : {
+            id: x.id,
+            type: x.type,
+            name: x.name,
+            issuer: x.issuer,
+            client_id: x.clientId,
+            client_secret: x.clientSecret ? HIDDEN : null,
+            token_endpoint_auth_method: x.authMethod,
+            private_key: x.privateKey ? HIDDEN : null,
+            scopes: x.scopes,
+            claims: { email: x.claims.email, email_verified: x.claims.emailVerified, name: x.claims.name },
+            domains: x.domains,
+            trustEmailVerified: x.trustEmailVerified,
+            signup: x.signup,
+            enabled: x.enabled,
+            allowLoopback: x.allowLoopback,
+            clockTolerance: x.clockToleranceS,
+            maxIdTokenAge: x.maxIdTokenAgeS,
+            stateTtl: x.stateTtlMs / SECOND,
+            maxStartsPerIp: x.maxStartsPerIp,
+          },
+    ),
     users: c.users.map((u) => ({
       email: u.email,
       password: HIDDEN,

@@ -22,6 +22,7 @@ import * as keys from './kysely/keys.js';
 import { OrganizationVerbs } from './kysely/organizations.js';
 import * as readiness from './kysely/readiness.js';
 import * as retention from './kysely/retention.js';
+import * as saml from './kysely/saml.js';
 import * as tokens from './kysely/tokens.js';
 import * as users from './kysely/users.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
@@ -329,6 +330,9 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   }
   useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean> {
     return tokens.useClientAssertion(this.#ctx, clientId, jti, expiresAt, at);
+  }
+  useSamlAssertion(issuer: string, assertionId: string, expiresAt: number, at: number): Promise<boolean> {
+    return saml.useSamlAssertion(this.#ctx, issuer, assertionId, expiresAt, at);
   }
   useIdJag(issuer: string, jti: string, expiresAt: number, at: number): Promise<boolean> {
     return tokens.useIdJag(this.#ctx, issuer, jti, expiresAt, at);

@@ -18,6 +18,7 @@ import { grantAuthMethodSchema } from './migrations-grant-auth.js';
 import { idJagSchema } from './migrations-id-jag.js';
 import { identitySchema } from './migrations-identity.js';
 import { organizationsSchema } from './migrations-organizations.js';
+import { samlSchema } from './migrations-saml.js';
 import { signingKeyActivationSchema } from './migrations-signing-keys.js';
 import { storageSchema } from './migrations-storage.js';
 
@@ -360,6 +361,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0009_id_jag_jtis': idJagSchema(),
         '0015_enterprise_idps': enterpriseIdpsSchema(),
         '0012_organizations': organizationsSchema(),
+        '0013_saml': samlSchema(),
         '0014_accounts': accountsSchema(),
         '0016_branding': brandingSchema(),
         '0017_connection_definitions': connectionDefinitionsSchema(),

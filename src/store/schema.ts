@@ -122,6 +122,13 @@ export interface RevokedAccessTokensTable {
 }
 
 /** 0009_id_jag_jtis: used ID-JAG ids per IdP issuer, until the ID-JAG expires. */
+/** 0013_saml: used SAML assertion IDs per IdP entityID, until the assertion's NotOnOrAfter. */
+export interface SamlAssertionsTable {
+  issuer: string;
+  assertion_id: string;
+  expires_at: number;
+}
+
 export interface IdJagJtisTable {
   issuer: string;
   jti: string;
@@ -208,6 +215,7 @@ export interface Database {
   gatehouse_revoked_access_tokens: RevokedAccessTokensTable;
   gatehouse_client_assertions: ClientAssertionsTable;
   gatehouse_id_jag_jtis: IdJagJtisTable;
+  gatehouse_saml_assertions: SamlAssertionsTable;
   gatehouse_signing_keys: SigningKeysTable;
   gatehouse_audit_events: AuditEventsTable;
   gatehouse_rate_limits: RateLimitsTable;

@@ -192,6 +192,12 @@ export interface Store extends EnterpriseIdpStore, BrandingStore, ConnectionStor
    * id may be recorded again.
    */
   useClientAssertion(clientId: string, jti: string, expiresAt: number, at: number): Promise<boolean>;
+  /**
+   * The same rule for a SAML assertion's ID, scoped by the IdP's entityID, kept until the assertion's
+   * NotOnOrAfter (SAML profiles §4.1.4.5; src/connections/saml-acs.ts): of concurrent callers with the
+   * same (issuer, assertionId) exactly one gets true.
+   */
+  useSamlAssertion(issuer: string, assertionId: string, expiresAt: number, at: number): Promise<boolean>;
   /** The same rule for an ID-JAG's `jti`, scoped by the IdP's issuer (src/grants/id-jag.ts). */
   useIdJag(issuer: string, jti: string, expiresAt: number, at: number): Promise<boolean>;
 
