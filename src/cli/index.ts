@@ -7,6 +7,7 @@ import { createDatabaseIfMissing } from '../operations/database.js';
 import { registerAuditCommands, registerKeyCommands, registerUserCommands } from './admin-commands.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerConnectionCommands } from './connection-commands.js';
+import { registerEnterpriseCommands } from './enterprise-commands.js';
 import { type ConfigChoice, configOption, demoOption, loadConfig } from './config-file.js';
 import { initConfig, initInstructions } from './init.js';
 import { registerOrganizationCommands } from './organization-commands.js';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
   registerClientCommands(program, openAdmin);
   registerKeyCommands(program, openAdmin);
   registerAuditCommands(program, openAdmin);
+  registerEnterpriseCommands(program, openAdmin);
   registerOrganizationCommands(program, openAdmin);
   registerConnectionCommands(program, openAdmin);
 
