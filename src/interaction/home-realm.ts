@@ -6,6 +6,8 @@
  */
 import { EMAIL_DOMAIN } from '../config/organizations.js';
 import type { Context } from '../context.js';
+import { html } from '../http/respond.js';
+import { renderSingleSignOn } from '../pages/organization.js';
 import { connectionPath } from '../paths.js';
 
 /** Shown when "Continue with SSO" is pressed for a domain without single sign-on. */
@@ -20,18 +22,29 @@ export function emailDomain(email: string): string | undefined {
   return EMAIL_DOMAIN.test(domain) ? domain : undefined;
 }
 
-/** Where an address of an SSO domain signs in: its organization's connection start, carrying the request. */
+/**
+ * The answer to a sign-in form submitted with an address of an SSO domain: a page linking to its
+ * organization's connection start, carrying the authorization request (pages/organization.ts says why a
+ * link and not a redirect). Undefined when the domain has no single sign-on.
+ */
 export async function homeRealmStart(
   ctx: Context,
   email: string,
   interaction: string | undefined,
-): Promise<string | undefined> {
+): Promise<Response | undefined> {
   const domain = emailDomain(email);
   if (!domain) return undefined;
   const organization = await ctx.store.getOrganizationByDomain(domain);
   if (!organization?.connection) return undefined;
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
-  return `${ctx.config.issuerPath}${connectionPath(organization.connection, 'start')}${query}`;
+  const href = `${ctx.config.issuerPath}${connectionPath(organization.connection, 'start')}${query}`;
+  const page = renderSingleSignOn({
+    basePath: ctx.config.issuerPath,
+    organizationName: organization.name,
+    domain,
+    href,
+  });
+  return html(page);
 }
 
 /** Whether the sign-in page offers "Continue with SSO": some organization signs in with a connection. */

@@ -84,7 +84,7 @@ export async function handleLoginSubmit(ctx: Context, req: RequestInfo): Promise
   const password = params.get('password') ?? '';
   // Home-realm discovery, by the domain alone and before any account is looked up (home-realm.ts).
   const realm = await homeRealmStart(ctx, email, interaction);
-  if (realm) return redirect(realm, 303);
+  if (realm) return realm;
   if (params.get('sso') !== undefined)
     return loginPage(ctx, req, { interaction, returnTo, email, error: NO_SSO_FOR_DOMAIN, status: 400 });
   const outcome = await signInWithPassword(ctx, req, email, password);

@@ -40,3 +40,25 @@ ${options}
 <p class="muted">Signed in as ${m.userEmail}</p>`,
   );
 }
+
+export interface SingleSignOnModel {
+  basePath: string;
+  organizationName: string;
+  domain: string;
+  /** Gatehouse's own `/connections/{id}/start` (a GET link: the sign-in form's CSP form-action stays unchanged). */
+  href: string;
+}
+
+/**
+ * Home-realm discovery's answer: the e-mail's domain signs in with its organization's single sign-on.
+ * A link, not a redirect, because a browser applies the sign-in form's CSP `form-action` to every
+ * redirect that follows the form's submission, and the provider is on another origin.
+ */
+export function renderSingleSignOn(m: SingleSignOnModel): string {
+  return layout(
+    { title: 'Single sign-on', basePath: m.basePath },
+    html`<h1 id="page-title">Sign in with ${m.organizationName}</h1>
+<p>People with an <strong>@${m.domain}</strong> email sign in through ${m.organizationName}'s single sign-on.</p>
+<div class="actions stack"><a class="button primary" href="${m.href}">Continue to single sign-on</a></div>`,
+  );
+}

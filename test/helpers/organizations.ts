@@ -87,3 +87,12 @@ export async function tokensOf(srv: TestServer, location: URL | undefined, verif
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body as { access_token: string; refresh_token: string; scope: string };
 }
+
+/** The "Continue to single sign-on" link of home-realm discovery's page (the connection's start). */
+export async function singleSignOnLink(response: Response): Promise<string> {
+  expect(response.status).toBe(200);
+  const page = await response.text();
+  const link = /<a class="button primary" href="([^"]+)">Continue to single sign-on<\/a>/.exec(page);
+  expect(link, page.slice(0, 400)).not.toBeNull();
+  return decodeEntities(link![1]!);
+}
