@@ -83,13 +83,12 @@ export class BrandingRegistry {
    */
   async refresh(): Promise<void> {
     const row = await this.#store.getBranding();
-    let fields = this.configured();
-    if (row) {
-      const parsed = brandingFieldsSchema.safeParse(safeJson(row.settings));
-      if (parsed.success) fields = parsed.data;
-      else this.#onError(new Error('the stored branding is not valid; using the configuration'));
-    }
-    this.#snapshot = snapshotOf(fields, this.#configured.templates, row);
+    const parsed = row ? brandingFieldsSchema.safeParse(safeJson(row.settings)) : undefined;
+    if (parsed && !parsed.success)
+      this.#onError(new Error('the stored branding is not valid; using the configuration'));
+    this.#snapshot = parsed?.success
+      ? snapshotOf(parsed.data, this.#configured.templates, row)
+      : snapshotOf(this.configured(), this.#configured.templates);
     this.#loadedAt = performance.now();
   }
 
