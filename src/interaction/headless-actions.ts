@@ -1,3 +1,4 @@
+import { findConnection } from '../connections/registry.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
@@ -111,9 +112,9 @@ export async function signupAction(ctx: Context, req: RequestInfo): Promise<Resp
 export async function providerAction(ctx: Context, req: RequestInfo): Promise<Response> {
   const { body, sealed } = await preSessionStep(ctx, req);
   const id = requiredMember(body, 'connection');
-  const connection = ctx.config.connections.find((c) => c.id === id);
+  const connection = await findConnection(ctx, id);
   if (!connection) throw new OAuthError('not_found', 'There is no such sign-in method.');
-  if (!offeredConnections(ctx).includes(connection))
+  if (!(await offeredConnections(ctx)).includes(connection))
     throw new OAuthError('forbidden', `Signing in with ${connection.name} is turned off on this server.`);
   const start = `${ctx.config.issuer}${connectionPath(connection.id, 'start')}`;
   return headlessJson(req, { redirect_to: `${start}?interaction=${encodeURIComponent(sealed)}` });

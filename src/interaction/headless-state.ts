@@ -1,4 +1,5 @@
 import type { ResolvedConnection } from '../config/connections.js';
+import { enabledConnections } from '../connections/registry.js';
 import type { Context, RequestInfo } from '../context.js';
 import { openInteraction } from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
@@ -50,9 +51,9 @@ export interface HeadlessState {
   redirect_to?: string;
 }
 
-/** Connections offered for sign-in: the enabled ones. */
-export function offeredConnections(ctx: Context): readonly ResolvedConnection[] {
-  return ctx.config.connections.filter((c) => c.enabled);
+/** Connections offered for sign-in: the enabled ones, configured or stored (connections/registry.ts). */
+export function offeredConnections(ctx: Context): Promise<readonly ResolvedConnection[]> {
+  return enabledConnections(ctx);
 }
 
 /** The URL that continues the authorization request in the browser (endpoints/authorize.ts handleResume). */
@@ -113,7 +114,7 @@ export async function interactionState(
       resource_name: access.resourceName,
     },
     user: active && next !== 'login' ? { email: active.user.email } : null,
-    connections: offeredConnections(ctx).map((c) => ({ id: c.id, name: c.name })),
+    connections: (await offeredConnections(ctx)).map((c) => ({ id: c.id, name: c.name })),
     signup: ctx.config.signup,
     csrf_token: csrf.token,
   };

@@ -1,3 +1,4 @@
+import { connectionsOf } from '../connections/registry.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { UserRecord } from '../store/types.js';
@@ -46,6 +47,7 @@ export async function accountView(ctx: Context, user: UserRecord): Promise<Accou
     names.set(clientId, client?.client_name || clientId);
   }
   const links = await ctx.store.listLinkedIdentities(user.id);
+  const connections = await connectionsOf(ctx);
   return {
     email: user.email,
     emailVerified: user.emailVerified,
@@ -64,7 +66,7 @@ export async function accountView(ctx: Context, user: UserRecord): Promise<Accou
     identities: links.map((l) => ({
       issuer: l.issuer,
       subject: l.subject,
-      connectionName: ctx.config.connections.find((c) => c.id === l.connectionId)?.name ?? l.connectionId,
+      connectionName: connections.find((c) => c.id === l.connectionId)?.name ?? l.connectionId,
       email: l.email,
       createdAt: l.createdAt,
     })),
