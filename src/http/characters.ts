@@ -38,6 +38,8 @@ const FIELD_RULES: Readonly<Record<string, CharacterRule>> = {
   stylesheet: 'multi-line',
   // SAML HTTP-POST binding: IdPs wrap the base64 Response in lines (CR LF).
   SAMLResponse: 'multi-line',
+  // An upstream SAML IdP's metadata document, pasted into the admin API or the dashboard.
+  metadata_xml: 'multi-line',
 };
 
 export function characterRuleOf(name: string): CharacterRule {

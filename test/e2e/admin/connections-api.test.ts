@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminToken } from '../../helpers/dcr.js';
+import { startSamlIdp } from '../../helpers/saml-idp.js';
 import { beginUpstreamSignIn, continueToClient } from '../../helpers/upstream-flow.js';
 import {
   signInUpstream,
@@ -202,6 +203,29 @@ describe('admin API: connections and linked identities', () => {
       expect(done.location?.searchParams.get('code')).toBeTruthy();
       const renamed = await call('PATCH', 'connections/managed', { id: 'other' });
       expect(renamed.status).toBe(400);
+    });
+
+    it('stores a SAML connection with its IdP metadata pasted in, validated by the SAML schema', async () => {
+      const idp = await startSamlIdp();
+      try {
+        const metadata_xml = idp.metadataXml();
+        const created = await call('POST', 'connections', {
+          id: 'acme',
+          type: 'saml',
+          name: 'Acme',
+          metadata_xml,
+        });
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        expect(created.body.connection).toMatchObject({ id: 'acme', type: 'saml', source: 'database' });
+        const both = await call('POST', 'connections', { id: 'acme2', type: 'saml', name: 'Acme' });
+        expect(both.status).toBe(400);
+        expect(both.body.error_description).toMatch(/^metadata_url: /);
+        const page = await (await new UserAgent(srv.origin).request(`${srv.issuer}/login`)).text();
+        expect(page).toContain('Continue with Acme');
+        expect((await call('DELETE', 'connections/acme')).status).toBe(200);
+      } finally {
+        await idp.close();
+      }
     });
 
     it('deletes a stored connection (its sign-in is gone) but never a configured one', async () => {
