@@ -4,9 +4,9 @@
  * alone, before any account is looked up, so the answer says whether a domain has single sign-on (public
  * by design: the IdP's login page says as much) and nothing about whether an account exists.
  */
-import { EMAIL_DOMAIN } from '../config/organizations.js';
 import type { Context } from '../context.js';
 import { html } from '../http/respond.js';
+import { EMAIL_DOMAIN } from '../operations/organizations.js';
 import { renderSingleSignOn } from '../pages/organization.js';
 import { connectionPath } from '../paths.js';
 
@@ -32,12 +32,11 @@ export async function homeRealmStart(
   email: string,
   interaction: string | undefined,
 ): Promise<Response | undefined> {
-  const domain = emailDomain(email);
-  if (!domain) return undefined;
-  const organization = await ctx.store.getOrganizationByDomain(domain);
-  if (!organization?.connection) return undefined;
+  const realm = await homeRealmOf(ctx, email);
+  if (!realm) return undefined;
+  const { domain, organization, connection } = realm;
   const query = interaction ? `?interaction=${encodeURIComponent(interaction)}` : '';
-  const href = `${ctx.config.issuerPath}${connectionPath(organization.connection, 'start')}${query}`;
+  const href = `${ctx.config.issuerPath}${connectionPath(connection, 'start')}${query}`;
   const page = renderSingleSignOn({
     basePath: ctx.config.issuerPath,
     organizationName: organization.name,
@@ -45,6 +44,21 @@ export async function homeRealmStart(
     href,
   });
   return html(page);
+}
+
+/**
+ * The organization whose single sign-on an address's domain routes to, with its connection id; undefined
+ * when the domain has none. Used by the sign-in page (homeRealmStart) and the headless identify step.
+ */
+export async function homeRealmOf(
+  ctx: Context,
+  email: string,
+): Promise<{ domain: string; organization: { name: string }; connection: string } | undefined> {
+  const domain = emailDomain(email);
+  if (!domain) return undefined;
+  const organization = await ctx.store.getOrganizationByDomain(domain);
+  if (!organization?.connection) return undefined;
+  return { domain, organization, connection: organization.connection };
 }
 
 /** Whether the sign-in page offers "Continue with SSO": some organization signs in with a connection. */

@@ -11,7 +11,6 @@
  * and a sealed choice replayed by someone else, or kept after removal from the organization, is void.
  * The headless API calls recordOrganizationChoice with the same rules.
  */
-import { ORGANIZATION_ID } from '../config/organizations.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import {
@@ -22,6 +21,7 @@ import {
 import type { Params } from '../http/params.js';
 import { formParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
+import { ORGANIZATION_ID } from '../operations/organizations.js';
 import { renderOrganizationPicker } from '../pages/organization.js';
 import { PATHS } from '../paths.js';
 import type { UserMembership, UserRecord } from '../store/types.js';

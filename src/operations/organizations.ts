@@ -20,6 +20,9 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { UniqueViolation } from '../store/types.js';
 import { normaliseEmail } from '../users.js';
 
+/** The id and domain patterns, for the sign-in interaction (which does not read config/ itself). */
+export { EMAIL_DOMAIN, ORGANIZATION_ID } from '../config/organizations.js';
+
 export interface OrganizationView {
   id: string;
   name: string;
