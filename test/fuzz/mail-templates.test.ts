@@ -47,5 +47,10 @@ describe('mail templates escape every value in the HTML body', () => {
     expect(mailBrand(ctx({}))).toEqual({ name: 'login.acme.example:8443' });
     expect(mailBrand(ctx({ branding: { name: 'Acme Cloud' } }))).toEqual({ name: 'Acme Cloud' });
     expect(mailBrand(ctx({ branding: { name: '   ' } }))).toEqual({ name: 'login.acme.example:8443' });
+    const edited = {
+      ...ctx({ branding: { name: 'Acme Cloud' } }),
+      branding: { snapshot: () => ({ fields: { name: 'Acme' } }) },
+    };
+    expect(mailBrand(edited as unknown as Context)).toEqual({ name: 'Acme' });
   });
 });
