@@ -11,11 +11,11 @@
  * capacity of a PostgreSQL with C cores to spare is about C / (CPU per transaction).
  *   node bench/pg-capacity.mjs [--rows 100000] [--clients 10] [--seconds 10]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { freshDatabase, migrate, PG_ADMIN, TMP } from './lib/servers.mjs';
 import { seed } from './seed-scale.mjs';
@@ -87,7 +87,8 @@ try {
       }
     };
     const timer = setInterval(() => void sample(), 100);
-    const text = execFileSync(
+    // Asynchronous, so the sampler runs meanwhile.
+    const { stdout: text } = await promisify(execFile)(
       'pgbench',
       ['-n', '-M', 'prepared', '-c', values.clients, '-j', '2', '-T', values.seconds, '-f', file, db.url],
       { encoding: 'utf8' },
