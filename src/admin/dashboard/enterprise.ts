@@ -7,6 +7,7 @@ import {
   listEnterpriseIdps,
   removeEnterpriseIdp,
 } from '../../operations/enterprise-idps.js';
+import { renderConfirm } from '../../pages/admin/confirm.js';
 import { renderEnterprise } from '../../pages/admin/enterprise.js';
 import { type AdminView, actionError, afterAction } from './kit.js';
 
@@ -47,6 +48,25 @@ function definitionFrom(params: Params): Record<string, unknown> {
   return definition;
 }
 
+/** Removing an IdP stops its users' agents from getting tokens: it is confirmed first. */
+function confirmRemoval(view: AdminView, issuer: string, back: string): Response {
+  return html(
+    renderConfirm({
+      frame: view.frame('enterprise', 'Remove enterprise IdP'),
+      heading: 'Remove this enterprise IdP?',
+      subject: issuer,
+      consequences: [
+        'Its ID-JAGs are refused from the next token request on.',
+        'Access tokens already issued through it stay valid until they expire.',
+      ],
+      action: `${view.admin}/enterprise/action`,
+      fields: { csrf: view.csrf, op: 'remove', issuer },
+      button: 'Remove IdP',
+      cancelHref: back,
+    }),
+  );
+}
+
 export async function handleEnterpriseAction(
   ctx: Context,
   _req: RequestInfo,
@@ -61,7 +81,9 @@ export async function handleEnterpriseAction(
       return afterAction(back, 'idp-add');
     }
     if (op === 'remove') {
-      await removeEnterpriseIdp(ctx, params.get('issuer') ?? '', view.actor);
+      const issuer = params.get('issuer') ?? '';
+      if (params.get('confirmed') !== 'yes') return confirmRemoval(view, issuer, back);
+      await removeEnterpriseIdp(ctx, issuer, view.actor);
       return afterAction(back, 'idp-remove');
     }
     throw new OAuthError('invalid_request', 'unknown action');

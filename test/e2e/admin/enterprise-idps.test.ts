@@ -192,7 +192,7 @@ describe('enterprise IdPs on the dashboard', () => {
     expect(page).toContain('Configuration file');
   });
 
-  it('the add form stores an IdP (inline keys, JIT signup) that the grant trusts at once; Remove takes it away', async () => {
+  it('the add form stores an IdP (inline keys, JIT signup) that the grant trusts at once; Remove, once confirmed, takes it away', async () => {
     const response = await post({
       op: 'add',
       issuer: added.issuer,
@@ -208,7 +208,12 @@ describe('enterprise IdPs on the dashboard', () => {
     expect(page).toContain('Acme via dashboard');
     expect(page).toContain('Just-in-time users');
     expect((await present(added, { email: 'jit.dashboard@acme.example' })).status).toBe(200);
-    expect((await post({ op: 'remove', issuer: added.issuer })).status).toBe(303);
+    // Remove asks first and changes nothing until confirmed.
+    const asked = await post({ op: 'remove', issuer: added.issuer });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('name="confirmed" value="yes"');
+    expect((await present(added, { email: 'jit.dashboard@acme.example' })).status).toBe(200);
+    expect((await post({ op: 'remove', issuer: added.issuer, confirmed: 'yes' })).status).toBe(303);
     expect((await present(added)).status).toBe(400);
   });
 
