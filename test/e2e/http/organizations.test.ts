@@ -139,6 +139,17 @@ describe('organizations', () => {
     expect(claims.roles).toBeUndefined();
   });
 
+  it('answers prompt=none with interaction_required when a signed-in member of several organizations must choose', async () => {
+    const flow = await signInFor(env.srv, USER);
+    expect(flow.outcome.page).toContain('Choose an organization');
+    const silent = authorizeUrl(env.srv, { prompt: 'none' });
+    const response = await flow.agent.request(silent.url);
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('interaction_required');
+    expect(location.searchParams.get('state')).toBe(silent.state);
+  });
+
   it('offers "Continue with SSO" on the sign-in page and routes an SSO domain to its organization’s connection', async () => {
     const request = authorizeUrl(env.srv);
     const agent = new UserAgent(env.srv.origin);
