@@ -47,7 +47,7 @@ describe('the dashboard sign-in redirect (interaction/return-to.ts)', () => {
   });
 });
 
-const KINDS: readonly OpaqueKind[] = ['ghc', 'ghr', 'ghs', 'ghp'];
+const KINDS: readonly OpaqueKind[] = ['ghc', 'ghr', 'ghs', 'ghp', 'ghv'];
 
 describe('fault codes kept in logs (config/logger.ts)', () => {
   it('no credential Gatehouse issues is ever kept as a fault code', () => {
