@@ -1,6 +1,7 @@
 import type { ResolvedConnection } from '../config/connections.js';
 import { openSecrets, parseDefinition, plainDefinition, sealDefinition } from '../connections/definitions.js';
 import { connectionsOf, forgetStoredConnections } from '../connections/registry.js';
+import { samlEndpoints } from '../connections/saml-sp.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { type ConnectionDefinitionRecord, UniqueViolation } from '../store/types.js';
@@ -32,6 +33,9 @@ export interface ConnectionView {
   signup?: boolean;
   /** SAML connections fetching the IdP's metadata: */
   metadata_url?: string;
+  /** SAML connections: the SP entity ID and ACS URL to register at the IdP. */
+  sp_entity_id?: string;
+  acs_url?: string;
   /** Stored connections: the definition PUT and PATCH edit, without its secret fields. */
   definition?: Obj;
   /** Stored connections: which secret fields are set (their values are never shown). */
@@ -76,11 +80,16 @@ function resolvedView(c: ResolvedConnection): Omit<ConnectionView, 'source'> {
   return metadataUrl ? { ...common, metadata_url: metadataUrl } : common;
 }
 
+/** A SAML connection's view names what to register at the IdP. */
+function withSamlEndpoints<V extends { id: string; type: string }>(ctx: Context, view: V): V {
+  return view.type === 'saml' ? { ...view, ...samlEndpoints(ctx, view.id) } : view;
+}
+
 function storedView(ctx: Context, r: ConnectionDefinitionRecord): ConnectionView {
   const definition = plainDefinition(r);
   const oidc = r.type === 'oidc';
   const d = definition as { name?: string; issuer?: string; client_id?: string; metadata_url?: string };
-  return {
+  return withSamlEndpoints(ctx, {
     id: r.id,
     type: r.type,
     name: typeof d.name === 'string' ? d.name : r.id,
@@ -93,19 +102,21 @@ function storedView(ctx: Context, r: ConnectionDefinitionRecord): ConnectionView
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     ...(ctx.config.connections.some((c) => c.id === r.id) ? { shadowed: true } : {}),
-  };
+  });
 }
 
 /** Every connection: the configured ones, then the stored ones (oldest first). */
 export async function listConnections(ctx: Context): Promise<ConnectionView[]> {
-  const configured = ctx.config.connections.map((c) => ({ ...resolvedView(c), source: 'config' as const }));
+  const configured = ctx.config.connections.map((c) =>
+    withSamlEndpoints(ctx, { ...resolvedView(c), source: 'config' as const }),
+  );
   const stored = await ctx.store.listConnectionDefinitions();
   return [...configured, ...stored.map((r) => storedView(ctx, r))];
 }
 
 export async function getConnection(ctx: Context, id: string): Promise<ConnectionView> {
   const configured = ctx.config.connections.find((c) => c.id === id);
-  if (configured) return { ...resolvedView(configured), source: 'config' };
+  if (configured) return withSamlEndpoints(ctx, { ...resolvedView(configured), source: 'config' as const });
   return storedView(ctx, await requireStored(ctx, id));
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listConnections } from '../../../src/operations/connections.js';
 import { baseOptions, RESOURCE, USER } from '../../helpers/fixtures.js';
 import { NATIVE_REDIRECT, redeem } from '../../helpers/oauth.js';
 import { type SamlIdp, samlConnection, startSamlIdp } from '../../helpers/saml-idp.js';
@@ -59,6 +60,18 @@ describe('sign-in with a SAML identity provider', () => {
     expect(xml).toContain(`Location="${srv.issuer}/connections/acme/saml/acs"`);
     expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
     expect(xml).toContain('WantAssertionsSigned="true"');
+  });
+
+  it('shows administrators what to register at the IdP (operations view), and nothing else of the IdP', async () => {
+    const views = await listConnections(srv.gh.context);
+    expect(views.find((v) => v.id === 'acme')).toMatchObject({
+      type: 'saml',
+      source: 'config',
+      metadata_url: idp.metadataUrl,
+      sp_entity_id: `${srv.issuer}/connections/acme/saml/metadata`,
+      acs_url: `${srv.issuer}/connections/acme/saml/acs`,
+    });
+    expect(views.find((v) => v.id === 'inline')).not.toHaveProperty('metadata_url');
   });
 
   it('sends an AuthnRequest over HTTP-Redirect with an opaque RelayState', async () => {
