@@ -1,6 +1,8 @@
-import { decodeJwt } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { decodeJwt, exportJWK, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessTokenHash } from '../../../src/resource/dpop.js';
 import { UserAgent } from '../../helpers/user-agent.js';
 import { type Stack, startStack } from './helpers/stack.js';
 
@@ -29,6 +31,7 @@ describe('DPoP nonces end to end: oauth4webapi, Gatehouse and the Todo MCP serve
   let as: oauth.AuthorizationServer;
   const client: oauth.Client = { client_id: 'todo-cli' };
   let dpop: oauth.DPoPHandle;
+  let keyPair: CryptoKeyPair;
   let tokens: oauth.TokenEndpointResponse;
   let tokenRetried = false;
 
@@ -39,7 +42,8 @@ describe('DPoP nonces end to end: oauth4webapi, Gatehouse and the Todo MCP serve
       issuer,
       await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
     );
-    dpop = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    keyPair = await oauth.generateKeyPair('ES256');
+    dpop = oauth.DPoP(client, keyPair);
     const redirectUri = stack.callback.redirectUri;
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
@@ -108,5 +112,69 @@ describe('DPoP nonces end to end: oauth4webapi, Gatehouse and the Todo MCP serve
     const late = await withNonceRetry(() => callTool('list_todos'));
     expect(late.retried).toBe(true);
     expect(late.value.status).toBe(200);
+  });
+
+  /** A proof by the client's key, made by hand (jose), with the nonce given. */
+  const handProof = async (nonce: string) =>
+    new SignJWT({
+      htm: 'POST',
+      htu: stack.mcpUrl,
+      jti: randomUUID(),
+      ath: await accessTokenHash(tokens.access_token),
+      nonce,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keyPair.publicKey) })
+      .setIssuedAt()
+      .sign(keyPair.privateKey);
+
+  const post = (headers: Record<string, string>) =>
+    fetch(stack.mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+
+  it('over HTTP, a request without a token is challenged with Bearer and DPoP algs (RFC 9449 §7.1)', async () => {
+    const response = await post({});
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^Bearer resource_metadata="[^"]+"(, scope="[^"]*")?, DPoP algs="[^"]*ES256[^"]*", resource_metadata="[^"]+"$/,
+    );
+  });
+
+  it("over HTTP, a forged nonce or Gatehouse's own nonce is refused: 401 use_dpop_nonce and a fresh DPoP-Nonce; the fresh one passes", async () => {
+    // Gatehouse's own nonce, from its use_dpop_nonce answer to a proof without one.
+    const asked = await fetch(as.token_endpoint!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await new SignJWT({ htm: 'POST', htu: as.token_endpoint!, jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keyPair.publicKey) })
+          .setIssuedAt()
+          .sign(keyPair.privateKey),
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'todo-cli' }),
+    });
+    const asNonce = asked.headers.get('dpop-nonce')!;
+    expect(asNonce).toBeTruthy();
+    for (const nonce of ['0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', asNonce]) {
+      const refused = await post({
+        authorization: `DPoP ${tokens.access_token}`,
+        dpop: await handProof(nonce),
+      });
+      expect(refused.status, nonce).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/DPoP error="use_dpop_nonce"/);
+      const fresh = refused.headers.get('dpop-nonce')!;
+      expect(fresh).toMatch(/^[0-9a-z]+\.[\w-]{43}$/);
+      const served = await post({
+        authorization: `DPoP ${tokens.access_token}`,
+        dpop: await handProof(fresh),
+      });
+      expect(served.status).toBe(200);
+    }
   });
 });
