@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSamlIdp } from '../../helpers/saml-idp.js';
 import { beginUpstreamSignIn, continueToClient } from '../../helpers/upstream-flow.js';
 import {
   signInUpstream,
@@ -7,7 +8,7 @@ import {
   UPSTREAM_SECRET,
   type Upstream,
 } from '../../helpers/upstream-oidc.js';
-import { decodeEntities, type UserAgent } from '../../helpers/user-agent.js';
+import { decodeEntities, UserAgent } from '../../helpers/user-agent.js';
 import { ADMIN, type AdminServer, signIn, startAdminServer } from './support.js';
 
 /**
@@ -98,6 +99,28 @@ describe('dashboard: connections', () => {
     const callback = await signInUpstream(flow.agent, flow.upstreamUrl, 'joe');
     const done = await continueToClient(flow.agent, await flow.agent.request(callback.href));
     expect(done.location?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('adds a SAML connection with its IdP metadata pasted into the form', async () => {
+    const idp = await startSamlIdp();
+    try {
+      const form = await page('/connections/new');
+      const response = await agent.submit(form, {
+        type: 'saml',
+        id: 'acme',
+        name: 'Acme',
+        metadata_xml: idp.metadataXml(),
+        signup: 'yes',
+      });
+      expect(response.status).toBe(303);
+      const html = await page('/connections');
+      expect(html).toMatch(/<code>acme<\/code><\/td><td class="wrap">Acme<\/td><td>SAML<\/td>/);
+      const signIn = await (await new UserAgent(srv.origin).request(`${srv.issuer}/login`)).text();
+      expect(signIn).toContain('Continue with Acme');
+      await srv.gh.store.deleteConnectionDefinition('acme');
+    } finally {
+      await idp.close();
+    }
   });
 
   it('disables, enables and deletes (after a confirmation) a stored connection', async () => {
