@@ -4,7 +4,6 @@ import type { Params } from '../../http/params.js';
 import { html } from '../../http/respond.js';
 import { getBranding, resetBranding, saveBranding } from '../../operations/branding.js';
 import { renderBranding } from '../../pages/admin/branding.js';
-import { PATHS } from '../../paths.js';
 import { type AdminView, actionError, afterAction } from './kit.js';
 
 /** The "Branding" page and its actions (save, reset); the operation validates with the one schema. */
@@ -15,7 +14,6 @@ export async function showBranding(ctx: Context, _req: RequestInfo, view: AdminV
       admin: view.admin,
       csrf: view.csrf,
       view: await getBranding(ctx),
-      signInHref: ctx.config.issuerPath + PATHS.login,
     }),
   );
 }

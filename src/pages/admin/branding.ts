@@ -11,8 +11,6 @@ export interface BrandingModel {
   admin: string;
   csrf: string;
   view: BrandingView;
-  /** Where the hosted sign-in page is, to look at the result. */
-  signInHref: string;
 }
 
 function colourField(id: string, label: string, value: string | undefined, hint: string): Html {
@@ -32,7 +30,7 @@ export function renderBranding(m: BrandingModel): string {
   return adminPage(
     m.frame,
     html`<h1 id="page-title">Branding</h1>
-<p class="muted">How the sign-in, sign-up, consent, recovery and error pages look. <a href="${m.signInHref}">Open the sign-in page</a></p>
+<p class="muted">How the sign-in, sign-up, consent, recovery and error pages look. Changes apply to every instance within 5 seconds.</p>
 ${origin(m)}
 <form method="post" action="${m.admin}/branding/action" class="card">
 ${formFields({ csrf: m.csrf, op: 'save' })}
