@@ -43,10 +43,12 @@ describe.each([sqliteBackend(), postgresBackend()])('Store on $name', (backend) 
     ctx.other = await ctx.open(ctx.url);
   });
 
+  // Dropping the suite's ~40 PostgreSQL databases (each freshUrl is one) takes about a minute on a loaded
+  // two-core machine; the hook's default of 60 s was too tight once migration 0012 added three tables.
   afterAll(async () => {
     await Promise.allSettled(opened.map((s) => s.close()));
     await backend.cleanup();
-  });
+  }, 180_000);
 
   it('reports its dialect and answers ping', async () => {
     expect(ctx.store.dialect).toBe(backend.name);
