@@ -128,6 +128,10 @@ async function proceed(
       const error = new OAuthError('interaction_required', 'the user must choose an organization');
       return answerAuthorizationError(ctx, request, client, error, active, options.method);
     }
+    if (ctx.config.headless.enabled)
+      return redirect(
+        headlessLoginUrl(ctx, sealInteraction(ctx, request, { loginAfter: options.loginAfter })),
+      );
     const name = presentClient(client, request.redirect_uri).clientName;
     return organizationPickerPage(ctx, request, name, active, settled.memberships, options.loginAfter);
   }

@@ -11,6 +11,8 @@ import { decideConsent, parseDecision } from './consent-decision.js';
 import { createAccount, type SignedIn, signInWithPassword } from './credentials.js';
 import { CSRF_HEADER, headlessJson, readJsonBody, requiredMember, stringMember } from './headless-http.js';
 import { interactionState, offeredConnections } from './headless-state.js';
+import { homeRealmOf } from './home-realm.js';
+import { recordOrganizationChoice, resolveOrganization } from './organization.js';
 
 /**
  * The headless API's steps (docs/headless.md). Each one is the hosted page's rule called, not copied:
@@ -67,13 +69,25 @@ export async function stateAction(ctx: Context, req: RequestInfo): Promise<Respo
 }
 
 /**
- * POST identify {interaction, email}: which sign-in comes next for this address. Whether an account
- * exists is never revealed: an address that routes to no connection always continues with a password.
+ * POST identify {interaction, email}: which sign-in comes next for this address: the single sign-on
+ * of the organization that claims its domain (next = provider, with the URL to send the browser to),
+ * or a password. Whether an account exists is never revealed.
  */
 export async function identifyAction(ctx: Context, req: RequestInfo): Promise<Response> {
-  const { body } = await preSessionStep(ctx, req);
+  const { body, sealed } = await preSessionStep(ctx, req);
   const email = normaliseEmail(requiredMember(body, 'email'));
   if (!isEmailAddress(email)) throw new OAuthError('invalid_request', 'Enter a valid email address.');
+  // Home-realm discovery (home-realm.ts): by the domain alone, before any account is looked up.
+  const realm = await homeRealmOf(ctx, email);
+  if (realm) {
+    return headlessJson(req, {
+      next: 'provider',
+      email,
+      connection: realm.connection,
+      organization: { name: realm.organization.name },
+      redirect_to: startUrl(ctx, realm.connection, sealed),
+    });
+  }
   return headlessJson(req, { next: 'password', email, signup: ctx.config.signup });
 }
 
@@ -130,8 +144,33 @@ export async function providerAction(ctx: Context, req: RequestInfo): Promise<Re
   if (!connection) throw new OAuthError('not_found', 'There is no such sign-in method.');
   if (!(await offeredConnections(ctx)).includes(connection))
     throw new OAuthError('forbidden', `Signing in with ${connection.name} is turned off on this server.`);
-  const start = `${ctx.config.issuer}${connectionPath(connection.id, 'start')}`;
-  return headlessJson(req, { redirect_to: `${start}?interaction=${encodeURIComponent(sealed)}` });
+  return headlessJson(req, { redirect_to: startUrl(ctx, connection.id, sealed) });
+}
+
+/** The connection's start (connections/start.ts), carrying the authorization request. */
+function startUrl(ctx: Context, connection: string, sealed: string): string {
+  const start = `${ctx.config.issuer}${connectionPath(connection, 'start')}`;
+  return `${start}?interaction=${encodeURIComponent(sealed)}`;
+}
+
+/**
+ * POST organization {interaction, organization}: the signed-in user's choice among their
+ * organizations, validated and recorded by interaction/organization.ts (a member now; a choice bound by
+ * the organization's connection stays). Answers the state with the new sealed request to continue with.
+ */
+export async function organizationAction(ctx: Context, req: RequestInfo): Promise<Response> {
+  const body = await readJsonBody(req);
+  const active = await readSession(ctx, req);
+  if (!active)
+    throw new OAuthError('login_required', 'Nobody is signed in in this browser.', { status: 401 });
+  assertSessionCsrf(ctx, active.session, csrfHeader(req));
+  const sealed = await recordOrganizationChoice(ctx, {
+    interaction: requiredMember(body, 'interaction'),
+    user: active.user,
+    organizationId: requiredMember(body, 'organization'),
+  });
+  const { body: state } = await interactionState(ctx, req, sealed, active);
+  return headlessJson(req, state);
 }
 
 /**
@@ -152,6 +191,9 @@ export async function consentAction(ctx: Context, req: RequestInfo): Promise<Res
     throw new OAuthError('login_required', 'This request asks the user to sign in again.', { status: 401 });
   const decision = parseDecision(stringMember(body, 'decision'));
   const client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
+  // The organization rules hold here as on /authorize: settled again, or the choice comes first.
+  const settled = await resolveOrganization(ctx, request, active.user);
+  if (settled.kind === 'choose') throw new OAuthError('invalid_request', 'Choose an organization first.');
   // Consumed once, in the database (every instance agrees): a replayed decision issues nothing.
   const once = await ctx.store.hitRateLimit(
     `headless-decision:${hashSecret(sealed).slice(0, 32)}`,
@@ -164,6 +206,6 @@ export async function consentAction(ctx: Context, req: RequestInfo): Promise<Res
       'invalid_request',
       'This request was already answered. Start again from the application.',
     );
-  const location = await decideConsent(ctx, req, { request, client, active, decision });
+  const location = await decideConsent(ctx, req, { request: settled.request, client, active, decision });
   return headlessJson(req, { redirect_to: location });
 }

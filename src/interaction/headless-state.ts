@@ -1,13 +1,18 @@
 import type { ResolvedConnection } from '../config/connections.js';
 import { enabledConnections } from '../connections/registry.js';
 import type { Context, RequestInfo } from '../context.js';
-import { openInteraction } from '../grants/authorization-request.js';
+import {
+  type AuthorizationRequest,
+  openInteraction,
+  sealInteraction,
+} from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
 import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
 import { type ActiveSession, preSessionCsrf, sessionCsrf } from './browser-session.js';
 import { presentClient } from './client-presentation.js';
 import { describeRequestedAccess, needsConsent } from './consent-decision.js';
+import { resolveOrganization } from './organization.js';
 
 /**
  * What the team's page needs to render the next step of one authorization request: the client as
@@ -18,14 +23,17 @@ import { describeRequestedAccess, needsConsent } from './consent-decision.js';
 
 /**
  * - `login`: someone must sign in (identify, password, signup or provider).
+ * - `organization`: the signed-in user belongs to several organizations and picks one (organization).
  * - `consent`: the signed-in user must allow or deny (consent).
  * - `continue`: nothing left to ask; send the browser to `redirect_to` (/authorize/resume), which
  *   issues the code exactly as after the hosted pages.
  */
-export type HeadlessStep = 'login' | 'consent' | 'continue';
+export type HeadlessStep = 'login' | 'organization' | 'consent' | 'continue';
 
 export interface HeadlessState {
   next: HeadlessStep;
+  /** The sealed request to send with the next calls (it carries the settled organization). */
+  interaction: string;
   client: {
     client_id: string;
     name: string;
@@ -47,6 +55,8 @@ export interface HeadlessState {
   signup: boolean;
   /** For the `X-Gatehouse-CSRF` header of the next call (bound to the session once signed in). */
   csrf_token: string;
+  /** With next = organization: the user's organizations. */
+  organizations?: { id: string; name: string }[];
   /** With next = continue: where the browser goes now. */
   redirect_to?: string;
 }
@@ -61,18 +71,37 @@ export function resumeUrl(ctx: Context, sealed: string): string {
   return `${ctx.config.issuer}${PATHS.resume}?interaction=${encodeURIComponent(sealed)}`;
 }
 
+interface Step {
+  next: HeadlessStep;
+  /** The request as it goes on: with its organization settled (interaction/organization.ts). */
+  request: AuthorizationRequest;
+  /** With next = organization: the user's memberships to choose from. */
+  organizations?: { id: string; name: string }[];
+}
+
 async function nextStep(
   ctx: Context,
   opened: ReturnType<typeof openInteraction>,
   client: ClientRecord,
   active: ActiveSession | undefined,
-): Promise<HeadlessStep> {
+): Promise<Step> {
   const { request, loginAfter, pendingError } = opened;
   // prompt=login: a session older than the request does not count (OIDC Core §3.1.2.1).
-  if (!active || (loginAfter !== undefined && active.session.authTime < loginAfter)) return 'login';
+  if (!active || (loginAfter !== undefined && active.session.authTime < loginAfter))
+    return { next: 'login', request };
   // An error waiting for sign-in (OAuth 2.1 §7.12.2) goes back through /authorize/resume.
-  if (pendingError) return 'continue';
-  return (await needsConsent(ctx, request, client, active)) ? 'consent' : 'continue';
+  if (pendingError) return { next: 'continue', request };
+  // The organization first, as /authorize does (endpoints/authorize.ts proceed), then consent.
+  const settled = await resolveOrganization(ctx, request, active.user);
+  if (settled.kind === 'choose') {
+    const organizations = settled.memberships.map((m) => ({
+      id: m.organizationId,
+      name: m.organizationName,
+    }));
+    return { next: 'organization', request, organizations };
+  }
+  const consent = await needsConsent(ctx, settled.request, client, active);
+  return { next: consent ? 'consent' : 'continue', request: settled.request };
 }
 
 /**
@@ -89,13 +118,19 @@ export async function interactionState(
   const { request } = opened;
   // The client and its redirect URI again: either may have changed since /authorize (lanes/index.ts).
   const client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
-  const next = await nextStep(ctx, opened, client, active);
+  const step = await nextStep(ctx, opened, client, active);
+  const { next } = step;
+  // A settled organization rides the sealed request from now on: the next calls send this one.
+  const same = JSON.stringify(step.request.org) === JSON.stringify(request.org);
+  const current = same ? sealed! : sealInteraction(ctx, step.request, { loginAfter: opened.loginAfter });
+
   const csrf =
     next === 'login' || !active ? preSessionCsrf(ctx, req) : { token: sessionCsrf(ctx, active.session) };
   const shown = presentClient(client, request.redirect_uri);
   const access = describeRequestedAccess(ctx, request);
   const body: HeadlessState = {
     next,
+    interaction: current,
     client: {
       client_id: client.client_id,
       name: shown.clientName,
@@ -118,6 +153,7 @@ export async function interactionState(
     signup: ctx.config.signup,
     csrf_token: csrf.token,
   };
-  if (next === 'continue') body.redirect_to = resumeUrl(ctx, sealed!);
+  if (step.organizations) body.organizations = step.organizations;
+  if (next === 'continue') body.redirect_to = resumeUrl(ctx, current);
   return { body, setCookie: 'setCookie' in csrf ? csrf.setCookie : undefined };
 }

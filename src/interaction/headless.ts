@@ -4,6 +4,7 @@ import { PATHS } from '../paths.js';
 import {
   consentAction,
   identifyAction,
+  organizationAction,
   passwordAction,
   providerAction,
   signupAction,
@@ -18,7 +19,14 @@ import { assertAllowedOrigin, credentialedCors, headlessPreflight } from './head
  * for that origin only (the router renders errors as OAuth JSON with `req.cors`).
  */
 
-export type HeadlessAction = 'state' | 'identify' | 'password' | 'signup' | 'provider' | 'consent';
+export type HeadlessAction =
+  | 'state'
+  | 'identify'
+  | 'password'
+  | 'signup'
+  | 'provider'
+  | 'organization'
+  | 'consent';
 
 const ACTIONS: Record<HeadlessAction, { method: 'GET' | 'POST'; run: Handler }> = {
   state: { method: 'GET', run: stateAction },
@@ -26,6 +34,7 @@ const ACTIONS: Record<HeadlessAction, { method: 'GET' | 'POST'; run: Handler }> 
   password: { method: 'POST', run: passwordAction },
   signup: { method: 'POST', run: signupAction },
   provider: { method: 'POST', run: providerAction },
+  organization: { method: 'POST', run: organizationAction },
   consent: { method: 'POST', run: consentAction },
 };
 
