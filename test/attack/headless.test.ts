@@ -12,7 +12,7 @@ import { UserAgent } from '../helpers/user-agent.js';
  * get around one rule and checks that nothing was issued or counted in the attacker's favour.
  */
 
-const STEPS = ['identify', 'password', 'signup', 'provider', 'consent'] as const;
+const STEPS = ['identify', 'password', 'signup', 'provider', 'organization', 'consent'] as const;
 
 let port = 43100;
 
@@ -37,19 +37,31 @@ describe('headless API: CSRF and origin', () => {
   it('every state-changing step without the X-Gatehouse-CSRF header is 403 and issues nothing', async () => {
     const ui = new HeadlessUi(srv());
     const fresh = await ui.begin();
-    for (const step of STEPS.filter((s) => s !== 'consent')) {
+    for (const step of STEPS.filter((s) => s !== 'consent' && s !== 'organization')) {
       const answer = await ui.post(step, { interaction: fresh.interaction, ...USER, connection: 'x' });
       expectRefused(answer);
       expect(answer.headers.getSetCookie().join()).not.toMatch(/gatehouse_session=ghs_/);
     }
     // Consent without a session: nobody to consent (401), whatever the token.
-    const nobody = await ui.post('consent', { interaction: fresh.interaction, decision: 'allow' });
-    expect(nobody.status).toBe(401);
-    expect(nobody.body.error).toBe('login_required');
+    for (const step of ['consent', 'organization']) {
+      const nobody = await ui.post(step, {
+        interaction: fresh.interaction,
+        decision: 'allow',
+        organization: 'x',
+      });
+      expect(nobody.status).toBe(401);
+      expect(nobody.body.error).toBe('login_required');
+    }
     // Signed in too: still refused.
     const { interaction } = await atConsent(ui);
     for (const step of STEPS) {
-      const answer = await ui.post(step, { interaction, ...USER, decision: 'allow', connection: 'x' });
+      const answer = await ui.post(step, {
+        interaction,
+        ...USER,
+        decision: 'allow',
+        connection: 'x',
+        organization: 'x',
+      });
       expectRefused(answer);
     }
   });
