@@ -31,6 +31,11 @@ function settingsView(ctx: Context): Record<string, unknown> {
     secret: HIDDEN,
     signup: c.signup,
     compatibility: c.compatibility,
+    headless: {
+      enabled: c.headless.enabled,
+      loginUrl: c.headless.loginUrl ?? null,
+      origins: c.headless.origins,
+    },
     defaultResource: c.defaultResource,
     resources: c.resources
       .filter((r) => !r.restricted)
