@@ -58,3 +58,9 @@ export function endpointUrls(base: string) {
 export function connectionPath(id: string, action: 'start' | 'callback' | 'link'): string {
   return `${PATHS.connections}${encodeURIComponent(id)}/${action}`;
 }
+
+/** A SAML connection's SP entity ID (its metadata URL, DESIGN §4) and assertion consumer service URL. */
+export function samlUrls(issuer: string, id: string): { sp_entity_id: string; acs_url: string } {
+  const base = `${issuer}${PATHS.connections}${encodeURIComponent(id)}/saml/`;
+  return { sp_entity_id: `${base}metadata`, acs_url: `${base}acs` };
+}

@@ -166,7 +166,7 @@ export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
   const admin = ctx.config.issuerPath + PATHS.admin;
   if (pathname.startsWith(ctx.config.issuerPath + PATHS.adminApi)) return ADMIN_API;
   if (pathname === admin || pathname.startsWith(`${admin}/`)) return DASHBOARD;
-  // Configured or stored (connections/registry.ts): an unknown id is the handler's 404.
+  // Configured or stored (operations/connection-registry.ts): an unknown id is the handler's 404.
   if (pathname.startsWith(ctx.config.issuerPath + PATHS.connections)) return CONNECTIONS;
   if (ctx.config.headless.enabled && pathname.startsWith(ctx.config.issuerPath + PATHS.headlessApi))
     return HEADLESS;

@@ -2,7 +2,7 @@
  * A SAML 2.0 identity provider people may sign in with (issue 16, DESIGN §4): its options, its schema
  * and its resolved form. `id`, `type`, `name` and `metadata_url` are the contract; `metadata_xml` (the
  * IdP's metadata inline) is the alternative to the URL. Self-contained so that the admin API's stored
- * connections validate with the very same schema (connections/definitions.ts).
+ * connections validate with the very same schema (operations/connection-definitions.ts).
  * @see docs/sign-in.md "SAML"
  */
 import { z } from 'zod';

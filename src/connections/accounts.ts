@@ -11,6 +11,7 @@ import type { ResolvedConnection } from '../config/connections.js';
 import type { Context } from '../context.js';
 import { hasInvisibleCharacters } from '../display-name.js';
 import { OAuthError } from '../errors.js';
+import { dropUnverifiedAccess } from '../operations/email-verification.js';
 import { UniqueViolation, type UserRecord } from '../store/types.js';
 import { USER_SUBJECT_PREFIX } from '../subjects.js';
 import { randomToken } from '../tokens/crypto.js';
@@ -52,6 +53,12 @@ export function assertDomainAllowed(c: ResolvedConnection, email: string | undef
   }
 }
 
+/**
+ * A trusted provider's assertion that proves the address of an account nobody had proven yet marks it
+ * verified and ends a possible pre-hijack (operations/email-verification.ts): someone may have
+ * registered this address first, so the password chosen then stops working (the owner sets one through
+ * "Forgot password?") and the identities, sessions and grants attached meanwhile are dropped.
+ */
 async function markVerified(
   ctx: Context,
   user: UserRecord,
@@ -60,8 +67,16 @@ async function markVerified(
 ) {
   if (user.emailVerified || !trusted(c, identity) || identity.email !== normaliseEmail(user.email))
     return user;
-  await ctx.store.updateUser(user.id, { emailVerified: true });
-  return { ...user, emailVerified: true };
+  const hadPassword = user.passwordHash.startsWith('$');
+  await ctx.store.updateUser(user.id, { emailVerified: true, passwordHash: NO_PASSWORD });
+  const dropped = await dropUnverifiedAccess(ctx, user, `e-mail proven by ${c.name}`);
+  await ctx.audit({
+    type: 'user.email_verified',
+    userId: user.id,
+    actor: `connection:${c.id}`,
+    detail: { ...dropped, passwordCleared: hadPassword },
+  });
+  return { ...user, emailVerified: true, passwordHash: NO_PASSWORD };
 }
 
 function activeOrRefuse(user: UserRecord | undefined, c: ResolvedConnection): UserRecord {
@@ -107,7 +122,10 @@ export async function resolveAccount(
   if (linked) {
     const user = activeOrRefuse(await ctx.store.getUserById(linked.userId), c);
     await ctx.store.touchLinkedIdentity(identity.issuer, identity.subject, ctx.now());
-    return { kind: 'user', user: await markVerified(ctx, user, identity, c), how: 'linked_before' };
+    const proven = await markVerified(ctx, user, identity, c);
+    // Proving the address dropped every link made before it, this one included: it is the proof.
+    if (proven !== user) await link(ctx, c, identity, proven);
+    return { kind: 'user', user: proven, how: 'linked_before' };
   }
   const email = identity.email;
   if (!email || !isEmailAddress(email) || hasInvisibleCharacters(email)) {
@@ -120,12 +138,9 @@ export async function resolveAccount(
   if (existing) {
     const user = activeOrRefuse(existing, c);
     if (!trusted(c, identity)) return { kind: 'collision', email: user.email };
-    await link(ctx, c, identity, user);
-    return {
-      kind: 'user',
-      user: await markVerified(ctx, user, identity, c),
-      how: 'linked_by_verified_email',
-    };
+    const proven = await markVerified(ctx, user, identity, c);
+    await link(ctx, c, identity, proven);
+    return { kind: 'user', user: proven, how: 'linked_by_verified_email' };
   }
   if (!c.signup) {
     refuse(

@@ -12,10 +12,10 @@ import type {
 } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { findConnection } from '../operations/connection-registry.js';
 import { PATHS } from '../paths.js';
 import { handleCallback } from './callback.js';
 import { handleLink } from './link.js';
-import { findConnection } from './registry.js';
 import { handleSamlAcs, handleSamlFinish } from './saml-acs.js';
 import { handleSamlMetadata, handleSamlStart } from './saml-sp.js';
 import { handleStart } from './start.js';

@@ -34,12 +34,6 @@ export function acsUrl(ctx: Context, c: ResolvedSamlConnection): string {
   return ctx.config.issuer + samlPath(c, 'saml/acs');
 }
 
-/** What an administrator registers at the IdP for connection `id` (admin views). */
-export function samlEndpoints(ctx: Context, id: string): { sp_entity_id: string; acs_url: string } {
-  const base = `${ctx.config.issuer}${PATHS.connections}${encodeURIComponent(id)}/saml/`;
-  return { sp_entity_id: `${base}metadata`, acs_url: `${base}acs` };
-}
-
 /** The AuthnRequest ID that belongs to `state` (an xs:ID: a letter first). */
 export function requestIdFor(ctx: Context, state: string): string {
   return `_${hmac(ctx.secrets.state, `saml request\n${state}`)}`;

@@ -42,7 +42,7 @@ export const FIELD_LIMITS = {
   // OAuth request parameters
   client_id: { max: URI }, // CIMD client IDs are URLs (lanes/cimd/url.ts MAX_CLIENT_ID_LENGTH)
   client_secret: { max: 512 },
-  // An upstream SAML IdP's metadata, pasted into the admin API or the dashboard (connections/definitions.ts).
+  // An upstream SAML IdP's metadata, pasted into the admin API or the dashboard (operations/connection-definitions.ts).
   metadata_xml: { max: 60_000 },
   redirect_uri: { max: 2000 }, // what registration accepts (lanes/redirect-uri.ts)
   post_logout_redirect_uri: { max: 2000 },

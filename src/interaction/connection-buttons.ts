@@ -1,5 +1,5 @@
-import { enabledConnections } from '../connections/registry.js';
 import type { Context } from '../context.js';
+import { enabledConnections } from '../operations/connection-registry.js';
 import { connectionPath } from '../paths.js';
 
 /** A "Continue with {name}" link on the sign-in page (DESIGN §4), one per enabled connection. */
@@ -10,7 +10,7 @@ export interface ConnectionButton {
 
 /**
  * Links to `{issuer}/connections/{id}/start`, carrying the pending authorization request; configured and
- * stored connections alike (connections/registry.ts: a cached read, no query per page).
+ * stored connections alike (operations/connection-registry.ts: a cached read, no query per page).
  */
 export async function connectionButtons(
   ctx: Context,

@@ -1,8 +1,8 @@
-import { findConnection } from '../connections/registry.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
+import { findConnection } from '../operations/connection-registry.js';
 import { connectionPath } from '../paths.js';
 import { hashSecret, safeEqual } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';

@@ -1,5 +1,4 @@
 import type { ResolvedConnection } from '../config/connections.js';
-import { enabledConnections } from '../connections/registry.js';
 import type { Context, RequestInfo } from '../context.js';
 import {
   type AuthorizationRequest,
@@ -7,6 +6,7 @@ import {
   sealInteraction,
 } from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
+import { enabledConnections } from '../operations/connection-registry.js';
 import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
 import { type ActiveSession, preSessionCsrf, sessionCsrf } from './browser-session.js';
@@ -61,7 +61,7 @@ export interface HeadlessState {
   redirect_to?: string;
 }
 
-/** Connections offered for sign-in: the enabled ones, configured or stored (connections/registry.ts). */
+/** Connections offered for sign-in: the enabled ones, configured or stored (operations/connection-registry.ts). */
 export function offeredConnections(ctx: Context): Promise<readonly ResolvedConnection[]> {
   return enabledConnections(ctx);
 }

@@ -11,4 +11,3 @@ export const handleSignedIn: Handler = async (ctx) =>
       message: 'You are signed in. You can close this window.',
     }),
   );
-

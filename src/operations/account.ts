@@ -1,7 +1,7 @@
-import { connectionsOf } from '../connections/registry.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { UserRecord } from '../store/types.js';
+import { connectionsOf } from './connection-registry.js';
 
 /**
  * The signed-in user's own account (the `{issuer}/account` page, src/interaction/account.ts): what

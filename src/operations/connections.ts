@@ -1,17 +1,17 @@
 import type { ResolvedConnection } from '../config/connections.js';
-import { openSecrets, parseDefinition, plainDefinition, sealDefinition } from '../connections/definitions.js';
-import { connectionsOf, forgetStoredConnections } from '../connections/registry.js';
-import { samlEndpoints } from '../connections/saml-sp.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { samlUrls } from '../paths.js';
 import { type ConnectionDefinitionRecord, UniqueViolation } from '../store/types.js';
+import { openSecrets, parseDefinition, plainDefinition, sealDefinition } from './connection-definitions.js';
+import { connectionsOf, forgetStoredConnections } from './connection-registry.js';
 
 /**
  * Upstream connections and linked identities for administrators (admin API, dashboard, CLI). Two
  * sources: the configuration file's connections (read-only here, `source: "config"`) and those stored
  * through these operations (`source: "database"`), validated by the configuration's own schema
- * (connections/definitions.ts) and seen by every sign-in at once on this instance, within seconds on
- * the others (connections/registry.ts). Views never carry a secret field (client secret, private
+ * (operations/connection-definitions.ts) and seen by every sign-in at once on this instance, within seconds on
+ * the others (operations/connection-registry.ts). Views never carry a secret field (client secret, private
  * key): only the names of those that are set. Every change is audited with the acting administrator.
  */
 
@@ -82,7 +82,7 @@ function resolvedView(c: ResolvedConnection): Omit<ConnectionView, 'source'> {
 
 /** A SAML connection's view names what to register at the IdP. */
 function withSamlEndpoints<V extends { id: string; type: string }>(ctx: Context, view: V): V {
-  return view.type === 'saml' ? { ...view, ...samlEndpoints(ctx, view.id) } : view;
+  return view.type === 'saml' ? { ...view, ...samlUrls(ctx.config.issuer, view.id) } : view;
 }
 
 function storedView(ctx: Context, r: ConnectionDefinitionRecord): ConnectionView {

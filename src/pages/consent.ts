@@ -29,7 +29,12 @@ export function renderConsent(m: ConsentModel): string {
     ? html`<ul class="scopes">${m.scopes.map((s) => html`<li><code>${s.name}</code>${s.description ? html` — ${s.description}` : ''}</li>`)}</ul>`
     : html`<p>No specific permissions.</p>`;
   return layout(
-    { title: 'Authorize access', basePath: m.basePath, page: 'consent', values: { client_name: m.clientName } },
+    {
+      title: 'Authorize access',
+      basePath: m.basePath,
+      page: 'consent',
+      values: { client_name: m.clientName },
+    },
     html`${m.logoUrl ? html`<img class="client-logo" src="${m.logoUrl}" alt="" width="48" height="48">` : ''}
 <h1 id="page-title"><span id="client-name">${m.clientName}</span>${m.clientBadge ? html`<span class="badge">${m.clientBadge}</span>` : ''} wants to access your account</h1>
 ${m.warnings.map((w) => html`<p class="warning" role="note">${w}</p>`)}

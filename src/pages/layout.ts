@@ -4,8 +4,8 @@
  * (RFC 9700 §4.2.4), and the one stylesheet is served from Gatehouse's own origin.
  */
 
-import { currentPageFrame } from './branding.js';
 import type { TemplatePage } from '../branding/schema.js';
+import { currentPageFrame } from './branding.js';
 
 /**
  * Characters no page ever carries, whatever it shows (a name, an audit record's user agent, an error

@@ -19,7 +19,7 @@ export interface ConnectionDefinitionRecord {
 }
 
 export interface ConnectionDefinitionStore {
-  /** Every stored definition, oldest first (a handful: read whole and cached by connections/registry.ts). */
+  /** Every stored definition, oldest first (a handful: read whole and cached by operations/connection-registry.ts). */
   listConnectionDefinitions(): Promise<ConnectionDefinitionRecord[]>;
   /** Inserts. Rejects with `UniqueViolation` if the id exists (of concurrent creators, one wins). */
   createConnectionDefinition(record: ConnectionDefinitionRecord): Promise<void>;

@@ -5,9 +5,9 @@
  * optional client cache (./client-cache.ts).
  */
 import { type Kysely, Migrator, sql } from 'kysely';
+import type { BrandingRecord } from './branding-records.js';
 import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
 import { IssuedCodes } from './code-cache.js';
-import type { BrandingRecord } from './branding-records.js';
 import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-records.js';
 import type { EnterpriseIdpRecord } from './enterprise-idp-records.js';
 import type { HotPath } from './hot/types.js';
@@ -15,8 +15,8 @@ import * as admin from './kysely/admin.js';
 import * as branding from './kysely/branding.js';
 import * as clients from './kysely/clients.js';
 import * as connections from './kysely/connections.js';
-import * as idps from './kysely/enterprise-idps.js';
 import type { StoreContext } from './kysely/context.js';
+import * as idps from './kysely/enterprise-idps.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
 import { OrganizationVerbs } from './kysely/organizations.js';

@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatehouse } from '../../src/gatehouse.js';
+import { createUser } from '../../src/users.js';
 import { USER } from '../helpers/fixtures.js';
 import { fakeClock } from '../helpers/oauth.js';
 import { TEST_SECRET } from '../helpers/server.js';
@@ -27,6 +28,7 @@ describe('upstream OpenID Connect: attacks', () => {
         outsider: { email: 'someone@elsewhere.example', email_verified: true },
         'unverified-new': { email: 'new@corp.example', email_verified: false },
         'claims-verified': { email: 'claims@corp.example', email_verified: true },
+        'pre-hijacked': { email: 'prehijack@corp.example', email_verified: true },
       },
       () => [
         { trustEmailVerified: true },
@@ -168,6 +170,30 @@ describe('upstream OpenID Connect: attacks', () => {
     expect(stolen.status).toBe(400);
     const ada = await store().getUserByEmail(USER.email);
     expect(await store().listLinkedIdentities(ada!.id)).toEqual([]);
+  });
+
+  it('a trusted provider proving a pre-registered address ends the pre-hijack: the earlier password stops working', async () => {
+    // The attacker registered the victim's address first, with a password of their own (unverified).
+    const planted = await createUser(
+      store(),
+      { email: 'prehijack@corp.example', password: 'attacker chose this 1' },
+      Date.now(),
+    );
+    const { agent, callback } = await toCallback('pre-hijacked');
+    await continueToClient(agent, await agent.request(callback.href));
+    const user = (await store().getUserById(planted.id))!;
+    expect(user.emailVerified).toBe(true);
+    expect(await store().listLinkedIdentities(user.id)).toHaveLength(1);
+    const attacker = new UserAgent(env.srv.origin);
+    const login = await attacker.request(`${env.srv.issuer}/login`);
+    const tried = await attacker.submit(await login.text(), {
+      email: 'prehijack@corp.example',
+      password: 'attacker chose this 1',
+    });
+    expect(tried.status).toBe(401);
+    const [event] = await store().listAuditEvents({ type: 'user.email_verified', limit: 1 });
+    expect(event).toMatchObject({ userId: user.id, actor: 'connection:corp' });
+    expect(event?.detail).toMatchObject({ passwordCleared: true });
   });
 
   it('does not mark an address verified from a connection that does not trust the assertion', async () => {

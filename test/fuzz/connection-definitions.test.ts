@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConnections } from '../../src/config/policies.js';
+import type { Context } from '../../src/context.js';
+import { OAuthError } from '../../src/errors.js';
 import {
   isSecretField,
   openSecrets,
   parseDefinition,
   resolveStored,
   sealDefinition,
-} from '../../src/connections/definitions.js';
-import type { Context } from '../../src/context.js';
-import { OAuthError } from '../../src/errors.js';
+} from '../../src/operations/connection-definitions.js';
 
 /**
- * Connections stored at run time (connections/definitions.ts) as properties: any JSON body is either a
+ * Connections stored at run time (operations/connection-definitions.ts) as properties: any JSON body is either a
  * definition the configuration would accept or a 400 `invalid_request` naming a field (never another
  * error); a stored definition runs exactly as the same entry in the configuration would; no secret
  * value is ever in the stored plain part, and the sealed part opens only for its own id.

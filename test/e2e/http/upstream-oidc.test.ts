@@ -1,5 +1,6 @@
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../src/users.js';
 import { RESOURCE, USER } from '../../helpers/fixtures.js';
 import { NATIVE_REDIRECT, redeem } from '../../helpers/oauth.js';
 import { beginUpstreamSignIn, continueToClient, startWithUpstream } from '../../helpers/upstream-flow.js';
@@ -99,7 +100,12 @@ describe('sign-in with an upstream OpenID provider', () => {
       verifier: flow.verifier,
     });
     expect(decodeJwt(tokens.body.access_token).sub).toBe(before!.id);
-    expect((await env.srv.gh.store.getUserById(before!.id))!.emailVerified).toBe(true);
+    const after = (await env.srv.gh.store.getUserById(before!.id))!;
+    expect(after.emailVerified).toBe(true);
+    // The first proof of the address ends a possible pre-hijack: the password chosen before it is gone
+    // (test/attack/upstream-oidc.test.ts). Ada sets a new one, as "Forgot password?" would let her.
+    expect(after.passwordHash.startsWith('$argon2')).toBe(false);
+    await env.srv.gh.store.updateUser(before!.id, { passwordHash: await hashPassword(USER.password) });
   });
 
   it('links explicitly after the password when the connection does not trust the assertion', async () => {

@@ -18,7 +18,7 @@
 import type { ResolvedConnection } from '../config/connections.js';
 import type { Context } from '../context.js';
 import type { ConnectionDefinitionRecord, Store } from '../store/types.js';
-import { resolveStored } from './definitions.js';
+import { resolveStored } from './connection-definitions.js';
 
 /** How long a copy of the stored connections is served before the database is read again. */
 export const STORED_TTL_MS = 5_000;
