@@ -52,7 +52,7 @@ function ticks(pid) {
 /** Statement counts summed over the processes that wrote into `dir`. */
 function statements(dir) {
   const sum = {};
-  for (const f of readdirSync(dir)) {
+  for (const f of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
     try {
       for (const [k, v] of Object.entries(JSON.parse(readFileSync(join(dir, f), 'utf8'))))
         sum[k] = (sum[k] ?? 0) + v;
@@ -63,10 +63,17 @@ function statements(dir) {
   return sum;
 }
 
-/** CPU ticks of the PostgreSQL backends connected to `database`. */
+/** CPU ticks per PostgreSQL backend connected to `database`. */
 async function backendTicks(admin, database) {
   const { rows } = await admin.query('select pid from pg_stat_activity where datname = $1', [database]);
-  return rows.reduce((n, r) => n + ticks(r.pid), 0);
+  return new Map(rows.map((r) => [r.pid, ticks(r.pid)]));
+}
+
+/** Ticks used between two samples: a backend that appeared in between counts from zero. */
+function ticksBetween(before, after) {
+  let sum = 0;
+  for (const [pid, t] of after) sum += t - (before.get(pid) ?? 0);
+  return sum;
 }
 
 const db = await freshDatabase('postgres', 'scaleout');
@@ -111,7 +118,7 @@ try {
       const r = await load({ url: side.server.origin, duration: seconds, ...prepared }, () =>
         side.server.child.sampleRss(),
       );
-      const pgTicks = (await backendTicks(admin, dbName)) - before.pg;
+      const pgTicks = ticksBetween(before.pg, await backendTicks(admin, dbName));
       await new Promise((res) => setTimeout(res, 250));
       const after = statements(side.dir);
       const perRequest = {};

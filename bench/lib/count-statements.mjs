@@ -6,7 +6,7 @@
  * where the harness sums them over the processes before and after a run. Bench only: nothing of this
  * is in Gatehouse.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -22,5 +22,10 @@ if (dir) {
     return query.call(this, config, ...rest);
   };
   const file = join(dir, `${process.pid}.json`);
-  setInterval(() => writeFileSync(file, JSON.stringify(counts)), 200).unref();
+  // Written whole and renamed, so a reader never sees half a file.
+  const write = () => {
+    writeFileSync(`${file}.tmp`, JSON.stringify(counts));
+    renameSync(`${file}.tmp`, file);
+  };
+  setInterval(write, 200).unref();
 }
