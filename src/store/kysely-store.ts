@@ -5,18 +5,12 @@
  * optional client cache (./client-cache.ts).
  */
 import { type Kysely, Migrator, sql } from 'kysely';
-import type { BrandingRecord } from './branding-records.js';
 import { type CachedClientVerbs, ClientCache, type ClientCacheOptions } from './client-cache.js';
 import { IssuedCodes } from './code-cache.js';
-import type { ConnectionStateRecord, LinkedIdentityRecord } from './connection-records.js';
-import type { EnterpriseIdpRecord } from './enterprise-idp-records.js';
 import type { HotPath } from './hot/types.js';
 import * as admin from './kysely/admin.js';
-import * as branding from './kysely/branding.js';
 import * as clients from './kysely/clients.js';
-import * as connections from './kysely/connections.js';
 import type { StoreContext } from './kysely/context.js';
-import * as idps from './kysely/enterprise-idps.js';
 import * as ops from './kysely/housekeeping.js';
 import * as keys from './kysely/keys.js';
 import { OrganizationVerbs } from './kysely/organizations.js';
@@ -208,23 +202,6 @@ export class KyselyStore extends OrganizationVerbs implements Store {
     return admin.countClients(this.#ctx);
   }
 
-  // ── branding (one settings row) ──────────────────────────────────────────
-  getBranding(): Promise<BrandingRecord | undefined> {
-    return branding.getBranding(this.#ctx);
-  }
-  putBranding(record: BrandingRecord): Promise<void> {
-    return branding.putBranding(this.#ctx, record);
-  }
-  deleteBranding(): Promise<boolean> {
-    return branding.deleteBranding(this.#ctx);
-  }
-
-  // ── enterprise IdPs (enterprise-idp-records.ts) ──────────────────────────
-  listEnterpriseIdps = () => idps.listEnterpriseIdps(this.#ctx);
-  createEnterpriseIdp = (r: EnterpriseIdpRecord) => idps.createEnterpriseIdp(this.#ctx, r);
-  updateEnterpriseIdp = (r: EnterpriseIdpRecord) => idps.updateEnterpriseIdp(this.#ctx, r);
-  deleteEnterpriseIdp = (issuer: string) => idps.deleteEnterpriseIdp(this.#ctx, issuer);
-
   // ── resources, account tokens ───────────────────────────────────────────
   seedResources(resources: ResourceRecord[]): Promise<void> {
     return admin.seedResources(this.#ctx, resources);
@@ -347,36 +324,6 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   }
   ensureSigningKeys(active: SigningKeyRecord, next: SigningKeyRecord): Promise<SigningKeyRecord[]> {
     return keys.ensureSigningKeys(this.#ctx, active, next);
-  }
-
-  // ── upstream connections (issue 16) ─────────────────────────────────────
-  createConnectionState(state: ConnectionStateRecord): Promise<void> {
-    return connections.createConnectionState(this.#ctx, state);
-  }
-  getConnectionState(id: string): Promise<ConnectionStateRecord | undefined> {
-    return connections.getConnectionState(this.#ctx, id);
-  }
-  consumeConnectionState(
-    id: string,
-    binding: string,
-    at: number,
-  ): Promise<ConnectionStateRecord | undefined> {
-    return connections.consumeConnectionState(this.#ctx, id, binding, at);
-  }
-  getLinkedIdentity(issuer: string, subject: string): Promise<LinkedIdentityRecord | undefined> {
-    return connections.getLinkedIdentity(this.#ctx, issuer, subject);
-  }
-  createLinkedIdentity(identity: LinkedIdentityRecord): Promise<void> {
-    return connections.createLinkedIdentity(this.#ctx, identity);
-  }
-  listLinkedIdentities(userId: string): Promise<LinkedIdentityRecord[]> {
-    return connections.listLinkedIdentities(this.#ctx, userId);
-  }
-  touchLinkedIdentity(issuer: string, subject: string, at: number): Promise<void> {
-    return connections.touchLinkedIdentity(this.#ctx, issuer, subject, at);
-  }
-  deleteLinkedIdentity(userId: string, issuer: string, subject: string): Promise<boolean> {
-    return connections.deleteLinkedIdentity(this.#ctx, userId, issuer, subject);
   }
 
   // ── audit, rate limits, housekeeping ─────────────────────────────────────

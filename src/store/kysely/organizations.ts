@@ -1,6 +1,6 @@
 /**
  * The organization verbs (organization-records.ts), as a base class of KyselyStore (after the
- * connection definitions') so the store's own file keeps one line per area.
+ * upstream verbs, upstream-verbs.ts) so the store's own file keeps one line per area.
  */
 import type { Kysely } from 'kysely';
 import type {
@@ -10,8 +10,8 @@ import type {
   OrganizationStore,
   UserMembership,
 } from '../organization-records.js';
-import { ConnectionDefinitionVerbs } from './connection-definitions.js';
 import { affected, insertUnique, type StoreContext } from './context.js';
+import { UpstreamVerbs } from './upstream-verbs.js';
 
 type OrganizationsTable = {
   id: string;
@@ -58,7 +58,7 @@ function membershipFromRow(r: MembersTable): MembershipRecord {
   };
 }
 
-export class OrganizationVerbs extends ConnectionDefinitionVerbs implements OrganizationStore {
+export class OrganizationVerbs extends UpstreamVerbs implements OrganizationStore {
   readonly #orgs: Kysely<Tables>;
 
   constructor(ctx: StoreContext) {
