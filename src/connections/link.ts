@@ -14,6 +14,7 @@ import { assertPreSessionCsrf, assertSameOrigin, startSession } from '../interac
 import { admitSignIn } from '../interaction/login-throttle.js';
 import { bindConnectionOrganization } from '../interaction/organization.js';
 import { formPage } from '../interaction/pages-common.js';
+import { verificationRequired } from '../interaction/verify-email.js';
 import { renderConnectionLink } from '../pages/connection-link.js';
 import { connectionPath, PATHS } from '../paths.js';
 import type { UserRecord } from '../store/types.js';
@@ -35,10 +36,20 @@ interface PendingLink {
 
 export async function signInAndContinue(
   ctx: Context,
+  req: RequestInfo,
   user: UserRecord,
   pending: string | null | undefined,
   connectionId?: string,
 ): Promise<Response> {
+  // `requireVerifiedEmail` holds for every way in: an upstream sign-in whose address nobody proved
+  // (an untrusted connection's just-in-time account) stops at "Verify your email" like a password one.
+  if (ctx.config.requireVerifiedEmail && !user.emailVerified) {
+    await ctx.audit(
+      { type: 'login.unverified_email', userId: user.id, detail: { connection: connectionId } },
+      req,
+    );
+    return verificationRequired(ctx, req, user, pending ?? undefined);
+  }
   // An organization whose connection this is: the user acts in it (interaction/organization.ts).
   const interaction =
     connectionId === undefined
@@ -147,5 +158,5 @@ export async function handleLink(ctx: Context, req: RequestInfo, c: ResolvedConn
   };
   await link(ctx, c, identity, user);
   await ctx.audit({ type: 'connection.linked', userId: user.id, detail: { connection: c.id } }, req);
-  return signInAndContinue(ctx, user, interaction, c.id);
+  return signInAndContinue(ctx, req, user, interaction, c.id);
 }

@@ -215,5 +215,5 @@ export async function handleSamlFinish(
     { type: 'login.succeeded', userId: outcome.user.id, detail: { connection: c.id, how: outcome.how } },
     req,
   );
-  return signInAndContinue(ctx, outcome.user, record.interaction, c.id);
+  return signInAndContinue(ctx, req, outcome.user, record.interaction, c.id);
 }
