@@ -5,6 +5,7 @@ import { findResource } from '../grants/audience.js';
 import { issueAuthorizationCode } from '../grants/authorization-code.js';
 import { type AuthorizationRequest, errorRedirectLocation } from '../grants/authorization-request.js';
 import type { ClientRecord } from '../store/types.js';
+import { hashSecret } from '../tokens/crypto.js';
 import type { ActiveSession } from './browser-session.js';
 
 /**
@@ -51,6 +52,8 @@ export async function decideConsent(
   ctx: Context,
   req: RequestInfo,
   input: {
+    /** The sealed interaction the decision answers (as posted): each is answered once. */
+    interaction: string;
     request: AuthorizationRequest;
     client: ClientRecord;
     active: ActiveSession;
@@ -58,6 +61,19 @@ export async function decideConsent(
   },
 ): Promise<string> {
   const { request, client, active } = input;
+  // One decision per authorization request, recorded in the database so every instance agrees: a
+  // replayed Allow (a double submit, the back button, a copied form) issues no second code.
+  const once = await ctx.store.hitRateLimit(
+    `consent-decision:${hashSecret(input.interaction).slice(0, 32)}`,
+    1,
+    ctx.config.sessions.interactionTtlMs,
+    ctx.now(),
+  );
+  if (!once.allowed)
+    throw new OAuthError(
+      'invalid_request',
+      'This request was already answered. Start again from the application.',
+    );
   if (input.decision === 'deny') {
     await ctx.audit({ type: 'consent.denied', clientId: client.client_id, userId: active.user.id }, req);
     const denied = new OAuthError('access_denied', 'the user denied the request');

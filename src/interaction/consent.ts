@@ -24,7 +24,8 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
       'You are not signed in any more. Return to the application and start again.',
     );
   assertSessionCsrf(ctx, active.session, params.get('csrf'));
-  const { request } = openInteraction(ctx, params.get('interaction'));
+  const sealed = params.get('interaction');
+  const { request } = openInteraction(ctx, sealed);
   let client: ClientRecord;
   try {
     client = await reverifyClient(ctx, request.client_id, request.redirect_uri, req.ip);
@@ -33,6 +34,6 @@ export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promi
     throw error;
   }
   const decision = parseDecision(params.get('decision'));
-  const location = await decideConsent(ctx, req, { request, client, active, decision });
+  const location = await decideConsent(ctx, req, { interaction: sealed!, request, client, active, decision });
   return redirect(location, 303);
 }

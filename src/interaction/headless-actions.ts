@@ -4,7 +4,7 @@ import { openInteraction } from '../grants/authorization-request.js';
 import { reverifyClient } from '../lanes/index.js';
 import { findConnection } from '../operations/connection-registry.js';
 import { connectionPath } from '../paths.js';
-import { hashSecret, safeEqual } from '../tokens/crypto.js';
+import { safeEqual } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';
 import { assertPreSessionCsrf, assertSessionCsrf, readSession, sessionCsrf } from './browser-session.js';
 import { decideConsent, parseDecision } from './consent-decision.js';
@@ -194,18 +194,12 @@ export async function consentAction(ctx: Context, req: RequestInfo): Promise<Res
   // The organization rules hold here as on /authorize: settled again, or the choice comes first.
   const settled = await resolveOrganization(ctx, request, active.user);
   if (settled.kind === 'choose') throw new OAuthError('invalid_request', 'Choose an organization first.');
-  // Consumed once, in the database (every instance agrees): a replayed decision issues nothing.
-  const once = await ctx.store.hitRateLimit(
-    `headless-decision:${hashSecret(sealed).slice(0, 32)}`,
-    1,
-    ctx.config.sessions.interactionTtlMs,
-    ctx.now(),
-  );
-  if (!once.allowed)
-    throw new OAuthError(
-      'invalid_request',
-      'This request was already answered. Start again from the application.',
-    );
-  const location = await decideConsent(ctx, req, { request: settled.request, client, active, decision });
+  const location = await decideConsent(ctx, req, {
+    interaction: sealed,
+    request: settled.request,
+    client,
+    active,
+    decision,
+  });
   return headlessJson(req, { redirect_to: location });
 }
