@@ -10,31 +10,16 @@
  * (the configuration wins; the operations refuse to create one). A stored row that no longer passes
  * the schema (an older version wrote it) is skipped, never trusted half-read.
  */
+
+import { StoredCopy } from '../cache/stored-copy.js';
 import { idpSchema, type ResolvedEnterpriseIdp, resolveIdp } from '../config/enterprise.js';
 import type { Context } from '../context.js';
-import type { EnterpriseIdpRecord, Store } from '../store/types.js';
+import type { EnterpriseIdpRecord } from '../store/types.js';
 
 /** How long a copy of the stored IdPs is served before the database is read again. */
 export const STORED_TTL_MS = 5_000;
 
-interface State {
-  loaded?: { at: number; list: ResolvedEnterpriseIdp[] };
-  inFlight?: Promise<ResolvedEnterpriseIdp[]>;
-  /** Bumped by every local change: a read begun under an older generation is not cached. */
-  generation: number;
-}
-
-// Keyed by the store: one cache per Gatehouse instance, whatever copies of the Context handlers make.
-const states = new WeakMap<Store, State>();
-
-function stateOf(ctx: Context): State {
-  let state = states.get(ctx.store);
-  if (!state) {
-    state = { generation: 0 };
-    states.set(ctx.store, state);
-  }
-  return state;
-}
+const copies = new StoredCopy<ResolvedEnterpriseIdp[]>(STORED_TTL_MS);
 
 /** A stored row as the grant uses it, or undefined when it does not pass the schema any more. */
 export function resolveStoredIdp(record: EnterpriseIdpRecord): ResolvedEnterpriseIdp | undefined {
@@ -48,28 +33,17 @@ export function resolveStoredIdp(record: EnterpriseIdpRecord): ResolvedEnterpris
   return parsed.success && parsed.data.issuer === record.issuer ? resolveIdp(parsed.data) : undefined;
 }
 
-async function loadStored(ctx: Context, state: State): Promise<ResolvedEnterpriseIdp[]> {
-  const generation = state.generation;
+async function loadStored(ctx: Context): Promise<ResolvedEnterpriseIdp[]> {
   const configured = new Set(ctx.config.enterprise.idps.map((i) => i.issuer));
   const rows = await ctx.store.listEnterpriseIdps();
-  const list = rows
+  return rows
     .filter((r) => !configured.has(r.issuer))
     .map(resolveStoredIdp)
     .filter((i): i is ResolvedEnterpriseIdp => i !== undefined);
-  if (state.generation === generation) state.loaded = { at: Date.now(), list };
-  return list;
 }
 
-async function storedIdps(ctx: Context): Promise<ResolvedEnterpriseIdp[]> {
-  const state = stateOf(ctx);
-  if (state.loaded && Date.now() - state.loaded.at < STORED_TTL_MS) return state.loaded.list;
-  if (!state.inFlight) {
-    const read = loadStored(ctx, state).finally(() => {
-      if (state.inFlight === read) state.inFlight = undefined;
-    });
-    state.inFlight = read;
-  }
-  return state.inFlight;
+function storedIdps(ctx: Context): Promise<ResolvedEnterpriseIdp[]> {
+  return copies.get(ctx.store, () => loadStored(ctx));
 }
 
 /** Every trusted IdP: the configuration's, then the stored ones. */
@@ -89,8 +63,5 @@ export async function findEnterpriseIdp(
 
 /** After a local change: the next use reads the database again; reads in flight are not cached. */
 export function forgetStoredIdps(ctx: Context): void {
-  const state = stateOf(ctx);
-  state.generation++;
-  state.loaded = undefined;
-  state.inFlight = undefined;
+  copies.forget(ctx.store);
 }

@@ -1,6 +1,6 @@
 /**
  * The one place that knows every upstream connection: the configuration's (read-only) and those stored
- * by administrators (definitions.ts). Everything that needs a connection — the sign-in buttons, the
+ * by administrators (connection-definitions.ts). Everything that needs a connection — the sign-in buttons, the
  * start/callback/link routes, home-realm discovery, the admin views — asks here, never
  * `ctx.config.connections`:
  * - `connectionsOf(ctx)`: all of them, configuration first (enabled or not);
@@ -8,16 +8,18 @@
  * - `enabledConnections(ctx)`: those that may be used (buttons, discovery);
  * - `connectionSource(ctx, id)`: "config" or "database".
  *
- * Stored ones are read whole and cached per instance for at most STORED_TTL_MS: a change made on this
+ * Stored ones are read whole and cached per instance for at most STORED_TTL_MS (cache/stored-copy.ts): a change made on this
  * instance counts at once (operations call `forgetStoredConnections`), one made on another instance
  * within that time. A read that began before a change is answered but not cached. A stored connection
  * keeps its resolved object while its row is unchanged, so the provider's discovery (provider.ts,
  * cached per object) is not redone at every refresh. A stored id that the configuration also uses is
  * ignored (the configuration wins; the operations refuse to create one).
  */
+
+import { StoredCopy } from '../cache/stored-copy.js';
 import type { ResolvedConnection } from '../config/connections.js';
 import type { Context } from '../context.js';
-import type { ConnectionDefinitionRecord, Store } from '../store/types.js';
+import type { ConnectionDefinitionRecord } from '../store/types.js';
 import { resolveStored } from './connection-definitions.js';
 
 /** How long a copy of the stored connections is served before the database is read again. */
@@ -26,30 +28,12 @@ export const STORED_TTL_MS = 5_000;
 export type ConnectionSource = 'config' | 'database';
 
 interface Loaded {
-  at: number;
   list: ResolvedConnection[];
   /** id → the row's version and what it resolved to. */
   rows: Map<string, { updatedAt: number; resolved: ResolvedConnection | undefined }>;
 }
 
-interface State {
-  loaded?: Loaded;
-  inFlight?: Promise<ResolvedConnection[]>;
-  /** Bumped by every local change: a read begun under an older generation is not cached. */
-  generation: number;
-}
-
-// Keyed by the store: one cache per Gatehouse instance, whatever copies of the Context handlers make.
-const states = new WeakMap<Store, State>();
-
-function stateOf(ctx: Context): State {
-  let state = states.get(ctx.store);
-  if (!state) {
-    state = { generation: 0 };
-    states.set(ctx.store, state);
-  }
-  return state;
-}
+const copies = new StoredCopy<Loaded>(STORED_TTL_MS);
 
 function resolveRow(
   ctx: Context,
@@ -70,34 +54,22 @@ function resolveRow(
   }
 }
 
-async function load(ctx: Context, state: State): Promise<ResolvedConnection[]> {
-  const generation = state.generation;
-  const at = Date.now();
+async function load(ctx: Context, previous: Loaded | undefined): Promise<Loaded> {
   const records = await ctx.store.listConnectionDefinitions();
-  const previous = state.loaded?.rows ?? new Map();
   const rows: Loaded['rows'] = new Map();
   const list: ResolvedConnection[] = [];
   for (const record of records) {
     if (ctx.config.connections.some((c) => c.id === record.id)) continue;
-    const resolved = resolveRow(ctx, record, previous);
+    const resolved = resolveRow(ctx, record, previous?.rows ?? new Map());
     rows.set(record.id, { updatedAt: record.updatedAt, resolved });
     if (resolved) list.push(resolved);
   }
-  if (state.generation === generation) state.loaded = { at, list, rows };
-  return list;
+  return { list, rows };
 }
 
 /** The stored connections (cached; see the header). */
 export async function storedConnections(ctx: Context): Promise<readonly ResolvedConnection[]> {
-  const state = stateOf(ctx);
-  if (state.loaded && Date.now() - state.loaded.at < STORED_TTL_MS) return state.loaded.list;
-  if (!state.inFlight) {
-    const inFlight = load(ctx, state).finally(() => {
-      if (state.inFlight === inFlight) state.inFlight = undefined;
-    });
-    state.inFlight = inFlight;
-  }
-  return state.inFlight;
+  return (await copies.get(ctx.store, (previous) => load(ctx, previous))).list;
 }
 
 /** Every connection: the configuration's, then the stored ones (oldest first). */
@@ -123,8 +95,5 @@ export function connectionSource(ctx: Context, id: string): ConnectionSource {
 
 /** After a change made here: the next read goes to the database, and reads already under way are not kept. */
 export function forgetStoredConnections(ctx: Context): void {
-  const state = stateOf(ctx);
-  state.generation += 1;
-  state.loaded = state.loaded ? { ...state.loaded, at: Number.NEGATIVE_INFINITY } : undefined;
-  state.inFlight = undefined;
+  copies.forget(ctx.store);
 }
