@@ -11,6 +11,7 @@ import {
   type SamlConnectionOptions,
   samlConnectionSchema,
 } from './saml-connection.js';
+import { domain, operatorUrlProblem } from './upstream-fields.js';
 
 export type { ResolvedSamlConnection, SamlConnectionOptions } from './saml-connection.js';
 
@@ -89,32 +90,10 @@ export interface ResolvedOidcConnection {
   maxStartsPerIp: number;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
-
-/** https always; http only on a loopback host with `allowLoopback` (as CIMD's allowLoopback). */
+/** An OpenID provider's issuer identifier (no query). */
 export function connectionIssuerProblem(value: string, allowLoopback: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  if (url.search || url.hash || value.includes('?') || value.includes('#'))
-    return 'must not have a query or fragment';
-  if (url.username || url.password) return 'must not contain userinfo';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) {
-    return allowLoopback ? undefined : 'http is allowed only on loopback with "allowLoopback": true';
-  }
-  return 'must use https';
+  return operatorUrlProblem(value, allowLoopback);
 }
-
-const domain = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    'must be a lower-case domain',
-  );
 
 const claimName = z.string().min(1).max(100);
 

@@ -3,6 +3,10 @@
  * `members` is Gatehouse's own (docs/configuration.md, docs/sign-in.md "Organizations").
  */
 import { z } from 'zod';
+import { domain, EMAIL_DOMAIN } from './upstream-fields.js';
+
+export { EMAIL_DOMAIN };
+
 import { displayNameProblem } from '../display-name.js';
 
 /** A member seeded from the configuration, by the e-mail of an existing user. */
@@ -48,7 +52,6 @@ export const ROLE = /^[a-z][a-z0-9_.:-]{0,39}$/;
 /** At most this many roles per membership. */
 export const MAX_ROLES = 20;
 /** An e-mail domain as stored for home-realm discovery (as config/connections.ts `domains`). */
-export const EMAIL_DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export const organizationIdSchema = z.string().regex(ORGANIZATION_ID, 'must be 1-64 of a-z, 0-9, "-", "_"');
 export const organizationNameSchema = z
@@ -61,7 +64,7 @@ export const rolesSchema = z
   .max(MAX_ROLES)
   .refine((roles) => new Set(roles).size === roles.length, 'must not repeat a role');
 export const domainsSchema = z
-  .array(z.string().regex(EMAIL_DOMAIN, 'must be a lower-case domain'))
+  .array(domain)
   .max(1000)
   .refine((d) => new Set(d).size === d.length, 'must not repeat a domain');
 

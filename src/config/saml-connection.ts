@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { displayNameProblem } from '../display-name.js';
+import { domain, operatorUrlProblem } from './upstream-fields.js';
 
 /** The attributes read for the e-mail when the connection names none, in this order; then an e-mail NameID. */
 export const DEFAULT_SAML_EMAIL_ATTRIBUTES = [
@@ -61,31 +62,10 @@ export interface ResolvedSamlConnection {
   maxStartsPerIp: number;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
-
-/** https, or http on a loopback host with `allowLoopback`; no userinfo or fragment. */
+/** https, or http on a loopback host with `allowLoopback`; no userinfo or fragment (a query is fine). */
 export function metadataUrlProblem(value: string, allowLoopback: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  if (url.hash || value.includes('#')) return 'must not have a fragment';
-  if (url.username || url.password) return 'must not contain userinfo';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) {
-    return allowLoopback ? undefined : 'http is allowed only on loopback with "allowLoopback": true';
-  }
-  return 'must use https';
+  return operatorUrlProblem(value, allowLoopback, { query: true });
 }
-
-const domain = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    'must be a lower-case domain',
-  );
 
 export const samlConnectionSchema = z
   .strictObject({

@@ -15,10 +15,10 @@ import type { ResolvedSamlConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { redirect } from '../http/respond.js';
 import { PATHS } from '../paths.js';
-import { hashSecret, hmac } from '../tokens/crypto.js';
+import { hmac } from '../tokens/crypto.js';
 import { idpMetadata } from './saml-metadata.js';
 import { admitStart } from './start.js';
-import { bindBrowser, newState } from './state.js';
+import { recordStart } from './state.js';
 
 export type SamlAction = 'saml/acs' | 'saml/metadata' | 'saml/finish';
 
@@ -67,20 +67,8 @@ export async function handleSamlStart(
 ): Promise<Response> {
   const { interaction, at } = await admitStart(ctx, req, c);
   const metadata = await idpMetadata(ctx, c);
-  const binding = bindBrowser(ctx, req);
-  const state = newState();
+  const { state, setCookie } = await recordStart(ctx, req, c, interaction, at);
   const requestId = requestIdFor(ctx, state);
-  await ctx.store.createConnectionState({
-    id: hashSecret(state),
-    connectionId: c.id,
-    bindingHash: hashSecret(binding.value),
-    interaction: interaction ?? null,
-    returnTo: null,
-    linkUserId: null,
-    createdAt: at,
-    expiresAt: at + c.stateTtlMs,
-    consumedAt: null,
-  });
   const saml = new SAML({
     issuer: spEntityId(ctx, c),
     callbackUrl: acsUrl(ctx, c),
@@ -92,5 +80,5 @@ export async function handleSamlStart(
     generateUniqueId: () => requestId,
   });
   const url = await saml.getAuthorizeUrlAsync(state, undefined, {});
-  return redirect(url, 302, binding.setCookie ? { 'set-cookie': binding.setCookie } : {});
+  return redirect(url, 302, setCookie ? { 'set-cookie': setCookie } : {});
 }

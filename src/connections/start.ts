@@ -13,9 +13,9 @@ import { openInteraction } from '../grants/authorization-request.js';
 import { rateLimitKey } from '../http/client-ip.js';
 import { redirect } from '../http/respond.js';
 import { connectionPath } from '../paths.js';
-import { hashSecret } from '../tokens/crypto.js';
+
 import { providerConfig } from './provider.js';
-import { bindBrowser, derivedChecks, newState } from './state.js';
+import { derivedChecks, recordStart } from './state.js';
 
 export function callbackUrl(ctx: Context, c: ResolvedOidcConnection): string {
   return ctx.config.issuer + connectionPath(c.id, 'callback');
@@ -54,20 +54,8 @@ export async function handleStart(
 ): Promise<Response> {
   const { interaction, at } = await admitStart(ctx, req, c);
   const config = await providerConfig(ctx, c);
-  const binding = bindBrowser(ctx, req);
-  const state = newState();
+  const { state, setCookie } = await recordStart(ctx, req, c, interaction, at);
   const { verifier, nonce } = derivedChecks(ctx, state);
-  await ctx.store.createConnectionState({
-    id: hashSecret(state),
-    connectionId: c.id,
-    bindingHash: hashSecret(binding.value),
-    interaction: interaction ?? null,
-    returnTo: null,
-    linkUserId: null,
-    createdAt: at,
-    expiresAt: at + c.stateTtlMs,
-    consumedAt: null,
-  });
   const url = oidc.buildAuthorizationUrl(config, {
     response_type: 'code',
     redirect_uri: callbackUrl(ctx, c),
@@ -77,5 +65,5 @@ export async function handleStart(
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  return redirect(url.href, 302, binding.setCookie ? { 'set-cookie': binding.setCookie } : {});
+  return redirect(url.href, 302, setCookie ? { 'set-cookie': setCookie } : {});
 }

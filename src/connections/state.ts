@@ -9,7 +9,7 @@
  */
 import type { Context, RequestInfo } from '../context.js';
 import { parseCookies, serializeCookie } from '../http/cookies.js';
-import { hmac, randomToken } from '../tokens/crypto.js';
+import { hashSecret, hmac, randomToken } from '../tokens/crypto.js';
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -44,4 +44,32 @@ export function derivedChecks(ctx: Context, state: string): { verifier: string; 
 
 export function newState(): string {
   return randomToken(32);
+}
+
+/**
+ * Records a sign-in that leaves for a provider (OIDC or SAML): a fresh `state`, stored only as its hash
+ * with the hash of this browser's binding (minted when it has none) and the pending authorization
+ * request, until the connection's `stateTtl`. Returns the state to send and the binding's Set-Cookie.
+ */
+export async function recordStart(
+  ctx: Context,
+  req: RequestInfo,
+  c: { id: string; stateTtlMs: number },
+  interaction: string | undefined,
+  at: number,
+): Promise<{ state: string; setCookie?: string }> {
+  const binding = bindBrowser(ctx, req);
+  const state = newState();
+  await ctx.store.createConnectionState({
+    id: hashSecret(state),
+    connectionId: c.id,
+    bindingHash: hashSecret(binding.value),
+    interaction: interaction ?? null,
+    returnTo: null,
+    linkUserId: null,
+    createdAt: at,
+    expiresAt: at + c.stateTtlMs,
+    consumedAt: null,
+  });
+  return { state, setCookie: binding.setCookie };
 }
