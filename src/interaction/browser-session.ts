@@ -1,6 +1,7 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { parseCookies, serializeCookie } from '../http/cookies.js';
+import { formParams, type Params } from '../http/params.js';
 import type { BrowserSessionRecord, UserRecord } from '../store/types.js';
 import { hmac, randomToken, safeEqual } from '../tokens/crypto.js';
 import { matchesSecret, mintOpaque, parseOpaque } from '../tokens/opaque.js';
@@ -115,4 +116,25 @@ export function assertSessionCsrf(
       'The form expired or was not submitted from this site. Please try again.',
     );
   }
+}
+
+/**
+ * A form POST of the signed-in person within an authorization request (consent, the organization
+ * picker): same origin, a live session, and that session's CSRF token, or it is refused before
+ * anything is read from it (RFC 9700 §4.7; OAuth 2.1 §7.9).
+ */
+export async function signedInFormPost(
+  ctx: Context,
+  req: RequestInfo,
+): Promise<{ params: Params; active: ActiveSession }> {
+  assertSameOrigin(ctx, req);
+  const params = await formParams(req.request);
+  const active = await readSession(ctx, req);
+  if (!active)
+    throw new OAuthError(
+      'forbidden',
+      'You are not signed in any more. Return to the application and start again.',
+    );
+  assertSessionCsrf(ctx, active.session, params.get('csrf'));
+  return { params, active };
 }

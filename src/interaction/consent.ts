@@ -1,11 +1,10 @@
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { openInteraction } from '../grants/authorization-request.js';
-import { formParams } from '../http/params.js';
 import { redirect } from '../http/respond.js';
 import { reverifyClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
-import { assertSameOrigin, assertSessionCsrf, readSession } from './browser-session.js';
+import { signedInFormPost } from './browser-session.js';
 import { decideConsent, parseDecision } from './consent-decision.js';
 import { errorPage } from './pages-common.js';
 
@@ -15,15 +14,7 @@ import { errorPage } from './pages-common.js';
  * @see OAuth 2.1 §4.1.2.1 (access_denied), §7.9; RFC 9700 §4.16
  */
 export async function handleConsentSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
-  assertSameOrigin(ctx, req);
-  const params = await formParams(req.request);
-  const active = await readSession(ctx, req);
-  if (!active)
-    throw new OAuthError(
-      'forbidden',
-      'You are not signed in any more. Return to the application and start again.',
-    );
-  assertSessionCsrf(ctx, active.session, params.get('csrf'));
+  const { params, active } = await signedInFormPost(ctx, req);
   const sealed = params.get('interaction');
   const { request } = openInteraction(ctx, sealed);
   let client: ClientRecord;

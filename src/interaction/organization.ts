@@ -19,19 +19,12 @@ import {
   sealInteraction,
 } from '../grants/authorization-request.js';
 import type { Params } from '../http/params.js';
-import { formParams } from '../http/params.js';
 import { html, redirect } from '../http/respond.js';
 import { ORGANIZATION_ID } from '../operations/organizations.js';
 import { renderOrganizationPicker } from '../pages/organization.js';
 import { PATHS } from '../paths.js';
 import type { UserMembership, UserRecord } from '../store/types.js';
-import {
-  type ActiveSession,
-  assertSameOrigin,
-  assertSessionCsrf,
-  readSession,
-  sessionCsrf,
-} from './browser-session.js';
+import { type ActiveSession, sessionCsrf, signedInFormPost } from './browser-session.js';
 
 export type OrganizationOutcome =
   /** The request as it goes on: with `org` set to a current membership, or without any. */
@@ -128,15 +121,7 @@ export function organizationPickerPage(
 
 /** POST /organization: the picker's answer. CSRF-protected like consent; 303 back to /authorize/resume. */
 export async function handleOrganizationSubmit(ctx: Context, req: RequestInfo): Promise<Response> {
-  assertSameOrigin(ctx, req);
-  const params = await formParams(req.request);
-  const active = await readSession(ctx, req);
-  if (!active)
-    throw new OAuthError(
-      'forbidden',
-      'You are not signed in any more. Return to the application and start again.',
-    );
-  assertSessionCsrf(ctx, active.session, params.get('csrf'));
+  const { params, active } = await signedInFormPost(ctx, req);
   const sealed = await recordOrganizationChoice(ctx, {
     interaction: params.get('interaction'),
     user: active.user,
