@@ -104,7 +104,7 @@ describe('authorization error pages tell the developer what to change', () => {
     const error = query(response.headers.get('location')!);
     expect(error.error).toBe('invalid_scope');
     expect(error.error_description).toBe(
-      `unknown scope: todos.delete (resource ${RESOURCE} offers: todos.read todos.write openid email)`,
+      `unknown scope: todos.delete (resource ${RESOURCE} offers: todos.read todos.write openid email roles)`,
     );
   });
 });
