@@ -1,4 +1,5 @@
 import type { Context, Handler } from '../context.js';
+import { OAuthError } from '../errors.js';
 import { readCappedBytes } from '../lanes/cimd/fetcher.js';
 import { sniffImage } from '../lanes/cimd/logo.js';
 import type { BrandingSnapshot } from './registry.js';
@@ -88,7 +89,8 @@ async function currentLogo(ctx: Context, s: BrandingSnapshot): Promise<Logo | un
 export const handleBrandLogo: Handler = async (ctx, req) => {
   const s = ctx.branding.snapshot();
   const logo = await currentLogo(ctx, s);
-  if (!logo) return new Response(null, { status: 404, headers: { 'cache-control': 'no-store' } });
+  // A 404 page like any other missing page (an empty 404 without a type was the one exception).
+  if (!logo) throw new OAuthError('not_found', 'This server has no logo.');
   const cache = req.url.searchParams.get('v') === s.logoVersion ? 'public, max-age=86400' : 'no-cache';
   return logoResponse(logo.type, logo.bytes, cache);
 };
