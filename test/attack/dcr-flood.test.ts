@@ -58,7 +58,7 @@ describe('DCR flooding (checklist §4 attack 30)', () => {
       { 'x-forwarded-for': '198.51.100.20' },
     );
     expect(legit.status).toBe(201);
-  });
+  }, 120_000);
 
   it('2,000 registrations from 2,000 IPs stop at the global ceiling; known clients re-registering are unaffected', async () => {
     const known = { redirect_uris: ['http://127.0.0.1/known'], client_name: 'Known tool' };
@@ -80,7 +80,7 @@ describe('DCR flooding (checklist §4 attack 30)', () => {
     const again = await register(srv.issuer, known, { 'x-forwarded-for': '198.51.100.30' });
     expect(again.status).toBe(201);
     expect(again.body.client_id).toBe(before.body.client_id);
-  });
+  }, 120_000);
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
     const frozen = Date.now();

@@ -159,5 +159,5 @@ describe('key rotation through the CLI', () => {
       ['cli', false, 'scheduled'],
     ]);
     expect(events[0]!.detail.reason).toBe('laptop stolen');
-  });
+  }, 120_000);
 });

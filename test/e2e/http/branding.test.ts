@@ -109,7 +109,10 @@ describe('an https logo', () => {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<script>alert(1)</script>');
       } else res.writeHead(404).end();
     });
-    server = await startServer({ branding: { name: 'Remote', logo: `${cdn.origin}/logo.png` } });
+    server = await startServer({
+      branding: { name: 'Remote', logo: `${cdn.origin}/logo.png` },
+      singleInstance: "counts one instance's fetches of the logo (each instance keeps its own copy)",
+    });
   });
   afterAll(async () => {
     await server?.close();
