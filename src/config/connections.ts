@@ -11,7 +11,7 @@ import {
   type SamlConnectionOptions,
   samlConnectionSchema,
 } from './saml-connection.js';
-import { domain, operatorUrlProblem } from './upstream-fields.js';
+import { connectionId, domain, operatorUrlProblem } from './upstream-fields.js';
 
 export type { ResolvedSamlConnection, SamlConnectionOptions } from './saml-connection.js';
 
@@ -99,7 +99,7 @@ const claimName = z.string().min(1).max(100);
 
 export const oidcConnectionSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 of a-z, 0-9, "-", "_"'),
+    id: connectionId,
     type: z.literal('oidc'),
     name: z
       .string()

@@ -3,9 +3,9 @@
  * `members` is Gatehouse's own (docs/configuration.md, docs/sign-in.md "Organizations").
  */
 import { z } from 'zod';
-import { domain, EMAIL_DOMAIN } from './upstream-fields.js';
+import { connectionId, domain, EMAIL_DOMAIN } from './upstream-fields.js';
 
-export { EMAIL_DOMAIN };
+export { connectionId, EMAIL_DOMAIN };
 
 import { displayNameProblem } from '../display-name.js';
 
@@ -72,10 +72,7 @@ const organizationSchema = z.strictObject({
   id: organizationIdSchema,
   name: organizationNameSchema,
   domains: domainsSchema.optional(),
-  connection: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a connection id')
-    .optional(),
+  connection: connectionId.optional(),
   members: z
     .array(z.strictObject({ email: z.email(), roles: rolesSchema.optional() }))
     .max(10_000)

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { displayNameProblem } from '../display-name.js';
-import { domain, operatorUrlProblem } from './upstream-fields.js';
+import { connectionId, domain, operatorUrlProblem } from './upstream-fields.js';
 
 /** The attributes read for the e-mail when the connection names none, in this order; then an e-mail NameID. */
 export const DEFAULT_SAML_EMAIL_ATTRIBUTES = [
@@ -69,7 +69,7 @@ export function metadataUrlProblem(value: string, allowLoopback: boolean): strin
 
 export const samlConnectionSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 of a-z, 0-9, "-", "_"'),
+    id: connectionId,
     type: z.literal('saml'),
     name: z
       .string()

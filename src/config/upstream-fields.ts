@@ -40,3 +40,8 @@ export const EMAIL_DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?
 
 /** An e-mail domain a connection or organization accepts. */
 export const domain = z.string().regex(EMAIL_DOMAIN, 'must be a lower-case domain');
+
+/** A connection id: it goes into URLs (`{issuer}/connections/{id}/…`). */
+export const connectionId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 of a-z, 0-9, "-", "_"');

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ResolvedOrganization } from '../config/organizations.js';
 import {
+  connectionId,
   domainsSchema,
   organizationIdSchema,
   organizationNameSchema,
@@ -95,11 +96,7 @@ const newOrganizationSchema = z.strictObject({
   id: organizationIdSchema,
   name: organizationNameSchema,
   domains: domainsSchema.optional(),
-  connection: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a connection id')
-    .nullable()
-    .optional(),
+  connection: connectionId.nullable().optional(),
 });
 
 const memberSchema = z.strictObject({

@@ -1,24 +1,13 @@
 import type { RequestInfo } from '../../context.js';
-import { OAuthError } from '../../errors.js';
-import { assertJsonFieldLengths } from '../../http/limits.js';
-import { readBody } from '../../http/params.js';
 import { jsonNoStore } from '../../http/respond.js';
 import { getBranding, resetBranding, saveBranding } from '../../operations/branding.js';
-import type { Register } from './http.js';
+import { jsonBody, type Register } from './http.js';
 
 /** A body with a 32 KiB stylesheet and a 64 KiB data: logo, with room for JSON escaping. */
 const MAX_BRANDING_BODY = 256 * 1024;
 
-async function brandingBody(req: RequestInfo): Promise<Record<string, unknown>> {
-  const text = await readBody(req.request, MAX_BRANDING_BODY);
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new OAuthError('invalid_request', 'the body must be a JSON object');
-  assertJsonFieldLengths(value);
-  return value as Record<string, unknown>;
+function brandingBody(req: RequestInfo): Promise<Record<string, unknown>> {
+  return jsonBody(req, { maxBytes: MAX_BRANDING_BODY, required: true });
 }
 
 /**

@@ -20,10 +20,16 @@ export interface AdminRoute {
 
 export type Register = (method: string, path: string, handler: AdminHandler) => void;
 
-export async function jsonBody(req: RequestInfo): Promise<Record<string, unknown>> {
-  // The default body limit, defined once in http/params.ts (64 KiB).
-  const text = await readBody(req.request);
-  if (!text) return {};
+/**
+ * The request's JSON object, its fields bounded (http/limits.ts). An empty body is `{}` unless the
+ * route requires one; `maxBytes` raises the default body limit of http/params.ts (64 KiB).
+ */
+export async function jsonBody(
+  req: RequestInfo,
+  options: { maxBytes?: number; required?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const text = await readBody(req.request, options.maxBytes);
+  if (!text && !options.required) return {};
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
