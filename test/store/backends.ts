@@ -7,6 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
 
 export interface Backend {
   readonly name: 'sqlite' | 'postgres';
@@ -71,4 +74,25 @@ export function postgresBackend(): Backend {
       });
     },
   };
+}
+
+/**
+ * Two stores on one fresh, migrated database of `backend` — two Gatehouse instances sharing it — for
+ * the tests of a describe block: opened before them (handed over through `use`), closed after.
+ */
+export function twoInstances(backend: Backend, use: (store: Store, other: Store) => void): void {
+  let store: Store | undefined;
+  let other: Store | undefined;
+  beforeAll(async () => {
+    const url = await backend.freshUrl();
+    store = await openStore(url);
+    await store.migrate();
+    other = await openStore(url);
+    use(store, other);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await other?.close();
+    await backend.cleanup();
+  });
 }

@@ -1,9 +1,8 @@
 /** The branding settings row (migration 0016) and its registry, on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BrandingRegistry } from '../../src/branding/registry.js';
-import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { postgresBackend, sqliteBackend } from './backends.js';
+import { postgresBackend, sqliteBackend, twoInstances } from './backends.js';
 
 const AT = 1_800_000_000_000;
 const CONFIGURED = { name: 'Configured', templates: {} };
@@ -12,16 +11,9 @@ describe.each([sqliteBackend(), postgresBackend()])('branding on $name', (backen
   let store: Store;
   let other: Store;
 
-  beforeAll(async () => {
-    const url = await backend.freshUrl();
-    store = await openStore(url);
-    await store.migrate();
-    other = await openStore(url);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await other?.close();
-    await backend.cleanup();
+  twoInstances(backend, (a, b) => {
+    store = a;
+    other = b;
   });
 
   it('has no row until one is put; the last put wins; delete removes it once', async () => {

@@ -1,9 +1,8 @@
 /** The stored connection definitions of issue 16 (migration 0017), on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionDefinitionRecord, Store } from '../../src/store/types.js';
 import { UniqueViolation } from '../../src/store/types.js';
-import { postgresBackend, sqliteBackend } from './backends.js';
+import { postgresBackend, sqliteBackend, twoInstances } from './backends.js';
 
 const AT = 1_800_000_000_000;
 
@@ -24,16 +23,9 @@ describe.each([sqliteBackend(), postgresBackend()])('connection definitions on $
   let store: Store;
   let other: Store;
 
-  beforeAll(async () => {
-    const url = await backend.freshUrl();
-    store = await openStore(url);
-    await store.migrate();
-    other = await openStore(url);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await other?.close();
-    await backend.cleanup();
+  twoInstances(backend, (a, b) => {
+    store = a;
+    other = b;
   });
 
   it('stores a definition and lists every one oldest first, as another instance sees them', async () => {

@@ -1,9 +1,8 @@
 /** The stored enterprise IdPs of issue 17 (migration 0015), on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import type { EnterpriseIdpRecord, Store } from '../../src/store/types.js';
 import { UniqueViolation } from '../../src/store/types.js';
-import { postgresBackend, sqliteBackend } from './backends.js';
+import { postgresBackend, sqliteBackend, twoInstances } from './backends.js';
 
 const AT = 1_800_000_000_000;
 
@@ -21,16 +20,9 @@ describe.each([sqliteBackend(), postgresBackend()])('enterprise IdPs on $name', 
   let store: Store;
   let other: Store;
 
-  beforeAll(async () => {
-    const url = await backend.freshUrl();
-    store = await openStore(url);
-    await store.migrate();
-    other = await openStore(url);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await other?.close();
-    await backend.cleanup();
+  twoInstances(backend, (a, b) => {
+    store = a;
+    other = b;
   });
 
   it('stores IdPs and lists them oldest first, as another instance sees them', async () => {

@@ -1,9 +1,8 @@
 /** Organizations, their domains and memberships (issue 16, migration 0012), on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import type { OrganizationRecord, Store } from '../../src/store/types.js';
 import { UniqueViolation } from '../../src/store/types.js';
-import { postgresBackend, sqliteBackend } from './backends.js';
+import { postgresBackend, sqliteBackend, twoInstances } from './backends.js';
 import {
   createGrant,
   makeClient,
@@ -35,16 +34,9 @@ describe.each([sqliteBackend(), postgresBackend()])('organizations on $name', (b
   let store: Store;
   let other: Store;
 
-  beforeAll(async () => {
-    const url = await backend.freshUrl();
-    store = await openStore(url);
-    await store.migrate();
-    other = await openStore(url);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await other?.close();
-    await backend.cleanup();
+  twoInstances(backend, (a, b) => {
+    store = a;
+    other = b;
   });
 
   it('stores an organization with its domains, found by id and by domain from another instance', async () => {

@@ -1,8 +1,7 @@
 /** The SAML assertion replay cache of issue 16 (migration 0013), on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
-import { postgresBackend, sqliteBackend } from './backends.js';
+import { postgresBackend, sqliteBackend, twoInstances } from './backends.js';
 
 const AT = 1_800_000_000_000;
 const IDP = 'https://idp.acme.example/metadata';
@@ -11,16 +10,9 @@ describe.each([sqliteBackend(), postgresBackend()])('SAML replay cache on $name'
   let store: Store;
   let other: Store;
 
-  beforeAll(async () => {
-    const url = await backend.freshUrl();
-    store = await openStore(url);
-    await store.migrate();
-    other = await openStore(url);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await other?.close();
-    await backend.cleanup();
+  twoInstances(backend, (a, b) => {
+    store = a;
+    other = b;
   });
 
   it('records an assertion ID once per IdP until it expires', async () => {
