@@ -1,5 +1,4 @@
 import { createAuditors } from './audit/writer.js';
-import { brandedFrame } from './branding/page.js';
 import { BrandingRegistry } from './branding/registry.js';
 import type { GatehouseOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -16,7 +15,6 @@ import { seedClients } from './lanes/preregistered.js';
 import { createObservability, type Metrics } from './metrics/index.js';
 import { housekeep } from './operations/housekeeping.js';
 import { seedOrganizations } from './operations/organizations.js';
-import { withPageFrame } from './pages/branding.js';
 import { buildRoutes, dispatch, prefixRoute, type Routes } from './router.js';
 import { withClientCache } from './store/client-cache.js';
 import { openStore } from './store/index.js';
@@ -97,9 +95,7 @@ export async function createGatehouse(
         // A clock comparison; a stale copy is reloaded in the background while this request goes on.
         void ctx.resources.refreshIfStale();
         void ctx.branding.refreshIfStale();
-        // Every hosted page of this request is framed by the branding in force now (pages/branding.ts).
-        const frame = brandedFrame(ctx.branding.snapshot());
-        const response = await withPageFrame(frame, () => serve(ctx, routes, req));
+        const response = await serve(ctx, routes, req);
         // The path only: query strings carry codes and state, and headers carry credentials.
         if (ctx.log.isLevelEnabled('debug')) {
           const ms = Math.round(performance.now() - started);

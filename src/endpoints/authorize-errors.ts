@@ -7,6 +7,7 @@ import {
 } from '../grants/authorization-request.js';
 import { html, redirect } from '../http/respond.js';
 import type { ActiveSession } from '../interaction/browser-session.js';
+import { pageFrame } from '../interaction/pages-common.js';
 import { renderError } from '../pages/error.js';
 import { PATHS } from '../paths.js';
 import type { ClientRecord } from '../store/types.js';
@@ -49,6 +50,7 @@ export function answerAuthorizationError(
   return html(
     renderError({
       basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
       title: error.error === 'login_required' ? 'Sign-in required' : 'Request not completed',
       message: `${what} ${why}`,
       code: error.error,

@@ -17,7 +17,7 @@ import { presentClient } from '../interaction/client-presentation.js';
 import { describeRequestedAccess, needsConsent } from '../interaction/consent-decision.js';
 import { headlessLoginUrl } from '../interaction/headless.js';
 import { organizationPickerPage, resolveOrganization } from '../interaction/organization.js';
-import { errorPage } from '../interaction/pages-common.js';
+import { errorPage, pageFrame } from '../interaction/pages-common.js';
 import { reverifyClient } from '../lanes/index.js';
 import { renderConsent } from '../pages/consent.js';
 import { PATHS } from '../paths.js';
@@ -183,6 +183,7 @@ function consentPage(
     ...presentClient(client, request.redirect_uri),
     ...describeRequestedAccess(ctx, request),
     basePath: ctx.config.issuerPath,
+    frame: pageFrame(ctx),
     action: ctx.config.issuerPath + PATHS.consent,
     csrf: sessionCsrf(ctx, active.session),
     interaction: sealInteraction(ctx, request),

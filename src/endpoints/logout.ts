@@ -9,6 +9,7 @@ import {
   readSession,
   sessionCsrf,
 } from '../interaction/browser-session.js';
+import { pageFrame } from '../interaction/pages-common.js';
 import { renderMessage } from '../pages/error.js';
 import { renderLogoutConfirm } from '../pages/logout.js';
 import { PATHS } from '../paths.js';
@@ -33,6 +34,7 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
     return html(
       renderLogoutConfirm({
         basePath: ctx.config.issuerPath,
+        frame: pageFrame(ctx),
         action: ctx.config.issuerPath + PATHS.endSession,
         csrf: sessionCsrf(ctx, active.session),
         fields,
@@ -52,7 +54,12 @@ export async function handleLogout(ctx: Context, req: RequestInfo): Promise<Resp
   if (target)
     return redirect(buildRedirect(target, { state: params.get('state') }), isPost ? 303 : 302, headers);
   return html(
-    renderMessage({ basePath: ctx.config.issuerPath, title: 'Signed out', message: 'You are signed out.' }),
+    renderMessage({
+      basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
+      title: 'Signed out',
+      message: 'You are signed out.',
+    }),
     { headers },
   );
 }

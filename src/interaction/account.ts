@@ -12,6 +12,7 @@ import {
   readSession,
   sessionCsrf,
 } from './browser-session.js';
+import { pageFrame } from './pages-common.js';
 import { signInReturningTo } from './return-to.js';
 import { requestVerificationEmail } from './verify-email.js';
 
@@ -34,6 +35,7 @@ async function page(ctx: Context, req: RequestInfo, active: ActiveSession, error
   return html(
     renderAccount({
       basePath: base,
+      frame: pageFrame(ctx),
       action: base + PATHS.account,
       csrf: sessionCsrf(ctx, active.session),
       account: await accountView(ctx, active.user),

@@ -8,7 +8,7 @@ import { PATHS } from '../paths.js';
 import { hmac } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';
 import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
-import { type FormPageModel, formPage } from './pages-common.js';
+import { type FormPageModel, formPage, pageFrame } from './pages-common.js';
 
 /**
  * Self-service password reset (DESIGN §5 "Forgot password?"). The POST answers the same page whether
@@ -87,6 +87,10 @@ export async function handleForgotPasswordSubmit(ctx: Context, req: RequestInfo)
     );
   await ctx.auditAnonymous({ type: 'password_reset.requested', detail: {} }, req);
   return html(
-    renderForgotPasswordSent({ basePath: ctx.config.issuerPath, loginHref: loginHref(ctx, interaction) }),
+    renderForgotPasswordSent({
+      basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
+      loginHref: loginHref(ctx, interaction),
+    }),
   );
 }

@@ -9,6 +9,7 @@ import { html } from '../http/respond.js';
 import { EMAIL_DOMAIN } from '../operations/organizations.js';
 import { renderSingleSignOn } from '../pages/organization.js';
 import { connectionPath } from '../paths.js';
+import { pageFrame } from './pages-common.js';
 
 /** Shown when "Continue with SSO" is pressed for a domain without single sign-on. */
 export const NO_SSO_FOR_DOMAIN =
@@ -39,6 +40,7 @@ export async function homeRealmStart(
   const href = `${ctx.config.issuerPath}${connectionPath(connection, 'start')}${query}`;
   const page = renderSingleSignOn({
     basePath: ctx.config.issuerPath,
+    frame: pageFrame(ctx),
     organizationName: organization.name,
     domain,
     href,

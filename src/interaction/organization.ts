@@ -25,6 +25,7 @@ import { renderOrganizationPicker } from '../pages/organization.js';
 import { PATHS } from '../paths.js';
 import type { UserMembership, UserRecord } from '../store/types.js';
 import { type ActiveSession, sessionCsrf, signedInFormPost } from './browser-session.js';
+import { pageFrame } from './pages-common.js';
 
 export type OrganizationOutcome =
   /** The request as it goes on: with `org` set to a current membership, or without any. */
@@ -108,6 +109,7 @@ export function organizationPickerPage(
 ): Response {
   const body = renderOrganizationPicker({
     basePath: ctx.config.issuerPath,
+    frame: pageFrame(ctx),
     action: ctx.config.issuerPath + PATHS.organization,
     csrf: sessionCsrf(ctx, active.session),
     interaction: sealInteraction(ctx, request, { loginAfter }),

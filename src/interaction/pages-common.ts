@@ -1,7 +1,9 @@
+import { brandedFrame } from '../branding/page.js';
 import type { Context, RequestInfo } from '../context.js';
 import type { OAuthError } from '../errors.js';
 import { interactionFormTargets } from '../grants/authorization-request.js';
 import { html } from '../http/respond.js';
+import type { PageFrame } from '../pages/branding.js';
 import { renderError } from '../pages/error.js';
 import type { FormModel } from '../pages/layout.js';
 import { preSessionCsrf } from './browser-session.js';
@@ -13,11 +15,20 @@ const TITLES: Partial<Record<OAuthError['error'], string>> = {
   not_found: 'Page not found',
 };
 
+/**
+ * The frame of a hosted page rendered now: the branding snapshot in force at this moment, taken once per
+ * page so a branding change never mixes two brandings in one document.
+ */
+export function pageFrame(ctx: Context): PageFrame {
+  return brandedFrame(ctx.branding.snapshot());
+}
+
 /** An error shown as a page (with the error's status), never redirected. */
 export function errorPage(ctx: Context, error: OAuthError): Response {
   return html(
     renderError({
       basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
       title: TITLES[error.error] ?? 'Something is wrong with this request',
       message: error.description,
       code: error.error,
@@ -51,6 +62,7 @@ export function formPage(
   const query = m.interaction ? `?interaction=${encodeURIComponent(m.interaction)}` : '';
   const common = {
     basePath: ctx.config.issuerPath,
+    frame: pageFrame(ctx),
     csrf: csrf.token,
     interaction: m.interaction,
     email: m.email,

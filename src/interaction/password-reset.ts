@@ -7,7 +7,7 @@ import { renderMessage } from '../pages/error.js';
 import { renderResetPassword } from '../pages/reset-password.js';
 import { PATHS } from '../paths.js';
 import { assertPreSessionCsrf, assertSameOrigin } from './browser-session.js';
-import { errorPage, formPage } from './pages-common.js';
+import { errorPage, formPage, pageFrame } from './pages-common.js';
 
 /**
  * The hosted password-reset page that the mailer's link opens (`?token=ghp_…`). GET checks the token
@@ -50,6 +50,7 @@ export async function handleResetPasswordSubmit(ctx: Context, req: RequestInfo):
   return html(
     renderMessage({
       basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
       title: 'Password changed',
       message:
         'Your password has been changed and you have been signed out everywhere. Sign in with the new password.',

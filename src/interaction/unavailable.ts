@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.js';
 import { html, oauthErrorJson } from '../http/respond.js';
 import { renderError } from '../pages/error.js';
 import { isDatabaseUnavailable, outageCode } from '../store/availability.js';
+import { pageFrame } from './pages-common.js';
 
 const DESCRIPTION = 'The service is temporarily unavailable. Try again in a moment.';
 
@@ -39,6 +40,7 @@ export function databaseOutageResponse(
   return html(
     renderError({
       basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
       title: 'Temporarily unavailable',
       message: DESCRIPTION,
       code: 'temporarily_unavailable',

@@ -20,7 +20,7 @@ import type { UserRecord } from '../store/types.js';
 import { hmac } from '../tokens/crypto.js';
 import { isEmailAddress, normaliseEmail } from '../users.js';
 import { assertPreSessionCsrf, assertSameOrigin, readSession, startSession } from './browser-session.js';
-import { errorPage, type FormPageModel, formPage } from './pages-common.js';
+import { errorPage, type FormPageModel, formPage, pageFrame } from './pages-common.js';
 
 /**
  * E-mail verification pages (issue 16). `GET /verify-email?token=ghv_…` shows a button; the POST uses
@@ -113,6 +113,7 @@ export async function handleVerifyEmailPage(ctx: Context, req: RequestInfo): Pro
   return formPage(ctx, req, {}, (common) =>
     renderVerifyEmailConfirm({
       basePath: common.basePath,
+      frame: common.frame,
       action: common.basePath + PATHS.verifyEmail,
       csrf: common.csrf,
       token,
@@ -141,6 +142,7 @@ export async function handleVerifyEmailSubmit(ctx: Context, req: RequestInfo): P
   const response = html(
     renderEmailVerified({
       basePath: base,
+      frame: pageFrame(ctx),
       email: user.email,
       next: own
         ? { href: base + PATHS.account, label: 'Go to your account' }
@@ -177,6 +179,10 @@ export async function handleVerifyEmailSend(ctx: Context, req: RequestInfo): Pro
     });
   }
   return html(
-    renderVerifyEmailSent({ basePath: ctx.config.issuerPath, loginHref: loginHref(ctx, interaction) }),
+    renderVerifyEmailSent({
+      basePath: ctx.config.issuerPath,
+      frame: pageFrame(ctx),
+      loginHref: loginHref(ctx, interaction),
+    }),
   );
 }

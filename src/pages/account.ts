@@ -1,13 +1,12 @@
 import type { AccountView } from '../operations/account.js';
-import { errorList, hidden, html, layout } from './layout.js';
+import { errorList, hidden, html, layout, type PageModel } from './layout.js';
 
 /**
  * The signed-in user's account page (`{issuer}/account`): the address and whether it is verified, the
  * applications they granted access to (each with a Revoke button), and the upstream identities that
  * sign them in (each with a Remove button). Every form carries the session's CSRF token.
  */
-export interface AccountPageModel {
-  basePath: string;
+export interface AccountPageModel extends PageModel {
   action: string;
   csrf: string;
   account: AccountView;
@@ -66,7 +65,7 @@ ${hidden({ csrf: m.csrf, action: 'unlink', issuer: i.issuer, subject: i.subject 
 
 export function renderAccount(m: AccountPageModel): string {
   return layout(
-    { title: 'Your account', basePath: m.basePath },
+    { title: 'Your account', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Your account</h1>
 ${m.notice ? html`<p role="status" class="warning">${m.notice}</p>` : ''}
 ${errorList(m.error)}

@@ -16,7 +16,7 @@ export interface ConnectionLinkModel extends FormModel {
  */
 export function renderConnectionLink(m: ConnectionLinkModel): string {
   return layout(
-    { title: 'Link your account', basePath: m.basePath },
+    { title: 'Link your account', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">An account with this e-mail already exists</h1>
 <p id="link-explanation">An account for <strong id="account-email">${m.accountEmail}</strong> already exists here. ${m.connectionName} did not confirm that this address is verified, so it was not linked automatically. Sign in with your password first to link ${m.connectionName} to it.</p>
 ${errorList(m.error)}

@@ -1,7 +1,6 @@
-import { type Html, hidden, html, layout } from './layout.js';
+import { type Html, hidden, html, layout, type PageModel } from './layout.js';
 
-export interface ConsentModel {
-  basePath: string;
+export interface ConsentModel extends PageModel {
   action: string;
   csrf: string;
   interaction: string;
@@ -32,6 +31,7 @@ export function renderConsent(m: ConsentModel): string {
     {
       title: 'Authorize access',
       basePath: m.basePath,
+      frame: m.frame,
       page: 'consent',
       values: { client_name: m.clientName },
     },

@@ -1,8 +1,7 @@
 import type { ErrorExplanation } from '../errors.js';
-import { type Html, html, layout } from './layout.js';
+import { type Html, html, layout, type PageModel } from './layout.js';
 
-export interface ErrorModel {
-  basePath: string;
+export interface ErrorModel extends PageModel {
   title: string;
   message: string;
   /** The OAuth error code, shown small for support requests. */
@@ -35,7 +34,7 @@ ${e.fix ? html`<p id="error-fix">${e.fix}</p>` : ''}`;
 /** An error shown to the user instead of redirecting (never to an unverified redirect URI). */
 export function renderError(m: ErrorModel): string {
   return layout(
-    { title: m.title, basePath: m.basePath, page: 'error', values: { error: m.message } },
+    { title: m.title, basePath: m.basePath, frame: m.frame, page: 'error', values: { error: m.message } },
     html`<h1 id="page-title">${m.title}</h1>
 <p role="alert">${m.message}</p>
 ${m.explanation ? explanation(m.explanation) : ''}
@@ -45,15 +44,14 @@ ${m.next ? html`<p><a href="${m.next.href}">${m.next.label}</a></p>` : ''}
   );
 }
 
-export interface MessageModel {
-  basePath: string;
+export interface MessageModel extends PageModel {
   title: string;
   message: string;
 }
 
 export function renderMessage(m: MessageModel): string {
   return layout(
-    { title: m.title, basePath: m.basePath },
+    { title: m.title, basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">${m.title}</h1><p>${m.message}</p>`,
   );
 }

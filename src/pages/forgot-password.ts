@@ -1,4 +1,4 @@
-import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, type FormModel, hidden, html, invalidWhen, layout, type PageModel } from './layout.js';
 
 export interface ForgotPasswordModel extends FormModel {
   /** False when no mailer is configured: the page says so instead of showing the form. */
@@ -9,7 +9,7 @@ export interface ForgotPasswordModel extends FormModel {
 /** Contract (DESIGN §5): a field labelled Email and a button "Send reset link". */
 export function renderForgotPassword(m: ForgotPasswordModel): string {
   return layout(
-    { title: 'Forgot password', basePath: m.basePath },
+    { title: 'Forgot password', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Forgot password</h1>
 ${
   m.available
@@ -28,9 +28,9 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction })}
 }
 
 /** The same answer for every address, known or not (OWASP Forgot Password Cheat Sheet). */
-export function renderForgotPasswordSent(m: { basePath: string; loginHref: string }): string {
+export function renderForgotPasswordSent(m: PageModel & { loginHref: string }): string {
   return layout(
-    { title: 'Check your email', basePath: m.basePath },
+    { title: 'Check your email', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Check your email</h1>
 <p role="status">If an account exists for that address, we sent a link to choose a new password. The link works once and expires soon.</p>
 <p class="muted"><a href="${m.loginHref}">Back to sign in</a></p>`,

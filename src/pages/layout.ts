@@ -5,7 +5,7 @@
  */
 
 import type { TemplatePage } from '../branding/schema.js';
-import { currentPageFrame } from './branding.js';
+import type { PageFrame } from './branding.js';
 
 /**
  * Characters no page ever carries, whatever it shows (a name, an audit record's user agent, an error
@@ -50,10 +50,16 @@ export function html(strings: TemplateStringsArray, ...parts: Part[]): Html {
   return new Html(out);
 }
 
-export interface LayoutModel {
-  title: string;
+/** What every hosted page's view model carries from its handler. */
+export interface PageModel {
   /** Path prefix of the issuer, for the stylesheet URL. */
   basePath: string;
+  /** The document around the page: the branding in force when the handler rendered it (./branding.ts). */
+  frame: PageFrame;
+}
+
+export interface LayoutModel extends PageModel {
+  title: string;
   /** Which replaceable template renders this page (branding.templates); any other page uses `default`. */
   page?: TemplatePage;
   /** Values a replaced template may show, HTML-escaped (src/branding/template.ts). */
@@ -81,22 +87,29 @@ ${body}
 </html>`.value;
 }
 
-/** Every hosted page's document: branded by the current request's frame (./branding.ts). */
-export function layout(model: LayoutModel, body: Html): string {
-  const frame = currentPageFrame();
-  if (frame) return frame.document(model, body);
-  return documentPage(
-    `${model.title} · Gatehouse`,
-    `${model.basePath}/assets/gatehouse.css`,
-    html`<main class="card" aria-labelledby="page-title">
+/**
+ * The document with no branding (Gatehouse's name, the plain stylesheet): the frame for pages rendered
+ * outside a request, such as unit tests rendering a page directly. Requests use src/branding/page.ts.
+ */
+export const BUILT_IN_FRAME: PageFrame = {
+  document(model: LayoutModel, body: Html): string {
+    return documentPage(
+      `${model.title} · Gatehouse`,
+      `${model.basePath}/assets/gatehouse.css`,
+      html`<main class="card" aria-labelledby="page-title">
 ${body}
 </main>`,
-  );
+    );
+  },
+};
+
+/** Every hosted page's document, in the frame its handler gave it. */
+export function layout(model: LayoutModel, body: Html): string {
+  return model.frame.document(model, body);
 }
 
 /** What every pre-session form page receives (interaction/pages-common.ts formPage). */
-export interface FormModel {
-  basePath: string;
+export interface FormModel extends PageModel {
   action: string;
   csrf: string;
   interaction?: string;

@@ -42,6 +42,7 @@ export function renderLogin(m: LoginModel): string {
     {
       title: 'Sign in',
       basePath: m.basePath,
+      frame: m.frame,
       page: 'login',
       values: { error: m.error, client_name: m.client?.clientName },
     },

@@ -1,7 +1,6 @@
-import { hidden, html, layout } from './layout.js';
+import { hidden, html, layout, type PageModel } from './layout.js';
 
-export interface LogoutModel {
-  basePath: string;
+export interface LogoutModel extends PageModel {
   action: string;
   csrf: string;
   fields: Record<string, string | undefined>;
@@ -11,7 +10,7 @@ export interface LogoutModel {
 /** RP-initiated logout asks before ending the session, so a cross-site link cannot sign the user out. */
 export function renderLogoutConfirm(m: LogoutModel): string {
   return layout(
-    { title: 'Sign out', basePath: m.basePath },
+    { title: 'Sign out', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Sign out?</h1>
 <p>You are signed in as <strong>${m.email}</strong>.</p>
 <form method="post" action="${m.action}">

@@ -1,7 +1,6 @@
-import { type Html, hidden, html, layout } from './layout.js';
+import { type Html, hidden, html, layout, type PageModel } from './layout.js';
 
-export interface OrganizationPickerModel {
-  basePath: string;
+export interface OrganizationPickerModel extends PageModel {
   action: string;
   csrf: string;
   interaction: string;
@@ -25,7 +24,7 @@ export function renderOrganizationPicker(m: OrganizationPickerModel): string {
       }><label for="org-${String(i)}">${o.name}</label></div>`,
   );
   return layout(
-    { title: 'Choose an organization', basePath: m.basePath },
+    { title: 'Choose an organization', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Choose an organization</h1>
 ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : ''}
 <p>You belong to several organizations. <span id="client-name">${m.clientName}</span> will act in the one you choose.</p>
@@ -41,8 +40,7 @@ ${options}
   );
 }
 
-export interface SingleSignOnModel {
-  basePath: string;
+export interface SingleSignOnModel extends PageModel {
   organizationName: string;
   domain: string;
   /** Gatehouse's own `/connections/{id}/start` (a GET link: the sign-in form's CSP form-action stays unchanged). */
@@ -56,7 +54,7 @@ export interface SingleSignOnModel {
  */
 export function renderSingleSignOn(m: SingleSignOnModel): string {
   return layout(
-    { title: 'Single sign-on', basePath: m.basePath },
+    { title: 'Single sign-on', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Sign in with ${m.organizationName}</h1>
 <p>People with an <strong>@${m.domain}</strong> email sign in through ${m.organizationName}'s single sign-on.</p>
 <div class="actions stack"><a class="button primary" href="${m.href}">Continue to single sign-on</a></div>`,

@@ -1,7 +1,6 @@
-import { errorList, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, hidden, html, invalidWhen, layout, type PageModel } from './layout.js';
 
-export interface ResetPasswordModel {
-  basePath: string;
+export interface ResetPasswordModel extends PageModel {
   action: string;
   csrf: string;
   token: string;
@@ -12,7 +11,7 @@ export interface ResetPasswordModel {
 /** The page a password-reset link opens: one new password, then sign in again. */
 export function renderResetPassword(m: ResetPasswordModel): string {
   return layout(
-    { title: 'Choose a new password', basePath: m.basePath },
+    { title: 'Choose a new password', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Choose a new password</h1>
 <p>for <strong>${m.email}</strong></p>
 ${errorList(m.error)}

@@ -14,6 +14,7 @@ export function renderSignup(m: SignupModel): string {
     {
       title: 'Create account',
       basePath: m.basePath,
+      frame: m.frame,
       page: 'signup',
       values: { error: m.error, client_name: m.client?.clientName },
     },

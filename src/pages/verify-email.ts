@@ -1,4 +1,4 @@
-import { errorList, type FormModel, hidden, html, invalidWhen, layout } from './layout.js';
+import { errorList, type FormModel, hidden, html, invalidWhen, layout, type PageModel } from './layout.js';
 
 /**
  * E-mail verification pages (src/interaction/verify-email.ts). None of them ever shows a token other
@@ -17,7 +17,7 @@ export interface VerifyRequestModel extends FormModel {
 /** Asks for an address to send a verification link to (`GET {issuer}/verify-email`). */
 export function renderVerifyEmailRequest(m: VerifyRequestModel): string {
   return layout(
-    { title: 'Verify your email', basePath: m.basePath },
+    { title: 'Verify your email', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Verify your email</h1>
 ${
   m.available
@@ -41,7 +41,7 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction })}
  */
 export function renderVerifyEmailPending(m: VerifyRequestModel): string {
   return layout(
-    { title: 'Verify your email', basePath: m.basePath },
+    { title: 'Verify your email', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Verify your email</h1>
 <p role="status">Before you can continue, verify <strong>${m.email ?? ''}</strong>: follow the link in the email we sent, then sign in again.</p>
 ${errorList(m.error)}
@@ -54,17 +54,16 @@ ${hidden({ csrf: m.csrf, interaction: m.interaction, email: m.email })}
 }
 
 /** The same answer for every address, known, unknown or verified already. */
-export function renderVerifyEmailSent(m: { basePath: string; loginHref: string }): string {
+export function renderVerifyEmailSent(m: PageModel & { loginHref: string }): string {
   return layout(
-    { title: 'Check your email', basePath: m.basePath },
+    { title: 'Check your email', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Check your email</h1>
 <p role="status">If an account with that address still needs verifying, we sent it a link. The link works once and expires soon.</p>
 <p class="muted"><a href="${m.loginHref}">Back to sign in</a></p>`,
   );
 }
 
-export interface VerifyConfirmModel {
-  basePath: string;
+export interface VerifyConfirmModel extends PageModel {
   action: string;
   csrf: string;
   token: string;
@@ -77,7 +76,7 @@ export interface VerifyConfirmModel {
  */
 export function renderVerifyEmailConfirm(m: VerifyConfirmModel): string {
   return layout(
-    { title: 'Verify your email', basePath: m.basePath },
+    { title: 'Verify your email', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Verify your email</h1>
 <p>Confirm that <strong>${m.email}</strong> is your address.</p>
 <form method="post" action="${m.action}">
@@ -87,8 +86,7 @@ ${hidden({ csrf: m.csrf, token: m.token })}
   );
 }
 
-export interface VerifiedModel {
-  basePath: string;
+export interface VerifiedModel extends PageModel {
   email: string;
   /** Where to go on: the account page when signed in, else the sign-in page. */
   next: { href: string; label: string };
@@ -98,7 +96,7 @@ export interface VerifiedModel {
 
 export function renderEmailVerified(m: VerifiedModel): string {
   return layout(
-    { title: 'Email verified', basePath: m.basePath },
+    { title: 'Email verified', basePath: m.basePath, frame: m.frame },
     html`<h1 id="page-title">Email verified</h1>
 <p role="status"><strong>${m.email}</strong> is verified. Accounts linked and sessions started before it was verified have been signed out.</p>
 ${m.forgotHref ? html`<p>Did you not create this account? <a href="${m.forgotHref}">Choose a new password</a> to take it over.</p>` : ''}
