@@ -40,8 +40,13 @@ export function networkKey(ip: string | null): string {
   return keyOf(ip, 24);
 }
 
+// A dotted quad as ipaddr.js's four-part decimal form writes it (no leading zeros, each part ≤ 255): the
+// form of nearly every peer address, which keyOf would give back unchanged as its /32 key.
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 function keyOf(ip: string | null, v4Prefix: 24 | 32): string {
   if (!ip) return 'unknown';
+  if (v4Prefix === 32 && CANONICAL_IPV4.test(ip)) return ip;
   // Some proxies write "192.0.2.1:5678" or "[2001:db8::1]:5678": the port must not make a new client.
   const text = ip
     .trim()

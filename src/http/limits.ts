@@ -220,7 +220,8 @@ export function assertHeaderLengths(headers: Headers): void {
  * parameter within its limits (`assertFieldLengths`), no path segment decoding to a control character.
  */
 export function assertUrlBounds(url: URL): void {
-  assertFieldLengths(url.searchParams);
+  // No query, nothing to parse (URL builds searchParams on first read).
+  if (url.search !== '') assertFieldLengths(url.searchParams);
   const problem = checkPathCharacters(url.pathname);
   if (problem) throw new OAuthError('invalid_request', problem);
 }

@@ -40,10 +40,14 @@ export function signInReturningTo(ctx: Context, url: URL): string {
 
 /**
  * Refuses a response whose `Location` is longer than MAX_LOCATION_LENGTH (the router calls it on
- * every response): `400 invalid_request`, the long URL neither sent nor logged. Whatever request
+ * every response; only a 201 or 3xx carries one that a client follows): `400 invalid_request`, the long URL neither sent nor logged. Whatever request
  * produced it (an authorization request with every field at its cap) is too long to continue.
  */
 export function assertLocationBound(response: Response): void {
+  // RFC 9110 §10.2.2: Location means something on 201 and 3xx only. Reading the headers of every other
+  // response would make the adapter build a Headers object for each (the token endpoint's included).
+  const { status } = response;
+  if (status !== 201 && (status < 300 || status > 399)) return;
   const location = response.headers.get('location');
   if (location === null || location.length <= MAX_LOCATION_LENGTH) return;
   void response.body?.cancel();
