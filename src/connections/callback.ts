@@ -10,13 +10,14 @@
  * 3. `iat` no older than maxIdTokenAge; then the account (accounts.ts), a browser session, and the
  *    authorization request continues exactly as after a password sign-in (/authorize/resume).
  */
-import * as oidc from 'openid-client';
+import type { IDToken } from 'openid-client';
 import type { ResolvedOidcConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { hashSecret } from '../tokens/crypto.js';
 import { normaliseEmail } from '../users.js';
 import { resolveAccount, type UpstreamIdentity } from './accounts.js';
+import { openidClient } from './libraries.js';
 import { collisionPage, signInAndContinue } from './link.js';
 import { providerConfig } from './provider.js';
 import { callbackUrl } from './start.js';
@@ -60,6 +61,7 @@ function describeFailure(error: unknown): string {
 /** The provider's response redeemed and its ID token validated, or a refusal page. */
 async function redeem(ctx: Context, req: RequestInfo, c: ResolvedOidcConnection, state: string) {
   const config = await providerConfig(ctx, c);
+  const oidc = await openidClient();
   const { verifier, nonce } = derivedChecks(ctx, state);
   // The registered redirect URI, with the parameters the provider sent (never the Host header's idea).
   const current = new URL(callbackUrl(ctx, c));
@@ -87,7 +89,7 @@ async function redeem(ctx: Context, req: RequestInfo, c: ResolvedOidcConnection,
   }
 }
 
-function identityOf(ctx: Context, c: ResolvedOidcConnection, claims: oidc.IDToken): UpstreamIdentity {
+function identityOf(ctx: Context, c: ResolvedOidcConnection, claims: IDToken): UpstreamIdentity {
   const now = Math.floor(ctx.now() / 1000);
   if (claims.iat > now + c.clockToleranceS || claims.iat < now - c.maxIdTokenAgeS - c.clockToleranceS) {
     throw new OAuthError('invalid_request', `The answer from ${c.name} is too old. Start again.`, {

@@ -10,24 +10,26 @@
  * signature against the provider's JWKS, which Gatehouse requires (callback.ts).
  */
 import { importJWK } from 'jose';
-import * as oidc from 'openid-client';
+import type { ClientAuth, Configuration } from 'openid-client';
 import type { ResolvedOidcConnection } from '../config/connections.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { openidClient } from './libraries.js';
 
 const DISCOVERY_TTL_MS = 3_600_000;
 /** Every request to the provider (discovery, token, JWKS) gives up after this. */
 const REQUEST_TIMEOUT_S = 10;
 
 interface Cached {
-  config: oidc.Configuration;
+  config: Configuration;
   at: number;
 }
 
 const cache = new WeakMap<ResolvedOidcConnection, Cached>();
-const pending = new WeakMap<ResolvedOidcConnection, Promise<oidc.Configuration>>();
+const pending = new WeakMap<ResolvedOidcConnection, Promise<Configuration>>();
 
-async function clientAuth(c: ResolvedOidcConnection): Promise<oidc.ClientAuth> {
+async function clientAuth(c: ResolvedOidcConnection): Promise<ClientAuth> {
+  const oidc = await openidClient();
   if (c.authMethod === 'client_secret_post') return oidc.ClientSecretPost(c.clientSecret);
   if (c.authMethod === 'client_secret_basic') return oidc.ClientSecretBasic(c.clientSecret);
   const jwk = { ...c.privateKey } as Record<string, unknown>;
@@ -37,7 +39,8 @@ async function clientAuth(c: ResolvedOidcConnection): Promise<oidc.ClientAuth> {
   return oidc.PrivateKeyJwt(kid ? { key, kid } : key);
 }
 
-async function discover(c: ResolvedOidcConnection): Promise<oidc.Configuration> {
+async function discover(c: ResolvedOidcConnection): Promise<Configuration> {
+  const oidc = await openidClient();
   const insecure = c.allowLoopback && c.issuer.startsWith('http:');
   const execute = [oidc.enableNonRepudiationChecks];
   if (insecure) execute.push(oidc.allowInsecureRequests);
@@ -51,7 +54,7 @@ async function discover(c: ResolvedOidcConnection): Promise<oidc.Configuration> 
 }
 
 /** The provider's configuration, discovered or cached; a provider that cannot be reached is a 503 page. */
-export async function providerConfig(ctx: Context, c: ResolvedOidcConnection): Promise<oidc.Configuration> {
+export async function providerConfig(ctx: Context, c: ResolvedOidcConnection): Promise<Configuration> {
   const hit = cache.get(c);
   if (hit && ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config;
   let inFlight = pending.get(c);

@@ -17,7 +17,6 @@
  * Every refusal is audited (`connection.saml.refused` with a reason code, never assertion contents)
  * and answered with the error page.
  */
-import { SAML } from '@node-saml/node-saml';
 import type { ResolvedSamlConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -26,6 +25,7 @@ import { redirect } from '../http/respond.js';
 import { decrypt, deriveKey, encrypt, hashSecret } from '../tokens/crypto.js';
 import { normaliseEmail } from '../users.js';
 import { resolveAccount, type UpstreamIdentity } from './accounts.js';
+import { nodeSaml } from './libraries.js';
 import { collisionPage, signInAndContinue } from './link.js';
 import {
   checkShape,
@@ -94,6 +94,7 @@ function libraryReason(error: unknown): string {
 }
 
 async function verify(xml: string, x: Expected, metadata: IdpMetadata, skewS: number) {
+  const { SAML } = await nodeSaml();
   const saml = new SAML({
     issuer: x.spEntityId,
     audience: x.spEntityId,

@@ -10,12 +10,12 @@
  *   authorization request. The ACS derives the request ID from the returned RelayState and requires
  *   InResponseTo to equal it, so an unsolicited or foreign response is refused (saml-acs.ts).
  */
-import { generateServiceProviderMetadata, SAML } from '@node-saml/node-saml';
 import type { ResolvedSamlConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { redirect } from '../http/respond.js';
 import { PATHS } from '../paths.js';
 import { hmac } from '../tokens/crypto.js';
+import { nodeSaml } from './libraries.js';
 import { idpMetadata } from './saml-metadata.js';
 import { admitStart } from './start.js';
 import { recordStart } from './state.js';
@@ -44,6 +44,7 @@ export async function handleSamlMetadata(
   _req: RequestInfo,
   c: ResolvedSamlConnection,
 ): Promise<Response> {
+  const { generateServiceProviderMetadata } = await nodeSaml();
   const xml = generateServiceProviderMetadata({
     issuer: spEntityId(ctx, c),
     callbackUrl: acsUrl(ctx, c),
@@ -69,6 +70,7 @@ export async function handleSamlStart(
   const metadata = await idpMetadata(ctx, c);
   const { state, setCookie } = await recordStart(ctx, req, c, interaction, at);
   const requestId = requestIdFor(ctx, state);
+  const { SAML } = await nodeSaml();
   const saml = new SAML({
     issuer: spEntityId(ctx, c),
     callbackUrl: acsUrl(ctx, c),

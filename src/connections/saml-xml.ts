@@ -4,7 +4,7 @@
  * refused before parsing (no entities, no internal subset: SAML core §1.3 never needs them), and any
  * parser warning or error is a refusal, not a best-effort tree.
  */
-import { DOMParser } from '@xmldom/xmldom';
+import { xmldom } from './libraries.js';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -33,6 +33,7 @@ export function parseXml(xml: string): Document {
   const fail = (message: string) => {
     throw new XmlRefused(`malformed XML: ${String(message).slice(0, 200)}`);
   };
+  const { DOMParser } = xmldom();
   let doc: Document;
   try {
     doc = new DOMParser({ errorHandler: { warning: fail, error: fail, fatalError: fail } }).parseFromString(

@@ -5,7 +5,6 @@
  * starting a sign-in changes nothing but a short-lived state row, and the callback is what is guarded
  * (a sign-in started by another site completes only as the person who signs in at the provider).
  */
-import * as oidc from 'openid-client';
 import type { ResolvedConnection, ResolvedOidcConnection } from '../config/connections.js';
 import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -14,6 +13,7 @@ import { rateLimitKey } from '../http/client-ip.js';
 import { redirect } from '../http/respond.js';
 import { connectionPath } from '../paths.js';
 
+import { openidClient } from './libraries.js';
 import { providerConfig } from './provider.js';
 import { derivedChecks, recordStart } from './state.js';
 
@@ -56,6 +56,7 @@ export async function handleStart(
   const config = await providerConfig(ctx, c);
   const { state, setCookie } = await recordStart(ctx, req, c, interaction, at);
   const { verifier, nonce } = derivedChecks(ctx, state);
+  const oidc = await openidClient();
   const url = oidc.buildAuthorizationUrl(config, {
     response_type: 'code',
     redirect_uri: callbackUrl(ctx, c),

@@ -1,5 +1,6 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailMessage } from '../config/options.js';
+import { nodemailer } from './libraries.js';
 
 /**
  * The `mailer: "smtp://…"` / `"smtps://…"` form: every message through nodemailer's SMTP transport
@@ -62,8 +63,9 @@ function transportOptions(url: string) {
  */
 export function smtpMailer(url: string, defaultFrom: string): (message: MailMessage) => Promise<void> {
   const { options, from } = transportOptions(url);
-  const transport = nodemailer.createTransport({ ...options, logger: false, debug: false });
+  let transport: Transporter | undefined;
   return async (message) => {
+    transport ??= (await nodemailer()).createTransport({ ...options, logger: false, debug: false });
     try {
       await transport.sendMail({
         from: from ?? defaultFrom,
