@@ -89,22 +89,22 @@ export async function createGatehouse(
       context: ctx,
       handles: (pathname) => routes.has(pathname) || prefixRoute(ctx, pathname) !== undefined,
       runHousekeeping,
-      async fetch(request, connection) {
+      fetch(request, connection) {
         const req = requestInfo(request, connection);
-        const started = performance.now();
         // A clock comparison; a stale copy is reloaded in the background while this request goes on.
         void ctx.resources.refreshIfStale();
         void ctx.branding.refreshIfStale();
-        const response = await serve(ctx, routes, req);
-        // The path only: query strings carry codes and state, and headers carry credentials.
-        if (ctx.log.isLevelEnabled('debug')) {
+        if (!ctx.log.isLevelEnabled('debug')) return serve(ctx, routes, req);
+        const started = performance.now();
+        return serve(ctx, routes, req).then((response) => {
+          // The path only: query strings carry codes and state, and headers carry credentials.
           const ms = Math.round(performance.now() - started);
           ctx.log.debug(
             { method: request.method, path: req.url.pathname, status: response.status, ms },
             'request',
           );
-        }
-        return response;
+          return response;
+        });
       },
       async close() {
         clearInterval(housekeeping);
@@ -192,7 +192,8 @@ function requestInfoReader(
       url: new URL(request.url),
       ip: clientIp(
         connection?.remoteAddress ?? null,
-        request.headers.get('x-forwarded-for'),
+        // Believed only from a trusted proxy (clientIp), so without one it is not even read.
+        config.trustedProxies.length > 0 ? request.headers.get('x-forwarded-for') : null,
         config.trustedProxies,
       ),
       userAgent: boundedUserAgent(request.headers),

@@ -39,8 +39,24 @@ export function splitRequestedScope(scope: string | undefined | null): string[] 
   return splitScope(scope).filter((s) => s !== OFFLINE_ACCESS);
 }
 
+/**
+ * The canonical forms computed lately: every token request compares its resource with each configured
+ * one, and both are nearly always the same few strings. Bounded (cleared when full), so requests naming
+ * ever new resources cost a recomputation, never memory.
+ */
+const canonicalForms = new Map<string, string | undefined>();
+const MAX_CANONICAL_FORMS = 128;
+
 /** Canonical form for comparison: lower-case scheme and host; an origin-only URI compares with or without "/". */
 export function canonicalResource(uri: string): string | undefined {
+  if (canonicalForms.has(uri)) return canonicalForms.get(uri);
+  const canonical = canonicalFormOf(uri);
+  if (canonicalForms.size >= MAX_CANONICAL_FORMS) canonicalForms.clear();
+  canonicalForms.set(uri, canonical);
+  return canonical;
+}
+
+function canonicalFormOf(uri: string): string | undefined {
   let url: URL;
   try {
     url = new URL(uri);

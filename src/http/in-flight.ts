@@ -19,19 +19,38 @@ export function trackInFlight<T extends Closable>(target: T): T {
   let count = 0;
   let idle: (() => void) | undefined;
   let closing: Promise<void> | undefined;
-  target.fetch = async (request, connection) => {
+  const settle = () => {
+    count -= 1;
+    if (count === 0) idle?.();
+  };
+  target.fetch = (request, connection) => {
     if (closing)
-      return jsonNoStore(
-        { error: 'temporarily_unavailable', error_description: 'The server is shutting down. Try again.' },
-        { status: 503, headers: { 'retry-after': '1', connection: 'close' } },
+      return Promise.resolve(
+        jsonNoStore(
+          { error: 'temporarily_unavailable', error_description: 'The server is shutting down. Try again.' },
+          { status: 503, headers: { 'retry-after': '1', connection: 'close' } },
+        ),
       );
     count += 1;
+    let pending: Promise<Response>;
     try {
-      return await fetch(request, connection);
-    } finally {
-      count -= 1;
-      if (count === 0) idle?.();
+      pending = fetch(request, connection);
+    } catch (error) {
+      settle();
+      return Promise.reject(error);
     }
+    // One reaction per request rather than an async function's extra promise and await: this wraps
+    // every request.
+    return pending.then(
+      (response) => {
+        settle();
+        return response;
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
   };
   target.close = () => {
     closing ??= (async () => {

@@ -12,31 +12,38 @@ const MAX_BODY_BYTES = 64 * 1024;
  * naming the field.
  */
 export class Params {
+  /** Each name's non-empty values, in order; read in one pass with the bounds check. */
+  readonly #values = new Map<string, string[]>();
+
   constructor(private readonly source: URLSearchParams) {
     assertFieldLengths(source);
+    for (const [name, value] of source) {
+      if (value === '') continue;
+      const values = this.#values.get(name);
+      if (values) values.push(value);
+      else this.#values.set(name, [value]);
+    }
   }
 
   /** The single value of `name`, or undefined. Throws invalid_request when it is repeated. */
   get(name: string): string | undefined {
-    const values = this.source.getAll(name).filter((v) => v !== '');
-    if (values.length > 1) {
+    const values = this.#values.get(name);
+    if (values !== undefined && values.length > 1) {
       throw new OAuthError('invalid_request', `"${name}" must not be repeated`);
     }
-    return values[0];
+    return values?.[0];
   }
 
   /** Every non-empty value of a parameter that may repeat. */
   all(name: string): string[] {
-    return this.source.getAll(name).filter((v) => v !== '');
+    return [...(this.#values.get(name) ?? [])];
   }
 
   /** The names that are sent more than once with a value. */
   repeated(): string[] {
-    const counts = new Map<string, number>();
-    for (const [key, value] of this.source) {
-      if (value !== '') counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+    const names: string[] = [];
+    for (const [name, values] of this.#values) if (values.length > 1) names.push(name);
+    return names;
   }
 
   entries(): [string, string][] {
@@ -50,12 +57,15 @@ export function queryParams(url: URL): Params {
 
 /** Reads at most `limit` bytes of the body, refusing more (never buffering an unbounded body). */
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+  const declared = request.headers.get('content-length');
   // With a declared length the HTTP parser ends the body there, so it is bounded: read it in one go
   // (adapters such as @hono/node-server serve text() without building a web stream). Without one
   // (chunked), stream it and stop at the limit.
-  if (request.headers.has('content-length')) return request.text();
+  if (declared !== null) {
+    if (Number(declared) > limit)
+      throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+    return request.text();
+  }
   const body = await readLimited(request.body, limit);
   if (!body) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
   return body.toString('utf8');

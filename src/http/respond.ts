@@ -34,13 +34,15 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export function json(
   body: unknown,
   init: { status?: number; headers?: Record<string, string> } = {},
 ): Response {
   return new Response(JSON.stringify(body), {
     status: init.status ?? 200,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers },
+    headers: { 'content-type': JSON_TYPE, ...init.headers },
   });
 }
 
@@ -49,9 +51,10 @@ export function jsonNoStore(
   body: unknown,
   init: { status?: number; headers?: Record<string, string> } = {},
 ): Response {
-  return json(body, {
-    status: init.status,
-    headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers },
+  // The headers in one object (every token response comes this way).
+  return new Response(JSON.stringify(body), {
+    status: init.status ?? 200,
+    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers },
   });
 }
 
