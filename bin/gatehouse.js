@@ -7,5 +7,11 @@ if (!existsSync(entry)) {
   console.error('gatehouse: dist/ is missing; run `npm run build` first');
   process.exit(1);
 }
+// Before anything else loads: loading the CLI's modules alone grows V8's young generation to its
+// 2 × 16 MB maximum, past the cap the server processes keep (src/cli/young-generation.ts).
+const { capYoungGeneration } = await import(
+  new URL('../dist/src/cli/young-generation.js', import.meta.url).href
+);
+capYoungGeneration();
 const { main } = await import(entry.href);
 await main(process.argv);

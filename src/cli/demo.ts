@@ -13,7 +13,6 @@ import {
   saveDemoState,
 } from './demo-config.js';
 import { installShutdown } from './serve.js';
-import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse demo` (npm start): Gatehouse and the Todo MCP server on loopback with SQLite under
@@ -78,7 +77,6 @@ export async function runDemo(opts: { port: number }): Promise<void> {
   const dir = resolve(DEMO_DIR);
   const state = await demoState(dir);
   if (state.port !== opts.port) await saveDemoState(dir, { ...state, port: opts.port });
-  capYoungGeneration();
   const gh = await createGatehouse(demoOptions(state, opts.port, dir));
   // Existing demo databases predate the demo user being an administrator: make them one.
   await ensureAdministrator(gh.context, state.email, 'demo');

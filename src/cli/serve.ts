@@ -3,7 +3,6 @@ import { type Listening, listen } from '../adapters/node.js';
 import type { GatehouseOptions } from '../config/options.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { supervise, type WorkerMessage } from './supervise.js';
-import { capYoungGeneration } from './young-generation.js';
 
 /**
  * `gatehouse serve`: one process, or `--workers N` processes sharing the port through node:cluster
@@ -22,7 +21,6 @@ export async function serve(options: GatehouseOptions, workers = 1): Promise<voi
     process.exit(1);
   });
   try {
-    if (cluster.isPrimary) capYoungGeneration();
     const gh = await createGatehouse(options);
     const listening = await listen(gh, { port: gh.config.port, host: gh.config.host });
     installShutdown(gh, listening);

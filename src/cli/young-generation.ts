@@ -8,8 +8,10 @@ import v8 from 'node:v8';
  * bench (docs/benchmarks.md): with semi-spaces of 1 or 4 MB instead of 16 MB, peak RSS under the token
  * loads fell by 20-30 MB at the same requests per second. Request garbage dies young either way.
  *
- * Workers get the start-up flag; the single process, already started, stops the young generation
- * growing once it reaches that size (V8 reads its growth factor at each resize). A
+ * Workers get the start-up flag; every other CLI process (bin/gatehouse.js) stops the young generation
+ * growing once it reaches that size (V8 reads its growth factor at each resize), before it loads the
+ * CLI's modules: loading them alone grew it to 2 × 16 MB, so a cap applied when `serve` started was
+ * no cap at all (issue 18: peak RSS 129-130 MB under client_credentials, 106-109 MB capped). A
  * `--max-semi-space-size` or `--min-semi-space-size` given by the operator (command line or
  * NODE_OPTIONS) is respected and this does nothing.
  */
