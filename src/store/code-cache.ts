@@ -1,4 +1,4 @@
-import type { AuthorizationCodeRecord, RedeemCodeResult } from './types.js';
+import type { AuthorizationCodeRecord } from './types.js';
 
 const MAX_CODES = 20_000;
 
@@ -26,12 +26,14 @@ export class IssuedCodes {
     return this.#codes.get(id);
   }
 
-  /** After a redemption through this store: the copy reads consumed, or is dropped when it is not known. */
-  redeemed(id: string, at: number, result: RedeemCodeResult): void {
-    const code = this.#codes.get(id);
-    if (!code) return;
-    if (result.status === 'already_consumed') this.#codes.delete(id);
-    else this.#codes.set(id, { ...code, consumedAt: at });
+  /**
+   * After a redemption through this store, whatever its outcome: the code is spent, so the copy has
+   * done its work and is dropped. A replay of the code (rare, and refused) reads the spent row from the
+   * database; keeping consumed copies until they expired held every code of the last ten minutes in
+   * memory (issue 18: 20,000 records, RSS over 120 MB under the code-exchange bench).
+   */
+  redeemed(id: string): void {
+    this.#codes.delete(id);
   }
 
   /** Drops the copies expired by `at` (codes are remembered in about the order they expire). */

@@ -272,7 +272,7 @@ export class KyselyStore extends OrganizationVerbs implements Store {
     input: Parameters<Store['redeemAuthorizationCode']>[0],
   ): Promise<RedeemCodeResult> {
     const result = await this.#hot.redeemAuthorizationCode(input);
-    this.#codes.redeemed(input.id, input.at, result);
+    this.#codes.redeemed(input.id);
     return result;
   }
   getGrant(id: string): Promise<GrantRecord | undefined> {
