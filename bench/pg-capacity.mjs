@@ -86,7 +86,11 @@ try {
         seen.set(pid, s);
       }
     };
-    const timer = setInterval(() => void sample(), 100);
+    // The last sample may still be in flight when pgbench ends: awaited before the client closes.
+    let sampling = Promise.resolve();
+    const timer = setInterval(() => {
+      sampling = sampling.then(sample);
+    }, 100);
     // Asynchronous, so the sampler runs meanwhile.
     const { stdout: text } = await promisify(execFile)(
       'pgbench',
@@ -94,6 +98,7 @@ try {
       { encoding: 'utf8' },
     );
     clearInterval(timer);
+    await sampling;
     const tps = Number(/tps = ([\d.]+)/.exec(text)?.[1]);
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(text)?.[1]);
     const cpuSeconds = [...seen.values()].reduce((n, s) => n + (s.last - s.first), 0) / 100;

@@ -12,7 +12,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * naming the field.
  */
 export class Params {
-  /** Each name's non-empty values, in order; read in one pass with the bounds check. */
+  /** Each name's non-empty values, in order, collected once (get, all and repeated read them). */
   readonly #values = new Map<string, string[]>();
 
   constructor(private readonly source: URLSearchParams) {
