@@ -176,6 +176,10 @@ export async function openSqliteStore(filename: string): Promise<KyselyStore> {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
+    // SQLite's own default page cache, 2 MiB: better-sqlite3 is built with 16 MiB, which became the
+    // largest single share of a Gatehouse process's memory under writes (issue 18: code-exchange bench
+    // peak RSS 131 → 112–121 MB at the same req/s). Pages beyond it come from the OS page cache.
+    raw.pragma('cache_size = -2000');
   } catch (error) {
     raw.close();
     throw error;
