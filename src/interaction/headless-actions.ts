@@ -45,6 +45,19 @@ async function preSessionStep(ctx: Context, req: RequestInfo): Promise<{ body: B
   return { body, sealed };
 }
 
+/** A step after sign-in (organization, consent): JSON, a session in this browser, its CSRF token. */
+async function signedInStep(
+  ctx: Context,
+  req: RequestInfo,
+): Promise<{ body: Body; active: NonNullable<Awaited<ReturnType<typeof readSession>>> }> {
+  const body = await readJsonBody(req);
+  const active = await readSession(ctx, req);
+  if (!active)
+    throw new OAuthError('login_required', 'Nobody is signed in in this browser.', { status: 401 });
+  assertSessionCsrf(ctx, active.session, csrfHeader(req));
+  return { body, active };
+}
+
 /** After a sign-in: the new session's cookie and the interaction's next step for it. */
 async function signedInAnswer(
   ctx: Context,
@@ -159,11 +172,7 @@ function startUrl(ctx: Context, connection: string, sealed: string): string {
  * the organization's connection stays). Answers the state with the new sealed request to continue with.
  */
 export async function organizationAction(ctx: Context, req: RequestInfo): Promise<Response> {
-  const body = await readJsonBody(req);
-  const active = await readSession(ctx, req);
-  if (!active)
-    throw new OAuthError('login_required', 'Nobody is signed in in this browser.', { status: 401 });
-  assertSessionCsrf(ctx, active.session, csrfHeader(req));
+  const { body, active } = await signedInStep(ctx, req);
   const sealed = await recordOrganizationChoice(ctx, {
     interaction: requiredMember(body, 'interaction'),
     user: active.user,
@@ -179,11 +188,7 @@ export async function organizationAction(ctx: Context, req: RequestInfo): Promis
  * error=access_denied). One decision per interaction: the same sealed request cannot be answered twice.
  */
 export async function consentAction(ctx: Context, req: RequestInfo): Promise<Response> {
-  const body = await readJsonBody(req);
-  const active = await readSession(ctx, req);
-  if (!active)
-    throw new OAuthError('login_required', 'Nobody is signed in in this browser.', { status: 401 });
-  assertSessionCsrf(ctx, active.session, csrfHeader(req));
+  const { body, active } = await signedInStep(ctx, req);
   const sealed = requiredMember(body, 'interaction');
   const { request, loginAfter, pendingError } = openInteraction(ctx, sealed);
   if (pendingError) throw new OAuthError('invalid_request', 'This request has nothing to consent to.');

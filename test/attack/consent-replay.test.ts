@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseOptions, USER } from '../helpers/fixtures.js';
-import { authorizeUrl } from '../helpers/oauth.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { USER } from '../helpers/fixtures.js';
+import { authorizeUrl, useServer } from '../helpers/oauth.js';
 import { UserAgent } from '../helpers/user-agent.js';
 
 /**
@@ -11,15 +10,11 @@ import { UserAgent } from '../helpers/user-agent.js';
  * second submission is refused on any instance.
  */
 describe('a consent decision is accepted once', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer(baseOptions());
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('replaying the Allow form answers a page, with no code and no redirect to the client', async () => {
-    const agent = new UserAgent(srv.origin);
-    const { url } = authorizeUrl(srv);
+    const agent = new UserAgent(srv().origin);
+    const { url } = authorizeUrl(srv());
     const first = await agent.authorize(url, USER);
     expect(new URL(first.location!).searchParams.get('code')).toBeTruthy();
     const consentPage = first.pages.find((p) => p.includes('name="decision"'));

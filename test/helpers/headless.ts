@@ -95,3 +95,13 @@ export class HeadlessUi {
     return { status: response.status, headers: response.headers, body, text };
   }
 }
+
+/** An upstream OIDC connection for headless tests (never contacted: the tests stop at its start URL). */
+export const HEADLESS_CONNECTION = {
+  id: 'corp',
+  type: 'oidc' as const,
+  name: 'Corp SSO',
+  issuer: 'https://idp.corp.example',
+  client_id: 'gatehouse',
+  client_secret: 'upstream-secret-0123456789',
+};

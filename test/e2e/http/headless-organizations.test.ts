@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { USER } from '../../helpers/fixtures.js';
-import { HeadlessUi, headlessOptions } from '../../helpers/headless.js';
+import { HEADLESS_CONNECTION, HeadlessUi, headlessOptions } from '../../helpers/headless.js';
 import { redeem, useServer } from '../../helpers/oauth.js';
 
 /**
@@ -10,21 +10,12 @@ import { redeem, useServer } from '../../helpers/oauth.js';
  * token, and home-realm discovery at the identify step.
  */
 
-const CONNECTION = {
-  id: 'corp',
-  type: 'oidc' as const,
-  name: 'Corp SSO',
-  issuer: 'https://idp.corp.example',
-  client_id: 'gatehouse',
-  client_secret: 'upstream-secret-0123456789',
-};
-
 describe('headless API: organizations and home-realm discovery', () => {
   const MULTI = { email: 'multi@example.com', password: 'correct horse battery' };
   const SINGLE = { email: 'single@example.com', password: 'correct horse battery' };
   const srv = useServer(() =>
     headlessOptions({
-      connections: [CONNECTION],
+      connections: [HEADLESS_CONNECTION],
       users: [USER, MULTI, SINGLE],
       organizations: [
         { id: 'org_acme', name: 'Acme', members: [{ email: MULTI.email }, { email: SINGLE.email }] },
@@ -33,6 +24,25 @@ describe('headless API: organizations and home-realm discovery', () => {
       ],
     }),
   );
+
+  /** Allow on the interaction, redeem the code at the loopback redirect on `port`: the access token's claims. */
+  async function allowAndRedeem(
+    ui: HeadlessUi,
+    interaction: string,
+    csrf: string,
+    verifier: string,
+    port: number,
+  ) {
+    const allow = await ui.post('consent', { interaction, decision: 'allow' }, { csrf });
+    const code = new URL(allow.body.redirect_to).searchParams.get('code');
+    const token = await redeem(
+      srv(),
+      { code, verifier },
+      { redirect_uri: `http://127.0.0.1:${port}/callback` },
+    );
+    expect(token.status).toBe(200);
+    return decodeJwt(token.body.access_token);
+  }
 
   it('a member of several organizations is asked to choose; the choice rides the new interaction into org_id', async () => {
     const ui = new HeadlessUi(srv());
@@ -50,19 +60,8 @@ describe('headless API: organizations and home-realm discovery', () => {
     expect(chosen.status).toBe(200);
     expect(chosen.body.next).toBe('consent');
     expect(chosen.body.interaction).not.toBe(interaction);
-    const allow = await ui.post(
-      'consent',
-      { interaction: chosen.body.interaction, decision: 'allow' },
-      { csrf: chosen.body.csrf_token },
-    );
-    const code = new URL(allow.body.redirect_to).searchParams.get('code');
-    const token = await redeem(
-      srv(),
-      { code, verifier },
-      { redirect_uri: 'http://127.0.0.1:45001/callback' },
-    );
-    expect(token.status).toBe(200);
-    expect(decodeJwt(token.body.access_token).org_id).toBe('org_globex');
+    const claims = await allowAndRedeem(ui, chosen.body.interaction, chosen.body.csrf_token, verifier, 45001);
+    expect(claims.org_id).toBe('org_globex');
   });
 
   it('an organization the user is not a member of is refused with 403', async () => {
@@ -83,18 +82,8 @@ describe('headless API: organizations and home-realm discovery', () => {
     const { interaction, verifier } = await ui.begin({ redirect_uri: 'http://127.0.0.1:45003/callback' });
     const signedIn = await ui.signIn(interaction, SINGLE);
     expect(signedIn.body.next).toBe('consent');
-    const allow = await ui.post(
-      'consent',
-      { interaction, decision: 'allow' },
-      { csrf: signedIn.body.csrf_token },
-    );
-    const code = new URL(allow.body.redirect_to).searchParams.get('code');
-    const token = await redeem(
-      srv(),
-      { code, verifier },
-      { redirect_uri: 'http://127.0.0.1:45003/callback' },
-    );
-    expect(decodeJwt(token.body.access_token).org_id).toBe('org_acme');
+    const claims = await allowAndRedeem(ui, interaction, signedIn.body.csrf_token, verifier, 45003);
+    expect(claims.org_id).toBe('org_acme');
   });
 
   it('identify routes an address of an SSO domain to its organization’s connection', async () => {

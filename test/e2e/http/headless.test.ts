@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../../../src/config/resolve.js';
 import { USER } from '../../helpers/fixtures.js';
-import { HeadlessUi, headlessOptions, LOGIN_URL, UI_ORIGIN } from '../../helpers/headless.js';
+import {
+  HEADLESS_CONNECTION,
+  HeadlessUi,
+  headlessOptions,
+  LOGIN_URL,
+  UI_ORIGIN,
+} from '../../helpers/headless.js';
 import { authorizeUrl, NATIVE_REDIRECT, POST_REDIRECT, redeem, useServer } from '../../helpers/oauth.js';
 import { TEST_SECRET } from '../../helpers/server.js';
 import { UserAgent } from '../../helpers/user-agent.js';
@@ -11,17 +17,8 @@ import { UserAgent } from '../../helpers/user-agent.js';
  * authorization request exactly as a team's own sign-in page drives it.
  */
 
-const CONNECTION = {
-  id: 'corp',
-  type: 'oidc' as const,
-  name: 'Corp SSO',
-  issuer: 'https://idp.corp.example',
-  client_id: 'gatehouse',
-  client_secret: 'upstream-secret-0123456789',
-};
-
 describe('headless API: the authorization request goes to the team page', () => {
-  const srv = useServer(() => headlessOptions({ connections: [CONNECTION] }));
+  const srv = useServer(() => headlessOptions({ connections: [HEADLESS_CONNECTION] }));
 
   it('/authorize sends a browser without a session to loginUrl with the sealed interaction, keeping its query', async () => {
     const { location } = await new HeadlessUi(srv()).begin();
