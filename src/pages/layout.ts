@@ -87,22 +87,6 @@ ${body}
 </html>`.value;
 }
 
-/**
- * The document with no branding (Gatehouse's name, the plain stylesheet): the frame for pages rendered
- * outside a request, such as unit tests rendering a page directly. Requests use src/branding/page.ts.
- */
-export const BUILT_IN_FRAME: PageFrame = {
-  document(model: LayoutModel, body: Html): string {
-    return documentPage(
-      `${model.title} · Gatehouse`,
-      `${model.basePath}/assets/gatehouse.css`,
-      html`<main class="card" aria-labelledby="page-title">
-${body}
-</main>`,
-    );
-  },
-};
-
 /** Every hosted page's document, in the frame its handler gave it. */
 export function layout(model: LayoutModel, body: Html): string {
   return model.frame.document(model, body);
