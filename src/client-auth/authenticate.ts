@@ -4,7 +4,7 @@ import { hasControlCharacter } from '../http/characters.js';
 import type { Params } from '../http/params.js';
 import { MAX_CLIENT_ID_LENGTH } from '../lanes/cimd/url.js';
 import { clientKeysOf } from '../lanes/client-keys.js';
-import { resolveClient } from '../lanes/index.js';
+import { type ClientResolution, resolveClient } from '../lanes/index.js';
 import type { ClientRecord } from '../store/types.js';
 import { verifySecret } from '../tokens/crypto.js';
 import { authenticateWithAssertion } from './assertion.js';
@@ -65,7 +65,7 @@ export async function authenticateClient(
   const usesBasic = authorization !== null && /^basic /i.test(authorization);
   const usesAssertion =
     params.get('client_assertion_type') !== undefined || params.get('client_assertion') !== undefined;
-  if ([usesBasic, bodySecret !== undefined, usesAssertion].filter(Boolean).length > 1) {
+  if (Number(usesBasic) + Number(bodySecret !== undefined) + Number(usesAssertion) > 1) {
     throw new OAuthError(
       'invalid_request',
       'use one client authentication method, not several (Basic, client_secret, client_assertion)',
@@ -113,7 +113,8 @@ export async function authenticateClient(
   return { client, method: 'none' };
 }
 
-async function lookup(ctx: Context, clientId: string, ip: string | null): Promise<ClientRecord | undefined> {
-  const resolution = await resolveClient(ctx, clientId, ip);
-  return resolution.ok ? resolution.client : undefined;
+function lookup(ctx: Context, clientId: string, ip: string | null): Promise<ClientRecord | undefined> {
+  return resolveClient(ctx, clientId, ip).then(resolvedClient);
 }
+
+const resolvedClient = (resolution: ClientResolution) => (resolution.ok ? resolution.client : undefined);

@@ -43,12 +43,16 @@ function invalidProof(ctx: Context, description: string, detail?: string): OAuth
   return new OAuthError('invalid_dpop_proof', description, { detail, headers: dpopNonceHeaders(ctx) });
 }
 
-/** Checks the request's DPoP proof; returns the key to bind to, or undefined (no proof, not required). */
-export async function checkTokenDpop(
+/**
+ * Checks the request's DPoP proof: undefined when there is none and the client does not require one
+ * (answered at once, without a promise: the path of every bearer token request), else a promise of the
+ * key to bind to. Throws invalid_dpop_proof when the client requires a proof and sent none.
+ */
+export function checkTokenDpop(
   ctx: Context,
   client: ClientRecord,
   req: RequestInfo,
-): Promise<{ jkt: string } | undefined> {
+): Promise<{ jkt: string }> | undefined {
   const header = req.request.headers.get('dpop');
   if (header === null) {
     // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens never gets a bearer token.
@@ -57,6 +61,10 @@ export async function checkTokenDpop(
     }
     return undefined;
   }
+  return checkProof(ctx, req, header);
+}
+
+async function checkProof(ctx: Context, req: RequestInfo, header: string): Promise<{ jkt: string }> {
   const refused = refusedCharacter(header);
   if (refused !== undefined) throw invalidProof(ctx, `the DPoP header holds ${codePoint(refused)}`);
   // §4.3 step 1: exactly one DPoP header (repeated headers arrive joined by ", "; a JWS has neither).

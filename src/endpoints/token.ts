@@ -29,8 +29,9 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   const params = await formParams(req.request);
   const grantType = params.get('grant_type');
   if (!grantType) throw new OAuthError('invalid_request', '"grant_type" is required');
-  const repeated = params.repeated().filter((name) => name !== 'resource');
-  if (repeated.length) throw new OAuthError('invalid_request', `"${repeated[0]}" must not be repeated`);
+  // RFC 8707 §2: resource may be repeated; no other parameter may (OAuth 2.1 §3.1).
+  const repeated = params.repeated().find((name) => name !== 'resource');
+  if (repeated !== undefined) throw new OAuthError('invalid_request', `"${repeated}" must not be repeated`);
   const { client, method } = await authenticateClient(ctx, req.request, params, {
     allowPublic: true,
     ip: req.ip,
@@ -44,7 +45,8 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
   void ctx.store.touchClient(client.client_id, ctx.now()).catch(() => {});
   const exchange = GRANTS[grantType as GrantType];
   // RFC 9449 §5: a DPoP proof binds the tokens to its key (token-dpop.ts); none: nothing to do.
-  const dpop = await checkTokenDpop(ctx, client, req);
+  const proof = checkTokenDpop(ctx, client, req);
+  const dpop = proof === undefined ? undefined : await proof;
   const tokens = await exchange(ctx, client, params, dpop ? { ...req, dpop } : req, method);
   ctx.metrics.tokenIssued(grantType, client.source);
   return jsonNoStore(tokens, { headers: dpop ? { ...req.cors, ...dpopNonceHeaders(ctx) } : req.cors });

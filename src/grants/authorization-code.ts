@@ -158,7 +158,7 @@ async function issueTokens(
   }
   const scope = code.scope.split(' ').filter(Boolean);
   const roles = await rolesOfCode(ctx, code);
-  // Both tokens are signed at once (WebCrypto runs the signatures on the thread pool).
+  // Both tokens are signed at once (node:crypto signs on the thread pool, tokens/jwt.ts).
   const [access, idToken] = await Promise.all([
     issueAccessToken(ctx, {
       sub: code.userId,

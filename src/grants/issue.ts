@@ -43,7 +43,8 @@ export interface IssuedAccessToken {
   jkt?: string;
 }
 
-export async function issueAccessToken(ctx: Context, input: AccessTokenInput): Promise<IssuedAccessToken> {
+/** Not an async function: the signature's promise is continued rather than awaited in another frame. */
+export function issueAccessToken(ctx: Context, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const iat = Math.floor(ctx.now() / 1000);
   const ttl = ctx.config.tokens.accessTokenTtl;
   const expiresIn = input.notAfter === undefined ? ttl : Math.max(0, Math.min(ttl, input.notAfter - iat));
@@ -64,8 +65,10 @@ export async function issueAccessToken(ctx: Context, input: AccessTokenInput): P
   if (input.act) claims.act = input.act;
   if (input.orgId !== undefined) claims.org_id = input.orgId;
   if (input.roles !== undefined) claims.roles = input.roles;
-  const token = await signJwt(ctx.keys.signingKey(), 'at+jwt', claims);
-  return input.jkt === undefined ? { token, expiresIn, jti } : { token, expiresIn, jti, jkt: input.jkt };
+  const { jkt } = input;
+  return signJwt(ctx.keys.signingKey(), 'at+jwt', claims).then((token) =>
+    jkt === undefined ? { token, expiresIn, jti } : { token, expiresIn, jti, jkt },
+  );
 }
 
 /** An OIDC ID token for `openid` requests (OIDC Core §2, §3.1.3.6). */

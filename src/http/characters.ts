@@ -58,8 +58,11 @@ export function hasControlCharacter(value: string): boolean {
 
 /** `value` with every C0 control, DEL and C1 control replaced by U+FFFD (for input kept, never refused). */
 export function replaceControlCharacters(value: string): string {
-  return value.replace(new RegExp(REFUSED['single-line'].source, 'g'), '\ufffd');
+  return value.replace(REFUSED_GLOBAL, '\ufffd');
 }
+
+// replace() with a global pattern starts at 0 and resets lastIndex itself: one instance serves all calls.
+const REFUSED_GLOBAL = new RegExp(REFUSED['single-line'].source, 'g');
 
 /** `U+0000`: how a refused character is named in an error description (never the character itself). */
 export function codePoint(character: string): string {
@@ -83,13 +86,22 @@ export function checkFieldCharacters(name: string, value: string, label = name):
  * character (`/admin/api/clients/%00`). A segment that does not decode is left to the route.
  */
 export function checkPathCharacters(pathname: string): string | undefined {
+  // Without a percent sign no segment decodes to anything else: the path is checked as it is ('/' is
+  // not a control character), without splitting it (every request comes through here).
+  if (!pathname.includes('%')) {
+    const refused = refusedCharacter(pathname);
+    return refused === undefined ? undefined : pathFault(refused);
+  }
   for (const segment of pathname.split('/')) {
     let decoded = segment;
     try {
       if (segment.includes('%')) decoded = decodeURIComponent(segment);
     } catch {}
     const refused = refusedCharacter(decoded);
-    if (refused !== undefined) return `the request path contains a control character (${codePoint(refused)})`;
+    if (refused !== undefined) return pathFault(refused);
   }
   return undefined;
 }
+
+const pathFault = (refused: string) =>
+  `the request path contains a control character (${codePoint(refused)})`;

@@ -10,7 +10,6 @@ export function clientIp(
   forwardedFor: string | null,
   trustedProxies: readonly string[],
 ): string | null {
-  const normalise = (ip: string) => ip.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
   if (!peer) return null;
   const direct = normalise(peer);
   if (!forwardedFor || !trustedProxies.includes(direct)) return direct;
@@ -19,6 +18,12 @@ export function clientIp(
     if (!trustedProxies.includes(hops[i]!)) return hops[i]!;
   }
   return direct;
+}
+
+/** An address as written, without surrounding space or the ::ffff: of an IPv4-mapped IPv6 socket. */
+function normalise(ip: string): string {
+  const trimmed = ip.trim();
+  return trimmed.startsWith('::ffff:') ? trimmed.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1') : trimmed;
 }
 
 /**

@@ -147,15 +147,22 @@ export function checkFieldLength(name: string, value: string, label = name): str
   return undefined;
 }
 
+/** Throws `code` (default invalid_request) when `value` is out of bounds for field `name`. */
+export function assertFieldLength(
+  name: string,
+  value: string,
+  code: OAuthErrorCode = 'invalid_request',
+): void {
+  const problem = checkFieldLength(name, value);
+  if (problem) throw new OAuthError(code, problem);
+}
+
 /** Throws `code` (default invalid_request) naming the first field whose value is out of bounds. */
 export function assertFieldLengths(
   entries: Iterable<[string, string]>,
   code: OAuthErrorCode = 'invalid_request',
 ): void {
-  for (const [name, value] of entries) {
-    const problem = checkFieldLength(name, value);
-    if (problem) throw new OAuthError(code, problem);
-  }
+  for (const [name, value] of entries) assertFieldLength(name, value, code);
 }
 
 /**

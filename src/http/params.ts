@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors.js';
 import { readLimited } from './body.js';
-import { assertFieldLengths } from './limits.js';
+import { assertFieldLength } from './limits.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -16,8 +16,9 @@ export class Params {
   readonly #values = new Map<string, string[]>();
 
   constructor(private readonly source: URLSearchParams) {
-    assertFieldLengths(source);
+    // One pass over the pairs: each is bounded (limits.ts) before it is kept.
     for (const [name, value] of source) {
+      assertFieldLength(name, value);
       if (value === '') continue;
       const values = this.#values.get(name);
       if (values) values.push(value);
@@ -55,30 +56,40 @@ export function queryParams(url: URL): Params {
   return new Params(url.searchParams);
 }
 
-/** Reads at most `limit` bytes of the body, refusing more (never buffering an unbounded body). */
-export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
+const tooLarge = () => new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+
+/**
+ * Reads at most `limit` bytes of the body, refusing more (never buffering an unbounded body). Not an
+ * async function: every token request comes through here, and the body's own promise is handed on
+ * rather than wrapped in another (a refusal is still a rejected promise, never a synchronous throw).
+ */
+export function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = request.headers.get('content-length');
   // With a declared length the HTTP parser ends the body there, so it is bounded: read it in one go
   // (adapters such as @hono/node-server serve text() without building a web stream). Without one
   // (chunked), stream it and stop at the limit.
   if (declared !== null) {
-    if (Number(declared) > limit)
-      throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
+    if (Number(declared) > limit) return Promise.reject(tooLarge());
     return request.text();
   }
-  const body = await readLimited(request.body, limit);
-  if (!body) throw new OAuthError('invalid_request', 'request body is too large', { status: 413 });
-  return body.toString('utf8');
+  return readLimited(request.body, limit).then((body) => {
+    if (!body) throw tooLarge();
+    return body.toString('utf8');
+  });
 }
 
 /**
  * Parses an application/x-www-form-urlencoded body; any other content type is invalid_request
  * (OAuth 2.1 §3.2: token requests are form-encoded).
  */
-export async function formParams(request: Request): Promise<Params> {
+export function formParams(request: Request): Promise<Params> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+    return Promise.reject(
+      new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded'),
+    );
   }
-  return new Params(new URLSearchParams(await readBody(request)));
+  return readBody(request).then(toParams);
 }
+
+const toParams = (body: string) => new Params(new URLSearchParams(body));

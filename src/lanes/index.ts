@@ -16,33 +16,45 @@ export function isUrlClientId(clientId: string): boolean {
   return /^https?:\/\//i.test(clientId);
 }
 
-/** `ip` is the requester's address: document fetches it triggers count against it. */
-export async function resolveClient(
+/**
+ * `ip` is the requester's address: document fetches it triggers count against it. Not an async function:
+ * a stored client (every token request of a preregistered client) is one continuation of the store's
+ * promise, not another awaiting frame.
+ */
+export function resolveClient(
   ctx: Context,
   clientId: string,
   ip: string | null = null,
 ): Promise<ClientResolution> {
-  let client: ClientRecord | undefined;
-  if (isUrlClientId(clientId)) {
-    if (!ctx.cimd) {
-      return {
-        ok: false,
-        reason: 'lane_disabled',
-        message: 'This server does not accept client ID metadata documents (URL client IDs).',
-      };
-    }
-    const resolution = await ctx.cimd.resolve(clientId, ip);
-    if (!resolution.ok) {
-      return {
-        ok: false,
-        reason: 'document_refused',
-        message: `The application's metadata could not be used: ${resolution.reason}.`,
-      };
-    }
-    client = resolution.client;
-  } else {
-    client = await ctx.store.getClient(clientId);
+  if (isUrlClientId(clientId)) return resolveDocumentClient(ctx, clientId, ip);
+  return ctx.store.getClient(clientId).then(usableClient);
+}
+
+async function resolveDocumentClient(
+  ctx: Context,
+  clientId: string,
+  ip: string | null,
+): Promise<ClientResolution> {
+  if (!ctx.cimd) {
+    return {
+      ok: false,
+      reason: 'lane_disabled',
+      message: 'This server does not accept client ID metadata documents (URL client IDs).',
+    };
   }
+  const resolution = await ctx.cimd.resolve(clientId, ip);
+  if (!resolution.ok) {
+    return {
+      ok: false,
+      reason: 'document_refused',
+      message: `The application's metadata could not be used: ${resolution.reason}.`,
+    };
+  }
+  return usableClient(resolution.client);
+}
+
+/** Whichever lane found it: an unknown or disabled client is not resolved. */
+function usableClient(client: ClientRecord | undefined): ClientResolution {
   if (!client)
     return { ok: false, reason: 'unknown', message: 'The application is not registered with this server.' };
   if (client.disabledAt !== null) {

@@ -23,6 +23,7 @@ export interface ClientCacheOptions {
 }
 
 const MAX_ENTRIES = 10_000;
+const DONE: Promise<void> = Promise.resolve();
 
 /**
  * A read-through cache of client records, for the token endpoint's hot path (every request
@@ -111,12 +112,13 @@ export class ClientCache implements CachedClientVerbs {
     return deleted;
   }
 
-  async touchClient(clientId: string, at: number): Promise<void> {
+  /** Not an async function: the coalesced case (nearly every token request) answers one shared promise. */
+  touchClient(clientId: string, at: number): Promise<void> {
     const last = this.#touched.get(clientId);
-    if (last !== undefined && at - last < (this.options.touchEveryMs ?? 60_000)) return;
+    if (last !== undefined && at - last < (this.options.touchEveryMs ?? 60_000)) return DONE;
     if (this.#touched.size >= MAX_ENTRIES) this.#touched.clear();
     this.#touched.set(clientId, at);
-    await this.inner.touchClient(clientId, at);
+    return this.inner.touchClient(clientId, at);
   }
 }
 

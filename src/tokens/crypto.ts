@@ -1,8 +1,8 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
+  hash,
   hkdfSync,
   randomBytes,
   randomFillSync,
@@ -32,7 +32,8 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 of a high-entropy secret, base64url. Fast hashing is right for ≥128-bit random secrets. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+  // One-shot crypto.hash (Node ≥ 20.12): no Hash object per client authentication.
+  return hash('sha256', secret, 'base64url');
 }
 
 /** Constant-time comparison of two strings (lengths are not secret: both sides are fixed-size hashes). */

@@ -146,6 +146,22 @@ describe('the control-character rule (properties)', () => {
     );
   });
 
+  it('a path without percent signs (checked whole, without splitting) is refused exactly when it holds a control character, naming the first', () => {
+    fc.assert(
+      fc.property(fc.array(anyText, { maxLength: 5 }), (segments) => {
+        const path = `/${segments.join('/')}`.replaceAll('%', '');
+        const first = [...path].find(isControl);
+        const problem = checkPathCharacters(path);
+        if (first === undefined) expect(problem).toBeUndefined();
+        else
+          expect(problem).toContain(
+            `control character (U+${first.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`,
+          );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('a CIMD client_id URL whose path decodes to a control character is refused before anything is fetched', () => {
     fc.assert(
       fc.property(control, (c) => {
