@@ -103,13 +103,17 @@ export function drainable(server: Server): Drainable {
   server.on('connection', (socket: Socket) => {
     if (!connections.has(socket)) track(socket);
   });
+  // One shared listener rather than a closure and a once-wrapper per request (every request comes here);
+  // 'close' is emitted once per response. `res.req.socket` stays set after the response detaches.
+  function forget(this: ServerResponse) {
+    const list = connections.get(this.req.socket);
+    const at = list === undefined ? -1 : list.indexOf(this);
+    if (at >= 0) list!.splice(at, 1);
+  }
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const list = connections.get(req.socket) ?? track(req.socket);
     list.push(res);
-    res.once('close', () => {
-      const at = list.indexOf(res);
-      if (at >= 0) list.splice(at, 1);
-    });
+    res.on('close', forget);
     if (draining) markLast(list);
   });
   return {

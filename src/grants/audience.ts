@@ -202,10 +202,26 @@ export function resolveScopes(
  * client `scope` of only `offline_access` (a CIMD document asking for refresh tokens) excludes nothing.
  */
 function scopePermission(client: ClientRecord, identity: readonly string[]): (scope: string) => boolean {
-  const declared = client.scope === null ? null : splitRequestedScope(client.scope);
-  const onlyOffline = declared !== null && declared.length === 0 && splitScope(client.scope).length > 0;
-  const allowedForClient = declared === null || onlyOffline ? null : new Set(declared);
+  const allowedForClient = clientScopes(client);
   return (s) => identity.includes(s) || allowedForClient === null || allowedForClient.has(s);
+}
+
+/**
+ * The scopes a client's `scope` allows, or null when it does not restrict them. Kept per client record
+ * (a WeakMap: the cached record of a busy client is parsed once, and goes with it); a record is never
+ * changed in place (an update stores a new one), so the memo cannot go stale.
+ */
+const clientScopeSets = new WeakMap<ClientRecord, ReadonlySet<string> | null>();
+
+function clientScopes(client: ClientRecord): ReadonlySet<string> | null {
+  let allowed = clientScopeSets.get(client);
+  if (allowed === undefined) {
+    const declared = client.scope === null ? null : splitRequestedScope(client.scope);
+    const onlyOffline = declared !== null && declared.length === 0 && splitScope(client.scope).length > 0;
+    allowed = declared === null || onlyOffline ? null : new Set(declared);
+    clientScopeSets.set(client, allowed);
+  }
+  return allowed;
 }
 
 /**

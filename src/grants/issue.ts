@@ -200,5 +200,5 @@ export function tokenResponse(
   };
   // OAuth 2.1 §3.2.3: scope is returned so the client sees what was granted.
   if (scope.length) body.scope = scope.join(' ');
-  return { ...body, ...extra };
+  return Object.assign(body, extra);
 }

@@ -132,6 +132,22 @@ describe('resolveScopes', () => {
     expect(oauthError(() => resolveScopes(mcp, narrow, 'files.write', opts)).error).toBe('invalid_scope');
   });
 
+  it('a client record read again answers the same; an updated record (a new object) is ruled by its own scope', () => {
+    // The allowed set is kept per record object (audience.ts clientScopes).
+    const narrow = client({ scope: 'files.read' });
+    for (let i = 0; i < 3; i++) {
+      expect(resolveScopes(mcp, narrow, 'files.read files.write', opts)).toEqual(['files.read']);
+    }
+    const widened = { ...narrow, scope: 'files.read files.write' };
+    expect(resolveScopes(mcp, widened, 'files.read files.write', opts)).toEqual([
+      'files.read',
+      'files.write',
+    ]);
+    const unrestricted = { ...narrow, scope: null };
+    expect(resolveScopes(mcp, unrestricted, 'files.write', opts)).toEqual(['files.write']);
+    expect(oauthError(() => resolveScopes(mcp, narrow, 'files.write', opts)).error).toBe('invalid_scope');
+  });
+
   it('filters the defaults through the client’s allowed scopes', () => {
     const writer = client({ scope: 'files.write' });
     expect(resolveScopes(mcp, writer, undefined, opts)).toEqual([]);
