@@ -27,7 +27,8 @@ export function resolveClient(
   ip: string | null = null,
 ): Promise<ClientResolution> {
   if (isUrlClientId(clientId)) return resolveDocumentClient(ctx, clientId, ip);
-  return ctx.store.getClient(clientId).then(usableClient);
+  // Promise.resolve: a Store of one's own that answers getClient with a plain value still works.
+  return Promise.resolve(ctx.store.getClient(clientId)).then(usableClient);
 }
 
 async function resolveDocumentClient(
