@@ -35,27 +35,29 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_STORE: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-export function json(
+type JsonInit = { status?: number; headers?: Record<string, string> };
+
+/** A JSON response; its headers are built in one object (every token response comes this way). */
+function jsonWith(
+  fixed: Readonly<Record<string, string>> | undefined,
   body: unknown,
-  init: { status?: number; headers?: Record<string, string> } = {},
+  init: JsonInit,
 ): Response {
   return new Response(JSON.stringify(body), {
     status: init.status ?? 200,
-    headers: { 'content-type': JSON_TYPE, ...init.headers },
+    headers: { 'content-type': JSON_TYPE, ...fixed, ...init.headers },
   });
 }
 
+export function json(body: unknown, init: JsonInit = {}): Response {
+  return jsonWith(undefined, body, init);
+}
+
 /** JSON with `Cache-Control: no-store` (OAuth 2.1 §3.2.3; RFC 7662 §2.2 responses carry credentials). */
-export function jsonNoStore(
-  body: unknown,
-  init: { status?: number; headers?: Record<string, string> } = {},
-): Response {
-  // The headers in one object (every token response comes this way).
-  return new Response(JSON.stringify(body), {
-    status: init.status ?? 200,
-    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', pragma: 'no-cache', ...init.headers },
-  });
+export function jsonNoStore(body: unknown, init: JsonInit = {}): Response {
+  return jsonWith(NO_STORE, body, init);
 }
 
 /** The OAuth error response body: `error` and `error_description` (OAuth 2.1 §3.2.4). */
