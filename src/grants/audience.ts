@@ -56,6 +56,11 @@ export function canonicalResource(uri: string): string | undefined {
   return canonical;
 }
 
+/** How many canonical forms are memoised now (for the bound's test, test/fuzz/canonical-resource.test.ts). */
+export function canonicalFormsHeld(): number {
+  return canonicalForms.size;
+}
+
 function canonicalFormOf(uri: string): string | undefined {
   let url: URL;
   try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalResource } from '../../src/grants/audience.js';
+import { canonicalFormsHeld, canonicalResource } from '../../src/grants/audience.js';
 
 /**
  * canonicalResource memoises its answers in a bounded map (src/grants/audience.ts): every token request
@@ -25,7 +25,10 @@ describe('canonical resource forms under a flood of distinct resources', () => {
     fc.assert(
       fc.property(resource, fc.array(resource, { maxLength: 400 }), (asked, flood) => {
         const before = canonicalResource(asked);
-        for (const other of flood) canonicalResource(other);
+        for (const other of flood) {
+          canonicalResource(other);
+          expect(canonicalFormsHeld()).toBeLessThanOrEqual(128);
+        }
         expect(canonicalResource(asked)).toBe(before);
       }),
       { numRuns: 200 },
@@ -34,6 +37,8 @@ describe('canonical resource forms under a flood of distinct resources', () => {
 
   it('keep comparing case-insensitively on scheme and host after the map has been cleared many times', () => {
     for (let i = 0; i < 10_000; i++) canonicalResource(`https://flood-${i}.example/mcp`);
+    expect(canonicalFormsHeld()).toBeGreaterThan(0);
+    expect(canonicalFormsHeld()).toBeLessThanOrEqual(128);
     expect(canonicalResource('HTTPS://MCP.Example.com/mcp')).toBe(
       canonicalResource('https://mcp.example.com/mcp'),
     );
