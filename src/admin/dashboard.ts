@@ -8,6 +8,7 @@ import {
   readSession,
   sessionCsrf,
 } from '../interaction/browser-session.js';
+import { noticeFor } from '../interaction/pages-common.js';
 import { signInReturningTo } from '../interaction/return-to.js';
 import { ADMIN_STYLESHEET } from '../pages/admin/styles.js';
 import { withRequestAudit } from './api/http.js';
@@ -126,8 +127,11 @@ export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<R
   const page = method === 'GET' ? GET[sub] : undefined;
   const action = method === 'POST' ? POST[sub] : undefined;
   if (!page && !action) {
+    // RFC 9110 §15.5.6: a 405 lists the methods the resource does allow.
     if (GET[sub] || POST[sub])
-      throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`);
+      throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`, {
+        headers: { allow: GET[sub] ? 'GET, HEAD' : 'POST' },
+      });
     throw new OAuthError('not_found', 'There is no such dashboard page.');
   }
   if (action) assertSameOrigin(ctx, req);
@@ -140,7 +144,7 @@ export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<R
   if (!active.user.admin) {
     throw new OAuthError('forbidden', 'The dashboard is for administrators. Ask one to grant you access.');
   }
-  const done = req.url.searchParams.get('done');
+  const notice = noticeFor(NOTICES, req.url.searchParams.get('done'));
   const view: AdminView = {
     actor: `user:${active.user.id}`,
     csrf: sessionCsrf(ctx, active.session),
@@ -150,7 +154,7 @@ export async function handleDashboard(ctx: Context, req: RequestInfo): Promise<R
       section,
       title,
       adminEmail: active.user.email,
-      ...(done && NOTICES[done] ? { notice: NOTICES[done] } : {}),
+      ...(notice ? { notice } : {}),
       ...extra,
     }),
   };

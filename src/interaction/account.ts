@@ -12,7 +12,7 @@ import {
   readSession,
   sessionCsrf,
 } from './browser-session.js';
-import { pageFrame } from './pages-common.js';
+import { noticeFor, pageFrame } from './pages-common.js';
 import { signInReturningTo } from './return-to.js';
 import { requestVerificationEmail } from './verify-email.js';
 
@@ -39,7 +39,7 @@ async function page(ctx: Context, req: RequestInfo, active: ActiveSession, error
       action: base + PATHS.account,
       csrf: sessionCsrf(ctx, active.session),
       account: await accountView(ctx, active.user),
-      notice: done ? NOTICES[done] : undefined,
+      notice: noticeFor(NOTICES, done),
       error,
       signOutHref: base + PATHS.endSession,
     }),

@@ -23,6 +23,17 @@ export function pageFrame(ctx: Context): PageFrame {
   return brandedFrame(ctx.branding.snapshot());
 }
 
+/**
+ * The fixed sentence a `?done=…` code selects after a POST/redirect/GET: own keys of `notices` only, so a
+ * code naming an inherited property (`constructor`, `toString`, `__proto__`) selects nothing.
+ */
+export function noticeFor(
+  notices: Readonly<Record<string, string>>,
+  code: string | null,
+): string | undefined {
+  return code && Object.hasOwn(notices, code) ? notices[code] : undefined;
+}
+
 /** An error shown as a page (with the error's status), never redirected. */
 export function errorPage(ctx: Context, error: OAuthError): Response {
   return html(
