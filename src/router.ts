@@ -259,6 +259,21 @@ function renderError(ctx: Context, kind: Kind, error: unknown, req: RequestInfo)
       ctx.log.info({ error: error.error, detail: error.detail, path: req.url.pathname }, 'request refused');
     return kind === 'api' ? oauthErrorJson(error, req.cors) : errorPage(ctx, error);
   }
+  // The client closed the connection before its request was read (Node's body stream fails with an
+  // ECONNRESET "aborted", which is no database outage and no server fault): the client's mistake,
+  // answered like one (nobody reads it) and logged without alarm.
+  if (req.request.signal.aborted) {
+    ctx.log.info(
+      { err: error, path: req.url.pathname, method: req.request.method },
+      'client closed the connection before the request was read',
+    );
+    return renderError(
+      ctx,
+      kind,
+      new OAuthError('invalid_request', 'the request was not received completely'),
+      req,
+    );
+  }
   // The database is unavailable: 503 with Retry-After (interaction/unavailable.ts), logged with its code.
   const outage = databaseOutageResponse(ctx, kind, error, req);
   ctx.metrics.oauthError(req.url.pathname, outage ? 'temporarily_unavailable' : 'server_error');

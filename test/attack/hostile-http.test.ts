@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseOptions, USER } from '../helpers/fixtures.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -61,5 +62,51 @@ describe('a ?done= notice code selects one of the fixed sentences or nothing', (
     }
     const known = await admin.request(`${srv.issuer}/account?done=revoked`);
     expect(await known.text()).toContain('Access revoked.');
+  });
+});
+
+/** Sends the head of a POST and part of its body, then closes the connection before the rest. */
+function abandonUpload(origin: string, path: string, chunked: boolean): Promise<void> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => {});
+    const framing = chunked
+      ? 'transfer-encoding: chunked\r\n\r\n3\r\na=b\r\n'
+      : 'content-length: 100\r\n\r\na=b';
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\norigin: ${origin}\r\n` +
+        `content-type: application/x-www-form-urlencoded\r\n${framing}`,
+    );
+    setTimeout(() => {
+      socket.destroy();
+      setTimeout(resolve, 150);
+    }, 150);
+  });
+}
+
+describe('a client that closes the connection in the middle of its request body', () => {
+  let logged: { level: number; msg: string }[];
+  let own: TestServer;
+  beforeAll(async () => {
+    logged = [];
+    own = await startServer({
+      ...baseOptions(),
+      dcr: { enabled: true },
+      logger: { level: 'info', destination: { write: (line: string) => void logged.push(JSON.parse(line)) } },
+    });
+  });
+  afterAll(() => own.close());
+
+  it('is logged as a client that went away, never as a database outage or a server error', async () => {
+    for (const path of ['/token', '/revoke', '/register', '/login', '/signup', '/admin/api/clients']) {
+      for (const chunked of [false, true]) await abandonUpload(own.origin, path, chunked);
+    }
+    const alarms = logged.filter((line) => line.level >= 50);
+    expect(alarms.map((line) => line.msg)).toEqual([]);
+    expect(
+      logged.some((line) => line.msg === 'client closed the connection before the request was read'),
+    ).toBe(true);
+    expect((await fetch(`${own.issuer}/health/ready`)).status).toBe(200);
   });
 });
