@@ -22,6 +22,14 @@ import { jsonBody, optionalBoolean, optionalString, optionalStrings, type Regist
 /** Client routes of the admin API: parse the request, call the operation, answer its view. @see docs/admin-api.md */
 
 function newClientInput(body: Record<string, unknown>): NewClientInput {
+  // Secrets are generated, never chosen (operations/clients.ts): a sent one would otherwise be dropped
+  // and the request refused for lacking it.
+  if (body.client_secret !== undefined) {
+    throw new OAuthError(
+      'invalid_client_metadata',
+      'client_secret: Gatehouse generates client secrets; send confidential: true and read the secret from the response',
+    );
+  }
   const input: NewClientInput = { confidential: optionalBoolean(body, 'confidential') ?? false };
   const id = optionalString(body, 'client_id');
   if (id !== undefined) input.client_id = id;

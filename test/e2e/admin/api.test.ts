@@ -80,6 +80,19 @@ describe('clients', () => {
     expect(wrongType.body.error_description).toBe("'client_name' must be a string");
   });
 
+  it('refuses a chosen client_secret, saying that secrets are generated with "confidential": true', async () => {
+    const chosen = await call('POST', 'clients', {
+      client_id: 'chosen-secret',
+      client_secret: 'a-secret-the-caller-picked-0123456789abcdef',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+    });
+    expect(chosen.status).toBe(400);
+    expect(chosen.body.error).toBe('invalid_client_metadata');
+    expect(chosen.body.error_description).toContain('send confidential: true');
+    expect((await call('GET', 'clients/chosen-secret')).status).toBe(404);
+  });
+
   it('rotating a secret makes the old one fail and the new one work', async () => {
     const created = await call('POST', 'clients', {
       confidential: true,
