@@ -62,7 +62,9 @@ export async function authenticateClient(
   const authorization = request.headers.get('authorization');
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
-  const usesBasic = authorization !== null && /^basic /i.test(authorization);
+  // The Basic scheme however it is spaced (or with nothing after it): the client meant Basic, so a
+  // malformed one is refused below (RFC 9110 §11.4 wants SP), never ignored as if absent.
+  const usesBasic = authorization !== null && /^basic(?:[ \t]|$)/i.test(authorization);
   const usesAssertion =
     params.get('client_assertion_type') !== undefined || params.get('client_assertion') !== undefined;
   if (Number(usesBasic) + Number(bodySecret !== undefined) + Number(usesAssertion) > 1) {

@@ -101,6 +101,34 @@ describe('Basic client credentials (properties)', () => {
   });
 });
 
+describe('a Basic scheme that is not well-formed', () => {
+  it('is refused as malformed credentials, not ignored as if no header had been sent', async () => {
+    const good = basic('basic-app', SECRET).slice('Basic '.length);
+    for (const authorization of [`Basic\t${good}`, 'Basic', `basic\t\t${good}`]) {
+      const request = new Request('http://127.0.0.1/token', { method: 'POST', headers: { authorization } });
+      // A public client named in the body must not be authenticated beside a Basic header it ignored.
+      const attempt = authenticateClient(
+        ctx,
+        request,
+        new Params(new URLSearchParams({ client_id: 'public-app' })),
+        { allowPublic: true, ip: null },
+      );
+      await expect(attempt, JSON.stringify(authorization)).rejects.toMatchObject({
+        error: 'invalid_client',
+        status: 401,
+      });
+      const alone = authenticateClient(ctx, request, new Params(new URLSearchParams()), {
+        allowPublic: true,
+        ip: null,
+      });
+      await expect(alone, JSON.stringify(authorization)).rejects.toMatchObject({
+        error: 'invalid_client',
+        status: 401,
+      });
+    }
+  });
+});
+
 describe('client authentication outcomes (properties)', () => {
   const header = fc.oneof(
     fc.constant(null),
