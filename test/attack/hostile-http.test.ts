@@ -110,3 +110,29 @@ describe('a client that closes the connection in the middle of its request body'
     expect((await fetch(`${own.issuer}/health/ready`)).status).toBe(200);
   });
 });
+
+describe('an Authorization header naming Basic but not in its grammar (RFC 9110 §11.4: the scheme, one or more SP, the token68)', () => {
+  // Before, `Basic<TAB>…` or a bare `Basic` was ignored as if absent, and the public client named in
+  // the body was served beside it (a revocation answered 200, a refresh went on to the grant check).
+  const credentials = Buffer.from('native-app:anything').toString('base64');
+  const cases: [string, Record<string, string>][] = [
+    ['/token', { grant_type: 'refresh_token', refresh_token: 'x'.repeat(40), client_id: 'native-app' }],
+    ['/revoke', { token: 'x'.repeat(40), client_id: 'native-app' }],
+    ['/introspect', { token: 'x'.repeat(40), client_id: 'native-app' }],
+  ];
+  for (const [path, body] of cases) {
+    it(`${path}: is malformed Basic credentials, 401 invalid_client with a Basic challenge`, async () => {
+      for (const authorization of [`Basic\t${credentials}`, 'Basic', `basic \t${credentials}`]) {
+        const response = await fetch(`${srv.issuer}${path}`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(body),
+        });
+        const what = `${path} ${JSON.stringify(authorization)}`;
+        expect(response.status, what).toBe(401);
+        expect(((await response.json()) as { error: string }).error, what).toBe('invalid_client');
+        expect(response.headers.get('www-authenticate'), what).toMatch(/^Basic /);
+      }
+    });
+  }
+});
