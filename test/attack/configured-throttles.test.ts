@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MailMessage } from '../../src/config/options.js';
 import { baseOptions, USER } from '../helpers/fixtures.js';
+import { windowClock } from '../helpers/oauth.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { UserAgent } from '../helpers/user-agent.js';
 
@@ -11,12 +12,14 @@ import { UserAgent } from '../helpers/user-agent.js';
  */
 
 const mail: MailMessage[] = [];
+const clock = windowClock();
 let srv: TestServer;
 
 beforeAll(async () => {
   srv = await startServer({
     ...baseOptions(),
     users: [USER],
+    clock: clock.now,
     signupThrottle: { maxSignupsPerIp: 2, windowSeconds: 600 },
     passwordReset: { maxRequestsPerAccount: 1, maxRequestsPerIp: 3, windowSeconds: 600 },
     mailer: async (m) => {
@@ -34,6 +37,7 @@ async function submitForm(path: string, fields: Record<string, string>): Promise
 
 describe('configured throttles', () => {
   it('signupThrottle.maxSignupsPerIp: the third account from one address is 429 with Retry-After and is not created', async () => {
+    clock.startWindow();
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 3; i++) {
@@ -49,6 +53,7 @@ describe('configured throttles', () => {
   });
 
   it('passwordReset.maxRequestsPerAccount and maxRequestsPerIp: one mail per account, three requests per address', async () => {
+    clock.startWindow();
     const statuses: number[] = [];
     for (const email of [USER.email, USER.email, 'a@example.com', 'b@example.com']) {
       statuses.push((await submitForm('/forgot-password', { email })).status);

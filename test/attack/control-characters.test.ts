@@ -19,6 +19,7 @@ import { ADMIN, type AdminServer, dashboardCsrf, signIn, startAdminServer } from
 import { DocumentHost } from '../helpers/cimd.js';
 import { adminToken } from '../helpers/dcr.js';
 import { baseOptions, CONFIDENTIAL_SECRET, MACHINE_SECRET, RESOURCE } from '../helpers/fixtures.js';
+import { windowClock } from '../helpers/oauth.js';
 import { startServer } from '../helpers/server.js';
 import { decodeEntities, UserAgent } from '../helpers/user-agent.js';
 import { type Caller, CONTROLS, FIELD_TARGETS, type FieldTarget, place } from './control-characters-table.js';
@@ -292,6 +293,7 @@ describe('refusals count like any other malformed request', () => {
       ...baseOptions(),
       rejectionThrottle: { maxRejections: 3 },
       maxCredentialFailuresPerMinute: 3,
+      clock: windowClock().now,
     });
     try {
       for (let i = 0; i < 3; i++) {

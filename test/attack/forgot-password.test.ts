@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MailMessage } from '../../src/config/options.js';
 import { baseOptions, USER } from '../helpers/fixtures.js';
+import { windowClock } from '../helpers/oauth.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { decodeEntities, UserAgent } from '../helpers/user-agent.js';
 
@@ -14,6 +15,7 @@ import { decodeEntities, UserAgent } from '../helpers/user-agent.js';
 
 const VICTIM = { email: 'victim@example.com', password: 'victim password 123' };
 const logLines: string[] = [];
+const clock = windowClock();
 const mail: MailMessage[] = [];
 
 /** One request through the real form, from `ip`; returns the response and its body. */
@@ -44,6 +46,7 @@ describe('forgot password resists enumeration, mail-bombing and token leaks (OWA
       ...baseOptions(),
       users: [USER, VICTIM],
       trustedProxies: ['127.0.0.1'],
+      clock: clock.now,
       logger: {
         level: 'debug',
         destination: new Writable({
@@ -79,6 +82,7 @@ describe('forgot password resists enumeration, mail-bombing and token leaks (OWA
   });
 
   it('one account gets at most 3 mails an hour, whatever the addresses asking; then 429 with Retry-After', async () => {
+    clock.startWindow();
     const victim = VICTIM.email;
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -94,6 +98,7 @@ describe('forgot password resists enumeration, mail-bombing and token leaks (OWA
   it('one client address gets at most 20 requests an hour across addresses; then 429 with Retry-After', async () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
+    clock.startWindow();
     for (let i = 0; i < 22; i++) {
       const { response, text } = await requestReset(srv, '192.0.2.77', `probe-${i}@example.com`);
       bodies.push(text);

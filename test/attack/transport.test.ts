@@ -12,6 +12,7 @@ import {
   signedInAgent,
   USER,
   useServer,
+  windowClock,
 } from '../helpers/oauth.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { decodeEntities, UserAgent } from '../helpers/user-agent.js';
@@ -90,12 +91,15 @@ describe('Host and X-Forwarded-* spoofing', () => {
 });
 
 describe('X-Forwarded-For spoofing does not change the rate-limit identity', () => {
+  const clock = windowClock();
   const srv = useServer(() => ({
     ...baseOptions(),
     loginThrottle: { maxAttemptsPerIp: 3, maxFailuresPerAccount: 1000 },
+    clock: clock.now,
   }));
 
   it('without a trusted proxy, rotating X-Forwarded-For values still hits one per-address limit', async () => {
+    clock.startWindow();
     for (let i = 0; i < 3; i++) {
       const r = await loginAttempt(srv(), { 'x-forwarded-for': `203.0.113.${i}` }, `u${i}@example.com`);
       expect(r.status).toBe(401);
@@ -107,13 +111,16 @@ describe('X-Forwarded-For spoofing does not change the rate-limit identity', () 
 });
 
 describe('X-Forwarded-For from a configured trusted proxy', () => {
+  const clock = windowClock();
   const srv = useServer(() => ({
     ...baseOptions(),
     trustedProxies: ['127.0.0.1'],
     loginThrottle: { maxAttemptsPerIp: 2, maxFailuresPerAccount: 1000 },
+    clock: clock.now,
   }));
 
   it('X-Forwarded-For from a trusted proxy is believed (control): distinct client addresses have distinct limits, one address is limited', async () => {
+    clock.startWindow();
     for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
       expect((await loginAttempt(srv(), { 'x-forwarded-for': ip }, `${ip}@example.com`)).status).toBe(401);
     }

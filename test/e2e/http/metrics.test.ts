@@ -6,7 +6,7 @@ import { effectiveSettings } from '../../../src/operations/settings.js';
 import { authorizationUrl, DocumentHost } from '../../helpers/cimd.js';
 import { register } from '../../helpers/dcr.js';
 import { baseOptions } from '../../helpers/fixtures.js';
-import { MACHINE_AUTH, obtainTokens, refresh, tokenRequest } from '../../helpers/oauth.js';
+import { MACHINE_AUTH, obtainTokens, refresh, tokenRequest, windowClock } from '../../helpers/oauth.js';
 import { parseExposition, scrape } from '../../helpers/prometheus.js';
 import { startServer, TEST_SECRET, type TestServer, testDatabase } from '../../helpers/server.js';
 
@@ -125,6 +125,7 @@ describe('Prometheus metrics at GET {origin}/metrics (DESIGN §4)', () => {
       ...baseOptions(),
       maxCredentialFailuresPerMinute: 2,
       rejectionThrottle: { maxRejections: 3 },
+      clock: windowClock().now,
       dcr: { enabled: true, maxRegistrationsPerWindow: 1, maxRegistrationsGlobal: 4 },
       metrics: { enabled: true, processMetrics: false },
     });
