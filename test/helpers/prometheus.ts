@@ -53,7 +53,9 @@ export function parseExposition(text: string): Exposition {
     if (!m) throw new Error(`unreadable sample: ${line}`);
     const labels = m[2] ? parseLabels(m[2], line) : {};
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`unreadable value: ${line}`);
+    // The text format reads values with Go's strconv.ParseFloat, which takes NaN in any case: prom-client
+    // writes `Nan` (an event-loop-lag gauge before its first sample), and Prometheus reads it.
+    if (Number.isNaN(value) && !/^nan$/i.test(m[3]!)) throw new Error(`unreadable value: ${line}`);
     samples.set(sampleKey(m[1]!, labels), value);
     labelSets.set(m[1]!, [...(labelSets.get(m[1]!) ?? []), labels]);
   }
