@@ -58,6 +58,11 @@ interface Route {
   guarded?: boolean;
   /** Anyone may call it: refusals count against the client network (http/anonymous.ts). */
   anonymous?: boolean;
+  /**
+   * A prefix route whose handler answers every method itself, its own 404 and its 405 with the `Allow`
+   * of the path asked for (the methods above are the ones it serves somewhere below the prefix).
+   */
+  everyMethod?: boolean;
 }
 
 const CREDENTIAL_FAILURES = new Set(['invalid_grant', 'invalid_client']);
@@ -180,6 +185,7 @@ export function prefixRoute(ctx: Context, pathname: string): Route | undefined {
 const HEADLESS: Route = {
   kind: 'api',
   anonymous: true,
+  everyMethod: true,
   methods: { GET: handleHeadless, POST: handleHeadless, OPTIONS: handleHeadless },
 };
 
@@ -187,11 +193,13 @@ const HEADLESS: Route = {
 const CONNECTIONS: Route = {
   kind: 'page',
   anonymous: true,
+  everyMethod: true,
   methods: { GET: handleConnection, POST: handleConnection },
 };
 
 const ADMIN_API: Route = {
   kind: 'api',
+  everyMethod: true,
   methods: {
     GET: handleAdminApi,
     POST: handleAdminApi,
@@ -202,7 +210,22 @@ const ADMIN_API: Route = {
 };
 
 /** The dashboard pages (DESIGN §5): HTML errors, never CORS. */
-const DASHBOARD: Route = { kind: 'page', methods: { GET: handleDashboard, POST: handleDashboard } };
+const DASHBOARD: Route = {
+  kind: 'page',
+  everyMethod: true,
+  methods: { GET: handleDashboard, POST: handleDashboard },
+};
+
+/**
+ * RFC 9110 §15.5.6: a 405 lists the methods the resource supports: HEAD wherever GET is (answered as
+ * GET, §9.3.2), OPTIONS where the route answers CORS preflights.
+ */
+function allowed(route: Route): string {
+  const methods = Object.keys(route.methods);
+  if (route.methods.GET) methods.push('HEAD');
+  if (route.cors && !route.methods.OPTIONS) methods.push('OPTIONS');
+  return methods.join(', ');
+}
 
 /** Dispatches one request; the error boundary turns OAuthError into its response and anything else into a 500. */
 export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): Promise<Response> {
@@ -213,12 +236,13 @@ export async function dispatch(ctx: Context, routes: Routes, req: RequestInfo): 
   const method = req.request.method === 'HEAD' ? 'GET' : req.request.method;
   if (method === 'OPTIONS' && route.cors) return preflight(route.cors);
   if (route.cors) req.cors = RESPONSE_CORS_HEADERS;
-  const handler = route.methods[method];
+  // A prefix route's handler knows which methods the path below it takes (everyMethod).
+  const handler = route.methods[method] ?? (route.everyMethod ? Object.values(route.methods)[0] : undefined);
   let response: Response;
   try {
     if (!handler) {
       throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`, {
-        headers: { allow: Object.keys(route.methods).join(', ') },
+        headers: { allow: allowed(route) },
       });
     }
     const throttled = route.anonymous ? throttledRefusal(ctx, req) : undefined;

@@ -57,8 +57,11 @@ export async function handleAdminApi(ctx: Context, req: RequestInfo): Promise<Re
   const found = matches.find((r) => r.method === method);
   if (!found) {
     if (matches.length === 0) throw new OAuthError('not_found', 'no such admin endpoint');
+    // RFC 9110 §15.5.6; HEAD is answered as GET (above).
+    const allow = new Set(matches.map((r) => r.method));
+    if (allow.has('GET')) allow.add('HEAD');
     throw new OAuthError('method_not_allowed', `${req.request.method} is not allowed here`, {
-      headers: { allow: [...new Set(matches.map((r) => r.method))].join(', ') },
+      headers: { allow: [...allow].join(', ') },
     });
   }
   const actor = await authenticateAdmin(ctx, req);

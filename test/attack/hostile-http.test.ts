@@ -39,6 +39,48 @@ describe('a 405 names the methods the resource allows (RFC 9110 §15.5.6)', () =
   });
 });
 
+describe('a 405 names the methods of the resource asked for, not of its route group (RFC 9110 §15.5.6)', () => {
+  it('methods outside a prefix group reach the handler that knows the path: its exact Allow, or 404', async () => {
+    const cases = [
+      ['PUT', '/admin/clients', 405, 'GET, HEAD'],
+      ['DELETE', '/admin', 405, 'GET, HEAD'],
+      ['OPTIONS', '/admin/clients/action', 405, 'POST'],
+      ['PUT', '/admin/api/clients', 405, 'GET, POST, HEAD'],
+      ['PATCH', '/admin/api/users', 405, 'GET, POST, HEAD'],
+      ['PUT', '/admin/api/no-such-thing', 404, null],
+      ['PUT', '/admin/no-such-page', 404, null],
+      ['PUT', '/connections/no-such-connection/start', 404, null],
+    ] as const;
+    for (const [method, path, status, allow] of cases) {
+      const response = await fetch(`${srv.issuer}${path}`, { method });
+      await response.arrayBuffer();
+      expect(response.status, `${method} ${path}`).toBe(status);
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+  });
+
+  it('exact routes list HEAD where GET is served and OPTIONS where CORS preflights are answered', async () => {
+    const { endpoints } = srv.gh.config;
+    const cases = [
+      ['POST', endpoints.jwks, 'GET, HEAD, OPTIONS'],
+      ['GET', endpoints.token, 'POST, OPTIONS'],
+      ['PUT', `${srv.issuer}/login`, 'GET, POST, HEAD'],
+    ] as const;
+    for (const [method, url, allow] of cases) {
+      const response = await fetch(url, { method });
+      await response.arrayBuffer();
+      expect(response.status, `${method} ${url}`).toBe(405);
+      expect(response.headers.get('allow'), `${method} ${url}`).toBe(allow);
+      // Every method the header names is answered with something other than 405.
+      for (const named of allow.split(', ')) {
+        const other = await fetch(url, { method: named });
+        await other.arrayBuffer();
+        expect(other.status, `${named} ${url}`).not.toBe(405);
+      }
+    }
+  });
+});
+
 describe('a ?done= notice code selects one of the fixed sentences or nothing', () => {
   const inherited = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
 
