@@ -1,7 +1,7 @@
 import type { ResolvedConfig, ResolvedResource } from '../config/resolve.js';
 import type { Handler } from '../context.js';
 import { IDENTITY_SCOPES, OFFLINE_ACCESS } from '../grants/audience.js';
-import { enterpriseIdpsOf } from '../grants/enterprise-idps.js';
+import { idJagGrantOffered } from '../grants/enterprise-idps.js';
 import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop.js';
 import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
@@ -101,7 +101,7 @@ export function metadataHandler(): Handler {
   return async (ctx, req) => {
     const now = ctx.resources.snapshot();
     // The grant is advertised while any IdP is trusted, an administrator's included (briefly cached).
-    const enterprise = (await enterpriseIdpsOf(ctx)).length > 0;
+    const enterprise = await idJagGrantOffered(ctx);
     const current = `${now.version} ${enterprise}`;
     if (version !== current) {
       body = JSON.stringify(buildMetadata(ctx.config, now.resources, enterprise));

@@ -3,6 +3,7 @@ import type { Context, RequestInfo } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { exchangeAuthorizationCode } from '../grants/authorization-code.js';
 import { exchangeClientCredentials } from '../grants/client-credentials.js';
+import { idJagGrantOffered } from '../grants/enterprise-idps.js';
 import { exchangeIdJag } from '../grants/id-jag.js';
 import type { GrantExchange } from '../grants/issue.js';
 import { exchangeRefreshToken } from '../grants/refresh-token.js';
@@ -10,6 +11,7 @@ import { exchangeToken } from '../grants/token-exchange.js';
 import { formParams } from '../http/params.js';
 import { jsonNoStore } from '../http/respond.js';
 import type { GrantType } from '../store/types.js';
+import { JWT_BEARER_GRANT } from '../tokens/id-jag.js';
 import { checkTokenDpop, dpopNonceHeaders } from './token-dpop.js';
 
 /** Each grant type's exchange: an ordered list of named checks, then issuance (src/grants/). */
@@ -36,7 +38,12 @@ export async function handleToken(ctx: Context, req: RequestInfo): Promise<Respo
     allowPublic: true,
     ip: req.ip,
   });
-  if (!Object.hasOwn(GRANTS, grantType)) {
+  // RFC 6749 §5.2: a grant this server does not offer is unsupported, not the client's to be refused;
+  // the ID-JAG grant is offered only while an enterprise IdP is trusted (as the metadata says).
+  if (
+    !Object.hasOwn(GRANTS, grantType) ||
+    (grantType === JWT_BEARER_GRANT && !(await idJagGrantOffered(ctx)))
+  ) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
   if (!client.grant_types.includes(grantType as GrantType)) {

@@ -51,6 +51,15 @@ export async function enterpriseIdpsOf(ctx: Context): Promise<readonly ResolvedE
   return [...ctx.config.enterprise.idps, ...(await storedIdps(ctx))];
 }
 
+/**
+ * Whether the jwt-bearer (ID-JAG) grant is offered: while any IdP is trusted. The metadata lists the
+ * grant then (RFC 8414 §2 grant_types_supported), and the token endpoint answers unsupported_grant_type
+ * otherwise (RFC 6749 §5.2), whatever grant types a client was registered with.
+ */
+export async function idJagGrantOffered(ctx: Context): Promise<boolean> {
+  return (await enterpriseIdpsOf(ctx)).length > 0;
+}
+
 /** The trusted IdP whose issuer is exactly `issuer`, if any. */
 export async function findEnterpriseIdp(
   ctx: Context,

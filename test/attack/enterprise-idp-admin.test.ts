@@ -66,7 +66,8 @@ async function rogueGrant() {
 async function expectNotTrusted() {
   expect(await srv.gh.store.listEnterpriseIdps()).toEqual([]);
   const refused = await rogueGrant();
-  expect([refused.status, refused.body.error]).toEqual([400, 'invalid_grant']);
+  // No IdP trusted at all: the grant is not offered (RFC 6749 §5.2), as the metadata then says.
+  expect([refused.status, refused.body.error]).toEqual([400, 'unsupported_grant_type']);
 }
 
 describe('adding an enterprise IdP takes an administrator', () => {

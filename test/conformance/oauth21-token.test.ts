@@ -88,6 +88,18 @@ describe('OAuth 2.1 token endpoint — general (§3.2)', () => {
     expect(r.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('the jwt-bearer grant with no enterprise IdP trusted is unsupported_grant_type, as the metadata says', async () => {
+    const metadata = await (await fetch(`${srv().origin}/.well-known/oauth-authorization-server`)).json();
+    expect(metadata.grant_types_supported).not.toContain('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    const r = await tokenRequest(
+      srv(),
+      { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: 'a.b.c' },
+      { authorization: MACHINE_AUTH },
+    );
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('unsupported_grant_type');
+  });
+
   it('a grant the client is not registered for is unauthorized_client', async () => {
     const r = await tokenRequest(srv(), { grant_type: 'client_credentials', client_id: 'native-app' });
     expect(r.status).toBe(400);
