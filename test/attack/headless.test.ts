@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { disableClient } from '../../src/operations/lifecycle.js';
 import { USER } from '../helpers/fixtures.js';
 import { HeadlessUi, headlessOptions, UI_ORIGIN } from '../helpers/headless.js';
-import { authorizeUrl, fakeClock, useServer } from '../helpers/oauth.js';
+import { authorizeUrl, fakeClock, useServer, windowClock } from '../helpers/oauth.js';
 import { startServer } from '../helpers/server.js';
 import { UserAgent } from '../helpers/user-agent.js';
 
@@ -182,14 +182,18 @@ describe('headless API: the interaction', () => {
 });
 
 describe('headless API: throttles shared with the hosted pages', () => {
+  // Each burst starts at a window boundary (sign-in 15 min, sign-up an hour), so none straddles one.
+  const clock = windowClock();
   const srv = useServer(() =>
     headlessOptions({
+      clock: clock.now,
       loginThrottle: { maxFailuresPerAccountNetwork: 3 },
       signupThrottle: { maxSignupsPerIp: 2 },
     }),
   );
 
   it('failures on the hosted page and on the API count toward one limit, and the API answers 429 with Retry-After', async () => {
+    clock.startWindow();
     const ui = new HeadlessUi(srv());
     const wrong = { email: USER.email, password: 'wrong password 1' };
     const { interaction } = await ui.begin();
@@ -211,6 +215,7 @@ describe('headless API: throttles shared with the hosted pages', () => {
   });
 
   it('sign-ups through the hosted page and the API share the per-IP sign-up limit', async () => {
+    clock.startWindow();
     const hosted = new UserAgent(srv().origin);
     const page = await hosted.request(`${srv().issuer}/signup`);
     const created = await hosted.submit(await page.text(), {

@@ -5,7 +5,7 @@ import { createGatehouse } from '../../src/gatehouse.js';
 import { DocumentHost } from '../helpers/cimd.js';
 import { EnterpriseIdp, forgedIdJag, idpKey } from '../helpers/enterprise-idp.js';
 import { baseOptions, RESOURCE, USER } from '../helpers/fixtures.js';
-import { basic, fakeClock, tokenRequest } from '../helpers/oauth.js';
+import { basic, fakeClock, tokenRequest, windowClock } from '../helpers/oauth.js';
 import { startServer, type TestServer, testDatabase, testOptions } from '../helpers/server.js';
 
 /**
@@ -261,9 +261,13 @@ describe('ID-JAG: the IdP key set', () => {
     }
   });
 
+  // The grant limits count per minute, in windows aligned to the epoch: each server's clock starts at a
+  // minute boundary, so the three grants never straddle one. A minute, not an hour: the IdP signs with
+  // the real time, and iat/exp are checked against the server's clock (exp is two minutes out).
   it('per-client rate limit: beyond maxGrantsPerClient a minute, 429', async () => {
     const srv = await startServer(
       options({
+        clock: windowClock(60_000).now,
         enterprise: {
           idps: [{ issuer: idp.issuer, jwks_uri: idp.jwksUri, subject: 'email' }],
           maxGrantsPerClient: 2,
@@ -289,7 +293,11 @@ describe('ID-JAG: the IdP key set', () => {
       },
     });
     const second = { ...base.clients!.find((c) => c.client_id === AGENT)!, client_id: 'second-agent' };
-    const srv = await startServer({ ...base, clients: [...base.clients!, second] });
+    const srv = await startServer({
+      ...base,
+      clients: [...base.clients!, second],
+      clock: windowClock(60_000).now,
+    });
     try {
       expect((await present(srv, await idp.sign(input(srv)))).status).toBe(200);
       expect((await present(srv, await idp.sign(input(srv)))).status).toBe(200);

@@ -46,18 +46,23 @@ export function fakeClock(start = Date.now()) {
 }
 
 /**
- * A clock for servers whose tests count requests against a rate limit: real speed, but starting just
- * after an hour boundary. Rate limits count in fixed windows aligned to the epoch (hitRateLimit in
- * src/store/kysely/housekeeping.ts), so a burst that straddles a boundary sees its count restart half-way
- * (a CI run failed that way at 07:00:00 UTC). Every default window (a minute to an hour) divides an hour;
- * `startWindow()` jumps to the next boundary before a further burst on the same server.
+ * A clock for servers whose tests count requests against a rate limit: real speed, but starting at a
+ * window boundary. Rate limits count in fixed windows aligned to the epoch (hitRateLimit in
+ * src/store/kysely/housekeeping.ts: windowStart = floor(at / windowMs) * windowMs), so a burst that
+ * straddles a boundary sees its count restart half-way (a CI run failed that way at 07:00:00 UTC).
+ * The clock starts at the next multiple of `windowMs`; `startWindow(size)` jumps again, by at most
+ * `size`, to the next multiple of `size`, right before a burst. Every default window (a minute to an
+ * hour) divides an hour, the default. The jump puts the server ahead of the real time by up to a
+ * window: call it before the state a burst needs is created (CSRF, interactions and sessions may
+ * expire across it), and pass a smaller window (one that divides every window the test exercises)
+ * where something checks the server's times against the real clock (a JWT signed by a test IdP).
  */
 export function windowClock(windowMs = 3_600_000) {
   let offset = 0;
   const now = () => Date.now() + offset;
-  const startWindow = () => {
+  const startWindow = (size = windowMs) => {
     const t = now();
-    offset += (Math.floor(t / windowMs) + 1) * windowMs + 1 - t;
+    offset += (Math.floor(t / size) + 1) * size - t;
   };
   startWindow();
   return { now, startWindow };
