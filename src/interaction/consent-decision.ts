@@ -62,14 +62,14 @@ export async function decideConsent(
 ): Promise<string> {
   const { request, client, active } = input;
   // One decision per authorization request, recorded in the database so every instance agrees: a
-  // replayed Allow (a double submit, the back button, a copied form) issues no second code.
-  const once = await ctx.store.hitRateLimit(
+  // replayed Allow (a double submit, the back button, a copied form) issues no second code. Kept for an
+  // interaction's whole lifetime (it cannot outlive now + interactionTtl), not a clock window, which a
+  // replay just after the window's end would have passed.
+  const first = await ctx.store.claimOnce(
     `consent-decision:${hashSecret(input.interaction).slice(0, 32)}`,
-    1,
-    ctx.config.sessions.interactionTtlMs,
-    ctx.now(),
+    ctx.now() + ctx.config.sessions.interactionTtlMs,
   );
-  if (!once.allowed)
+  if (!first)
     throw new OAuthError(
       'invalid_request',
       'This request was already answered. Start again from the application.',

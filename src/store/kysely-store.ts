@@ -339,6 +339,9 @@ export class KyselyStore extends OrganizationVerbs implements Store {
   resetRateLimit(key: string): Promise<void> {
     return ops.resetRateLimit(this.#ctx, key);
   }
+  claimOnce(key: string, expiresAt: number): Promise<boolean> {
+    return ops.claimOnce(this.#ctx, key, expiresAt);
+  }
   refundRateLimit(key: string, windowMs: number, at: number): Promise<void> {
     return ops.refundRateLimit(this.#ctx, key, windowMs, at);
   }

@@ -231,6 +231,12 @@ export interface Store extends EnterpriseIdpStore, BrandingStore, ConnectionStor
   /** Clears the counter of `key` (e.g. after a successful sign-in). */
   resetRateLimit(key: string): Promise<void>;
   /**
+   * Records the single use of `key` until `expiresAt` (a decision, a form): true the first time, false
+   * on every later call before `expiresAt`, on any instance (one upsert). Unlike a window of
+   * hitRateLimit, it cannot be used again at the start of the next clock window.
+   */
+  claimOnce(key: string, expiresAt: number): Promise<boolean>;
+  /**
    * Takes back one hit of `key` in the window containing `at` (never below zero), so a limit can
    * reserve a hit before an outcome is known and count only the bad outcomes. A single conditional
    * UPDATE: concurrent refunds and hits on any instance each move the count by exactly one.

@@ -42,7 +42,21 @@ export async function hitRateLimit(
   if (!(windowMs > 0)) throw new Error('hitRateLimit: windowMs must be positive');
   const windowStart = Math.floor(at / windowMs) * windowMs;
   const windowEnd = windowStart + windowMs;
-  // A single statement, so concurrent hits on any instance each get a distinct count.
+  const count = await countHit(ctx, key, windowStart, windowEnd);
+  return { allowed: count <= limit, count, retryAfter: Math.ceil((windowEnd - at) / 1000) };
+}
+
+/**
+ * One hit on the counter of `key` for the window starting at `windowStart`; the row goes with the
+ * housekeeping once `windowEnd` has passed. A single statement, so concurrent hits on any instance
+ * each get a distinct count.
+ */
+async function countHit(
+  ctx: StoreContext,
+  key: string,
+  windowStart: number,
+  windowEnd: number,
+): Promise<number> {
   const row = await ctx.db
     .insertInto('gatehouse_rate_limits')
     .values({ key, window_start: windowStart, window_end: windowEnd, count: 1 })
@@ -53,8 +67,17 @@ export async function hitRateLimit(
     )
     .returning('count')
     .executeTakeFirstOrThrow();
-  const count = Number(row.count);
-  return { allowed: count <= limit, count, retryAfter: Math.ceil((windowEnd - at) / 1000) };
+  return Number(row.count);
+}
+
+/**
+ * Records the one use of `key`, kept until `expiresAt`: true for the first call, false for every
+ * later one before then, on any instance. Not a clock window (those would let a use at the end of one
+ * window happen again at the start of the next): the counter's window is the use's own lifetime, from
+ * window_start 0, a start no clock window of a key used this way has.
+ */
+export async function claimOnce(ctx: StoreContext, key: string, expiresAt: number): Promise<boolean> {
+  return (await countHit(ctx, key, 0, expiresAt)) === 1;
 }
 
 export async function resetRateLimit(ctx: StoreContext, key: string): Promise<void> {

@@ -302,6 +302,22 @@ export function operationsSuite(ctx: SuiteContext): void {
       // A key that was never hit stays absent.
       await ctx.store.refundRateLimit(uid('never'), MINUTE, start);
     });
+
+    it('claimOnce: exactly one of concurrent claims on two instances wins, and it stays claimed across clock windows until it expires', async () => {
+      const key = uid('once');
+      // Ends just past a clock hour: a clock window of an hour would have ended before it.
+      const expiresAt = (Math.floor(T0 / HOUR) + 1) * HOUR + MINUTE;
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? ctx.other : ctx.store).claimOnce(key, expiresAt)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await ctx.store.purgeExpired(expiresAt - 1);
+      expect(await ctx.other.claimOnce(key, expiresAt)).toBe(false);
+      // Gone with the housekeeping once expired; other keys are their own.
+      await ctx.store.purgeExpired(expiresAt);
+      expect(await ctx.store.claimOnce(key, expiresAt + HOUR)).toBe(true);
+      expect(await ctx.store.claimOnce(uid('once'), expiresAt)).toBe(true);
+    });
   });
 
   describe('purgeExpired', () => {
