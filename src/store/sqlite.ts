@@ -171,15 +171,17 @@ export async function openSqliteStore(filename: string): Promise<KyselyStore> {
 
   const raw = new BetterSqlite3(file);
   try {
+    // exec, not pragma(): pragma() prepares a statement and drops it, and on Node 24 better-sqlite3 12
+    // can abort the process when the garbage collector finalizes a dropped statement (its destructor
+    // asserts a current Node environment). Every other statement is kept for the store's lifetime.
     // busy_timeout first, so that switching to WAL waits for another process instead of failing.
-    raw.pragma('busy_timeout = 5000');
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma('foreign_keys = ON');
     // SQLite's own default page cache, 2 MiB: better-sqlite3 is built with 16 MiB, which became the
     // largest single share of a Gatehouse process's memory under writes (issue 18: code-exchange bench
     // peak RSS 131 → 112–121 MB at the same req/s). Pages beyond it come from the OS page cache.
-    raw.pragma('cache_size = -2000');
+    raw.exec(
+      'PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ' +
+        'PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;',
+    );
   } catch (error) {
     raw.close();
     throw error;
