@@ -173,7 +173,8 @@ export async function openSqliteStore(filename: string): Promise<KyselyStore> {
   try {
     // exec, not pragma(): pragma() prepares a statement and drops it, and on Node 24 better-sqlite3 12
     // can abort the process when the garbage collector finalizes a dropped statement (its destructor
-    // asserts a current Node environment). Every other statement is kept for the store's lifetime.
+    // asserts a current Node environment). The other statements stay referenced: the hot path's set for
+    // the store's lifetime, Kysely's in the statement cache below (dropped only past its 512 entries).
     // busy_timeout first, so that switching to WAL waits for another process instead of failing.
     // SQLite's own default page cache, 2 MiB: better-sqlite3 is built with 16 MiB, which became the
     // largest single share of a Gatehouse process's memory under writes (issue 18: code-exchange bench
