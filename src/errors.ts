@@ -34,6 +34,9 @@ export const OAUTH_ERROR_CODES = [
   // RFC 9449 §5, §8: a bad DPoP proof; a proof without the server's current nonce.
   'invalid_dpop_proof',
   'use_dpop_nonce',
+  // OIDC Core §3.1.2.6: the request or request_uri parameter (request objects) is not supported.
+  'request_not_supported',
+  'request_uri_not_supported',
 ] as const;
 
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];

@@ -121,6 +121,17 @@ const checkNoRepeatedParameters: Check = ({ params }) => {
   if (repeated.length) throw back('invalid_request', `"${repeated[0]}" must not be repeated`);
 };
 
+/**
+ * OIDC Core §6.1, §6.2 (RFC 9101): request objects are not supported (metadata says so); a request
+ * carrying one is refused, never served as if the parameters inside it were absent.
+ */
+const checkNoRequestObject: Check = ({ params }) => {
+  if (params.get('request') !== undefined)
+    throw back('request_not_supported', 'the "request" parameter is not supported');
+  if (params.get('request_uri') !== undefined)
+    throw back('request_uri_not_supported', 'the "request_uri" parameter is not supported');
+};
+
 /** OAuth 2.1 §4.1.1: only the authorization code flow. */
 const checkResponseType: Check = ({ params }) => {
   const responseType = params.get('response_type');
@@ -217,6 +228,17 @@ const checkPrompt: Check = ({ params, out }) => {
   out.prompt = values as AuthorizationRequest['prompt'];
 };
 
+/**
+ * OIDC Core §3.1.2.1 max_age: seconds since the user last actively signed in; past it the user must
+ * sign in again (authorize.ts turns it into the sign-in time the session must not predate).
+ */
+const checkMaxAge: Check = ({ params, out }) => {
+  const maxAge = params.get('max_age');
+  if (maxAge === undefined) return;
+  if (!/^\d{1,10}$/.test(maxAge)) throw back('invalid_request', '"max_age" must be a number of seconds');
+  out.max_age = Number(maxAge);
+};
+
 const checkNonce: Check = ({ params, out }) => {
   const nonce = params.get('nonce');
   if (nonce !== undefined) {
@@ -240,12 +262,14 @@ const CHECKS: Check[] = [
   checkRedirectUri,
   checkState,
   checkNoRepeatedParameters,
+  checkNoRequestObject,
   checkResponseType,
   checkClientMayUseCodeFlow,
   checkPkce,
   checkResource,
   checkScope,
   checkPrompt,
+  checkMaxAge,
   checkNonce,
   checkDpopJkt,
   checkOrganizationHint,

@@ -60,7 +60,13 @@ export async function handleAuthorize(ctx: Context, req: RequestInfo): Promise<R
     }
     return errorPage(ctx, result.error);
   }
-  const loginAfter = result.request.prompt.includes('login') ? ctx.now() : undefined;
+  // OIDC Core §3.1.2.1: prompt=login asks for a sign-in now; max_age for one within that many seconds.
+  const { prompt, max_age } = result.request;
+  const loginAfter = prompt.includes('login')
+    ? ctx.now()
+    : max_age !== undefined
+      ? ctx.now() - max_age * 1000
+      : undefined;
   return proceed(ctx, req, result.request, result.client, { loginAfter, method: 302 });
 }
 

@@ -73,6 +73,9 @@ export function buildMetadata(
     // RFC 9207 §3: every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent'],
+    // OIDC Discovery §3 (request_uri_parameter_supported defaults to true): no request objects (OIDC Core §6).
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
     // OpenID Connect Discovery §3 required members (ID tokens are issued for the openid scope).
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [config.signingAlgorithm],

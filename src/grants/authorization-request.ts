@@ -18,6 +18,8 @@ export interface AuthorizationRequest {
   /** RFC 9449 §10: the thumbprint of the DPoP key the code may be redeemed with. */
   dpop_jkt?: string;
   prompt: ('none' | 'login' | 'consent')[];
+  /** OIDC Core §3.1.2.1: the user must have signed in within this many seconds. */
+  max_age?: number;
   /** The `organization` parameter: a hint among the user's memberships (interaction/organization.ts). */
   organization_hint?: string;
   /**
