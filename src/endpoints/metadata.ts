@@ -6,6 +6,9 @@ import { ASSERTION_ALGORITHMS } from '../tokens/client-assertion.js';
 import { DPOP_ALGORITHMS } from '../tokens/dpop.js';
 import { ID_JAG_PROFILE, JWT_BEARER_GRANT } from '../tokens/id-jag.js';
 
+/** The client authentication methods that prove a credential (a public client, `none`, proves none). */
+const CREDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
 /**
  * Authorization server metadata (RFC 8414 §2), also served at the OpenID discovery locations.
  * `issuer` is the configured string byte for byte (§3.3); arrays with no elements are omitted (§3.2);
@@ -45,26 +48,13 @@ export function buildMetadata(
       'client_credentials',
       'urn:ietf:params:oauth:grant-type:token-exchange',
     ],
-    token_endpoint_auth_methods_supported: [
-      'client_secret_basic',
-      'client_secret_post',
-      'private_key_jwt',
-      'none',
-    ],
+    token_endpoint_auth_methods_supported: [...CREDENTIAL_AUTH_METHODS, 'none'],
     // RFC 8414 §2: listed because private_key_jwt is; asymmetric algorithms only (never none or HS*).
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
-    revocation_endpoint_auth_methods_supported: [
-      'client_secret_basic',
-      'client_secret_post',
-      'private_key_jwt',
-      'none',
-    ],
+    revocation_endpoint_auth_methods_supported: [...CREDENTIAL_AUTH_METHODS, 'none'],
     revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
-    introspection_endpoint_auth_methods_supported: [
-      'client_secret_basic',
-      'client_secret_post',
-      'private_key_jwt',
-    ],
+    // RFC 7662 §2.1: introspection is for authenticated callers only, never a public client.
+    introspection_endpoint_auth_methods_supported: [...CREDENTIAL_AUTH_METHODS],
     introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     // OAuth 2.1 §4.1.1 / RFC 9700 §2.1.1: S256 only; plain is refused.
     code_challenge_methods_supported: ['S256'],
