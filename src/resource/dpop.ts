@@ -1,5 +1,6 @@
 import { base64url, calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { isCanonicalCompactJws } from './compact.js';
+import { joseRefusal } from './jose-refusal.js';
 import { ASYMMETRIC_ALGORITHMS } from './options.js';
 
 /**
@@ -157,11 +158,9 @@ export async function verifyDpopProof(input: DpopProofInput): Promise<VerifiedDp
       typ: 'dpop+jwt',
     }));
   } catch (error) {
-    throw new DpopProofError(
-      'The DPoP proof\'s signature does not verify with its "jwk".',
-      String(error),
-      error,
-    );
+    // jose also checks iat (a number) and exp (not past) here: say which one failed, not "signature".
+    const { reason } = joseRefusal(error, 'DPoP proof', 'its "jwk"');
+    throw new DpopProofError(`The ${reason}.`, String(error), error);
   }
   checkClaims(payload, input);
   if (input.accessToken !== undefined && payload.ath !== (await accessTokenHash(input.accessToken))) {

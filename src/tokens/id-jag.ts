@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWTVerifyResult } from 'jose';
 import type { ResolvedEnterpriseIdp } from '../config/enterprise.js';
-import { ASSERTION_ALGORITHMS, joseRefusal, verifyWithKeySet } from './client-assertion.js';
+import { joseRefusal } from '../resource/jose-refusal.js';
+import { ASSERTION_ALGORITHMS, verifyWithKeySet } from './client-assertion.js';
 
 /**
  * Verification of an Identity Assertion JWT Authorization Grant (ID-JAG):

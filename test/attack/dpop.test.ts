@@ -122,6 +122,24 @@ describe('DPoP at the token endpoint', () => {
     },
   );
 
+  it('the error_description names what is wrong with the proof, not always its signature', async () => {
+    const srv = server();
+    const key = await dpopKey();
+    const auth = await codeFor(srv);
+    const cases: [Promise<string>, RegExp][] = [
+      [proofFor(srv, key, { iat: String(now()) }), /claim iat is invalid/],
+      [proofFor(srv, key, { exp: now() - 60 }), /has expired/],
+      [proofFor(srv, key, {}, { jwk: (await dpopKey()).jwk }), /signature does not verify/],
+    ];
+    for (const [proof, description] of cases) {
+      const refused = await redeem(srv, auth, {}, { dpop: await proof });
+      expect([refused.status, refused.body.error]).toEqual([400, 'invalid_dpop_proof']);
+      expect(refused.body.error_description).toMatch(description);
+      // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E.
+      expect(refused.body.error_description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+    }
+  });
+
   it('a replayed proof (same jti) is refused', async () => {
     const srv = server();
     const key = await dpopKey();

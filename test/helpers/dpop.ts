@@ -15,8 +15,8 @@ export interface ProofClaims {
   /** The access token the proof goes with (sets ath). */
   accessToken?: string;
   nonce?: string;
-  /** Seconds since the epoch. @default now */
-  iat?: number;
+  /** Seconds since the epoch. @default now. A string is sent as it is (a malformed proof). */
+  iat?: number | string;
   jti?: string;
   [claim: string]: unknown;
 }
@@ -32,10 +32,10 @@ export async function dpopKey(alg = 'ES256'): Promise<DpopKey> {
       const { accessToken, iat, jti, ...rest } = claims;
       const payload: Record<string, unknown> = { ...rest, jti: jti ?? randomUUID() };
       if (accessToken !== undefined) payload.ath = await accessTokenHash(accessToken);
-      return new SignJWT(payload)
-        .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk, ...header })
-        .setIssuedAt(iat ?? Math.floor(Date.now() / 1000))
-        .sign(privateKey);
+      if (typeof iat === 'string') payload.iat = iat;
+      const jwt = new SignJWT(payload).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk, ...header });
+      if (typeof iat !== 'string') jwt.setIssuedAt(iat ?? Math.floor(Date.now() / 1000));
+      return jwt.sign(privateKey);
     },
   };
 }
